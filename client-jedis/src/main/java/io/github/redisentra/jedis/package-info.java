@@ -1,0 +1,2 @@
+/** Jedis integration with Entra ID sign-in and live re-AUTH of pooled connections. */
+package io.github.redisentra.jedis;

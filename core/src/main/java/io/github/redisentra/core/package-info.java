@@ -1,0 +1,2 @@
+/** Token model, the refresh engine and credential sources (MSAL user sign-in, azure-identity, static, command). */
+package io.github.redisentra.core;

@@ -1,0 +1,2 @@
+/** A local Microsoft Entra ID emulator: OIDC discovery, JWKS, token, device code, sign-in page, managed identity and Graph. */
+package io.github.redisentra.emulator;

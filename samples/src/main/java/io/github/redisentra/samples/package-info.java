@@ -1,0 +1,2 @@
+/** Runnable samples and the local demo. */
+package io.github.redisentra.samples;
