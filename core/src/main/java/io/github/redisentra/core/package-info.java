@@ -1,2 +1,0 @@
-/** Token model, the refresh engine and credential sources (MSAL user sign-in, azure-identity, static, command). */
-package io.github.redisentra.core;
