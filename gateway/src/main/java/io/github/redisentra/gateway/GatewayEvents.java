@@ -1,0 +1,34 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.gateway.auth.AuthDecision;
+
+/**
+ * What the session layer reports to metrics. Called on event loops: implementations must be cheap and
+ * non-blocking (counters only). Audit events are emitted by the {@link io.github.redisentra.gateway.auth.Authenticator}.
+ */
+public interface GatewayEvents {
+
+    GatewayEvents NONE = new GatewayEvents() {};
+
+    default void clientConnected() {}
+
+    default void clientDisconnected() {}
+
+    /** A client AUTH/HELLO AUTH was decided. */
+    default void authDecided(AuthDecision decision) {}
+
+    /** A command was answered locally instead of forwarded; {@code reason} e.g. {@code noauth}, {@code expired}. */
+    default void commandRefused(String reason) {}
+
+    default void upstreamConnected() {}
+
+    /** An upstream connection could not be opened or was lost; {@code reason} is a short code. */
+    default void upstreamFailed(String reason) {}
+
+    /** The gateway re-authenticated an upstream connection with a renewed token. */
+    default void upstreamReauthenticated(boolean success) {}
+
+    default void bytesFromClient(long n) {}
+
+    default void bytesToClient(long n) {}
+}
