@@ -1,5 +1,8 @@
 package io.github.redisentra.testkit;
 
+import io.github.redisentra.emulator.EntraEmulator;
+import io.github.redisentra.emulator.IssuedToken;
+import io.github.redisentra.emulator.TokenEventListener;
 import io.github.redisentra.testkit.internal.ExpiryCuttingProxy;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -42,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <h2>Where tokens come from</h2>
- * {@link #watch(io.github.redisentra.emulator.EntraEmulator)} subscribes to the emulator's token listener:
+ * {@link #watch(EntraEmulator)} subscribes to the emulator's token listener:
  * every token issued for the watched object id and one of the accepted audiences (default
  * {@value #REDIS_AUDIENCE}; an API audience for gateway-user tests) is accepted; the emulator's "expired"
  * event removes it. {@link #accept(String, String, Instant)} adds any token (from anywhere) for any object
@@ -252,7 +255,42 @@ public final class AzureCacheStandIn implements AutoCloseable {
         }
     }
 
-    // ---- token events (the emulator adapter calls these)
+    /**
+     * Subscribes to {@code emulator}'s token events: tokens issued for the watched object id and an accepted
+     * audience become passwords; the emulator's expiry event (or the stand-in's own timer, whichever comes
+     * first) removes them. Unsubscribes on {@link #close()}. Returns this stand-in.
+     */
+    public AzureCacheStandIn watch(EntraEmulator emulator) {
+        requireWatched();
+        TokenEventListener listener = new TokenEventListener() {
+            @Override
+            public void onIssued(IssuedToken token) {
+                issued(token.subjectObjectId(), token.audience(), token.value(), token.expiresAt());
+            }
+
+            @Override
+            public void onExpired(IssuedToken token) {
+                if (wants(token.subjectObjectId(), token.audience())) {
+                    expire(objectId, token.value());
+                }
+            }
+
+            @Override
+            public String toString() {
+                return "AzureCacheStandIn[" + objectId + "]";
+            }
+        };
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("the stand-in is closed");
+            }
+            subscriptions.add(() -> emulator.removeTokenListener(listener));
+        }
+        emulator.addTokenListener(listener);
+        return this;
+    }
+
+    // ---- token events
 
     boolean wants(String oid, String audience) {
         return objectId != null
@@ -261,21 +299,10 @@ public final class AzureCacheStandIn implements AutoCloseable {
                 && audiences.contains(stripSlash(audience));
     }
 
-    void issued(String oid, String audience, String token, Instant expiresAt) {
-        synchronized (this) {
-            if (closed || !wants(oid, audience)) {
-                return;
-            }
+    synchronized void issued(String oid, String audience, String token, Instant expiresAt) {
+        if (!closed && wants(oid, audience)) {
+            accept(objectId, token, expiresAt);
         }
-        accept(objectId, token, expiresAt);
-    }
-
-    synchronized void addSubscription(AutoCloseable subscription) {
-        subscriptions.add(subscription);
-    }
-
-    synchronized boolean isClosed() {
-        return closed;
     }
 
     private void ensureUser(String oid) {
