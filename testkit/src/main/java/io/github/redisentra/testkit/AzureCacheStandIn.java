@@ -189,6 +189,25 @@ public final class AzureCacheStandIn implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the identity's user and every still-valid token into Redis again, e.g. after
+     * {@link RedisServer#restart()} (a restart loses runtime ACL changes).
+     */
+    public synchronized void reapply() {
+        if (objectId != null) {
+            ensureUser(objectId);
+        }
+        for (Map<String, Accepted> tokens : tokensByOid.values()) {
+            for (Map.Entry<String, Accepted> entry : tokens.entrySet()) {
+                Accepted accepted = entry.getValue();
+                List<String> args =
+                        new ArrayList<>(List.of("ACL", "SETUSER", accepted.oid(), "on", ">" + entry.getKey()));
+                args.addAll(rules);
+                acl(args, entry.getKey(), accepted.fingerprint(), accepted.oid());
+            }
+        }
+    }
+
     /** How many tokens {@code oid} currently has as passwords. */
     public synchronized int validTokenCount(String oid) {
         Map<String, Accepted> tokens = tokensByOid.get(oid.toLowerCase(Locale.ROOT));
