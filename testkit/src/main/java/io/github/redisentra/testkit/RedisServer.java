@@ -324,16 +324,14 @@ public final class RedisServer implements AutoCloseable {
 
     /** Stops the server ({@code SHUTDOWN NOSAVE}, then a kill after 10 s) and deletes its directory. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
         LIVE.remove(this);
-        synchronized (this) {
-            if (process.isAlive()) {
-                stopProcess();
-            }
+        if (process.isAlive()) {
+            stopProcess();
         }
         kill();
     }
