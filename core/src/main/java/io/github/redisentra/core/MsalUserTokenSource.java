@@ -438,6 +438,11 @@ public final class MsalUserTokenSource implements TokenSource {
                                 e);
                     }
                     try {
+                        // The extension may have created its (still empty) file before failing.
+                        java.nio.file.Path stub = cacheDirectory.resolve(fileName);
+                        if (java.nio.file.Files.isRegularFile(stub) && java.nio.file.Files.size(stub) == 0) {
+                            java.nio.file.Files.delete(stub);
+                        }
                         fileCache = new FileTokenCache(cacheDirectory.resolve(fileName + ".json"));
                     } catch (IOException io) {
                         throw new IllegalStateException(
