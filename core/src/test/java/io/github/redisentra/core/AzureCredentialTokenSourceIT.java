@@ -110,9 +110,6 @@ class AzureCredentialTokenSourceIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("emulator defect (branch emulator 277fd56): MSAL 1.26 writes x5t and x5t#S256"
-            + " in standard Base64 with padding, the emulator compares base64url strings, so it refuses the assertion"
-            + " (AADSTS700027); Entra accepts it. Also needs the scope fix below.")
     void clientCertificateCredentialGetsAnAppTokenForTheGatewayApi() throws Exception {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
         gen.initialize(2048);
@@ -143,9 +140,6 @@ class AzureCredentialTokenSourceIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled(
-            "emulator defect (branch emulator 277fd56): client-credentials requests carry"
-                    + " MSAL's 'openid profile offline_access' scopes, which the emulator refuses (AADSTS1002012); Entra accepts them")
     void aWrongClientSecretIsAnErrorWithoutTheSecret() {
         AppRegistration api = tenant.registerApp(AppSpec.api("secret-api"));
         AppRegistration svc =
