@@ -64,6 +64,33 @@ public final class EntraJedis {
 
     private EntraJedis() {}
 
+    /**
+     * For health checks: how many open connections of {@code client} are still authenticated with a token that has
+     * expired. 0 while re-authentication keeps up; a server such as Azure Cache for Redis closes such connections.
+     *
+     * @throws IllegalArgumentException when {@code client} was not built by {@link EntraJedis}
+     */
+    public static long connectionsOnExpiredTokens(RedisClient client) {
+        return reauthenticator(client).connectionsOnExpiredTokens();
+    }
+
+    /**
+     * For health checks: how many connections {@code client} has open (pooled, borrowed and subscribed).
+     *
+     * @throws IllegalArgumentException when {@code client} was not built by {@link EntraJedis}
+     */
+    public static int openConnections(RedisClient client) {
+        return reauthenticator(client).connectionCount();
+    }
+
+    private static ConnectionReauthenticator reauthenticator(RedisClient client) {
+        Objects.requireNonNull(client, "client");
+        if (client.getPool().getFactory() instanceof ReauthenticatingConnectionFactory factory) {
+            return factory.reauthenticator();
+        }
+        throw new IllegalArgumentException("this RedisClient was not built by EntraJedis.builder(...).build()");
+    }
+
     /** Starts building a client whose tokens come from {@code refresher} (not closed with the client). */
     public static Builder builder(TokenRefresher refresher) {
         return new Builder(Objects.requireNonNull(refresher, "refresher"), false);

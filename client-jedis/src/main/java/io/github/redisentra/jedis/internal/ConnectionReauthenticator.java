@@ -113,6 +113,18 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     }
 
     /**
+     * Open connections whose last authentication used a token that has expired: always 0 while re-authentication
+     * keeps up (for tests and health checks).
+     */
+    public long connectionsOnExpiredTokens() {
+        Instant now = Instant.now();
+        return connections.stream()
+                .map(ReauthenticatingConnection::authenticatedWith)
+                .filter(t -> t != null && t.isExpiredAt(now))
+                .count();
+    }
+
+    /**
      * Re-authenticates a connection the caller holds exclusively, if its token is not the current one.
      *
      * @throws RuntimeException when {@code AUTH} failed (the pool then discards the connection)

@@ -50,6 +50,11 @@ final class ReauthenticatingConnection extends Connection {
         return current != null && current.equals(token);
     }
 
+    /** The token this connection last authenticated with ({@code null} before its handshake). */
+    AccessToken authenticatedWith() {
+        return authenticatedWith;
+    }
+
     /** Whether this connection entered pub/sub mode (it is then never handed out again). */
     boolean isSubscribed() {
         return subscribed;

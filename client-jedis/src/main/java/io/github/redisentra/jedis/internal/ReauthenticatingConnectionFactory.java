@@ -29,6 +29,11 @@ public final class ReauthenticatingConnectionFactory implements PooledObjectFact
                 .build();
     }
 
+    /** The re-authentication state of the client this factory belongs to. */
+    public ConnectionReauthenticator reauthenticator() {
+        return reauthenticator;
+    }
+
     @Override
     public PooledObject<Connection> makeObject() throws Exception {
         PooledObject<Connection> pooled = delegate.makeObject();
