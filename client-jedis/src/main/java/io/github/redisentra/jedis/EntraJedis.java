@@ -1,5 +1,6 @@
 package io.github.redisentra.jedis;
 
+import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -10,6 +11,7 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -103,7 +105,7 @@ public final class EntraJedis {
      */
     public static Builder tokenSource(TokenSource source) {
         Objects.requireNonNull(source, "source");
-        return new Builder(TokenRefresher.builder(source).build(), true);
+        return new Builder(TokenRefresher.builder(source).build(), true).usernameFrom(source);
     }
 
     /** Builds a pooled {@link RedisClient} with live re-authentication. */
@@ -115,6 +117,8 @@ public final class EntraJedis {
                 DefaultJedisClientConfig.builder().build();
         private GenericObjectPoolConfig<Connection> poolConfig = new ConnectionPoolConfig();
         private String username;
+        private Function<AccessToken, String> usernames =
+                token -> token.objectId().orElse(null);
         private ReauthenticationListener listener = ReauthenticationListener.logging();
         private Duration firstTokenWait = DEFAULT_FIRST_TOKEN_WAIT;
 
@@ -163,6 +167,17 @@ public final class EntraJedis {
             return this;
         }
 
+        /**
+         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername(AccessToken)}: the user name
+         * configured on the source, else the token's {@code oid}) instead of from the token alone. A
+         * {@link #username(String)} still wins.
+         */
+        public Builder usernameFrom(TokenSource source) {
+            Objects.requireNonNull(source, "source");
+            this.usernames = source::redisUsername;
+            return this;
+        }
+
         /** Receives each connection's re-authentication outcome. Default: {@link ReauthenticationListener#logging()}. */
         public Builder listener(ReauthenticationListener listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
@@ -190,7 +205,8 @@ public final class EntraJedis {
                 throw new IllegalStateException("EntraJedis.Builder needs hostAndPort(...): the Redis server to use");
             }
             awaitFirstToken();
-            ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(refresher, username, listener);
+            ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(
+                    refresher, username != null ? token -> username : usernames, listener);
             try {
                 JedisClientConfig config = DefaultJedisClientConfig.builder()
                         .from(clientConfig)

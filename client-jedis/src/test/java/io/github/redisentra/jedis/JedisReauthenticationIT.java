@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
-import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.Faults;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,34 +37,28 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.util.SafeEncoder;
 
 /**
- * Jedis against a TLS redis-server whose ACL user accepts only the identity's current tokens, with short-lived tokens
+ * Jedis against Azure, locally: users sign in through MSAL against the Entra ID emulator, and a TLS redis-server
+ * stand-in accepts only the user's current tokens and closes a connection when its token expires. Tokens are short
  * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class JedisReauthenticationIT {
-    static final RefreshPolicy SHORT_TOKENS =
-            RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(2)).build();
+    static EmulatedAzure azure;
 
-    static RedisServer redis;
-
-    IssuingTokenSource source;
-    CurrentTokensOnlyAcl acl;
+    EmulatedAzure.Identity id;
     TokenRefresher refresher;
+    final AtomicLong tokensSeen = new AtomicLong();
     final List<AutoCloseable> cleanup = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.builder()
-                .tlsOnly()
-                .disableDefaultUser()
-                .name("jedis-it")
-                .start();
+    static void startAzure() {
+        azure = new EmulatedAzure();
     }
 
     @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
+    static void stopAzure() {
+        if (azure != null) {
+            azure.close();
         }
     }
 
@@ -74,23 +68,26 @@ class JedisReauthenticationIT {
             cleanup.get(i).close();
         }
         cleanup.clear();
+        azure.emu.faults().outage(Endpoint.TOKEN, false);
     }
 
-    void identity(Duration lifetime) {
-        source = new IssuingTokenSource(lifetime);
-        acl = new CurrentTokensOnlyAcl(redis, source.objectId);
-        source.onIssue(acl::accept);
-        cleanup.add(acl);
-        refresher = TokenRefresher.builder(source).policy(SHORT_TOKENS).build();
-        cleanup.add(refresher);
+    void identity(Duration lifetime) throws Exception {
+        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
+    }
+
+    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
+        id = azure.signIn(lifetime, flow);
+        cleanup.add(id);
+        refresher = id.refresher;
+        refresher.subscribe(token -> tokensSeen.incrementAndGet());
     }
 
     RedisClient client(ReauthenticationListener listener) {
         RedisClient client = EntraJedis.builder(refresher)
-                .hostAndPort(new HostAndPort(redis.host(), redis.tlsPort()))
+                .hostAndPort(new HostAndPort(azure.redis.host(), id.cache.tlsPort()))
                 .clientConfig(DefaultJedisClientConfig.builder()
                         .ssl(true)
-                        .sslSocketFactory(redis.trustingSslContext().getSocketFactory())
+                        .sslSocketFactory(azure.redis.trustingSslContext().getSocketFactory())
                         .socketTimeoutMillis(20_000)
                         .build())
                 .listener(listener)
@@ -131,12 +128,19 @@ class JedisReauthenticationIT {
     }
 
     @Test
-    void connectsAsTheTokensOidWithTheCurrentToken() {
+    void connectsAsTheTokensOidWithTheCurrentToken() throws Exception {
         identity(Duration.ofMinutes(5));
         RedisClient client = client(new ReauthCounts());
         assertThat(client.set("greeting", "hello")).isEqualTo("OK");
         assertThat(client.get("greeting")).isEqualTo("hello");
-        assertThat(whoami(client)).isEqualTo(source.objectId);
+        assertThat(whoami(client)).isEqualTo(id.user.objectId());
+    }
+
+    @Test
+    void signsInWithTheAuthorizationCodeFlowAndConnects() throws Exception {
+        identity(Duration.ofMinutes(5), EmulatedAzure.Flow.AUTHORIZATION_CODE);
+        RedisClient client = client(new ReauthCounts());
+        assertThat(whoami(client)).isEqualTo(id.user.objectId());
     }
 
     @Test
@@ -228,24 +232,27 @@ class JedisReauthenticationIT {
         assertThat(failures).as("failed commands").isEmpty();
         assertThat(commands.get()).isPositive();
         assertThat(reauth.failed).as("re-authentication failures").isEmpty();
-        assertThat(acl.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+        assertThat(id.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+        assertThat(id.cache.connectionsCut())
+                .as("connections cut at token expiry")
+                .isZero();
         assertThat(maxOnExpiredTokens.get())
                 .as("connections still on an expired token, sampled every 50 ms")
                 .isZero();
-        long renewals = source.issued() - 1;
+        long renewals = tokensSeen.get() - 1;
         assertThat(renewals).isGreaterThanOrEqualTo(2);
         assertThat(reauth.total()).isGreaterThanOrEqualTo(renewals * (threads + 1));
         assertThat(reauth.succeeded.values())
                 .as("the subscribed connection re-authenticated in-band at each renewal")
                 .anySatisfy(c -> assertThat(c.get()).isGreaterThanOrEqualTo(renewals));
         long expectedRequests = 1 + elapsed.toMillis() / (lifetime.toMillis() * 3 / 4);
-        assertThat(source.requests())
+        assertThat(id.tokenRequests())
                 .as("token requests for %s of %s tokens, whatever the number of connections", elapsed, lifetime)
                 .isBetween(expectedRequests - 1, expectedRequests + 1);
     }
 
     @Test
-    void multiSpanningARenewalCommitsAndTheConnectionIsReauthenticatedAfterwards() {
+    void multiSpanningARenewalCommitsAndTheConnectionIsReauthenticatedAfterwards() throws Exception {
         identity(Duration.ofSeconds(12));
         ReauthCounts reauth = new ReauthCounts();
         RedisClient client = client(reauth);
@@ -262,11 +269,11 @@ class JedisReauthenticationIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> reauth.total() >= 1);
         assertThat(reauth.failed).isEmpty();
         assertThat(client.get("tx:a")).isEqualTo("1");
-        assertThat(acl.aclLog()).isEmpty();
+        assertThat(id.aclLog()).isEmpty();
     }
 
     @Test
-    void closingOneClientDoesNotStopAnothersRenewalAndThrowingListenersStartNoSecondChain() {
+    void closingOneClientDoesNotStopAnothersRenewalAndThrowingListenersStartNoSecondChain() throws Exception {
         Duration lifetime = Duration.ofSeconds(12);
         identity(lifetime);
         refresher.subscribe(new TokenListener() {
@@ -300,43 +307,46 @@ class JedisReauthenticationIT {
                 .until(() -> old.isExpiredAt(Instant.now().minusSeconds(1)));
 
         assertThat(second.ping()).isEqualTo("PONG");
-        assertThat(whoami(second)).isEqualTo(source.objectId);
+        assertThat(whoami(second)).isEqualTo(id.user.objectId());
         assertThat(EntraJedis.connectionsOnExpiredTokens(second)).isZero();
         assertThat(firstEvents.total())
                 .as("the closed client's connections were left alone")
                 .isZero();
-        assertThat(acl.aclLog()).isEmpty();
+        assertThat(id.aclLog()).isEmpty();
         Duration elapsed = Duration.between(start, Instant.now());
         long expectedRequests = 1 + elapsed.toMillis() / (lifetime.toMillis() * 3 / 4);
-        assertThat(source.requests()).isBetween(expectedRequests - 1, expectedRequests + 1);
+        assertThat(id.tokenRequests()).isBetween(expectedRequests - 1, expectedRequests + 1);
     }
 
     @Test
-    void tokenEndpointOutageDuringRenewalKeepsServingAndRenewalResumesWithoutBurst() {
-        identity(Duration.ofSeconds(20));
+    void tokenEndpointOutageDuringRenewalKeepsServingAndRenewalResumesWithoutBurst() throws Exception {
+        identity(Duration.ofSeconds(30));
         ReauthCounts reauth = new ReauthCounts();
         RedisClient client = client(reauth);
         AccessToken first = refresher.firstToken().join();
         assertThat(client.set("before-outage", "1")).isEqualTo("OK");
 
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> Instant.now().isAfter(first.expiresAt().minusSeconds(9)));
-        source.setDown(true);
-        await().atMost(Duration.ofSeconds(20)).until(() -> source.requests() >= 3);
+                .until(() -> Instant.now().isAfter(first.expiresAt().minusSeconds(12)));
+        // Down as in a network outage: connections dropped. (With HTTP 503, MSAL itself also refuses to call the
+        // endpoint again for a few seconds, which lengthens the outage but changes nothing else.)
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refresher.status().consecutiveFailures() >= 2);
         assertThat(refresher.status().consecutiveFailures()).isGreaterThanOrEqualTo(2);
         assertThat(client.set("during-outage", "1")).isEqualTo("OK");
-        long failedAttempts = source.requests() - 1;
+        int failedAttempts = refresher.status().consecutiveFailures();
 
-        source.setDown(false);
+        azure.emu.faults().outage(Endpoint.TOKEN, false);
         awaitRenewal();
-        long atRecovery = source.requests();
+        long atRecovery = id.tokenRequests();
         assertThat(client.get("during-outage")).isEqualTo("1");
         await().atMost(Duration.ofSeconds(10)).until(() -> reauth.total() >= 1);
         assertThat(failedAttempts).isLessThanOrEqualTo(4);
         await().during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> source.requests() == atRecovery);
+                .until(() -> id.tokenRequests() == atRecovery);
         assertThat(reauth.failed).isEmpty();
         assertThat(EntraJedis.connectionsOnExpiredTokens(client)).isZero();
+        assertThat(id.cache.connectionsCut()).isZero();
     }
 }

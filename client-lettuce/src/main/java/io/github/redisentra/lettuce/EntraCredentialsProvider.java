@@ -3,6 +3,7 @@ package io.github.redisentra.lettuce;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.lettuce.internal.TokenCredentials;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisCredentialsProvider;
@@ -10,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -60,6 +62,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     private final TokenRefresher refresher;
     private final boolean ownsRefresher;
     private final String username;
+    private final Function<AccessToken, String> usernames;
     private final Duration tokenWait;
     // Replays the latest credentials to each new subscriber: a (re)connecting Lettuce connection subscribes after its
     // handshake and must still see the newest token if a renewal happened in between.
@@ -73,6 +76,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
         this.refresher = builder.refresher;
         this.ownsRefresher = builder.ownsRefresher;
         this.username = builder.username;
+        this.usernames = builder.usernames;
         this.tokenWait = builder.tokenWait;
         this.subscription = refresher.subscribe(new TokenListener() {
             @Override
@@ -194,7 +198,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     }
 
     private String usernameFor(AccessToken token) {
-        return username != null ? username : token.objectId().orElse(null);
+        return username != null ? username : usernames.apply(token);
     }
 
     private boolean isClosed() {
@@ -222,6 +226,8 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
         private final TokenRefresher refresher;
         private boolean ownsRefresher;
         private String username;
+        private Function<AccessToken, String> usernames =
+                token -> token.objectId().orElse(null);
         private Duration tokenWait = DEFAULT_TOKEN_WAIT;
 
         private Builder(TokenRefresher refresher) {
@@ -238,6 +244,17 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
                         "username must not be blank; pass null to use the token's oid claim as the Redis user");
             }
             this.username = username;
+            return this;
+        }
+
+        /**
+         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername(AccessToken)}: the user name
+         * configured on the source, else the token's {@code oid}) instead of from the token alone. A
+         * {@link #username(String)} still wins.
+         */
+        public Builder usernameFrom(TokenSource source) {
+            Objects.requireNonNull(source, "source");
+            this.usernames = source::redisUsername;
             return this;
         }
 

@@ -121,7 +121,10 @@ public final class EntraLettuce {
     public static EntraCredentialsProvider credentialsProvider(TokenSource source) {
         Objects.requireNonNull(source, "source");
         TokenRefresher refresher = TokenRefresher.builder(source).build();
-        return EntraCredentialsProvider.builder(refresher).ownsRefresher(true).build();
+        return EntraCredentialsProvider.builder(refresher)
+                .usernameFrom(source)
+                .ownsRefresher(true)
+                .build();
     }
 
     /**

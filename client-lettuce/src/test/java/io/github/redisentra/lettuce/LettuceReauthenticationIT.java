@@ -1,15 +1,13 @@
 package io.github.redisentra.lettuce;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
-import io.github.redisentra.testkit.RedisCli;
-import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.Faults;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -41,35 +39,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Lettuce against a TLS redis-server whose ACL user accepts only the identity's current tokens, with short-lived
- * tokens so several renewals happen within a test.
+ * Lettuce against Azure, locally: users sign in through MSAL against the Entra ID emulator, and a TLS redis-server
+ * stand-in accepts only the user's current tokens and closes a connection when its token expires. Tokens are short
+ * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class LettuceReauthenticationIT {
-    /** Renew at 75 % like production, but allow renewals 2 s apart so short tokens are not held back. */
-    static final RefreshPolicy SHORT_TOKENS =
-            RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(2)).build();
+    static EmulatedAzure azure;
 
-    static RedisServer redis;
-
-    IssuingTokenSource source;
-    CurrentTokensOnlyAcl acl;
+    EmulatedAzure.Identity id;
     TokenRefresher refresher;
+    final AtomicLong tokensSeen = new AtomicLong();
     final List<AutoCloseable> cleanup = new ArrayList<>();
 
     @BeforeAll
-    static void startRedis() {
-        redis = RedisServer.builder()
-                .tlsOnly()
-                .disableDefaultUser()
-                .name("lettuce-it")
-                .start();
+    static void startAzure() {
+        azure = new EmulatedAzure();
     }
 
     @AfterAll
-    static void stopRedis() {
-        if (redis != null) {
-            redis.close();
+    static void stopAzure() {
+        if (azure != null) {
+            azure.close();
         }
     }
 
@@ -79,15 +70,18 @@ class LettuceReauthenticationIT {
             cleanup.get(i).close();
         }
         cleanup.clear();
+        azure.emu.faults().outage(Endpoint.TOKEN, false);
     }
 
-    void identity(Duration lifetime) {
-        source = new IssuingTokenSource(lifetime);
-        acl = new CurrentTokensOnlyAcl(redis, source.objectId);
-        source.onIssue(acl::accept);
-        cleanup.add(acl);
-        refresher = TokenRefresher.builder(source).policy(SHORT_TOKENS).build();
-        cleanup.add(refresher);
+    void identity(Duration lifetime) throws Exception {
+        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
+    }
+
+    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
+        id = azure.signIn(lifetime, flow);
+        cleanup.add(id);
+        refresher = id.refresher;
+        refresher.subscribe(token -> tokensSeen.incrementAndGet());
     }
 
     EntraCredentialsProvider provider() {
@@ -98,8 +92,8 @@ class LettuceReauthenticationIT {
 
     RedisClient client(EntraCredentialsProvider provider) {
         RedisURI uri = RedisURI.builder()
-                .withHost(redis.host())
-                .withPort(redis.tlsPort())
+                .withHost(azure.redis.host())
+                .withPort(id.cache.tlsPort())
                 .withSsl(true)
                 .withTimeout(Duration.ofSeconds(20))
                 .withAuthentication(provider)
@@ -107,7 +101,7 @@ class LettuceReauthenticationIT {
         RedisClient client = RedisClient.create(uri);
         client.setOptions(EntraLettuce.clientOptions(ClientOptions.builder()
                 .sslOptions(SslOptions.builder()
-                        .trustManager(redis.caFile().toFile())
+                        .trustManager(azure.redis.caFile().toFile())
                         .build())
                 .build()));
         cleanup.add(client::shutdown);
@@ -146,30 +140,47 @@ class LettuceReauthenticationIT {
     }
 
     @Test
-    void connectsAsTheTokensOidWithTheCurrentToken() {
+    void connectsAsTheTokensOidWithTheCurrentToken() throws Exception {
         identity(Duration.ofMinutes(5));
         RedisClient client = client(provider());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
             RedisCommands<String, String> redisCommands = connection.sync();
             assertThat(redisCommands.set("greeting", "hello")).isEqualTo("OK");
             assertThat(redisCommands.get("greeting")).isEqualTo("hello");
-            assertThat(redisCommands.aclWhoami()).isEqualTo(source.objectId);
+            assertThat(redisCommands.aclWhoami()).isEqualTo(id.user.objectId());
         }
     }
 
     @Test
-    void standInRefusesATokenOnceItExpired() {
-        identity(Duration.ofSeconds(3));
-        AccessToken first = refresher.firstToken().join();
-        try (RedisCli cli = RedisCli.connectTls(redis.host(), redis.tlsPort(), redis.trustingSslContext())) {
-            assertThat(cli.call("AUTH", source.objectId, first.secret())).isEqualTo("OK");
+    void signsInWithTheAuthorizationCodeFlowAndConnects() throws Exception {
+        identity(Duration.ofMinutes(5), EmulatedAzure.Flow.AUTHORIZATION_CODE);
+        RedisClient client = client(provider());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            assertThat(connection.sync().aclWhoami()).isEqualTo(id.user.objectId());
         }
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> first.isExpiredAt(Instant.now().minusSeconds(1)));
-        try (RedisCli cli = RedisCli.connectTls(redis.host(), redis.tlsPort(), redis.trustingSslContext())) {
-            assertThatThrownBy(() -> cli.call("AUTH", source.objectId, first.secret()))
-                    .hasMessageContaining("WRONGPASS");
-        }
+    }
+
+    @Test
+    void withoutLiveReauthenticationTheCacheCutsTheConnectionAtExpiry() throws Exception {
+        // The control for the tests below: a client left at Lettuce's default re-authentication behaviour is cut.
+        identity(Duration.ofSeconds(8));
+        RedisURI uri = RedisURI.builder()
+                .withHost(azure.redis.host())
+                .withPort(id.cache.tlsPort())
+                .withSsl(true)
+                .withAuthentication(provider())
+                .build();
+        RedisClient client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .sslOptions(SslOptions.builder()
+                        .trustManager(azure.redis.caFile().toFile())
+                        .build())
+                .build());
+        cleanup.add(client::shutdown);
+        StatefulRedisConnection<String, String> connection = client.connect();
+        cleanup.add(connection);
+        assertThat(connection.sync().ping()).isEqualTo("PONG");
+        await().atMost(Duration.ofSeconds(30)).until(() -> id.cache.connectionsCut() >= 1);
     }
 
     @Test
@@ -259,21 +270,24 @@ class LettuceReauthenticationIT {
         assertThat(failures).as("failed commands").isEmpty();
         assertThat(commands.get()).isPositive();
         assertThat(reauth.failed).as("re-authentication failures").isEmpty();
-        assertThat(acl.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
-        long renewals = source.issued() - 1;
+        assertThat(id.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+        assertThat(id.cache.connectionsCut())
+                .as("connections cut at token expiry")
+                .isZero();
+        long renewals = tokensSeen.get() - 1;
         assertThat(renewals).isGreaterThanOrEqualTo(2);
         // threads dedicated connections + shared + subscriber, each re-authenticated at each renewal
         assertThat(reauth.succeeded).hasSizeGreaterThanOrEqualTo(threads + 2);
         assertThat(reauth.succeeded.values())
                 .allSatisfy(count -> assertThat(count.get()).isGreaterThanOrEqualTo(renewals));
         long expectedRequests = 1 + elapsed.toMillis() / (lifetime.toMillis() * 3 / 4);
-        assertThat(source.requests())
+        assertThat(id.tokenRequests())
                 .as("token requests for %s of %s tokens, whatever the number of connections", elapsed, lifetime)
                 .isBetween(expectedRequests - 1, expectedRequests + 1);
     }
 
     @Test
-    void multiSpanningARenewalCommitsAndIsReauthenticatedAfterExec() {
+    void multiSpanningARenewalCommitsAndIsReauthenticatedAfterExec() throws Exception {
         identity(Duration.ofSeconds(12));
         RedisClient client = client(provider());
         ReauthCounts reauth = watch(client);
@@ -299,7 +313,7 @@ class LettuceReauthenticationIT {
     }
 
     @Test
-    void closingOneClientDoesNotStopAnothersRenewalAndThrowingListenersStartNoSecondChain() {
+    void closingOneClientDoesNotStopAnothersRenewalAndThrowingListenersStartNoSecondChain() throws Exception {
         Duration lifetime = Duration.ofSeconds(12);
         identity(lifetime);
         refresher.subscribe(new TokenListener() {
@@ -340,17 +354,17 @@ class LettuceReauthenticationIT {
         assertThat(reauth.succeeded.values())
                 .allSatisfy(c -> assertThat(c.get()).isGreaterThanOrEqualTo(2));
         try (StatefulRedisConnection<String, String> fresh = second.connect()) {
-            assertThat(fresh.sync().aclWhoami()).isEqualTo(source.objectId);
+            assertThat(fresh.sync().aclWhoami()).isEqualTo(id.user.objectId());
         }
         assertThat(reauth.failed).isEmpty();
         Duration elapsed = Duration.between(start, Instant.now());
         long expectedRequests = 1 + elapsed.toMillis() / (lifetime.toMillis() * 3 / 4);
-        assertThat(source.requests()).isBetween(expectedRequests - 1, expectedRequests + 1);
+        assertThat(id.tokenRequests()).isBetween(expectedRequests - 1, expectedRequests + 1);
     }
 
     @Test
-    void tokenEndpointOutageDuringRenewalKeepsServingAndRenewalResumesWithoutBurst() {
-        identity(Duration.ofSeconds(20));
+    void tokenEndpointOutageDuringRenewalKeepsServingAndRenewalResumesWithoutBurst() throws Exception {
+        identity(Duration.ofSeconds(30));
         RedisClient client = client(provider());
         ReauthCounts reauth = watch(client);
         StatefulRedisConnection<String, String> connection = client.connect();
@@ -360,9 +374,11 @@ class LettuceReauthenticationIT {
         String connectionEndpoint = reauth.succeeded.keySet().iterator().next();
 
         await().atMost(Duration.ofSeconds(20))
-                .until(() -> Instant.now().isAfter(first.expiresAt().minusSeconds(9)));
-        source.setDown(true);
-        await().atMost(Duration.ofSeconds(20)).until(() -> source.requests() >= 3);
+                .until(() -> Instant.now().isAfter(first.expiresAt().minusSeconds(12)));
+        // Down as in a network outage: connections dropped. (With HTTP 503, MSAL itself also refuses to call the
+        // endpoint again for a few seconds, which lengthens the outage but changes nothing else.)
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        await().atMost(Duration.ofSeconds(20)).until(() -> refresher.status().consecutiveFailures() >= 2);
         // The endpoint is down and the renewal has failed twice: the current token still serves old and new
         // connections.
         assertThat(refresher.status().consecutiveFailures()).isGreaterThanOrEqualTo(2);
@@ -370,11 +386,11 @@ class LettuceReauthenticationIT {
         try (StatefulRedisConnection<String, String> fresh = client.connect()) {
             assertThat(fresh.sync().get("during-outage")).isEqualTo("1");
         }
-        long failedAttempts = source.requests() - 1;
+        int failedAttempts = refresher.status().consecutiveFailures();
 
-        source.setDown(false);
+        azure.emu.faults().outage(Endpoint.TOKEN, false);
         AccessToken renewed = awaitRenewal();
-        long atRecovery = source.requests();
+        long atRecovery = id.tokenRequests();
         assertThat(renewed.expiresAt()).isAfter(first.expiresAt());
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> reauth.succeeded.get(connectionEndpoint).get() >= 2);
@@ -383,7 +399,8 @@ class LettuceReauthenticationIT {
         // No burst: until the renewed token is due, the endpoint sees no further request.
         await().during(Duration.ofSeconds(3))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> source.requests() == atRecovery);
+                .until(() -> id.tokenRequests() == atRecovery);
         assertThat(reauth.failed).isEmpty();
+        assertThat(id.cache.connectionsCut()).isZero();
     }
 }

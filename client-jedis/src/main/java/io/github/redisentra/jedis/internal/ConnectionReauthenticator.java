@@ -12,6 +12,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.Connection;
@@ -42,7 +43,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     // The token a handshake on this thread used; read back by the connection right after its handshake.
     private final ThreadLocal<AccessToken> handshakeToken = new ThreadLocal<>();
     private final TokenRefresher refresher;
-    private final String username;
+    private final Function<AccessToken, String> usernames;
     private final ReauthenticationListener listener;
     private final Set<ReauthenticatingConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Pool<Connection>> pool = new AtomicReference<>();
@@ -50,9 +51,10 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     private final AutoCloseable subscription;
     private volatile boolean closed;
 
-    public ConnectionReauthenticator(TokenRefresher refresher, String username, ReauthenticationListener listener) {
+    public ConnectionReauthenticator(
+            TokenRefresher refresher, Function<AccessToken, String> usernames, ReauthenticationListener listener) {
         this.refresher = refresher;
-        this.username = username;
+        this.usernames = usernames;
         this.listener = listener;
         // Re-authenticating idle and pub/sub connections is network I/O: never on the refresher's notification thread.
         this.renewals = Executors.newSingleThreadExecutor(r -> {
