@@ -83,8 +83,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
                 .orElseThrow(() -> new JedisAuthenticationException(
                         "No valid Entra ID token for the Redis connection (refresher status: " + refresher.status()
                                 + "). Check the token source's log for the failing renewal."));
-        return new TokenCredentials(
-                username != null ? username : token.objectId().orElse(null), token);
+        return new TokenCredentials(usernames.apply(token), token);
     }
 
     /** Jedis calls this for each new connection's handshake. */
@@ -132,10 +131,14 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
      * @throws RuntimeException when {@code AUTH} failed (the pool then discards the connection)
      */
     void refreshIfStale(ReauthenticatingConnection connection) {
-        TokenCredentials credentials = currentCredentials();
-        if (connection.isAuthenticatedWith(credentials.token())) {
+        AccessToken token =
+                refresher.current().filter(t -> !t.isExpiredAt(Instant.now())).orElse(null);
+        if (token == null || connection.isAuthenticatedWith(token)) {
+            // No valid token (renewal failing past expiry): keep the connection as it is rather than fail every
+            // borrow; the server decides whether its authentication still holds.
             return;
         }
+        TokenCredentials credentials = new TokenCredentials(usernames.apply(token), token);
         try {
             connection.reauthenticate(credentials);
         } catch (RuntimeException e) {
