@@ -158,6 +158,19 @@ class AzureCacheStandInIT {
     }
 
     @Test
+    void closingTheStandInRemovesItsTokens() {
+        String oid = UUID.randomUUID().toString();
+        String token = "t-" + UUID.randomUUID();
+        AzureCacheStandIn cache = AzureCacheStandIn.builder(redis).objectId(oid).build();
+        cache.accept(oid, token, Instant.now().plusSeconds(600));
+        try (RedisCli client = redis.connect()) {
+            assertThat(client.call("AUTH", oid, token)).isEqualTo("OK");
+            cache.close();
+            assertThatThrownBy(() -> client.call("AUTH", oid, token)).hasMessageStartingWith("WRONGPASS");
+        }
+    }
+
+    @Test
     void reapplyRestoresTheIdentityAfterARestart() {
         try (RedisServer own = RedisServer.builder().disableDefaultUser().start()) {
             String oid = UUID.randomUUID().toString();
