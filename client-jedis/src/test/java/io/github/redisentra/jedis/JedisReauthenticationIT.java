@@ -241,7 +241,9 @@ class JedisReauthenticationIT {
                 .isZero();
         long renewals = tokensSeen.get() - 1;
         assertThat(renewals).isGreaterThanOrEqualTo(2);
-        assertThat(reauth.total()).isGreaterThanOrEqualTo(renewals * (threads + 1));
+        // The subscribed connection and at least one pooled connection at each renewal; how many pooled ones depends on
+        // the pool (connections made after a renewal authenticate in their handshake instead).
+        assertThat(reauth.total()).isGreaterThanOrEqualTo(renewals * 2);
         assertThat(reauth.succeeded.values())
                 .as("the subscribed connection re-authenticated in-band at each renewal")
                 .anySatisfy(c -> assertThat(c.get()).isGreaterThanOrEqualTo(renewals));
