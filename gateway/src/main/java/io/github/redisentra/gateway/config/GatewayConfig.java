@@ -106,7 +106,7 @@ public final class GatewayConfig {
         this.redisCaFile = r.readableFile(REDIS_CA_FILE);
         this.redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, false);
         this.redisObjectId = r.get(REDIS_AAD_OBJECT_ID);
-        this.redisTokenScope = r.get(REDIS_TOKEN_SCOPE);
+        this.redisTokenScope = r.getOrDefault(REDIS_TOKEN_SCOPE);
         this.tokenCommandTimeout = r.duration(LOCAL_REDIS_TOKEN_COMMAND_TIMEOUT, false);
         this.azureClientCertificatePath = r.readableFile(AZURE_CLIENT_CERTIFICATE_PATH);
         this.azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
