@@ -194,7 +194,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                         : e;
                 result = cause instanceof Refusal r
                         ? new AuthDecision.Denied(r.reason, r.getMessage())
-                        : new AuthDecision.Denied("internal_error", cause.getClass().getSimpleName());
+                        : new AuthDecision.Denied(
+                                "internal_error", cause.getClass().getSimpleName());
             }
             check.audit(result);
             return result;
@@ -386,15 +387,14 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                             "overage_unresolved",
                             "token has group overage and the gateway has no Entra identity to ask Microsoft Graph");
                 }
-                return graph.memberOf(oid, policy.groupsOfInterest())
-                        .handle((memberOf, e) -> {
-                            if (e != null) {
-                                throw new Refusal(
-                                        "overage_unresolved",
-                                        "Microsoft Graph checkMemberGroups failed: " + TenantKeys.rootMessage(e));
-                            }
-                            return decide(memberOf, roles);
-                        });
+                return graph.memberOf(oid, policy.groupsOfInterest()).handle((memberOf, e) -> {
+                    if (e != null) {
+                        throw new Refusal(
+                                "overage_unresolved",
+                                "Microsoft Graph checkMemberGroups failed: " + TenantKeys.rootMessage(e));
+                    }
+                    return decide(memberOf, roles);
+                });
             }
             return CompletableFuture.completedFuture(decide(groups, roles));
         }
@@ -405,7 +405,11 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal(o.reason(), o.detail());
             }
             return new AuthDecision.Allowed(new Principal(
-                    oid.toLowerCase(Locale.ROOT), tid.toLowerCase(Locale.ROOT), displayName, exp, o.matchedGroups(),
+                    oid.toLowerCase(Locale.ROOT),
+                    tid.toLowerCase(Locale.ROOT),
+                    displayName,
+                    exp,
+                    o.matchedGroups(),
                     o.matchedRoles()));
         }
 
@@ -414,7 +418,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (names != null && !(names instanceof Map<?, ?>)) {
                 throw new Refusal("malformed", "_claim_names is not an object");
             }
-            return (names instanceof Map<?, ?> m && m.containsKey("groups")) || Boolean.TRUE.equals(claims.get("hasgroups"));
+            return (names instanceof Map<?, ?> m && m.containsKey("groups"))
+                    || Boolean.TRUE.equals(claims.get("hasgroups"));
         }
 
         Set<String> stringArray(String name) {

@@ -44,7 +44,8 @@ public final class GraphGroups {
     private final Executor executor;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    public GraphGroups(HttpJson http, URI graphBaseUrl, BearerToken token, Duration ttl, Clock clock, Executor executor) {
+    public GraphGroups(
+            HttpJson http, URI graphBaseUrl, BearerToken token, Duration ttl, Clock clock, Executor executor) {
         this.http = http;
         this.graphBaseUrl = graphBaseUrl;
         this.token = token;
@@ -89,7 +90,8 @@ public final class GraphGroups {
                                 for (CompletableFuture<Map<String, Object>> call : calls) {
                                     Object value = call.join().get("value");
                                     if (!(value instanceof List<?> list)) {
-                                        throw new IllegalStateException("Graph checkMemberGroups answer has no value array");
+                                        throw new IllegalStateException(
+                                                "Graph checkMemberGroups answer has no value array");
                                     }
                                     for (Object o : list) {
                                         if (o instanceof String s && candidates.contains(s.toLowerCase(Locale.ROOT))) {
@@ -101,7 +103,8 @@ public final class GraphGroups {
                                 if (cache.size() >= MAX_CACHED_USERS) {
                                     cache.clear();
                                 }
-                                cache.put(key, new Cached(result, clock.instant().plus(ttl)));
+                                cache.put(
+                                        key, new Cached(result, clock.instant().plus(ttl)));
                                 return result;
                             });
                 });

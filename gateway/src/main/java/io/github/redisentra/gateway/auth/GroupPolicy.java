@@ -21,7 +21,8 @@ public record GroupPolicy(Set<String> required, Set<String> allowedGroups, Set<S
     }
 
     /** The outcome: admitted with the groups/roles that matched, or refused with a reason code. */
-    public record Outcome(boolean admitted, String reason, String detail, Set<String> matchedGroups, Set<String> matchedRoles) {}
+    public record Outcome(
+            boolean admitted, String reason, String detail, Set<String> matchedGroups, Set<String> matchedRoles) {}
 
     /** Whether any rule looks at groups (then an overage token needs Graph). */
     public boolean needsGroups() {
@@ -54,8 +55,11 @@ public record GroupPolicy(Set<String> required, Set<String> allowedGroups, Set<S
             if (anyGroups.isEmpty() && anyRoles.isEmpty()) {
                 String reason = allowedGroups.isEmpty() ? "missing_role" : "missing_group";
                 return new Outcome(
-                        false, reason, "member of none of the allowed groups and holds none of the allowed roles",
-                        Set.of(), Set.of());
+                        false,
+                        reason,
+                        "member of none of the allowed groups and holds none of the allowed roles",
+                        Set.of(),
+                        Set.of());
             }
             matchedGroups.addAll(anyGroups);
             matchedRoles.addAll(anyRoles);

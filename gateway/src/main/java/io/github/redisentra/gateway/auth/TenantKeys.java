@@ -154,7 +154,10 @@ public final class TenantKeys implements AutoCloseable {
             if (e != null) {
                 String msg = rootMessage(e);
                 lastError = msg;
-                log.warn("signing key refresh failed, keeping {} last-known-good keys: {}", snapshot.keys().size(), msg);
+                log.warn(
+                        "signing key refresh failed, keeping {} last-known-good keys: {}",
+                        snapshot.keys().size(),
+                        msg);
             } else {
                 lastError = null;
             }
@@ -167,7 +170,8 @@ public final class TenantKeys implements AutoCloseable {
         Instant now = clock.instant();
         boolean metadataFresh = current.metadataLoadedAt() != null
                 && now.isBefore(current.metadataLoadedAt().plus(metadataRefreshInterval));
-        CompletableFuture<Snapshot> withMetadata = metadataFresh ? CompletableFuture.completedFuture(current) : loadMetadata(current);
+        CompletableFuture<Snapshot> withMetadata =
+                metadataFresh ? CompletableFuture.completedFuture(current) : loadMetadata(current);
         return withMetadata.thenCompose(this::loadKeys).thenApply(s -> {
             snapshot = s;
             return s;
@@ -192,8 +196,8 @@ public final class TenantKeys implements AutoCloseable {
                 }
                 URI parsed = URI.create(jwksUri);
                 if (!"https".equalsIgnoreCase(parsed.getScheme())) {
-                    throw new IllegalStateException("metadata " + metadataUrls.get(i) + " names a jwks_uri that is not"
-                            + " https: " + jwksUri);
+                    throw new IllegalStateException(
+                            "metadata " + metadataUrls.get(i) + " names a jwks_uri that is not" + " https: " + jwksUri);
                 }
                 issuers.add(issuer);
                 jwks.add(parsed);

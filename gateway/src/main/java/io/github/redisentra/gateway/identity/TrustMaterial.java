@@ -24,7 +24,8 @@ public final class TrustMaterial {
     private TrustMaterial() {}
 
     /** A trust manager for the JVM's anchors plus every certificate in {@code extraCaPem} when present. */
-    public static X509TrustManager trustManager(Optional<Path> extraCaPem) throws GeneralSecurityException, IOException {
+    public static X509TrustManager trustManager(Optional<Path> extraCaPem)
+            throws GeneralSecurityException, IOException {
         X509TrustManager jvm = defaultTrustManager();
         if (extraCaPem.isEmpty()) {
             return jvm;
@@ -54,7 +55,8 @@ public final class TrustMaterial {
         return ctx;
     }
 
-    public static Collection<? extends Certificate> readCertificates(Path pem) throws IOException, GeneralSecurityException {
+    public static Collection<? extends Certificate> readCertificates(Path pem)
+            throws IOException, GeneralSecurityException {
         try (InputStream in = Files.newInputStream(pem)) {
             return CertificateFactory.getInstance("X.509").generateCertificates(in);
         }
