@@ -32,7 +32,8 @@ public final class UpstreamProbe {
     public static void check(GatewayConfig config, UpstreamCredentials.Credentials credentials)
             throws IOException, GeneralSecurityException {
         int timeout = (int) config.redisConnectTimeout().toMillis();
-        InetSocketAddress addr = new InetSocketAddress(config.redisAddress().host(), config.redisAddress().port());
+        InetSocketAddress addr = new InetSocketAddress(
+                config.redisAddress().host(), config.redisAddress().port());
         Socket plain = new Socket();
         try {
             plain.connect(addr, timeout);
@@ -46,7 +47,11 @@ public final class UpstreamProbe {
             if (config.redisTls()) {
                 SSLSocket tls = (SSLSocket) TrustMaterial.sslContext(config.redisCaFile())
                         .getSocketFactory()
-                        .createSocket(plain, config.redisHostname(), config.redisAddress().port(), true);
+                        .createSocket(
+                                plain,
+                                config.redisHostname(),
+                                config.redisAddress().port(),
+                                true);
                 SSLParameters params = tls.getSSLParameters();
                 params.setEndpointIdentificationAlgorithm("HTTPS");
                 params.setServerNames(List.of(new SNIHostName(config.redisHostname())));
@@ -56,8 +61,10 @@ public final class UpstreamProbe {
                 try {
                     tls.startHandshake();
                 } catch (IOException e) {
-                    throw new IOException("TLS handshake with " + config.redisAddress() + " (verifying host name "
-                            + config.redisHostname() + ") failed: " + e.getMessage(), e);
+                    throw new IOException(
+                            "TLS handshake with " + config.redisAddress() + " (verifying host name "
+                                    + config.redisHostname() + ") failed: " + e.getMessage(),
+                            e);
                 }
             }
             OutputStream out = socket.getOutputStream();
@@ -66,8 +73,8 @@ public final class UpstreamProbe {
             out.flush();
             String auth = readLine(in);
             if (!auth.equals("+OK")) {
-                throw new IOException("AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": "
-                        + auth);
+                throw new IOException(
+                        "AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": " + auth);
             }
             out.write(command("PING"));
             out.flush();

@@ -18,9 +18,10 @@ public final class UpstreamTokenSources {
     public static TokenSource create(GatewayConfig config, String scope) {
         return switch (config.upstreamCredential()) {
             case STATIC_TOKEN -> StaticTokenSource.of(config.localRedisToken().orElseThrow());
-            case TOKEN_COMMAND -> CommandTokenSource.builder(config.localRedisTokenCommand().orElseThrow())
-                    .timeout(config.localRedisTokenCommandTimeout())
-                    .build();
+            case TOKEN_COMMAND ->
+                CommandTokenSource.builder(config.localRedisTokenCommand().orElseThrow())
+                        .timeout(config.localRedisTokenCommandTimeout())
+                        .build();
             case PASSWORD -> throw new IllegalArgumentException("a static password has no token source");
             default -> AzureIdentities.tokenSource(config, scope);
         };
