@@ -78,8 +78,7 @@ public final class GatewayRuntime implements AutoCloseable {
         boolean needsGraph = !config.requiredGroupIds().isEmpty()
                 || !config.allowedGroupIds().isEmpty();
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
-            this.graphToken = TokenRefresher.builder(
-                            UpstreamTokenSources.create(config, config.graphBaseUrl() + "/.default"))
+            this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
                     .policy(RefreshPolicy.defaults())
                     .name("microsoft-graph")
                     .build();

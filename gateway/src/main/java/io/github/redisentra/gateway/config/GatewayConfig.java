@@ -257,6 +257,11 @@ public final class GatewayConfig {
         return graphBaseUrl;
     }
 
+    public String graphTokenScope() {
+        return raw.getOrDefault(
+                GRAPH_TOKEN_SCOPE, GRAPH_TOKEN_SCOPE.defaultValue().orElseThrow());
+    }
+
     public Duration groupCacheTtl() {
         return groupCacheTtl;
     }

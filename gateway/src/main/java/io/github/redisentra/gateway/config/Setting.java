@@ -54,6 +54,10 @@ public enum Setting {
             "https://graph.microsoft.com",
             "Microsoft Graph, asked (checkMemberGroups) when a token has too many groups (overage)",
             "https://graph.microsoft.us"),
+    GRAPH_TOKEN_SCOPE(
+            "https://graph.microsoft.com/.default",
+            "Scope of the gateway's own token for Microsoft Graph (needs User.Read.All and GroupMember.Read.All)",
+            "https://graph.microsoft.us/.default"),
     GROUP_CACHE_TTL(
             "10m", "How long a Graph group-membership answer is cached per user (less than a token lifetime)", "15m"),
     HTTP_TIMEOUT("10s", "Timeout of each metadata, JWKS and Graph request", "5s"),
