@@ -3,7 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.UpstreamCredentials;
+import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -45,15 +45,15 @@ final class ConfigCheck {
             out.println("metadata/signing keys: FAILED: " + message(e));
         }
 
-        UpstreamCredentials upstream;
+        UpstreamIdentity upstream;
         try {
-            upstream = UpstreamCredentials.fromConfig(config);
+            upstream = UpstreamIdentity.fromConfig(config);
         } catch (RuntimeException e) {
             out.println("upstream credential: FAILED: " + message(e));
             return 1;
         }
         try (upstream) {
-            UpstreamCredentials.Credentials c;
+            UpstreamIdentity.Credentials c;
             try {
                 c = upstream.first()
                         .get(

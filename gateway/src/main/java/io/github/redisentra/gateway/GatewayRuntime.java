@@ -11,7 +11,7 @@ import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.UpstreamCredentials;
+import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -62,14 +62,14 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Clock clock;
     private final GatewayMetrics metrics;
     private final EntraAuthenticator authenticator;
-    private final UpstreamCredentials upstream;
+    private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
     private RespListener listener;
 
-    private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamCredentials upstream) throws Exception {
+    private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
         this.config = config;
         this.clock = clock;
         this.metrics = new GatewayMetrics(clock);
@@ -106,12 +106,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock) throws Exception {
-        return create(config, clock, UpstreamCredentials.fromConfig(config));
+        return create(config, clock, UpstreamIdentity.fromConfig(config));
     }
 
     /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
-    public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamCredentials upstream)
-            throws Exception {
+    public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
         GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
         rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
         return rt;
@@ -138,7 +137,7 @@ public final class GatewayRuntime implements AutoCloseable {
         return authenticator;
     }
 
-    public UpstreamCredentials upstream() {
+    public UpstreamIdentity upstream() {
         return upstream;
     }
 

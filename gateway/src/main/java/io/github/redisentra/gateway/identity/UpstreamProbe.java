@@ -29,7 +29,7 @@ public final class UpstreamProbe {
      * @throws IOException naming the failing step, e.g. {@code AUTH refused: -WRONGPASS invalid username-password
      *     pair or user is disabled.}
      */
-    public static void check(GatewayConfig config, UpstreamCredentials.Credentials credentials)
+    public static void check(GatewayConfig config, UpstreamIdentity.Credentials credentials)
             throws IOException, GeneralSecurityException {
         int timeout = (int) config.redisConnectTimeout().toMillis();
         InetSocketAddress addr = new InetSocketAddress(

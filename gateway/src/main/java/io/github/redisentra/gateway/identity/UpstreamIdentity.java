@@ -21,7 +21,7 @@ import java.util.function.Consumer;
  * <p>User name: {@code REDIS_AAD_OBJECT_ID} when set, otherwise the {@code oid} of the token (the identity's object
  * id, which Azure caches expect), or {@code REDIS_USERNAME} with a password.
  */
-public final class UpstreamCredentials implements AutoCloseable {
+public final class UpstreamIdentity implements AutoCloseable {
 
     /** A user name and secret to send as {@code AUTH <username> <password>}. {@link #toString()} redacts. */
     public record Credentials(String username, String password, Instant expiresAt, String fingerprint) {
@@ -37,7 +37,7 @@ public final class UpstreamCredentials implements AutoCloseable {
     private final Credentials staticCredentials;
     private final String configuredUser;
 
-    private UpstreamCredentials(
+    private UpstreamIdentity(
             TokenSource source, TokenRefresher refresher, Credentials staticCredentials, String configuredUser) {
         this.source = source;
         this.refresher = refresher;
@@ -46,10 +46,10 @@ public final class UpstreamCredentials implements AutoCloseable {
     }
 
     /** The credential the configuration selects. Starts the token refresher (its first request runs at once). */
-    public static UpstreamCredentials fromConfig(GatewayConfig config) {
+    public static UpstreamIdentity fromConfig(GatewayConfig config) {
         if (config.redisPassword().isPresent()) {
             String pw = config.redisPassword().get();
-            return new UpstreamCredentials(
+            return new UpstreamIdentity(
                     null, null, new Credentials(config.redisUsername(), pw, null, AccessToken.fingerprintOf(pw)), null);
         }
         TokenSource source = UpstreamTokenSources.create(config, config.redisTokenScope());
@@ -57,10 +57,10 @@ public final class UpstreamCredentials implements AutoCloseable {
     }
 
     /** Credentials from any token source (tests, or embedding); closing them closes the source. */
-    public static UpstreamCredentials of(TokenSource source, RefreshPolicy policy, String username) {
+    public static UpstreamIdentity of(TokenSource source, RefreshPolicy policy, String username) {
         TokenRefresher r =
                 TokenRefresher.builder(source).policy(policy).name("upstream").build();
-        return new UpstreamCredentials(source, r, null, username);
+        return new UpstreamIdentity(source, r, null, username);
     }
 
     /** Completes with the first credentials; fails with the source's error message when none can be had. */
