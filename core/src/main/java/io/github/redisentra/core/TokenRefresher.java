@@ -1,0 +1,510 @@
+package io.github.redisentra.core;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one refresh engine: keeps a current token from a {@link TokenSource} and hands each new token to its
+ * listeners, for the client modules and for the gateway's upstream side alike.
+ *
+ * <p>Behaviour (see {@link RefreshPolicy} for the timing rules):
+ *
+ * <ul>
+ *   <li>Exactly one request to the source is in flight at any time; {@link #refreshNow()} while one runs is
+ *       coalesced with it.
+ *   <li>The first request may be served from the source's cache; every later one passes {@code forceRefresh =
+ *       true}, so a cache (MSAL keeps a token until five minutes before expiry) cannot hand back the token the
+ *       refresher already holds. If a source does so anyway, listeners are not notified and the refresher backs
+ *       off: it never loops.
+ *   <li>A failure is logged and reported to every listener; the current token keeps being served while it is
+ *       valid, and the refresher retries with exponential backoff and jitter, forever, also after the token
+ *       expired. When the source recovers, one request brings a new token &mdash; no burst.
+ *   <li>Listeners are isolated: an exception thrown by one is logged, reaches no other listener, is not counted
+ *       as a failure of the source and does not change the schedule.
+ *   <li>{@link #close()} is idempotent and stops all scheduling. It closes neither the source nor a scheduler it
+ *       was given.
+ * </ul>
+ *
+ * <pre>{@code
+ * TokenRefresher refresher = TokenRefresher.builder(source).name("redis").build();
+ * AccessToken first = refresher.firstToken().get(30, TimeUnit.SECONDS);
+ * AutoCloseable subscription = refresher.subscribe(token -> reauthenticate(token));
+ * }</pre>
+ *
+ * <p>Listeners and the source run on the refresher's worker (the scheduler's thread); neither may block for long.
+ */
+public final class TokenRefresher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final int MAX_MESSAGE = 500;
+
+    private final TokenSource source;
+    private final RefreshPolicy policy;
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+    private final String name;
+    private final RandomGenerator random;
+
+    private final CompletableFuture<AccessToken> first = new CompletableFuture<>();
+    private final List<Subscription> listeners = new CopyOnWriteArrayList<>();
+    /** Held while the current token changes and listeners hear of it, so a subscriber never sees tokens out of order. */
+    private final Object notifyLock = new Object();
+    /** Guards the fields below. Never held while calling the source or a listener. */
+    private final Object stateLock = new Object();
+
+    private boolean closed;
+    private boolean inFlight;
+    /** Identifies the one scheduled attempt allowed to run; an older, cancelled-too-late task sees a newer value. */
+    private long generation;
+
+    private ScheduledFuture<?> scheduled;
+    private Instant nextAttempt;
+    private Instant notBefore;
+    private AccessToken current;
+    private Instant lastSuccess;
+    private int consecutiveFailures;
+    private String lastFailureMessage;
+
+    private TokenRefresher(Builder b) {
+        this.source = b.source;
+        this.policy = b.policy;
+        this.clock = b.clock;
+        this.random = b.random != null ? b.random : new SplittableRandom();
+        this.name = b.name != null ? b.name : b.source.describe();
+        if (b.scheduler != null) {
+            this.scheduler = b.scheduler;
+            this.ownsScheduler = false;
+        } else {
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "redis-entra-token-refresher-" + THREADS.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            this.ownsScheduler = true;
+        }
+    }
+
+    /** A builder for a refresher over {@code source}. */
+    public static Builder builder(TokenSource source) {
+        return new Builder(Objects.requireNonNull(source, "source"));
+    }
+
+    /**
+     * Completes with the first token the refresher obtains. It does not fail when the source fails (the refresher
+     * keeps retrying; see {@link #status()} for why it is waiting), only when the refresher is closed first. Bound
+     * the wait: {@code firstToken().get(30, SECONDS)}.
+     */
+    public CompletableFuture<AccessToken> firstToken() {
+        return first.copy();
+    }
+
+    /** The current token, when there is one that has not expired. */
+    public Optional<AccessToken> current() {
+        synchronized (stateLock) {
+            return current != null && !current.isExpiredAt(clock.instant()) ? Optional.of(current) : Optional.empty();
+        }
+    }
+
+    /**
+     * Adds a listener. When a token is current, it is delivered to the listener at once, on the calling thread;
+     * later tokens and failures arrive on the refresher's worker, in order.
+     *
+     * @return closing it removes the listener (idempotent)
+     */
+    public AutoCloseable subscribe(TokenListener listener) {
+        Subscription s = new Subscription(Objects.requireNonNull(listener, "listener"));
+        synchronized (notifyLock) {
+            listeners.add(s);
+            Optional<AccessToken> now = current();
+            now.ifPresent(s::deliver);
+        }
+        return s;
+    }
+
+    /**
+     * Asks for a renewal as soon as allowed: at once, but not sooner than the minimum delay after the last new
+     * token, nor sooner than the backoff after a failure. Coalesced with a request in flight or an earlier
+     * scheduled one; never starts a second chain.
+     */
+    public void refreshNow() {
+        synchronized (stateLock) {
+            if (closed || inFlight) {
+                return;
+            }
+            Instant now = clock.instant();
+            Instant target = notBefore == null || notBefore.isBefore(now) ? now : notBefore;
+            if (nextAttempt != null && !nextAttempt.isAfter(target)) {
+                return;
+            }
+            scheduleLocked(target);
+        }
+    }
+
+    /** A snapshot of the refresher's state; holds no secret. */
+    public RefreshStatus status() {
+        synchronized (stateLock) {
+            return new RefreshStatus(
+                    current == null ? null : current.expiresAt(),
+                    lastSuccess,
+                    consecutiveFailures,
+                    lastFailureMessage,
+                    nextAttempt);
+        }
+    }
+
+    /** The name used in logs. */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Stops all scheduling and drops the listeners. Idempotent. Shuts down the scheduler only when the refresher
+     * created it; never closes the source.
+     */
+    @Override
+    public void close() {
+        synchronized (stateLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            generation++;
+            if (scheduled != null) {
+                scheduled.cancel(false);
+                scheduled = null;
+            }
+            nextAttempt = null;
+        }
+        listeners.clear();
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+        first.completeExceptionally(new IllegalStateException("token refresher " + name + " was closed"));
+        log.debug("token refresher {} closed", name);
+    }
+
+    @Override
+    public String toString() {
+        return "TokenRefresher[" + name + "]";
+    }
+
+    private void start() {
+        synchronized (stateLock) {
+            scheduleLocked(clock.instant());
+        }
+    }
+
+    private void scheduleLocked(Instant at) {
+        if (scheduled != null) {
+            scheduled.cancel(false);
+        }
+        long gen = ++generation;
+        nextAttempt = at;
+        long delayNanos = Math.max(0L, Duration.between(clock.instant(), at).toNanos());
+        try {
+            scheduled = scheduler.schedule(() -> attempt(gen), delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            scheduled = null;
+            nextAttempt = null;
+            log.error("token refresher {}: its scheduler refused work (shut down?); renewal has stopped", name);
+        }
+    }
+
+    private void attempt(long gen) {
+        try {
+            attemptOnce(gen);
+        } catch (RuntimeException | Error e) {
+            // Only a defect in the engine gets here; keep the chain alive regardless.
+            log.error("token refresher {}: unexpected error in the refresh engine", name, e);
+            synchronized (stateLock) {
+                inFlight = false;
+                if (!closed && scheduled == null) {
+                    scheduleLocked(clock.instant().plus(policy.maxBackoff()));
+                }
+            }
+            if (e instanceof VirtualMachineError) {
+                throw e;
+            }
+        }
+    }
+
+    private void attemptOnce(long gen) {
+        AccessToken held;
+        synchronized (stateLock) {
+            if (closed || inFlight || gen != generation) {
+                return;
+            }
+            inFlight = true;
+            scheduled = null;
+            nextAttempt = null;
+            held = current;
+        }
+        Instant started = clock.instant();
+        AccessToken token = null;
+        Throwable error = null;
+        try {
+            token = source.getToken(held != null);
+            if (token == null) {
+                error = new IllegalStateException(source.describe() + " returned no token");
+            }
+        } catch (Throwable t) {
+            error = t;
+        }
+        Instant now = clock.instant();
+        if (error == null && token.equals(held)) {
+            error = new IllegalStateException(source.describe()
+                    + " returned the token the refresher already holds (sha256 " + token.fingerprint()
+                    + ") although a refresh was forced; backing off");
+        }
+        if (error == null) {
+            onNewToken(token, started, now);
+        } else {
+            onFailure(error, held != null && token != null && token.equals(held), now);
+        }
+        if (error instanceof VirtualMachineError vme) {
+            throw vme;
+        }
+    }
+
+    private void onNewToken(AccessToken token, Instant started, Instant now) {
+        Instant next = renewalTime(token, started, now);
+        synchronized (notifyLock) {
+            synchronized (stateLock) {
+                if (closed) {
+                    inFlight = false;
+                    return;
+                }
+                current = token;
+                lastSuccess = now;
+                consecutiveFailures = 0;
+                lastFailureMessage = null;
+                notBefore = now.plus(policy.minimumDelay());
+            }
+            if (token.isExpiredAt(now)) {
+                log.warn(
+                        "token refresher {}: {} is already expired by this host's clock; is the clock skewed?",
+                        name,
+                        token);
+            }
+            log.info("token refresher {}: new token {}, next renewal at {}", name, token, next);
+            for (Subscription s : listeners) {
+                s.deliver(token);
+            }
+        }
+        first.complete(token);
+        synchronized (stateLock) {
+            inFlight = false;
+            if (!closed) {
+                scheduleLocked(next);
+            }
+        }
+    }
+
+    private void onFailure(Throwable error, boolean sameToken, Instant now) {
+        int failures;
+        Instant next;
+        String message;
+        synchronized (stateLock) {
+            if (closed) {
+                inFlight = false;
+                return;
+            }
+            failures = ++consecutiveFailures;
+            Duration ceiling = policy.backoffCeiling(failures);
+            Duration delay = ceiling.dividedBy(2).plusNanos((long) (ceiling.toNanos() / 2.0 * random.nextDouble()));
+            if (sameToken && delay.compareTo(policy.minimumDelay()) < 0) {
+                delay = policy.minimumDelay();
+            }
+            next = now.plus(delay);
+            notBefore = next;
+            message = describe(error, current);
+            lastFailureMessage = message;
+        }
+        log.warn(
+                "token refresher {}: attempt failed ({} in a row), next attempt at {}: {}",
+                name,
+                failures,
+                next,
+                message);
+        log.debug("token refresher {}: failure detail", name, error);
+        synchronized (notifyLock) {
+            for (Subscription s : listeners) {
+                s.fail(error, failures, next);
+            }
+        }
+        synchronized (stateLock) {
+            inFlight = false;
+            if (!closed) {
+                scheduleLocked(next);
+            }
+        }
+    }
+
+    /**
+     * When to renew {@code token}, obtained by a request started at {@code started} and finished at {@code now}.
+     */
+    private Instant renewalTime(AccessToken token, Instant started, Instant now) {
+        Instant exp = token.expiresAt();
+        Instant iat = token.issuedAt().filter(i -> i.isBefore(exp)).orElse(started);
+        Duration lifetime = Duration.between(iat, exp);
+        Instant target;
+        if (lifetime.isNegative() || lifetime.isZero()) {
+            target = now;
+        } else {
+            Duration offset = Duration.ofNanos((long) (lifetime.toNanos() * policy.refreshRatio()));
+            Duration beforeBound = lifetime.minus(policy.lowerBound());
+            // The lower bound only applies when the token lives longer than it; otherwise the ratio decides.
+            if (!policy.lowerBound().isZero()
+                    && beforeBound.compareTo(Duration.ZERO) > 0
+                    && beforeBound.compareTo(offset) < 0) {
+                offset = beforeBound;
+            }
+            Instant byIssuerClock = iat.plus(offset);
+            // If this host's clock runs behind the issuer's, iat lies in our future: anchor to the request instead.
+            Instant byLocalClock = started.plus(offset);
+            target = byIssuerClock.isBefore(byLocalClock) ? byIssuerClock : byLocalClock;
+        }
+        Duration delay = Duration.between(now, target);
+        Duration maxJitter;
+        synchronized (stateLock) {
+            maxJitter = policy.maxJitter(delay);
+            delay = delay.minusNanos((long) (maxJitter.toNanos() * random.nextDouble()));
+        }
+        if (delay.compareTo(policy.minimumDelay()) < 0) {
+            delay = policy.minimumDelay();
+        }
+        return now.plus(delay);
+    }
+
+    /** A failure as one line: class, message and causes, with any token the refresher knows of removed. */
+    private static String describe(Throwable error, AccessToken held) {
+        StringBuilder sb = new StringBuilder();
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
+            if (depth > 0) {
+                sb.append(" (caused by ");
+            }
+            sb.append(t.getClass().getSimpleName());
+            if (t.getMessage() != null) {
+                sb.append(": ").append(t.getMessage());
+            }
+            if (depth > 0) {
+                sb.append(')');
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        String s = sb.toString();
+        if (held != null) {
+            s = s.replace(held.secret(), "[token sha256 " + held.fingerprint() + "]");
+        }
+        return s.length() > MAX_MESSAGE ? s.substring(0, MAX_MESSAGE) + "…" : s;
+    }
+
+    /** One registration of a listener; the same listener may be registered twice and removed independently. */
+    private final class Subscription implements AutoCloseable {
+        private final TokenListener listener;
+
+        Subscription(TokenListener listener) {
+            this.listener = listener;
+        }
+
+        void deliver(AccessToken token) {
+            try {
+                listener.onToken(token);
+            } catch (RuntimeException e) {
+                log.warn(
+                        "token refresher {}: listener {} threw on a new token; other listeners and the schedule are unaffected",
+                        name,
+                        listener,
+                        e);
+            }
+        }
+
+        void fail(Throwable error, int failures, Instant next) {
+            try {
+                listener.onRefreshFailure(error, failures, next);
+            } catch (RuntimeException e) {
+                log.warn("token refresher {}: listener {} threw on a failure report", name, listener, e);
+            }
+        }
+
+        @Override
+        public void close() {
+            listeners.remove(this);
+        }
+    }
+
+    /** Configures and starts a {@link TokenRefresher}. */
+    public static final class Builder {
+        private final TokenSource source;
+        private RefreshPolicy policy = RefreshPolicy.defaults();
+        private Clock clock = Clock.systemUTC();
+        private ScheduledExecutorService scheduler;
+        private String name;
+        private RandomGenerator random;
+
+        private Builder(TokenSource source) {
+            this.source = source;
+        }
+
+        /** Timing of renewals and retries. Default {@link RefreshPolicy#defaults()}. */
+        public Builder policy(RefreshPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** The clock that decides when tokens are due. Default the system UTC clock; tests pass their own. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Where attempts run. Default: a daemon thread the refresher owns and stops on {@link #close()}. A given
+         * scheduler is shared, not owned: {@code close()} only cancels this refresher's task. The source blocks on
+         * it, so do not pass a Netty event loop.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+            return this;
+        }
+
+        /** The name in logs. Default the source's {@link TokenSource#describe()}. */
+        public Builder name(String name) {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The randomness for jitter. Default a new {@link SplittableRandom}; tests pass a fixed one. */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /** A started refresher: the first request begins at once, asynchronously, on the refresher's worker. */
+        public TokenRefresher build() {
+            TokenRefresher r = new TokenRefresher(this);
+            r.start();
+            return r;
+        }
+    }
+}
