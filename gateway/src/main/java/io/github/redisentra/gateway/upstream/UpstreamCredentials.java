@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.upstream;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.TokenRefresher;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -95,5 +96,15 @@ public interface UpstreamCredentials {
                 return "token credentials" + (fixedUsername == null ? " (user = token oid)" : " for " + fixedUsername);
             }
         };
+    }
+
+    /**
+     * Tokens kept fresh by core's {@link TokenRefresher} (the process's one upstream token).
+     *
+     * @param fixedUsername the configured user name, or {@code null} to use each token's {@code oid}
+     */
+    static UpstreamCredentials fromRefresher(String fixedUsername, TokenRefresher refresher) {
+        Objects.requireNonNull(refresher, "refresher");
+        return tokens(fixedUsername, refresher::current, listener -> refresher.subscribe(listener::accept));
     }
 }
