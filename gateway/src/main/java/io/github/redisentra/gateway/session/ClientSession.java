@@ -141,6 +141,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean closing;
     private boolean draining;
     private boolean failed;
+    private boolean clientGone;
     private boolean midReply;
     private boolean clientNeedsFlush;
     private boolean upstreamNeedsFlush;
@@ -563,6 +564,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     "username_mismatch", "AUTH user name is neither 'default' nor the token's oid");
         }
         events.authDecided(decision);
+        if (log.isDebugEnabled()) {
+            log.debug(
+                    "client {}: AUTH {}",
+                    client.remoteAddress(),
+                    decision instanceof AuthDecision.Allowed a
+                            ? "allowed oid=" + a.principal().objectId()
+                            : "denied " + ((AuthDecision.Denied) decision).reason());
+        }
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
             principal = p;
@@ -807,7 +816,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public void onUpstreamLost(String reason, Throwable cause) {
-        if (failed || closing && ledger.isEmpty()) {
+        if (failed || clientGone || (closing && ledger.isEmpty())) {
             return;
         }
         events.upstreamFailed("lost");
@@ -928,6 +937,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void cleanup() {
+        clientGone = true;
         registry.remove(this);
         cancel(authDeadline);
         cancel(upstreamExpiryGuard);
