@@ -1,5 +1,7 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.config.GatewayConfig;
@@ -7,6 +9,8 @@ import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import java.io.PrintStream;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -54,22 +58,37 @@ final class ConfigCheck {
         }
         try (upstream) {
             UpstreamIdentity.Credentials c;
-            try {
-                c = upstream.first()
-                        .get(
-                                Math.max(
-                                        waitMillis,
-                                        config.localRedisTokenCommandTimeout().toMillis() + 1000),
-                                TimeUnit.MILLISECONDS);
+            // The refresher retries forever; for a check, the first failure is the answer.
+            CompletableFuture<UpstreamIdentity.Credentials> first = new CompletableFuture<>();
+            upstream.first().whenComplete((v, e) -> {
+                if (e != null) {
+                    first.completeExceptionally(e);
+                } else {
+                    first.complete(v);
+                }
+            });
+            AutoCloseable failures = upstream.subscribe(new TokenListener() {
+                @Override
+                public void onToken(AccessToken token) {}
+
+                @Override
+                public void onRefreshFailure(Throwable error, int consecutiveFailures, Instant nextAttempt) {
+                    first.completeExceptionally(error);
+                }
+            });
+            try (failures) {
+                c = first.get(
+                        Math.max(
+                                waitMillis,
+                                config.localRedisTokenCommandTimeout().toMillis() + 1000),
+                        TimeUnit.MILLISECONDS);
                 out.println("upstream credential: OK, " + upstream.describe() + ", user " + c.username()
                         + (c.expiresAt() == null ? "" : ", expires " + c.expiresAt()) + ", sha256 " + c.fingerprint());
             } catch (ExecutionException e) {
                 out.println("upstream credential: FAILED (" + upstream.describe() + "): " + message(e.getCause()));
                 return 1;
             } catch (TimeoutException e) {
-                String why = upstream.status().map(s -> s.lastFailureMessage()).orElse(null);
-                out.println("upstream credential: FAILED (" + upstream.describe() + "): no token"
-                        + (why == null ? " in time" : ": " + why));
+                out.println("upstream credential: FAILED (" + upstream.describe() + "): no token in time");
                 return 1;
             }
             try {
@@ -83,6 +102,9 @@ final class ConfigCheck {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return 1;
+        } catch (Exception e) { // closing the subscription
+            out.println("upstream credential: FAILED: " + message(e));
             return 1;
         }
         out.println(ok ? "check-config: OK" : "check-config: FAILED");

@@ -44,6 +44,9 @@ public final class GatewayRuntime implements AutoCloseable {
 
         /** Waits up to {@code timeout} for in-flight commands, then closes every connection. */
         void drainAndClose(Duration timeout);
+
+        /** The bound address (the real port when configured with port 0). */
+        java.net.InetSocketAddress localAddress();
     }
 
     /** Starts the RESP server with the runtime's parts. */
@@ -184,6 +187,11 @@ public final class GatewayRuntime implements AutoCloseable {
             admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
         }
         listener = server.start(this);
+    }
+
+    /** The RESP listener, once started. */
+    public Optional<RespListener> listener() {
+        return Optional.ofNullable(listener);
     }
 
     /** The admin listener, when started. */

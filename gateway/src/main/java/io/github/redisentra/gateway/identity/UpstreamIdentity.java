@@ -109,6 +109,15 @@ public final class UpstreamIdentity implements AutoCloseable {
         return refresher == null ? "static password for user " + staticCredentials.username() : refresher.name();
     }
 
+    /** The same identity in the form the session layer's upstream connections consume. */
+    public io.github.redisentra.gateway.upstream.UpstreamCredentials asUpstreamCredentials() {
+        if (refresher == null) {
+            return io.github.redisentra.gateway.upstream.UpstreamCredentials.password(
+                    staticCredentials.username(), staticCredentials.password());
+        }
+        return io.github.redisentra.gateway.upstream.UpstreamCredentials.fromRefresher(configuredUser, refresher);
+    }
+
     private Credentials toCredentials(AccessToken t) {
         String user = configuredUser != null ? configuredUser : t.objectId().orElse(null);
         if (user == null) {
