@@ -72,7 +72,10 @@ public final class AdminServer implements AutoCloseable {
                 "/metrics", ex -> admin.respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.render()));
         server.setExecutor(executor);
         server.start();
-        log.info("admin listener on http://{}", server.getAddress());
+        log.info(
+                "admin listener on http://{}:{}",
+                server.getAddress().getHostString(),
+                server.getAddress().getPort());
         return admin;
     }
 
