@@ -18,6 +18,8 @@ import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
 import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.testkit.TestCertificate;
+import io.github.redisentra.testkit.TestCertificateAuthority;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -265,6 +267,35 @@ class GatewayMainIT {
                     .isInstanceOf(RuntimeException.class);
         } finally {
             runtime.close();
+        }
+    }
+
+    @Test
+    void listenerTlsServesClientsOnANonLoopbackCapableAddress() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create("gateway-listener-ca");
+        TestCertificate cert = ca.issueServerCertificate();
+        Path crt = cert.writeCertificatePem(dir.resolve("listener.crt"));
+        Path key = cert.writePrivateKeyPem(dir.resolve("listener.key"));
+        GatewayConfig config = GatewayConfig.from(env(
+                "LISTEN_ADDR",
+                "0.0.0.0:0",
+                "LISTEN_TLS_CERT_FILE",
+                crt.toString(),
+                "LISTEN_TLS_KEY_FILE",
+                key.toString(),
+                "ADMIN_ADDR",
+                "off"));
+        try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
+            runtime.start(RespListenerWiring::start);
+            GatewayRuntime.RespListener listener = runtime.listener().orElseThrow();
+            try (RedisCli client =
+                    RedisCli.connectTls("127.0.0.1", listener.localAddress().getPort(), ca.trustingSslContext())) {
+                assertThat(client.callString("AUTH", emu.mintAccessToken(TokenRequest.forUser(tenant, alice, api))))
+                        .isEqualTo("OK");
+                assertThat(client.callString("PING")).isEqualTo("PONG");
+            } finally {
+                listener.drainAndClose(Duration.ZERO);
+            }
         }
     }
 
