@@ -278,6 +278,9 @@ public final class TokenRefresher implements AutoCloseable {
         } else {
             onFailure(error, held != null && token != null && token.equals(held), now);
         }
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt(); // closing (or the scheduler's owner) asked this thread to stop
+        }
         if (error instanceof VirtualMachineError vme) {
             throw vme;
         }
@@ -398,6 +401,9 @@ public final class TokenRefresher implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         Throwable t = error;
         for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
+            if (depth > 0 && t.getMessage() != null && sb.indexOf(t.getMessage()) >= 0) {
+                continue; // a wrapper that already quoted its cause
+            }
             if (depth > 0) {
                 sb.append(" (caused by ");
             }
