@@ -224,10 +224,9 @@ final class TokenEndpoint {
         }
         TokenFactory.ClientAuth auth = authenticate(ex, tenant, client, p, true);
         Scopes scopes = parseScopes(tenant, p.get("scope"), p.get("resource"));
+        // MSAL adds "openid profile offline_access" even here; Entra ignores them, so do we.
         if (p.get("scope") != null
-                && (!scopes.dotDefault()
-                        || scopes.requested().size() != 1
-                        || !scopes.oidc().isEmpty())) {
+                && (!scopes.dotDefault() || scopes.requested().size() != 1)) {
             throw new OAuthError(
                     400,
                     "invalid_scope",
@@ -456,6 +455,10 @@ final class TokenEndpoint {
             }
         }
         if (matched == null) {
+            log.debug(
+                    "client assertion for {} not verified: header {}",
+                    client.clientId(),
+                    jwt.getHeader().toJSONObject());
             throw OAuthError.invalidClient(
                     700027,
                     "Client assertion failed signature validation: no certificate" + " registered for app '"
@@ -494,17 +497,26 @@ final class TokenEndpoint {
                 return true; // no hint: try the key
             }
             byte[] der = cert.getEncoded();
+            // Clients differ in the alphabet (MSAL4J sends standard Base64 with padding): compare normalized.
             if (x5t256 != null
-                    && x5t256.equals(Base64URL.encode(
-                            MessageDigest.getInstance("SHA-256").digest(der)))) {
+                    && normalize(x5t256.toString())
+                            .equals(normalize(Base64URL.encode(
+                                            MessageDigest.getInstance("SHA-256").digest(der))
+                                    .toString()))) {
                 return true;
             }
             return x5t != null
-                    && x5t.equals(
-                            Base64URL.encode(MessageDigest.getInstance("SHA-1").digest(der)));
+                    && normalize(x5t.toString())
+                            .equals(normalize(Base64URL.encode(
+                                            MessageDigest.getInstance("SHA-1").digest(der))
+                                    .toString()));
         } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
             return false;
         }
+    }
+
+    private static String normalize(String base64) {
+        return base64.replace('+', '-').replace('/', '_').replace("=", "");
     }
 
     private boolean isOwnTokenEndpoint(Tenant tenant, String aud) {
