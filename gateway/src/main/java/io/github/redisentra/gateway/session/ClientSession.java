@@ -778,7 +778,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (entry instanceof Injected injected) {
-            boolean ok = frame.readableBytes() >= 3 && frame.getByte(frame.readerIndex()) == '+';
+            // exactly +OK: a +QUEUED would mean the AUTH landed inside a transaction
+            boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
             frame.release();
             if (!ok) {
                 events.upstreamReauthenticated(false);
