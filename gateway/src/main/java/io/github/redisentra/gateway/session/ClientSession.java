@@ -91,6 +91,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private static final byte[] RESET_CMD = "*1\r\n$5\r\nRESET\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final int UNKNOWN = -1;
 
+    /** Bytes of unsent replies above which the gateway stops reading a client that does not read. */
+    static final long LOCAL_BACKLOG_CAP = 1024 * 1024;
+
     /** Ledger entry: owed the next upstream reply, passed through. */
     private static final Object FORWARD = new Object();
 
@@ -246,12 +249,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return principal != null ? settings.authenticatedLimits() : settings.preAuthLimits();
     }
 
+    /**
+     * Whether client input may be read. A client that is slow to read its replies is <em>not</em> a reason to stop
+     * reading its commands (a pipelining client writes everything before it reads; Redis keeps reading too):
+     * instead the upstream is not read while the client is not writable, so the backlog stays in the cache's
+     * output buffer, as without the gateway. Only replies the gateway makes itself can pile up here; they are
+     * capped by {@link #LOCAL_BACKLOG_CAP}.
+     */
     private boolean canProcess() {
         return !paused
                 && !draining
                 && !closing
                 && !failed
-                && client.isWritable()
+                && (client.isWritable() || client.bytesBeforeWritable() < LOCAL_BACKLOG_CAP)
                 && (upstream == null || upstream.isWritable());
     }
 
@@ -768,7 +778,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (entry instanceof Injected injected) {
-            boolean ok = frame.readableBytes() >= 3 && frame.getByte(frame.readerIndex()) == '+';
+            // exactly +OK: a +QUEUED would mean the AUTH landed inside a transaction
+            boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
             frame.release();
             if (!ok) {
                 events.upstreamReauthenticated(false);
