@@ -36,6 +36,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GatewayRuntime.class);
     /** Readiness requires the upstream token to stay valid at least this long, so it drops before expiry. */
     static final Duration TOKEN_READINESS_MARGIN = Duration.ofSeconds(60);
+    /** Microsoft's guidance caches signing keys for 24 hours; older keys make the gateway report not-ready. */
+    static final Duration KEYS_STALE_AFTER = Duration.ofHours(24);
 
     /** The client-facing RESP server, as the runtime drives it during shutdown. */
     public interface RespListener {
@@ -159,8 +161,15 @@ public final class GatewayRuntime implements AutoCloseable {
         List<ReadinessCheck> checks = new ArrayList<>();
         checks.add(ReadinessCheck.of("signing keys", () -> {
             TenantKeys.Status s = authenticator.keyStatus();
-            if (s.keysLoaded()) {
+            if (s.keysLoaded()
+                    && s.keysAge().map(a -> a.compareTo(KEYS_STALE_AFTER) <= 0).orElse(false)) {
                 return Optional.empty();
+            }
+            if (s.keysLoaded()) {
+                // Still validating with last-known-good keys, but Entra may have rolled them since.
+                return Optional.of("signing keys not refreshed for "
+                        + s.keysAge().orElseThrow().toMinutes() + " minutes"
+                        + s.lastError().map(e -> " (" + e + ")").orElse(""));
             }
             return Optional.of("no signing keys loaded from the tenant's metadata"
                     + s.lastError().map(e -> " (" + e + ")").orElse(""));

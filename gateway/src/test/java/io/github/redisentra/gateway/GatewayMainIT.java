@@ -168,6 +168,35 @@ class GatewayMainIT {
     }
 
     @Test
+    void checkConfigWithAServicePrincipalSecretUsesTheConfiguredAuthority() {
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("gateway-sp").secret("sp-secret-value"));
+        try (AzureCacheStandIn spCache = AzureCacheStandIn.builder(redis)
+                .objectId(svc.objectId())
+                .build()
+                .watch(emu)) {
+            Run r = main(
+                    env(
+                            "LOCAL_REDIS_TOKEN",
+                            null,
+                            "AZURE_CLIENT_ID",
+                            svc.clientId(),
+                            "AZURE_TENANT_ID",
+                            tenant.id(),
+                            "AZURE_CLIENT_SECRET",
+                            "sp-secret-value"),
+                    "--check-config");
+            assertThat(r.out())
+                    .contains("upstream credential: OK")
+                    .contains("user " + svc.objectId())
+                    .contains("AZURE_CLIENT_SECRET=<redacted>")
+                    .doesNotContain("sp-secret-value")
+                    .contains("check-config: OK");
+            assertThat(r.status()).isZero();
+        }
+    }
+
+    @Test
     void checkConfigNamesAnUnreachableUpstream() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
