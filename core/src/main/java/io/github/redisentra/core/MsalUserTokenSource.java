@@ -90,11 +90,10 @@ public final class MsalUserTokenSource implements TokenSource {
     private final String loginHint;
     private final Duration signInTimeout;
     private final String username;
-    private final FileTokenCache fileCache;
     private final boolean persistent;
     private volatile IAccount account;
 
-    private MsalUserTokenSource(Builder b, PublicClientApplication app, FileTokenCache fileCache, boolean persistent) {
+    private MsalUserTokenSource(Builder b, PublicClientApplication app, boolean persistent) {
         this.app = app;
         this.clientId = b.clientId;
         this.authority = b.authority;
@@ -106,7 +105,6 @@ public final class MsalUserTokenSource implements TokenSource {
         this.loginHint = b.loginHint;
         this.signInTimeout = b.signInTimeout;
         this.username = b.username;
-        this.fileCache = fileCache;
         this.persistent = persistent;
     }
 
@@ -473,7 +471,7 @@ public final class MsalUserTokenSource implements TokenSource {
             if (aspect != null) {
                 b.setTokenCacheAccessAspect(aspect);
             }
-            return new MsalUserTokenSource(this, b.build(), fileCache, cacheDirectory != null);
+            return new MsalUserTokenSource(this, b.build(), cacheDirectory != null);
         }
     }
 }

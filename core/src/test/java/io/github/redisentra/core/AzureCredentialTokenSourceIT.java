@@ -110,8 +110,6 @@ class AzureCredentialTokenSourceIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("emulator defect (branch emulator 277fd56): refuses MSAL's client assertion"
-            + " (AADSTS700027 'no certificate registered … verifies it')")
     void clientCertificateCredentialGetsAnAppTokenForTheGatewayApi() throws Exception {
         KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
         gen.initialize(2048);
@@ -142,9 +140,6 @@ class AzureCredentialTokenSourceIT {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled(
-            "emulator defect (branch emulator 277fd56): client-credentials requests carry"
-                    + " MSAL's 'openid profile offline_access' scopes, which the emulator refuses (AADSTS1002012); Entra accepts them")
     void aWrongClientSecretIsAnErrorWithoutTheSecret() {
         AppRegistration api = tenant.registerApp(AppSpec.api("secret-api"));
         AppRegistration svc =

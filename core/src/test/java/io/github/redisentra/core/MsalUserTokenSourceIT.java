@@ -11,6 +11,7 @@ import io.github.redisentra.emulator.EntraEmulator;
 import io.github.redisentra.emulator.Tenant;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ class MsalUserTokenSourceIT {
                 .authority(tenant.authority())
                 .instanceDiscovery(false)
                 .validateAuthority(false)
-                .httpClient(new PortPreservingHttpClient(emu.sslContext(), emu.httpsPort()))
+                .httpClient(new EmulatorMsalHttpClient(emu))
                 .scopes(api.defaultScope())
                 .signInTimeout(Duration.ofSeconds(30))
                 .deviceCodeHandler(code -> emu.approveDeviceCode(code.userCode(), alice))

@@ -14,6 +14,7 @@ import io.github.redisentra.emulator.ManagedIdentity;
 import io.github.redisentra.emulator.Tenant;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -102,7 +103,7 @@ class TokenRefresherEmulatorIT {
                 .authority(tenant.authority())
                 .instanceDiscovery(false)
                 .validateAuthority(false)
-                .httpClient(new PortPreservingHttpClient(emu.sslContext(), emu.httpsPort()))
+                .httpClient(new EmulatorMsalHttpClient(emu))
                 .scopes(api.defaultScope())
                 .deviceCodeHandler(code -> emu.approveDeviceCode(code.userCode(), bob))
                 .build();
