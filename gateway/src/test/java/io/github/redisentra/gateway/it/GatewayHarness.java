@@ -122,8 +122,16 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     GatewayServer startGateway(SessionSettings session, CountingEvents events) throws InterruptedException {
+        return startGateway(session, events, null);
+    }
+
+    GatewayServer startGateway(SessionSettings session, CountingEvents events, SslContext listenerTls)
+            throws InterruptedException {
         GatewayServer g = new GatewayServer(
-                        GatewaySettings.loopback(0).withSession(session).withDrainTimeout(Duration.ofSeconds(5)),
+                        GatewaySettings.loopback(0)
+                                .withSession(session)
+                                .withListenerTls(listenerTls)
+                                .withDrainTimeout(Duration.ofSeconds(5)),
                         authenticator,
                         endpoint(),
                         credentials,
