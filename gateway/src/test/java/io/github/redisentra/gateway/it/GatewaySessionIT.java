@@ -124,7 +124,7 @@ class GatewaySessionIT {
     }
 
     private static void skipTo(RawClient c, String line) throws IOException {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 40; i++) {
             if (c.line().equals(line)) {
                 return;
             }
@@ -230,13 +230,45 @@ class GatewaySessionIT {
     }
 
     @Test
+    void aSubscriberWhoseTokenExpiresIsClosedWithAClearError() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("HELLO 3 AUTH default " + h.token(h.alice, Duration.ofSeconds(3)) + "\r\n");
+            skipTo(c, "modules");
+            assertThat(c.line()).isEqualTo("*0");
+            c.send("SUBSCRIBE expiring\r\n");
+            assertThat(c.line()).isEqualTo(">3");
+            skipTo(c, ":1");
+            assertThat(c.line()).startsWith("-ERR gateway: the client token expired while subscribed");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void thousandsOfPipelinedFailedAuthsAreEachAnsweredInOrderAndOpenNothing() throws Exception {
+        long before = h.upstreamConnections();
+        int n = 2000;
+        try (RawClient c = new RawClient(port)) {
+            c.send("AUTH not-a-token\r\n".repeat(n) + "PING\r\n");
+            for (int i = 0; i < n; i++) {
+                assertThat(c.line()).isEqualTo("-WRONGPASS invalid username-password pair or user is disabled.");
+            }
+            assertThat(c.line()).isEqualTo("-NOAUTH Authentication required.");
+        }
+        assertThat(h.upstreamConnections()).isEqualTo(before);
+    }
+
+    @Test
     void idleUnauthenticatedConnectionsAreClosedAtTheAuthDeadline() throws Exception {
         GatewayServer quick = h.startGateway(
                 GatewayHarness.sessionSettings().withAuthDeadline(Duration.ofMillis(700)), new CountingEvents());
         try (RawClient idle = new RawClient(quick.localAddress().getPort());
+                RawClient slowloris = new RawClient(quick.localAddress().getPort());
                 RawClient authed = new RawClient(quick.localAddress().getPort())) {
             authed.send(auth(h.token(h.alice)));
             assertThat(authed.line()).isEqualTo("+OK");
+            slowloris.send("*2\r\n$4\r\nAUTH\r\n$1000\r\nabc"); // half a frame, held open
+            assertThat(slowloris.line()).startsWith("-ERR gateway: authentication timeout");
+            assertThat(slowloris.closedByServer()).isTrue();
             assertThat(idle.line()).startsWith("-ERR gateway: authentication timeout");
             assertThat(idle.closedByServer()).isTrue();
             await().atMost(Duration.ofSeconds(5)).until(() -> quick.connectionCount() == 1);
