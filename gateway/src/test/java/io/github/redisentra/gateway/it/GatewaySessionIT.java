@@ -37,6 +37,12 @@ class GatewaySessionIT {
         }
     }
 
+    /** Waits until connections of earlier tests (closed asynchronously) are gone; none of them stay open. */
+    private static long quiescentUpstreamConnections() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.upstreamConnections() == 0);
+        return 0;
+    }
+
     private static String auth(String jwt) {
         return "AUTH " + jwt + "\r\n";
     }
@@ -84,7 +90,7 @@ class GatewaySessionIT {
 
     @Test
     void failedAuthAnswersWrongpassKeepsThePreviousIdentityAndOpensNoUpstreamConnection() throws Exception {
-        long before = h.upstreamConnections();
+        long before = quiescentUpstreamConnections();
         String wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.";
         try (RawClient c = new RawClient(port)) {
             String good = h.token(h.alice);
@@ -245,7 +251,7 @@ class GatewaySessionIT {
 
     @Test
     void thousandsOfPipelinedFailedAuthsAreEachAnsweredInOrderAndOpenNothing() throws Exception {
-        long before = h.upstreamConnections();
+        long before = quiescentUpstreamConnections();
         int n = 2000;
         try (RawClient c = new RawClient(port)) {
             c.send("AUTH not-a-token\r\n".repeat(n) + "PING\r\n");
