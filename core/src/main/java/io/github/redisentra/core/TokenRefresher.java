@@ -278,6 +278,9 @@ public final class TokenRefresher implements AutoCloseable {
         } else {
             onFailure(error, held != null && token != null && token.equals(held), now);
         }
+        if (error instanceof InterruptedException) {
+            Thread.currentThread().interrupt(); // closing (or the scheduler's owner) asked this thread to stop
+        }
         if (error instanceof VirtualMachineError vme) {
             throw vme;
         }
@@ -304,6 +307,13 @@ public final class TokenRefresher implements AutoCloseable {
                         token);
             }
             log.info("token refresher {}: new token {}, next renewal at {}", name, token, next);
+            if (next.isAfter(token.expiresAt()) && !token.isExpiredAt(now)) {
+                log.warn(
+                        "token refresher {}: the token lives less than the minimum delay between renewals ({});"
+                                + " it will expire before it is renewed; lower RefreshPolicy.minimumDelay",
+                        name,
+                        policy.minimumDelay());
+            }
             for (Subscription s : listeners) {
                 s.deliver(token);
             }
@@ -337,12 +347,22 @@ public final class TokenRefresher implements AutoCloseable {
             message = describe(error, current);
             lastFailureMessage = message;
         }
-        log.warn(
-                "token refresher {}: attempt failed ({} in a row), next attempt at {}: {}",
-                name,
-                failures,
-                next,
-                message);
+        if (sameToken) {
+            // Expected with caches that cannot be bypassed (azure-identity keeps a token until 5 min before expiry).
+            log.info(
+                    "token refresher {}: no new token yet ({} in a row), next attempt at {}: {}",
+                    name,
+                    failures,
+                    next,
+                    message);
+        } else {
+            log.warn(
+                    "token refresher {}: attempt failed ({} in a row), next attempt at {}: {}",
+                    name,
+                    failures,
+                    next,
+                    message);
+        }
         log.debug("token refresher {}: failure detail", name, error);
         synchronized (notifyLock) {
             for (Subscription s : listeners) {
@@ -398,6 +418,9 @@ public final class TokenRefresher implements AutoCloseable {
         StringBuilder sb = new StringBuilder();
         Throwable t = error;
         for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
+            if (depth > 0 && t.getMessage() != null && sb.indexOf(t.getMessage()) >= 0) {
+                continue; // a wrapper that already quoted its cause
+            }
             if (depth > 0) {
                 sb.append(" (caused by ");
             }

@@ -20,6 +20,18 @@ public interface TokenSource extends AutoCloseable {
      */
     AccessToken getToken(boolean forceRefresh) throws Exception;
 
+    /**
+     * The Redis user name to send with {@code token}: by default the token's {@code oid} claim (what Azure Cache for
+     * Redis and Azure Managed Redis expect). Sources configured with another user name override this.
+     *
+     * @throws IllegalStateException when the token has no {@code oid} and no user name was configured
+     */
+    default String redisUsername(AccessToken token) {
+        return token.objectId()
+                .orElseThrow(() -> new IllegalStateException("token " + token + " has no oid claim to use as the"
+                        + " Redis user name; configure the user name explicitly"));
+    }
+
     /** A short description for logs and health output, e.g. {@code "managed identity (client id 1234…)"}. */
     String describe();
 

@@ -539,6 +539,33 @@ class TokenRefresherTest {
         assertThat(r.status().lastFailureMessage()).doesNotContain(secret).contains("server echoed [token sha256");
     }
 
+    @Test
+    void closingOneRefresherOnASharedSchedulerLeavesTheOtherRenewing() {
+        ScriptedTokenSource otherSource = new ScriptedTokenSource(clock);
+        TokenRefresher other = TokenRefresher.builder(otherSource)
+                .policy(noJitter().build())
+                .clock(clock)
+                .scheduler(scheduler)
+                .build();
+        refreshers.add(other);
+        TokenRefresher r = start(noJitter().build());
+        scheduler.runDue();
+        r.close();
+        scheduler.advance(Duration.ofMinutes(91));
+        assertThat(source.calls()).isEqualTo(1);
+        assertThat(otherSource.calls()).isEqualTo(3);
+        assertThat(other.current()).isPresent();
+    }
+
+    @Test
+    void aListenerMayCloseTheRefresherFromItsCallback() {
+        TokenRefresher r = start(noJitter().build());
+        r.subscribe(token -> r.close());
+        scheduler.advance(Duration.ofHours(2));
+        assertThat(source.calls()).isEqualTo(1);
+        assertThat(scheduler.pending()).isZero();
+    }
+
     private static void assertGapsAtLeast(List<Instant> calls, Duration min) {
         for (int i = 1; i < calls.size(); i++) {
             assertThat(Duration.between(calls.get(i - 1), calls.get(i))).isGreaterThanOrEqualTo(min);

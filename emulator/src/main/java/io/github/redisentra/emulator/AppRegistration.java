@@ -153,9 +153,11 @@ public final class AppRegistration {
                 return true;
             }
             URI reg = URI.create(registered);
+            // Entra ignores the port of loopback redirect URIs (native apps pick a free port); scheme, host and
+            // path must still match.
             if (isLoopback(reg)
-                    && isLoopback(asked)
                     && "http".equalsIgnoreCase(asked.getScheme())
+                    && reg.getHost().equalsIgnoreCase(asked.getHost())
                     && normalizedPath(reg).equals(normalizedPath(asked))) {
                 return true;
             }

@@ -62,7 +62,7 @@ public final class EntraEmulator implements AutoCloseable {
     private final Faults faults = new Faults();
     private final Map<Endpoint, AtomicLong> counters = new EnumMap<>(Endpoint.class);
     private final TokenFactory tokens = new TokenFactory(this);
-    private final String identityHeader = UUID.randomUUID().toString();
+    private final String identityHeader;
     final OAuthState oauth;
     private volatile Duration defaultTokenLifetime;
 
@@ -76,6 +76,9 @@ public final class EntraEmulator implements AutoCloseable {
     private EntraEmulator(Builder config) {
         this.config = config;
         this.defaultTokenLifetime = config.defaultTokenLifetime;
+        this.identityHeader = config.identityHeader != null
+                ? config.identityHeader
+                : UUID.randomUUID().toString();
         this.ca = CertificateAuthority.generate("redis-entra emulator");
         this.clientSsl = ca.clientContext();
         for (Endpoint e : Endpoint.values()) {
@@ -449,6 +452,7 @@ public final class EntraEmulator implements AutoCloseable {
         private Duration deviceCodePollInterval = Duration.ofSeconds(5);
         private Duration deviceCodeLifetime = Duration.ofMinutes(15);
         private Duration refreshTokenLifetime = Duration.ofHours(24);
+        private String identityHeader;
 
         private Builder() {}
 
@@ -494,6 +498,15 @@ public final class EntraEmulator implements AutoCloseable {
         /** Lifetime of refresh tokens (default 24 h). */
         public Builder refreshTokenLifetime(Duration lifetime) {
             this.refreshTokenLifetime = checkLifetime(lifetime);
+            return this;
+        }
+
+        /** A fixed {@code IDENTITY_HEADER} value (default: random per emulator). */
+        public Builder identityHeader(String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("identityHeader must not be blank");
+            }
+            this.identityHeader = value;
             return this;
         }
 

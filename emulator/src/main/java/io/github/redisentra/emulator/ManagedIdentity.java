@@ -7,12 +7,14 @@ import java.util.UUID;
 public final class ManagedIdentity {
     private final Tenant tenant;
     private final String name;
-    private final String clientId = UUID.randomUUID().toString();
-    private final String objectId = UUID.randomUUID().toString();
+    private final String clientId;
+    private final String objectId;
     private final String resourceId;
     private volatile Duration tokenLifetime;
 
-    ManagedIdentity(Tenant tenant, String name) {
+    ManagedIdentity(Tenant tenant, String name, String clientId, String objectId) {
+        this.clientId = clientId != null ? clientId : UUID.randomUUID().toString();
+        this.objectId = objectId != null ? objectId : UUID.randomUUID().toString();
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("A managed identity needs a non-blank name");
         }

@@ -95,7 +95,17 @@ public final class Tenant {
     }
 
     public ManagedIdentity addManagedIdentity(String name) {
-        ManagedIdentity mi = new ManagedIdentity(this, name);
+        return addManagedIdentity(name, null, null);
+    }
+
+    /** A managed identity with fixed client id and object id (GUIDs; null = random). */
+    public ManagedIdentity addManagedIdentity(String name, String clientId, String objectId) {
+        ManagedIdentity mi = new ManagedIdentity(this, name, clientId, objectId);
+        if (findManagedIdentity(mi.clientId()).isPresent()
+                || findManagedIdentity(mi.objectId()).isPresent()) {
+            throw new IllegalArgumentException("A managed identity with client id " + mi.clientId() + " or object id "
+                    + mi.objectId() + " already exists in tenant " + this.name);
+        }
         identities.add(mi);
         return mi;
     }

@@ -224,10 +224,9 @@ final class TokenEndpoint {
         }
         TokenFactory.ClientAuth auth = authenticate(ex, tenant, client, p, true);
         Scopes scopes = parseScopes(tenant, p.get("scope"), p.get("resource"));
+        // MSAL adds "openid profile offline_access" even here; Entra ignores them, so do we.
         if (p.get("scope") != null
-                && (!scopes.dotDefault()
-                        || scopes.requested().size() != 1
-                        || !scopes.oidc().isEmpty())) {
+                && (!scopes.dotDefault() || scopes.requested().size() != 1)) {
             throw new OAuthError(
                     400,
                     "invalid_scope",
@@ -240,7 +239,7 @@ final class TokenEndpoint {
                 ? TokenRequest.forApp(tenant, client, scopes.resource().app())
                 : TokenRequest.forApp(tenant, client, scopes.resource().identifier());
         lifetimeOverride(req, p);
-        IssuedToken token = emulator.issue(req, audienceAs(scopes.resource(), p), auth);
+        IssuedToken token = emulator.issue(req, scopes.resource(), auth);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("token_type", "Bearer");
         long expiresIn = Duration.between(token.issuedAt(), token.expiresAt()).toSeconds();
@@ -303,7 +302,7 @@ final class TokenEndpoint {
         req.client(client);
         req.scopes(scopes.delegated().toArray(String[]::new));
         lifetimeOverride(req, p);
-        IssuedToken token = emulator.issue(req, audienceAs(scopes.resource(), p), auth);
+        IssuedToken token = emulator.issue(req, scopes.resource(), auth);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("token_type", "Bearer");
         r.put("scope", scopes.responseScope());
@@ -334,7 +333,7 @@ final class TokenEndpoint {
     }
 
     /** Per-request lifetime: the emulator-only {@code x_emulator_token_lifetime} parameter (seconds). */
-    private static void lifetimeOverride(TokenRequest req, Map<String, String> p) {
+    static void lifetimeOverride(TokenRequest req, Map<String, String> p) {
         String seconds = p.get("x_emulator_token_lifetime");
         if (seconds != null) {
             try {
@@ -343,11 +342,6 @@ final class TokenEndpoint {
                 // an unparsable override is ignored, as Entra ignores unknown parameters
             }
         }
-    }
-
-    /** v1 requests by App ID URI get that URI as aud; by client id, the client id. */
-    private static Resource audienceAs(Resource resource, Map<String, String> p) {
-        return resource;
     }
 
     Tenant tenant(String segment) throws OAuthError {
@@ -456,6 +450,10 @@ final class TokenEndpoint {
             }
         }
         if (matched == null) {
+            log.debug(
+                    "client assertion for {} not verified: header {}",
+                    client.clientId(),
+                    jwt.getHeader().toJSONObject());
             throw OAuthError.invalidClient(
                     700027,
                     "Client assertion failed signature validation: no certificate" + " registered for app '"
@@ -494,17 +492,26 @@ final class TokenEndpoint {
                 return true; // no hint: try the key
             }
             byte[] der = cert.getEncoded();
+            // Clients differ in the alphabet (MSAL4J sends standard Base64 with padding): compare normalized.
             if (x5t256 != null
-                    && x5t256.equals(Base64URL.encode(
-                            MessageDigest.getInstance("SHA-256").digest(der)))) {
+                    && normalize(x5t256.toString())
+                            .equals(normalize(Base64URL.encode(
+                                            MessageDigest.getInstance("SHA-256").digest(der))
+                                    .toString()))) {
                 return true;
             }
             return x5t != null
-                    && x5t.equals(
-                            Base64URL.encode(MessageDigest.getInstance("SHA-1").digest(der)));
+                    && normalize(x5t.toString())
+                            .equals(normalize(Base64URL.encode(
+                                            MessageDigest.getInstance("SHA-1").digest(der))
+                                    .toString()));
         } catch (CertificateEncodingException | NoSuchAlgorithmException e) {
             return false;
         }
+    }
+
+    private static String normalize(String base64) {
+        return base64.replace('+', '-').replace('/', '_').replace("=", "");
     }
 
     private boolean isOwnTokenEndpoint(Tenant tenant, String aud) {

@@ -189,6 +189,25 @@ public final class AzureCacheStandIn implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes the identity's user and every still-valid token into Redis again, e.g. after
+     * {@link RedisServer#restart()} (a restart loses runtime ACL changes).
+     */
+    public synchronized void reapply() {
+        if (objectId != null) {
+            ensureUser(objectId);
+        }
+        for (Map<String, Accepted> tokens : tokensByOid.values()) {
+            for (Map.Entry<String, Accepted> entry : tokens.entrySet()) {
+                Accepted accepted = entry.getValue();
+                List<String> args =
+                        new ArrayList<>(List.of("ACL", "SETUSER", accepted.oid(), "on", ">" + entry.getKey()));
+                args.addAll(rules);
+                acl(args, entry.getKey(), accepted.fingerprint(), accepted.oid());
+            }
+        }
+    }
+
     /** How many tokens {@code oid} currently has as passwords. */
     public synchronized int validTokenCount(String oid) {
         Map<String, Accepted> tokens = tokensByOid.get(oid.toLowerCase(Locale.ROOT));
@@ -221,7 +240,10 @@ public final class AzureCacheStandIn implements AutoCloseable {
         return proxy == null ? 0 : proxy.connectionsCut();
     }
 
-    /** Stops accepting new tokens, cancels timers and closes the front door; the server keeps running. */
+    /**
+     * Stops listening, removes the tokens it added (so none outlives the stand-in as a password), cancels
+     * timers and closes the front door. The server and the identity's user (then without passwords) remain.
+     */
     @Override
     public void close() {
         List<AutoCloseable> toClose;
@@ -231,6 +253,23 @@ public final class AzureCacheStandIn implements AutoCloseable {
             }
             closed = true;
             toClose = new ArrayList<>(subscriptions);
+            if (server.isRunning()) {
+                for (Map<String, Accepted> tokens : tokensByOid.values()) {
+                    for (Map.Entry<String, Accepted> entry : tokens.entrySet()) {
+                        Accepted accepted = entry.getValue();
+                        try {
+                            acl(
+                                    List.of("ACL", "SETUSER", accepted.oid(), "<" + entry.getKey()),
+                                    entry.getKey(),
+                                    accepted.fingerprint(),
+                                    accepted.oid());
+                        } catch (RuntimeException e) {
+                            log.debug("could not remove token {} on close: {}", accepted.fingerprint(), e.getMessage());
+                        }
+                    }
+                }
+            }
+            tokensByOid.clear();
         }
         for (AutoCloseable subscription : toClose) {
             try {
@@ -362,7 +401,10 @@ public final class AzureCacheStandIn implements AutoCloseable {
             this.server = Objects.requireNonNull(server, "server");
         }
 
-        /** The identity whose tokens the cache accepts (its object id is the ACL user name). */
+        /**
+         * The identity whose tokens the cache accepts (its object id is the ACL user name). {@link #build()}
+         * (re)creates that user with the rules and no password, so nobody can AUTH as it until a token arrives.
+         */
         public Builder objectId(String objectId) {
             this.objectId = requireOid(objectId);
             return this;

@@ -231,7 +231,8 @@ public final class RedisCli implements AutoCloseable {
         return readReply();
     }
 
-    static byte[] encode(String... args) {
+    /** The RESP multibulk encoding of a command (for raw-protocol tests with {@link #sendRaw(byte[])}). */
+    public static byte[] encode(String... args) {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         buf.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (String arg : args) {

@@ -107,19 +107,31 @@ public final class RedisServer implements AutoCloseable {
     private final String name;
     private final Path directory;
     private final Path logFile;
-    private final Process process;
-    private final ProcessWatchdog watchdog;
+    private final Path executable;
+    private final SSLContext adminTls;
+    private final Duration startupTimeout;
+    private volatile Process process;
+    private volatile ProcessWatchdog watchdog;
     private final int port;
     private final int tlsPort;
     private final TestCertificateAuthority ca;
     private final TestCertificate clientCertificate;
     private final String adminUsername;
     private final String adminPassword;
-    private final RedisCli cli;
+    private volatile RedisCli cli;
     private volatile boolean closed;
 
-    private RedisServer(Started started, Builder builder, Path directory, TestCertificate clientCertificate) {
+    private RedisServer(
+            Started started,
+            Builder builder,
+            Path executable,
+            Path directory,
+            TestCertificate clientCertificate,
+            SSLContext adminTls) {
         this.name = builder.name;
+        this.executable = executable;
+        this.adminTls = adminTls;
+        this.startupTimeout = builder.startupTimeout;
         this.directory = directory;
         this.logFile = started.logFile;
         this.process = started.process;
@@ -266,28 +278,60 @@ public final class RedisServer implements AutoCloseable {
         return tail(logFile, lines);
     }
 
+    /**
+     * Kills the process with SIGKILL, as a crash or outage would: every connection drops. The server object
+     * stays usable for {@link #restart()}; {@link #close()} still cleans up.
+     */
+    public synchronized void crash() {
+        requireOpen();
+        Process p = process;
+        p.destroyForcibly();
+        awaitExit(p);
+        watchdog.disarm();
+        cli.close();
+    }
+
+    /**
+     * Starts the server again on the same ports with the same configuration (stopping it first if it runs)
+     * and waits until it answers. Data and runtime changes (ACL users added with {@code ACL SETUSER}, CONFIG
+     * SET) are gone, as after a real restart without persistence; {@link AzureCacheStandIn#reapply()} puts
+     * its user and tokens back.
+     *
+     * @throws IllegalStateException if a port was taken meanwhile or the server does not come up
+     */
+    public synchronized void restart() {
+        requireOpen();
+        if (process.isAlive()) {
+            stopProcess();
+        }
+        watchdog.disarm();
+        Started started = launch(
+                name,
+                executable,
+                directory,
+                port,
+                tlsPort,
+                adminTls,
+                adminUsername,
+                adminPassword,
+                startupTimeout,
+                false);
+        this.process = started.process;
+        this.watchdog = started.watchdog;
+        this.cli = started.cli;
+        log.info("restarted {}", this);
+    }
+
     /** Stops the server ({@code SHUTDOWN NOSAVE}, then a kill after 10 s) and deletes its directory. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
         LIVE.remove(this);
         if (process.isAlive()) {
-            try {
-                cli.call("SHUTDOWN", "NOSAVE");
-            } catch (RuntimeException expected) {
-                // SHUTDOWN answers by closing the connection; an error here means we kill below
-            }
-            cli.close();
-            try {
-                process.onExit().get(10, TimeUnit.SECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                log.warn("{} did not exit 10 s after SHUTDOWN NOSAVE; killing pid {}", name, process.pid());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stopProcess();
         }
         kill();
     }
@@ -298,17 +342,47 @@ public final class RedisServer implements AutoCloseable {
                 + (tlsPort != 0 ? ", tls " + tlsPort : "") + "]";
     }
 
-    /** The last resort, also used by the shutdown hook: no protocol, just kill and delete. */
-    private void kill() {
-        process.destroyForcibly(); // first: it also unblocks any thread stuck reading from the admin connection
+    private void stopProcess() {
+        try {
+            cli.call("SHUTDOWN", "NOSAVE");
+        } catch (RuntimeException expected) {
+            // SHUTDOWN answers by closing the connection; an error here means we kill below
+        }
         cli.close();
         try {
             process.onExit().get(10, TimeUnit.SECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.warn("{} did not exit 10 s after SHUTDOWN NOSAVE; killing pid {}", name, process.pid());
+            process.destroyForcibly();
+            awaitExit(process);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    private void awaitExit(Process p) {
+        try {
+            p.onExit().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
-            log.warn("{} (pid {}) still running after SIGKILL", name, process.pid());
+            log.warn("{} (pid {}) still running after SIGKILL", name, p.pid());
         }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException(name + " is closed");
+        }
+    }
+
+    /** The last resort, also used by the shutdown hook: no protocol, just kill and delete. */
+    private void kill() {
+        Process p = process;
+        p.destroyForcibly(); // first: it also unblocks any thread stuck reading from the admin connection
+        cli.close();
+        awaitExit(p);
         watchdog.disarm();
         deleteRecursively(directory);
     }
@@ -498,104 +572,30 @@ public final class RedisServer implements AutoCloseable {
                 SSLContext adminTls = tls ? ca.sslContext(client) : null;
                 Started started = null;
                 for (int attempt = 1; started == null; attempt++) {
-                    started = tryStart(exe, dir, adminTls, attempt);
+                    int[] ports = FreePorts.pick(plaintext && tls ? 2 : 1);
+                    int port = plaintext ? ports[0] : 0;
+                    int tlsPort = tls ? ports[plaintext ? 1 : 0] : 0;
+                    writeOwnerOnly(dir.resolve("redis.conf"), configText(dir, port, tlsPort));
+                    deleteRecursively(dir.resolve("redis.log")); // a failed attempt's log must not mislead the next
+                    started = launch(
+                            name,
+                            exe,
+                            dir,
+                            port,
+                            tlsPort,
+                            adminTls,
+                            adminUsername,
+                            adminPassword,
+                            startupTimeout,
+                            attempt < MAX_START_ATTEMPTS);
                 }
-                RedisServer server = new RedisServer(started, this, dir, client);
+                RedisServer server = new RedisServer(started, this, exe, dir, client, adminTls);
                 LIVE.add(server);
                 log.info("started {} ({})", server, exe);
                 return server;
             } catch (RuntimeException | Error e) {
                 deleteRecursively(dir);
                 throw e;
-            }
-        }
-
-        /** One start attempt; null when the ports were taken meanwhile and another attempt should follow. */
-        private Started tryStart(Path exe, Path dir, SSLContext adminTls, int attempt) {
-            int[] ports = FreePorts.pick(plaintext && tls ? 2 : 1);
-            int port = plaintext ? ports[0] : 0;
-            int tlsPort = tls ? ports[plaintext ? 1 : 0] : 0;
-            Path config = dir.resolve("redis.conf");
-            Path logFile = dir.resolve("redis.log");
-            writeOwnerOnly(config, configText(dir, port, tlsPort));
-            Process process;
-            ProcessWatchdog watchdog;
-            try {
-                process = new ProcessBuilder(exe.toString(), config.toString())
-                        .directory(dir.toFile())
-                        .redirectErrorStream(true)
-                        .redirectOutput(logFile.toFile())
-                        .start();
-            } catch (IOException e) {
-                throw new IllegalStateException(
-                        "could not run " + exe + ": " + e.getMessage() + "; " + INSTALL_HINT, e);
-            }
-            try {
-                watchdog = ProcessWatchdog.arm(process, dir);
-            } catch (IOException e) {
-                process.destroyForcibly();
-                throw new UncheckedIOException("could not start the watchdog shell (sh): " + e.getMessage(), e);
-            }
-            long deadline = System.nanoTime() + startupTimeout.toNanos();
-            long pollMillis = 10;
-            RuntimeException lastFailure = null;
-            while (true) {
-                if (!process.isAlive()) {
-                    watchdog.disarm();
-                    String tail = tail(logFile, 30);
-                    if (BIND_RACE.matcher(tail).find() && attempt < MAX_START_ATTEMPTS) {
-                        log.info("{}: port taken between pick and bind (attempt {}); picking again", name, attempt);
-                        return null;
-                    }
-                    throw new IllegalStateException(name + ": redis-server exited with code " + process.exitValue()
-                            + " during start (" + exe + "). Last lines of its log:\n" + tail);
-                }
-                try {
-                    RedisCli cli = RedisCli.admin(
-                            HOST,
-                            port != 0 ? port : tlsPort,
-                            port != 0 ? null : adminTls,
-                            RedisCli.DEFAULT_TIMEOUT,
-                            adminUsername,
-                            adminPassword);
-                    try {
-                        if (!"PONG".equals(cli.call("PING"))) {
-                            throw new IllegalStateException("unexpected PING reply");
-                        }
-                        if (port != 0 && tlsPort != 0) {
-                            try (RedisCli probe = RedisCli.connectTls(HOST, tlsPort, adminTls)) {
-                                probe.call("AUTH", adminUsername, adminPassword);
-                            }
-                        }
-                        return new Started(process, watchdog, logFile, port, tlsPort, cli);
-                    } catch (RuntimeException e) {
-                        cli.close();
-                        throw e;
-                    }
-                } catch (RuntimeException e) {
-                    lastFailure = e; // not listening yet (or still loading): poll again
-                }
-                if (System.nanoTime() > deadline) {
-                    process.destroyForcibly();
-                    watchdog.disarm();
-                    IllegalStateException failure = new IllegalStateException(name + ": redis-server did not answer"
-                            + " PING within " + startupTimeout.toSeconds() + " s (raise it with startupTimeout(…))."
-                            + " Last lines of its log:\n" + tail(logFile, 30));
-                    failure.addSuppressed(lastFailure);
-                    throw failure;
-                }
-                try {
-                    // Waiting on the process's exit doubles as the poll interval and notices a crash at once.
-                    process.onExit().get(pollMillis, TimeUnit.MILLISECONDS);
-                } catch (TimeoutException | ExecutionException ignored) {
-                    // still running, not yet answering
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    process.destroyForcibly();
-                    watchdog.disarm();
-                    throw new IllegalStateException(name + ": interrupted while waiting for redis-server", e);
-                }
-                pollMillis = Math.min(pollMillis * 2, 200);
             }
         }
 
@@ -625,6 +625,103 @@ public final class RedisServer implements AutoCloseable {
             lines.addAll(userLines);
             lines.addAll(extraConfig);
             return String.join("\n", lines) + "\n";
+        }
+    }
+
+    /**
+     * Runs redis-server on {@code dir/redis.conf} and waits until it answers PING as the admin user. Returns
+     * null when a port was taken between pick and bind and {@code mayRetry} allows picking again.
+     */
+    private static Started launch(
+            String name,
+            Path exe,
+            Path dir,
+            int port,
+            int tlsPort,
+            SSLContext adminTls,
+            String adminUsername,
+            String adminPassword,
+            Duration startupTimeout,
+            boolean mayRetry) {
+        Path config = dir.resolve("redis.conf");
+        Path logFile = dir.resolve("redis.log");
+        Process process;
+        ProcessWatchdog watchdog;
+        try {
+            process = new ProcessBuilder(exe.toString(), config.toString())
+                    .directory(dir.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run " + exe + ": " + e.getMessage() + "; " + INSTALL_HINT, e);
+        }
+        try {
+            watchdog = ProcessWatchdog.arm(process, dir);
+        } catch (IOException e) {
+            process.destroyForcibly();
+            throw new UncheckedIOException("could not start the watchdog shell (sh): " + e.getMessage(), e);
+        }
+        long deadline = System.nanoTime() + startupTimeout.toNanos();
+        long pollMillis = 10;
+        RuntimeException lastFailure = null;
+        while (true) {
+            if (!process.isAlive()) {
+                watchdog.disarm();
+                String tail = tail(logFile, 30);
+                if (BIND_RACE.matcher(tail).find() && mayRetry) {
+                    log.info("{}: port taken between pick and bind; picking again", name);
+                    return null;
+                }
+                throw new IllegalStateException(name + ": redis-server exited with code " + process.exitValue()
+                        + " during start (" + exe + "). Last lines of its log:\n" + tail);
+            }
+            try {
+                RedisCli cli = RedisCli.admin(
+                        HOST,
+                        port != 0 ? port : tlsPort,
+                        port != 0 ? null : adminTls,
+                        RedisCli.DEFAULT_TIMEOUT,
+                        adminUsername,
+                        adminPassword);
+                try {
+                    if (!"PONG".equals(cli.call("PING"))) {
+                        throw new IllegalStateException("unexpected PING reply");
+                    }
+                    if (port != 0 && tlsPort != 0) {
+                        try (RedisCli probe = RedisCli.connectTls(HOST, tlsPort, adminTls)) {
+                            probe.call("AUTH", adminUsername, adminPassword);
+                        }
+                    }
+                    return new Started(process, watchdog, logFile, port, tlsPort, cli);
+                } catch (RuntimeException e) {
+                    cli.close();
+                    throw e;
+                }
+            } catch (RuntimeException e) {
+                lastFailure = e; // not listening yet (or still loading): poll again
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                watchdog.disarm();
+                IllegalStateException failure = new IllegalStateException(name + ": redis-server did not answer"
+                        + " PING within " + startupTimeout.toSeconds() + " s (raise it with startupTimeout(…))."
+                        + " Last lines of its log:\n" + tail(logFile, 30));
+                failure.addSuppressed(lastFailure);
+                throw failure;
+            }
+            try {
+                // Waiting on the process's exit doubles as the poll interval and notices a crash at once.
+                process.onExit().get(pollMillis, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException ignored) {
+                // still running, not yet answering
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                watchdog.disarm();
+                throw new IllegalStateException(name + ": interrupted while waiting for redis-server", e);
+            }
+            pollMillis = Math.min(pollMillis * 2, 200);
         }
     }
 

@@ -1,2 +1,7 @@
-/** Test harness: real redis-server processes (plaintext, TLS, ACL users) and an Azure-cache stand-in fed by the emulator. */
+/**
+ * Test harness: real redis-server processes ({@link io.github.redisentra.testkit.RedisServer}; plaintext, TLS,
+ * ACL users), a throw-away CA ({@link io.github.redisentra.testkit.TestCertificateAuthority}), a minimal RESP
+ * client ({@link io.github.redisentra.testkit.RedisCli}) and an Azure-cache stand-in fed by the emulator
+ * ({@link io.github.redisentra.testkit.AzureCacheStandIn}). See {@code testkit/README.md}.
+ */
 package io.github.redisentra.testkit;

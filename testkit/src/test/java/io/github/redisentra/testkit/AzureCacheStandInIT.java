@@ -158,6 +158,37 @@ class AzureCacheStandInIT {
     }
 
     @Test
+    void closingTheStandInRemovesItsTokens() {
+        String oid = UUID.randomUUID().toString();
+        String token = "t-" + UUID.randomUUID();
+        AzureCacheStandIn cache = AzureCacheStandIn.builder(redis).objectId(oid).build();
+        cache.accept(oid, token, Instant.now().plusSeconds(600));
+        try (RedisCli client = redis.connect()) {
+            assertThat(client.call("AUTH", oid, token)).isEqualTo("OK");
+            cache.close();
+            assertThatThrownBy(() -> client.call("AUTH", oid, token)).hasMessageStartingWith("WRONGPASS");
+        }
+    }
+
+    @Test
+    void reapplyRestoresTheIdentityAfterARestart() {
+        try (RedisServer own = RedisServer.builder().disableDefaultUser().start()) {
+            String oid = UUID.randomUUID().toString();
+            String token = "t-" + UUID.randomUUID();
+            try (AzureCacheStandIn cache =
+                    AzureCacheStandIn.builder(own).objectId(oid).build()) {
+                cache.accept(oid, token, Instant.now().plusSeconds(600));
+                own.restart();
+                try (RedisCli client = own.connect()) {
+                    assertThatThrownBy(() -> client.call("AUTH", oid, token)).hasMessageStartingWith("WRONGPASS");
+                    cache.reapply();
+                    assertThat(client.call("AUTH", oid, token)).isEqualTo("OK");
+                }
+            }
+        }
+    }
+
+    @Test
     void frontDoorForwardsPipelinedAndInlineCommands() {
         String oid = UUID.randomUUID().toString();
         String token = "t-" + UUID.randomUUID();

@@ -170,6 +170,36 @@ class RedisServerIT {
     }
 
     @Test
+    void crashDropsConnectionsAndRestartComesBackOnTheSamePorts() {
+        try (RedisServer server =
+                RedisServer.builder().tls().user("app", "app-secret").start()) {
+            int port = server.port();
+            int tlsPort = server.tlsPort();
+            long firstPid = server.pid();
+            server.cli().call("ACL", "SETUSER", "runtime-user", "on", ">pw", "~*", "+@all");
+            try (RedisCli client = server.connect()) {
+                client.call("AUTH", "app", "app-secret");
+                server.crash();
+                assertThat(server.isRunning()).isFalse();
+                assertThatThrownBy(() -> client.call("PING")).isInstanceOf(java.io.UncheckedIOException.class);
+            }
+
+            server.restart();
+
+            assertThat(server.pid()).isNotEqualTo(firstPid);
+            assertThat(server.port()).isEqualTo(port);
+            assertThat(server.tlsPort()).isEqualTo(tlsPort);
+            try (RedisCli client = server.connectTls()) {
+                assertThat(client.call("AUTH", "app", "app-secret")).isEqualTo("OK");
+                assertThatThrownBy(() -> client.call("AUTH", "runtime-user", "pw"))
+                        .hasMessageStartingWith("WRONGPASS");
+            }
+            server.restart(); // also from a running server
+            assertThat(server.cli().call("PING")).isEqualTo("PONG");
+        }
+    }
+
+    @Test
     void badConfigurationFailsWithTheLogTailAndMasksPasswords() {
         assertThatThrownBy(() -> RedisServer.builder()
                         .userWithRules("broken", "on >hunter2-secret no-such-rule")

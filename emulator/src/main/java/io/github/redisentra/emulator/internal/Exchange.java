@@ -62,7 +62,8 @@ public final class Exchange {
     public Map<String, String> form() throws IOException {
         if (form == null) {
             String type = Optional.ofNullable(header("Content-Type")).orElse("");
-            form = type.toLowerCase().startsWith("application/x-www-form-urlencoded")
+            // Some clients (MSAL's device-code request) post a form without a Content-Type.
+            form = type.isEmpty() || type.toLowerCase().startsWith("application/x-www-form-urlencoded")
                     ? parseForm(new String(body(), StandardCharsets.UTF_8))
                     : Collections.emptyMap();
         }

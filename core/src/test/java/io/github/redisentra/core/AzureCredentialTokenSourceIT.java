@@ -1,0 +1,193 @@
+package io.github.redisentra.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.util.Configuration;
+import com.azure.core.util.ConfigurationBuilder;
+import com.azure.core.util.ConfigurationSource;
+import com.azure.identity.ClientCertificateCredentialBuilder;
+import com.azure.identity.ClientSecretCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
+import io.github.redisentra.emulator.AppRegistration;
+import io.github.redisentra.emulator.AppSpec;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.EntraEmulator;
+import io.github.redisentra.emulator.ManagedIdentity;
+import io.github.redisentra.emulator.Tenant;
+import java.io.ByteArrayInputStream;
+import java.io.StringWriter;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Date;
+import java.util.Map;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class AzureCredentialTokenSourceIT {
+    static EntraEmulator emu;
+    static Tenant tenant;
+    static ManagedIdentity mi;
+
+    @BeforeAll
+    static void startEmulator() {
+        emu = EntraEmulator.builder().build().start();
+        tenant = emu.createTenant("contoso");
+        mi = tenant.addManagedIdentity("gateway-mi");
+        tenant.setSystemAssignedIdentity(mi);
+        com.microsoft.aad.msal4j.MsalManagedIdentityEnvironment.set(appServiceVariables());
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        com.microsoft.aad.msal4j.MsalManagedIdentityEnvironment.reset();
+        if (emu != null) {
+            emu.close();
+        }
+    }
+
+    static Map<String, String> appServiceVariables() {
+        return Map.of(
+                "IDENTITY_ENDPOINT", emu.appServiceIdentityEndpoint().toString(),
+                "IDENTITY_HEADER", emu.appServiceIdentityHeader());
+    }
+
+    /**
+     * The App Service managed-identity protocol through azure-core's Configuration (not the process environment).
+     * azure-identity 1.19 passes managed identity on to MSAL, which reads the variables itself: the test also sets
+     * them through MSAL's test seam ({@code MsalManagedIdentityEnvironment}).
+     */
+    static Configuration appServiceConfiguration() {
+        Map<String, String> env = appServiceVariables();
+        ConfigurationSource empty = source -> Map.of();
+        ConfigurationSource envSource = source -> env;
+        return new ConfigurationBuilder(empty, empty, envSource).build();
+    }
+
+    static HttpClient trustingEmulator() {
+        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(emu.sslContext())).build();
+    }
+
+    @Test
+    void systemAssignedManagedIdentityThroughTheAppServiceEndpointGivesARedisToken() throws Exception {
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(new ManagedIdentityCredentialBuilder()
+                .configuration(appServiceConfiguration())
+                .httpClient(trustingEmulator())
+                .build());
+        long before = emu.requestCount(Endpoint.MANAGED_IDENTITY);
+        AccessToken token = source.getToken(false);
+        assertThat(token.objectId()).contains(mi.objectId());
+        assertThat(source.redisUsername(token)).isEqualTo(mi.objectId());
+        assertThat(token.expiresAt()).isAfter(Instant.now());
+        assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY)).isGreaterThan(before);
+        assertThat(source.describe()).contains("ManagedIdentityCredential", AzureCredentialTokenSource.REDIS_SCOPE);
+    }
+
+    @Test
+    void userAssignedManagedIdentityIsChosenByClientId() throws Exception {
+        ManagedIdentity other = tenant.addManagedIdentity("worker-mi");
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(new ManagedIdentityCredentialBuilder()
+                .clientId(other.clientId())
+                .configuration(appServiceConfiguration())
+                .httpClient(trustingEmulator())
+                .build());
+        assertThat(source.getToken(false).objectId()).contains(other.objectId());
+    }
+
+    @Test
+    void clientCertificateCredentialGetsAnAppTokenForTheGatewayApi() throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        KeyPair keys = gen.generateKeyPair();
+        X509Certificate cert = selfSigned(keys);
+        AppRegistration api = tenant.registerApp(AppSpec.api("cert-api").acceptedTokenVersion(2));
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("svc-cert").certificate(cert));
+
+        StringWriter pem = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(pem)) {
+            w.writeObject(cert);
+            w.writeObject(new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null));
+        }
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(
+                new ClientCertificateCredentialBuilder()
+                        .tenantId(tenant.id())
+                        .clientId(svc.clientId())
+                        .pemCertificate(new ByteArrayInputStream(pem.toString().getBytes(StandardCharsets.US_ASCII)))
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        AccessToken token = source.getToken(true);
+        assertThat(token.tenantId()).contains(tenant.id());
+        assertThat(token.objectId()).isPresent();
+    }
+
+    @Test
+    void aWrongClientSecretIsAnErrorWithoutTheSecret() {
+        AppRegistration api = tenant.registerApp(AppSpec.api("secret-api"));
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("svc-secret").secret("right-secret"));
+        AzureCredentialTokenSource good = AzureCredentialTokenSource.of(
+                new ClientSecretCredentialBuilder()
+                        .tenantId(tenant.id())
+                        .clientId(svc.clientId())
+                        .clientSecret("right-secret")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        assertThat(good.getToken(false).tenantId()).contains(tenant.id());
+
+        AzureCredentialTokenSource bad = AzureCredentialTokenSource.of(
+                new ClientSecretCredentialBuilder()
+                        .tenantId(tenant.id())
+                        .clientId(svc.clientId())
+                        .clientSecret("wrong-secret-value")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        assertThatThrownBy(() -> bad.getToken(false))
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("wrong-secret-value"));
+    }
+
+    @Test
+    void blankScopesAreRefused() {
+        assertThatThrownBy(() -> AzureCredentialTokenSource.of(ctx -> null, " "))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scopes");
+    }
+
+    private static X509Certificate selfSigned(KeyPair keys) throws Exception {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        X500Name name = new X500Name("CN=svc-cert");
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(
+                name,
+                BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)),
+                Date.from(now.plus(1, ChronoUnit.DAYS)),
+                name,
+                keys.getPublic());
+        return new JcaX509CertificateConverter()
+                .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA").build(keys.getPrivate())));
+    }
+}

@@ -1,0 +1,150 @@
+package io.github.redisentra.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.microsoft.aad.msal4j.MsalManagedIdentityEnvironment;
+import io.github.redisentra.emulator.AppRegistration;
+import io.github.redisentra.emulator.AppSpec;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.EntraEmulator;
+import io.github.redisentra.emulator.ManagedIdentity;
+import io.github.redisentra.emulator.Tenant;
+import io.github.redisentra.emulator.User;
+import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The refresh engine over real sources (azure-identity, MSAL) and the emulator, in real time. */
+@Timeout(90)
+class TokenRefresherEmulatorIT {
+    static EntraEmulator emu;
+    static Tenant tenant;
+
+    @BeforeAll
+    static void startEmulator() {
+        emu = EntraEmulator.builder()
+                .deviceCodePollInterval(Duration.ofSeconds(1))
+                .build()
+                .start();
+        tenant = emu.createTenant("contoso");
+        MsalManagedIdentityEnvironment.set(Map.of(
+                "IDENTITY_ENDPOINT", emu.appServiceIdentityEndpoint().toString(),
+                "IDENTITY_HEADER", emu.appServiceIdentityHeader()));
+    }
+
+    @AfterAll
+    static void stopEmulator() {
+        MsalManagedIdentityEnvironment.reset();
+        if (emu != null) {
+            emu.close();
+        }
+    }
+
+    /** Records each token with the time it arrived. */
+    static final class Arrivals implements TokenListener {
+        record Arrival(AccessToken token, Instant at) {}
+
+        final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onToken(AccessToken token) {
+            arrivals.add(new Arrival(token, Instant.now()));
+        }
+    }
+
+    @Test
+    void fiveSecondManagedIdentityTokensAreRenewedContinuouslyBeforeTheyExpire() throws Exception {
+        ManagedIdentity mi = tenant.addManagedIdentity("short-lived-mi").tokenLifetime(Duration.ofSeconds(5));
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(new ManagedIdentityCredentialBuilder()
+                .clientId(mi.clientId())
+                .httpClient(new JdkHttpClientBuilder().build())
+                .build());
+        RefreshPolicy policy =
+                RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(1)).build();
+        long before = emu.requestCount(Endpoint.MANAGED_IDENTITY);
+        Arrivals arrivals = new Arrivals();
+        try (TokenRefresher refresher =
+                TokenRefresher.builder(source).policy(policy).name("mi").build()) {
+            refresher.subscribe(arrivals);
+            refresher.firstToken().get(30, TimeUnit.SECONDS);
+            await().atMost(Duration.ofSeconds(40)).until(() -> arrivals.arrivals.size() >= 5);
+            assertThat(refresher.status().consecutiveFailures()).isZero();
+        }
+        List<Arrivals.Arrival> got = List.copyOf(arrivals.arrivals);
+        for (int i = 1; i < got.size(); i++) {
+            AccessToken previous = got.get(i - 1).token();
+            assertThat(got.get(i).token()).isNotEqualTo(previous);
+            assertThat(got.get(i).token().objectId()).contains(mi.objectId());
+            // Renewed while the previous token was still valid (with the 0.75 ratio: ~1.25 s to spare).
+            assertThat(got.get(i).at()).isBefore(previous.expiresAt());
+        }
+        // One endpoint call per token: no loop, no extra chain.
+        assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY) - before).isBetween((long) got.size(), got.size() + 1L);
+    }
+
+    @Test
+    void aTokenEndpointOutageKeepsTheCurrentTokenAndRenewalResumesWithoutABurst() throws Exception {
+        AppRegistration api = tenant.registerApp(AppSpec.api("outage-api")).tokenLifetime(Duration.ofMinutes(10));
+        AppRegistration cli = tenant.registerApp(AppSpec.publicClient("outage-cli"));
+        User bob = tenant.addUser(UserSpec.named("bob"));
+        MsalUserTokenSource source = MsalUserTokenSource.builder(cli.clientId())
+                .authority(tenant.authority())
+                .instanceDiscovery(false)
+                .validateAuthority(false)
+                .httpClient(new EmulatorMsalHttpClient(emu))
+                .scopes(api.defaultScope())
+                .deviceCodeHandler(code -> emu.approveDeviceCode(code.userCode(), bob))
+                .build();
+        source.signIn();
+        RefreshPolicy policy = RefreshPolicy.builder()
+                .minimumDelay(Duration.ofMillis(500))
+                .initialBackoff(Duration.ofMillis(200))
+                .maxBackoff(Duration.ofSeconds(1))
+                .build();
+        Arrivals arrivals = new Arrivals();
+        try (TokenRefresher refresher =
+                TokenRefresher.builder(source).policy(policy).name("user").build()) {
+            refresher.subscribe(arrivals);
+            AccessToken first = refresher.firstToken().get(30, TimeUnit.SECONDS);
+
+            emu.faults().outage(Endpoint.TOKEN, true);
+            long atOutage = emu.requestCount(Endpoint.TOKEN);
+            try {
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> refresher.status().nextAttempt() != null);
+                refresher.refreshNow(); // an early renewal (e.g. after a WRONGPASS) that meets the outage
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> refresher.status().consecutiveFailures() >= 4);
+                assertThat(refresher.current()).contains(first);
+                assertThat(refresher.status().lastFailureMessage()).isNotBlank().doesNotContain(first.secret());
+            } finally {
+                emu.faults().outage(Endpoint.TOKEN, false);
+            }
+            int failures = refresher.status().consecutiveFailures();
+            await().atMost(Duration.ofSeconds(10)).until(() -> arrivals.arrivals.size() >= 2);
+            long afterRecovery = emu.requestCount(Endpoint.TOKEN);
+
+            assertThat(refresher.status().consecutiveFailures()).isZero();
+            assertThat(arrivals.arrivals.get(1).token()).isNotEqualTo(first);
+            // Each failed attempt costs at most two calls (MSAL retries a 5xx once); recovery one more, not a burst.
+            assertThat(afterRecovery - atOutage).isLessThanOrEqualTo(2L * (failures + 2));
+            // The next renewal is due at 75 % of a 10-minute lifetime: nothing more happens meanwhile.
+            await().during(Duration.ofSeconds(2))
+                    .atMost(Duration.ofSeconds(3))
+                    .until(() -> emu.requestCount(Endpoint.TOKEN) == afterRecovery);
+            assertThat(arrivals.arrivals).hasSize(2);
+        }
+    }
+}
