@@ -182,6 +182,30 @@ class GatewaySessionIT {
     }
 
     @Test
+    void anIdentityExpiringInsideMultiAbortsTheTransactionOnBothSides() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send(auth(h.token(h.alice, Duration.ofSeconds(3))) + "DEL txexp:k\r\nMULTI\r\nSET txexp:k 1\r\n");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).startsWith(":");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("+QUEUED");
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        c.send("ECHO x\r\n");
+                        String l = c.line();
+                        return l.equals("-NOAUTH Authentication required.");
+                    });
+            c.send("EXEC\r\n" + auth(h.token(h.alice)) + "PING\r\nGET txexp:k\r\n");
+            assertThat(c.line())
+                    .isEqualTo("-EXECABORT Transaction discarded because of: NOAUTH Authentication required.");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("+PONG"); // upstream is no longer inside MULTI
+            assertThat(c.line()).isEqualTo("$-1"); // the queued SET never ran
+        }
+    }
+
+    @Test
     void resetDeauthenticatesTheClientButLeavesTheUpstreamUsable() throws Exception {
         try (RawClient c = new RawClient(port)) {
             c.send(auth(h.token(h.alice)) + "CLIENT SETNAME before\r\nRESET\r\nGET k\r\n" + auth(h.token(h.alice))
