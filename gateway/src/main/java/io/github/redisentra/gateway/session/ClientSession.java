@@ -980,7 +980,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                             if (principal == null && client.isActive() && !failed) {
                                 events.commandRefused("auth_deadline");
                                 fail("-ERR gateway: authentication timeout; send AUTH within "
-                                        + settings.authDeadline().toSeconds() + "s of connecting");
+                                        + settings.authDeadline().toMillis() + " ms of connecting");
                             }
                         },
                         settings.authDeadline().toMillis(),
