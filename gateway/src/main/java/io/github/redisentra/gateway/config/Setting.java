@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * Every setting the gateway reads, with its default, meaning and an example: the one source for {@code --help} and
- * for the reference table in {@code gateway/CONFIG.md} (a test keeps the two identical).
+ * for the reference table in the project README (a test keeps the two identical).
  *
  * <p>The names of the earlier Rust proxy are kept with their meaning, so its {@code .env} files keep working.
  */
@@ -154,7 +154,7 @@ public enum Setting {
         return Arrays.asList(values());
     }
 
-    /** The reference table as Markdown, in the form {@code gateway/CONFIG.md} carries it. */
+    /** The reference table as Markdown, in the form the project README carries it. */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
         sb.append("| Variable | Default | Meaning | Example |\n");
