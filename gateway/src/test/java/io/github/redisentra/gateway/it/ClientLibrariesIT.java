@@ -34,6 +34,9 @@ import redis.clients.jedis.Transaction;
 /** redis-cli, Jedis and Lettuce through the gateway against a TLS redis-server accepting only the gateway's tokens. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClientLibrariesIT {
+    /** Generous: paranoid leak detection on a loaded 2-core machine makes big pipelines slow; not a timing test. */
+    private static final int JEDIS_TIMEOUT_MS = 15_000;
+
     static GatewayHarness h;
     static GatewayServer gw;
     static int port;
@@ -92,7 +95,10 @@ class ClientLibrariesIT {
     void jedisStringsPipelineTransactionAndSelect() {
         try (Jedis jedis = new Jedis(
                 new HostAndPort("127.0.0.1", port),
-                DefaultJedisClientConfig.builder().password(h.token(h.alice)).build())) {
+                DefaultJedisClientConfig.builder()
+                        .socketTimeoutMillis(JEDIS_TIMEOUT_MS)
+                        .password(h.token(h.alice))
+                        .build())) {
             assertThat(jedis.set("jedis:a", "v")).isEqualTo("OK");
             assertThat(jedis.get("jedis:a")).isEqualTo("v");
 
@@ -136,6 +142,7 @@ class ClientLibrariesIT {
         try (Jedis jedis = new Jedis(
                 new HostAndPort("localhost", tlsGateway.localAddress().getPort()),
                 DefaultJedisClientConfig.builder()
+                        .socketTimeoutMillis(JEDIS_TIMEOUT_MS)
                         .ssl(true)
                         .sslSocketFactory(ca.trustingSslContext().getSocketFactory())
                         .password(h.token(h.alice))
@@ -174,8 +181,10 @@ class ClientLibrariesIT {
 
     @Test
     void jedisPubSubOnResp2() throws Exception {
-        DefaultJedisClientConfig cfg =
-                DefaultJedisClientConfig.builder().password(h.token(h.alice)).build();
+        DefaultJedisClientConfig cfg = DefaultJedisClientConfig.builder()
+                .socketTimeoutMillis(JEDIS_TIMEOUT_MS)
+                .password(h.token(h.alice))
+                .build();
         List<String> received = new CopyOnWriteArrayList<>();
         JedisPubSub sub = new JedisPubSub() {
             @Override
