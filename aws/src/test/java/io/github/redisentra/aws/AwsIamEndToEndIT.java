@@ -8,6 +8,7 @@ import io.github.redisentra.aws.AwsIamTokenSource.Kind;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.EntraJedis;
 import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
@@ -112,17 +113,37 @@ class AwsIamEndToEndIT {
         return source;
     }
 
-    /** Subscribed first, so the cache knows a token before any client re-AUTHs with it. */
-    void presentTokensToTheCache(TokenRefresher refresher, AwsIamTokenSource source) throws Exception {
-        cleanup.add(refresher.subscribe(token -> {
-            try {
-                Instant exp = verifier.verify(source.redisUsername(token), token.secret());
-                cache.accept(USER, token.secret(), exp);
-                verified.incrementAndGet();
-            } catch (SigV4TokenVerifier.Rejected e) {
-                rejected.add(e.getMessage() + " (sha256 " + token.fingerprint() + ")");
+    /**
+     * The source as the cache sees it: every token is verified and presented to the cache as soon as it is signed,
+     * before the refresher makes it current (a real cache accepts a token from the moment it is signed; presenting it
+     * from a listener instead would race with clients that read the refresher's current token on other threads).
+     */
+    TokenSource presentedToTheCache(AwsIamTokenSource source) {
+        return new TokenSource() {
+            @Override
+            public AccessToken getToken(boolean forceRefresh) throws Exception {
+                AccessToken token = source.getToken(forceRefresh);
+                try {
+                    Instant exp = verifier.verify(source.redisUsername(token), token.secret());
+                    cache.accept(USER, token.secret(), exp);
+                    verified.incrementAndGet();
+                } catch (SigV4TokenVerifier.Rejected e) {
+                    rejected.add(e.getMessage() + " (sha256 " + token.fingerprint() + ")");
+                    throw e;
+                }
+                return token;
             }
-        }));
+
+            @Override
+            public String redisUsername(AccessToken token) {
+                return source.redisUsername(token);
+            }
+
+            @Override
+            public String describe() {
+                return source.describe() + ", verified and presented to the test cache";
+            }
+        };
     }
 
     TokenRefresher refresher(AwsIamTokenSource source) {
@@ -131,8 +152,10 @@ class AwsIamEndToEndIT {
         RefreshPolicy policy = AwsIamTokenSource.recommendedRefreshPolicy().toBuilder()
                 .minimumDelay(Duration.ofSeconds(2))
                 .build();
-        TokenRefresher refresher =
-                TokenRefresher.builder(source).policy(policy).name("aws-e2e").build();
+        TokenRefresher refresher = TokenRefresher.builder(presentedToTheCache(source))
+                .policy(policy)
+                .name("aws-e2e")
+                .build();
         cleanup.add(refresher);
         return refresher;
     }
@@ -151,7 +174,6 @@ class AwsIamEndToEndIT {
     void lettuceAndJedisStayConnectedAcrossSeveralRenewalsWithZeroFailedCommands() throws Exception {
         AwsIamTokenSource source = source(SECRET_KEY);
         TokenRefresher refresher = refresher(source);
-        presentTokensToTheCache(refresher, source);
         AtomicLong tokens = new AtomicLong();
         cleanup.add(refresher.subscribe(t -> tokens.incrementAndGet()));
         refresher.firstToken().get(30, TimeUnit.SECONDS);
@@ -174,6 +196,20 @@ class AwsIamEndToEndIT {
                         .build())
                 .build()));
         cleanup.add(lettuce::shutdown);
+        AtomicLong lettuceReauths = new AtomicLong();
+        List<Throwable> reauthFailures = new CopyOnWriteArrayList<>();
+        cleanup.add(EntraLettuce.watchReauthentication(
+                lettuce, new io.github.redisentra.lettuce.ReauthenticationListener() {
+                    @Override
+                    public void onReauthenticated(String endpointId) {
+                        lettuceReauths.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onReauthenticationFailed(String endpointId, Throwable cause) {
+                        reauthFailures.add(cause);
+                    }
+                }));
         StatefulRedisConnection<String, String> connection = lettuce.connect();
         cleanup.add(connection);
         RedisCommands<String, String> sync = connection.sync();
@@ -181,10 +217,22 @@ class AwsIamEndToEndIT {
 
         // Jedis: our pooled client, same refresher.
         HostAndPort endpoint = new HostAndPort(redis.host(), cache.tlsPort());
+        AtomicLong jedisReauths = new AtomicLong();
         redis.clients.jedis.RedisClient jedis = EntraJedis.builder(refresher)
                 .usernameFrom(source)
                 .hostAndPort(endpoint)
                 .clientConfig(jedisConfig(endpoint))
+                .listener(new io.github.redisentra.jedis.ReauthenticationListener() {
+                    @Override
+                    public void onReauthenticated(String connection, String tokenFingerprint) {
+                        jedisReauths.incrementAndGet();
+                    }
+
+                    @Override
+                    public void onReauthenticationFailed(String connection, Throwable cause) {
+                        reauthFailures.add(cause);
+                    }
+                })
                 .build();
         cleanup.add(jedis);
         assertThat(SafeEncoder.encode((byte[]) jedis.sendCommand(Protocol.Command.ACL, "WHOAMI")))
@@ -248,6 +296,11 @@ class AwsIamEndToEndIT {
 
         assertThat(failures).as("failed commands").isEmpty();
         assertThat(rejected).as("tokens the verifier refused").isEmpty();
+        assertThat(reauthFailures).as("failed re-authentications").isEmpty();
+        assertThat(lettuceReauths.get())
+                .as("Lettuce re-AUTHs with renewed tokens")
+                .isGreaterThanOrEqualTo(3);
+        assertThat(jedisReauths.get()).as("Jedis re-AUTHs with renewed tokens").isGreaterThanOrEqualTo(3);
         assertThat(verified.get()).isGreaterThanOrEqualTo(5);
         assertThat(cache.connectionsCut())
                 .as("connections closed because their token expired")
