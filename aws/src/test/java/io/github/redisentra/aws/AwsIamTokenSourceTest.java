@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redisentra.aws.AwsIamTokenSource.Kind;
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.RefreshPolicy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -279,6 +280,18 @@ class AwsIamTokenSourceTest {
         AccessToken second = source.getToken(false);
         assertThat(second).isNotEqualTo(first);
         assertThat(second.expiresAt()).isEqualTo(first.expiresAt().plusSeconds(1));
+    }
+
+    @Test
+    void recommendedPolicyRenewsHalfwayAndLeavesAtLeastFiveMinutes() {
+        RefreshPolicy policy = AwsIamTokenSource.recommendedRefreshPolicy();
+        Duration renewAfter =
+                Duration.ofMillis((long) (AwsIamTokenSource.TOKEN_VALIDITY.toMillis() * policy.refreshRatio()));
+        assertThat(renewAfter).isEqualTo(Duration.ofMinutes(7).plusSeconds(30));
+        assertThat(AwsIamTokenSource.TOKEN_VALIDITY.minus(renewAfter)).isGreaterThanOrEqualTo(policy.lowerBound());
+        assertThat(policy.lowerBound()).isEqualTo(Duration.ofMinutes(5));
+        // Re-AUTH at every renewal keeps connections far inside the services' 12-hour limit.
+        assertThat(renewAfter).isLessThan(Duration.ofHours(12));
     }
 
     @Test
