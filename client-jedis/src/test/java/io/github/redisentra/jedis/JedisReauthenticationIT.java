@@ -8,6 +8,7 @@ import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.EmulatedAzure;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

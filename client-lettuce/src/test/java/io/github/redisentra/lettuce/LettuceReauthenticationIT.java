@@ -8,6 +8,7 @@ import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.EmulatedAzure;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;

@@ -1,4 +1,4 @@
-package io.github.redisentra.lettuce;
+package io.github.redisentra.testkit;
 
 import com.microsoft.aad.msal4j.SystemBrowserOptions;
 import io.github.redisentra.core.MsalUserTokenSource;
@@ -11,8 +11,7 @@ import io.github.redisentra.emulator.EntraEmulator;
 import io.github.redisentra.emulator.Tenant;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
-import io.github.redisentra.testkit.AzureCacheStandIn;
-import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -23,21 +22,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Azure, locally: the Entra ID emulator as the identity provider, a TLS redis-server, and per signed-in user an
  * {@link AzureCacheStandIn} whose ACL user (the user's oid) accepts only that user's current tokens and whose front
  * door closes a connection when the token it authenticated with expires.
+ *
+ * <p>Shared by the client modules' integration tests (it needs {@code redis-entra-core} for MSAL sign-in).
  */
-final class EmulatedAzure implements AutoCloseable {
-    static final String REDIS_SCOPE = "https://redis.azure.com/.default";
+public final class EmulatedAzure implements AutoCloseable {
+    public static final String REDIS_SCOPE = "https://redis.azure.com/.default";
     /** Renew at 75 % like production, but allow renewals 2 s apart so short tokens are not held back. */
-    static final RefreshPolicy SHORT_TOKENS =
+    public static final RefreshPolicy SHORT_TOKENS =
             RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(2)).build();
 
     private static final AtomicInteger USERS = new AtomicInteger();
 
-    final EntraEmulator emu;
-    final Tenant tenant;
-    final AppRegistration app;
-    final RedisServer redis;
+    public final EntraEmulator emu;
+    public final Tenant tenant;
+    public final AppRegistration app;
+    public final RedisServer redis;
 
-    EmulatedAzure() {
+    public EmulatedAzure() {
         emu = EntraEmulator.builder()
                 .deviceCodePollInterval(Duration.ofSeconds(1))
                 .build()
@@ -51,19 +52,19 @@ final class EmulatedAzure implements AutoCloseable {
                 .start();
     }
 
-    enum Flow {
+    public enum Flow {
         DEVICE_CODE,
         AUTHORIZATION_CODE
     }
 
     /** A user signed in through MSAL against the emulator, with a cache accepting only their current tokens. */
-    final class Identity implements AutoCloseable {
-        final User user;
-        final MsalUserTokenSource source;
-        final AzureCacheStandIn cache;
-        final TokenRefresher refresher;
+    public final class Identity implements AutoCloseable {
+        public final User user;
+        public final MsalUserTokenSource source;
+        public final AzureCacheStandIn cache;
+        public final TokenRefresher refresher;
         /** Token-endpoint requests made by the sign-in itself (device-code polling included). */
-        final long signInRequests;
+        public final long signInRequests;
 
         Identity(Duration lifetime, Flow flow) throws Exception {
             emu.defaultTokenLifetime(lifetime);
@@ -77,9 +78,8 @@ final class EmulatedAzure implements AutoCloseable {
                     .authority(tenant.authority())
                     .instanceDiscovery(false)
                     .validateAuthority(false)
-                    // MSAL drops the authority's port on silent refresh; this client restores it (and sends the form
-                    // content type MSAL's device-code request leaves out).
-                    .httpClient(new PortPreservingHttpClient(emu.sslContext(), emu.httpsPort()))
+                    // MSAL drops the authority's port on silent refresh; this test transport restores it.
+                    .httpClient(new EmulatorMsalHttpClient(emu))
                     .scopes(REDIS_SCOPE)
                     .signInTimeout(Duration.ofSeconds(30));
             if (flow == Flow.DEVICE_CODE) {
@@ -109,12 +109,12 @@ final class EmulatedAzure implements AutoCloseable {
         }
 
         /** Token-endpoint requests since sign-in: the refresher's renewals (a count for the whole process). */
-        long tokenRequests() {
+        public long tokenRequests() {
             return emu.requestCount(Endpoint.TOKEN) - signInRequests;
         }
 
         /** ACL LOG entries: each is an AUTH the server refused (or a denied command). */
-        List<?> aclLog() {
+        public List<?> aclLog() {
             return (List<?>) redis.cli().call("ACL", "LOG");
         }
 
@@ -126,11 +126,11 @@ final class EmulatedAzure implements AutoCloseable {
         }
     }
 
-    Identity signIn(Duration lifetime) throws Exception {
+    public Identity signIn(Duration lifetime) throws Exception {
         return new Identity(lifetime, Flow.DEVICE_CODE);
     }
 
-    Identity signIn(Duration lifetime, Flow flow) throws Exception {
+    public Identity signIn(Duration lifetime, Flow flow) throws Exception {
         return new Identity(lifetime, flow);
     }
 

@@ -1,0 +1,100 @@
+package io.github.redisentra.gateway.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.redisentra.gateway.config.Setting;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The container and Kubernetes files under {@code deploy/} may only set variables the gateway knows (a typo there
+ * would silently fall back to a default), and the Dockerfile must wrap the jar this module builds.
+ */
+class DeployFilesTest {
+    private static final Path DEPLOY = Path.of("..", "deploy");
+    /** Variables read by the JVM, not by the gateway. */
+    private static final Set<String> JVM_VARIABLES = Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS");
+
+    private static Set<String> known() {
+        return Setting.all().stream().map(Setting::key).collect(Collectors.toSet());
+    }
+
+    @Test
+    void kubernetesManifestsSetOnlyVariablesTheGatewayKnows() throws IOException {
+        List<String> gatewayVariables = new ArrayList<>();
+        try (Stream<Path> files = Files.list(DEPLOY.resolve("kubernetes"))) {
+            for (Path file :
+                    files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+                try (Reader reader = Files.newBufferedReader(file)) {
+                    for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(reader)) {
+                        collectGatewayEnv(doc, file, gatewayVariables);
+                    }
+                }
+            }
+        }
+        assertThat(gatewayVariables).as("variables set on gateway containers").isNotEmpty();
+        Set<String> unknown = new TreeSet<>();
+        for (String v : gatewayVariables) {
+            String name = v.substring(v.indexOf(": ") + 2);
+            if (!known().contains(name)) {
+                unknown.add(v);
+            }
+        }
+        assertThat(unknown).as("variables the gateway does not read").isEmpty();
+        assertThat(gatewayVariables).anyMatch(v -> v.endsWith(": TENANT_ID"));
+    }
+
+    @Test
+    void dockerfileSetsOnlyKnownVariablesAndRunsTheShadedJar() throws IOException {
+        String dockerfile = Files.readString(DEPLOY.resolve("Dockerfile"));
+        Matcher env = Pattern.compile("(?m)^ENV\\s+((?:.*\\\\\\n)*.*)$").matcher(dockerfile);
+        Set<String> names = new TreeSet<>();
+        while (env.find()) {
+            Matcher pair = Pattern.compile("([A-Z_][A-Z0-9_]*)=").matcher(env.group(1));
+            while (pair.find()) {
+                names.add(pair.group(1));
+            }
+        }
+        assertThat(names).contains("LISTEN_ADDR");
+        names.removeAll(JVM_VARIABLES);
+        assertThat(known()).containsAll(names);
+        // The image copies the jar `mvn package` writes here (maven-shade-plugin outputFile).
+        assertThat(dockerfile).contains("gateway/target/redis-entra-gateway.jar");
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertThat(pom).contains("redis-entra-gateway.jar");
+        assertThat(dockerfile).contains("USER 10001").contains("HEALTHCHECK").contains("ENTRYPOINT [\"java\"");
+    }
+
+    /** Every env entry of a container whose image is the gateway's, as "file: NAME". */
+    @SuppressWarnings("unchecked")
+    private static void collectGatewayEnv(Object node, Path file, List<String> out) {
+        if (node instanceof Map<?, ?> map) {
+            Object image = map.get("image");
+            if (image instanceof String s
+                    && s.contains("redis-entra-gateway")
+                    && map.get("env") instanceof List<?> env) {
+                for (Object e : env) {
+                    out.add(file.getFileName() + ": " + ((Map<String, Object>) e).get("name"));
+                }
+            }
+            map.values().forEach(v -> collectGatewayEnv(v, file, out));
+        } else if (node instanceof List<?> list) {
+            list.forEach(v -> collectGatewayEnv(v, file, out));
+        }
+    }
+}
