@@ -34,6 +34,11 @@ public final class EmulatorMain {
     private EmulatorMain() {}
 
     public static void main(String[] args) throws InterruptedException {
+        // Before any logger exists: the jar's own logging setup (INFO to stderr; EMULATOR_LOG_LEVEL=DEBUG logs
+        // every request, never a secret), unless the user brought one.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "redis-entra-emulator-logback.xml");
+        }
         EntraEmulator emulator;
         try {
             emulator = start(args, System.out);

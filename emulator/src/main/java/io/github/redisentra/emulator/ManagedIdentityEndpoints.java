@@ -55,7 +55,7 @@ final class ManagedIdentityEndpoints {
                             : "Managed identity '" + selector + "' is not assigned to this app.");
             return;
         }
-        Optional<IssuedToken> token = issue(mi.get(), resource);
+        Optional<IssuedToken> token = issue(mi.get(), resource, q.get("x_emulator_token_lifetime"));
         if (token.isEmpty()) {
             appServiceError(
                     ex,
@@ -103,7 +103,7 @@ final class ManagedIdentityEndpoints {
             imdsError(ex, 400, "invalid_request", "Identity not found");
             return;
         }
-        Optional<IssuedToken> token = issue(mi.get(), resource);
+        Optional<IssuedToken> token = issue(mi.get(), resource, q.get("x_emulator_token_lifetime"));
         if (token.isEmpty()) {
             imdsError(
                     ex,
@@ -141,11 +141,13 @@ final class ManagedIdentityEndpoints {
         return Optional.empty();
     }
 
-    private Optional<IssuedToken> issue(ManagedIdentity mi, String resource) {
+    private Optional<IssuedToken> issue(ManagedIdentity mi, String resource, String lifetimeSeconds) {
         return Resource.resolve(mi.tenant(), resource).map(r -> {
             TokenRequest req = r.app() != null
                     ? TokenRequest.forManagedIdentity(mi.tenant(), mi, r.app().appIdUri())
                     : TokenRequest.forManagedIdentity(mi.tenant(), mi, r.identifier());
+            TokenEndpoint.lifetimeOverride(
+                    req, java.util.Collections.singletonMap("x_emulator_token_lifetime", lifetimeSeconds));
             IssuedToken t = emulator.issue(req, r, TokenFactory.ClientAuth.CERTIFICATE);
             log.debug("managed identity token for {} resource={}", mi, resource);
             return t;

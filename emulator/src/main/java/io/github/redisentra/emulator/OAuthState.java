@@ -58,7 +58,16 @@ final class OAuthState {
 
     // -- authorization codes (10 minutes, single use, as Entra)
 
+    /** Drops expired state so a long-running emulator does not grow without bound. */
+    private void purgeExpired() {
+        Instant now = emulator.clock().instant();
+        codes.values().removeIf(c -> now.isAfter(c.expiresAt()));
+        refreshTokens.values().removeIf(g -> now.isAfter(g.expiresAt()));
+        deviceCodes.values().removeIf(g -> now.isAfter(g.expiresAt.plus(Duration.ofMinutes(5))));
+    }
+
     String newCode(AuthCode code) {
+        purgeExpired();
         String value = "1.A" + TokenFactory.random(96);
         codes.put(value, code);
         return value;
@@ -92,6 +101,7 @@ final class OAuthState {
     // -- refresh tokens (rotating: each use retires the presented token)
 
     String newRefreshToken(Tenant tenant, AppRegistration client, User user, String scope) {
+        purgeExpired();
         String value = "1.A" + TokenFactory.random(160);
         refreshTokens.put(
                 value,
@@ -112,6 +122,7 @@ final class OAuthState {
     // -- device codes
 
     DeviceGrant newDeviceGrant(Tenant tenant, AppRegistration client, String scope) {
+        purgeExpired();
         String device = "DAQABAAEAAA" + TokenFactory.random(96);
         String user;
         do {

@@ -333,7 +333,7 @@ final class TokenEndpoint {
     }
 
     /** Per-request lifetime: the emulator-only {@code x_emulator_token_lifetime} parameter (seconds). */
-    private static void lifetimeOverride(TokenRequest req, Map<String, String> p) {
+    static void lifetimeOverride(TokenRequest req, Map<String, String> p) {
         String seconds = p.get("x_emulator_token_lifetime");
         if (seconds != null) {
             try {

@@ -1,0 +1,66 @@
+package io.github.redisentra.jedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.redisentra.core.StaticTokenSource;
+import io.github.redisentra.core.TokenRefresher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.RedisClient;
+
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class EntraJedisTest {
+
+    static TokenRefresher refresher() {
+        return TokenRefresher.builder(
+                        StaticTokenSource.of("opaque-test-token", Instant.now().plusSeconds(3600)))
+                .build();
+    }
+
+    @Test
+    void buildingWithoutAServerNamesTheMissingSetting() {
+        try (TokenRefresher refresher = refresher()) {
+            assertThatThrownBy(() -> EntraJedis.builder(refresher).build())
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("hostAndPort");
+        }
+    }
+
+    @Test
+    void aBlankUsernameIsRefusedWithAHint() {
+        try (TokenRefresher refresher = refresher()) {
+            assertThatThrownBy(() -> EntraJedis.builder(refresher).username(" "))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("oid");
+        }
+    }
+
+    @Test
+    void thePoolAlwaysTestsAllIdleConnectionsSoRenewalsReachThem() {
+        ConnectionPoolConfig mine = new ConnectionPoolConfig();
+        mine.setTestWhileIdle(false);
+        mine.setNumTestsPerEvictionRun(3);
+        mine.setTimeBetweenEvictionRuns(Duration.ZERO);
+        mine.setMaxTotal(5);
+        try (TokenRefresher refresher = refresher();
+                RedisClient client = EntraJedis.builder(refresher)
+                        .hostAndPort(new HostAndPort("127.0.0.1", 1)) // never connected: the pool is lazy
+                        .poolConfig(mine)
+                        .build()) {
+            assertThat(client.getPool().getTestWhileIdle()).isTrue();
+            assertThat(client.getPool().getNumTestsPerEvictionRun()).isEqualTo(-1);
+            assertThat(client.getPool().getDurationBetweenEvictionRuns()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(client.getPool().getMaxTotal()).isEqualTo(5);
+            assertThat(EntraJedis.openConnections(client)).isZero();
+            assertThat(mine.getTestWhileIdle())
+                    .as("the caller's config is not modified")
+                    .isFalse();
+        }
+    }
+}
