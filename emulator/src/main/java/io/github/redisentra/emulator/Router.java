@@ -98,7 +98,7 @@ final class Router {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             ex.drop();
-        } catch (Exception | Error e) {
+        } catch (Exception e) {
             log.warn("Emulator failed on {} {}", ex.method(), ex.path(), e);
             try {
                 ex.sendJson(500, Map.of("error", "server_error", "error_description", "Emulator error: " + e));

@@ -239,7 +239,7 @@ final class TokenEndpoint {
                 ? TokenRequest.forApp(tenant, client, scopes.resource().app())
                 : TokenRequest.forApp(tenant, client, scopes.resource().identifier());
         lifetimeOverride(req, p);
-        IssuedToken token = emulator.issue(req, audienceAs(scopes.resource(), p), auth);
+        IssuedToken token = emulator.issue(req, scopes.resource(), auth);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("token_type", "Bearer");
         long expiresIn = Duration.between(token.issuedAt(), token.expiresAt()).toSeconds();
@@ -302,7 +302,7 @@ final class TokenEndpoint {
         req.client(client);
         req.scopes(scopes.delegated().toArray(String[]::new));
         lifetimeOverride(req, p);
-        IssuedToken token = emulator.issue(req, audienceAs(scopes.resource(), p), auth);
+        IssuedToken token = emulator.issue(req, scopes.resource(), auth);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("token_type", "Bearer");
         r.put("scope", scopes.responseScope());
@@ -342,11 +342,6 @@ final class TokenEndpoint {
                 // an unparsable override is ignored, as Entra ignores unknown parameters
             }
         }
-    }
-
-    /** v1 requests by App ID URI get that URI as aud; by client id, the client id. */
-    private static Resource audienceAs(Resource resource, Map<String, String> p) {
-        return resource;
     }
 
     Tenant tenant(String segment) throws OAuthError {

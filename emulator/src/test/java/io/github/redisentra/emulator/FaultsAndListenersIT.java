@@ -13,20 +13,22 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class FaultsAndListenersIT {
-    EntraEmulator emu;
-    Tenant tenant;
-    ManagedIdentity mi;
-    EmulatorHttp http;
+    // One emulator for the class (key generation is the slow part); every test starts from a clean slate.
+    static EntraEmulator emu;
+    static Tenant tenant;
+    static ManagedIdentity mi;
+    static EmulatorHttp http;
 
-    @BeforeEach
-    void start() {
+    @BeforeAll
+    static void start() {
         emu = EntraEmulator.builder().build().start();
         tenant = emu.createTenant("contoso");
         mi = tenant.addManagedIdentity("mi");
@@ -34,8 +36,15 @@ class FaultsAndListenersIT {
         http = new EmulatorHttp(emu);
     }
 
-    @AfterEach
-    void stop() {
+    @BeforeEach
+    void cleanSlate() {
+        emu.faults().reset();
+        emu.resetRequestCounts();
+        mi.tokenLifetime(null);
+    }
+
+    @AfterAll
+    static void stop() {
         emu.close();
     }
 
@@ -99,7 +108,7 @@ class FaultsAndListenersIT {
     void listenersSeeIssueAndExpiryOfShortLivedTokens() throws Exception {
         List<IssuedToken> issued = new CopyOnWriteArrayList<>();
         List<IssuedToken> expired = new CopyOnWriteArrayList<>();
-        emu.addTokenListener(new TokenEventListener() {
+        TokenEventListener listener = new TokenEventListener() {
             @Override
             public void onIssued(IssuedToken token) {
                 issued.add(token);
@@ -109,7 +118,8 @@ class FaultsAndListenersIT {
             public void onExpired(IssuedToken token) {
                 expired.add(token);
             }
-        });
+        };
+        emu.addTokenListener(listener);
         mi.tokenLifetime(Duration.ofSeconds(2));
         String jwt = (String) miToken().json().get("access_token");
         assertThat(issued).hasSize(1);
@@ -123,5 +133,6 @@ class FaultsAndListenersIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> expired.size() == 1);
         assertThat(expired.get(0)).isSameAs(t);
         assertThat(Instant.now()).isAfterOrEqualTo(t.expiresAt());
+        emu.removeTokenListener(listener);
     }
 }

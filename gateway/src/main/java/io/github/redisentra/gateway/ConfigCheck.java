@@ -111,14 +111,20 @@ final class ConfigCheck {
         return ok ? 0 : 1;
     }
 
+    /** The messages of the cause chain, without wrappers and repeats (azure-identity says "see inner exception"). */
     private static String message(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null
-                && (t.getMessage() == null
-                        || t instanceof ExecutionException
-                        || t instanceof java.util.concurrent.CompletionException)) {
-            t = t.getCause();
+        StringBuilder sb = new StringBuilder();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 6; t = t.getCause(), depth++) {
+            if (t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) {
+                continue;
+            }
+            String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (seen.add(m) && sb.indexOf(m) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(m);
+            }
         }
-        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
     }
 }

@@ -77,8 +77,15 @@ public final class HttpJson {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return sent.thenApply(resp -> {
+        return sent.handle((resp, failure) -> {
             URI uri = req.uri();
+            if (failure != null) {
+                Throwable t = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause()
+                        : failure;
+                throw new HttpJsonException(req.method() + " " + uri + " failed: "
+                        + t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage()));
+            }
             if (resp.statusCode() != 200) {
                 throw new HttpJsonException(req.method() + " " + uri + " answered HTTP " + resp.statusCode());
             }

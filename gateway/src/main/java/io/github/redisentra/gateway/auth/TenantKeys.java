@@ -242,10 +242,13 @@ public final class TenantKeys implements AutoCloseable {
         });
     }
 
+    /** The message of the innermost meaningful cause (futures wrap failures in CompletionException). */
     static String rootMessage(Throwable e) {
         Throwable t = e;
-        while ((t instanceof CompletionException || t.getCause() != null && t.getMessage() == null)
-                && t.getCause() != null) {
+        while (t.getCause() != null
+                && (t instanceof CompletionException
+                        || t instanceof java.util.concurrent.ExecutionException
+                        || t.getMessage() == null)) {
             t = t.getCause();
         }
         return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();

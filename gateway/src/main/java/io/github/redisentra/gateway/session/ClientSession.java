@@ -682,6 +682,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (failed || upstream == null || !upstream.isActive()) {
             return;
         }
+        log.debug("client {}: upstream token renewed ({}), inMulti={}", client.remoteAddress(), token, inMulti);
         if (inMulti || (protocol == 2 && subscribed())) {
             pendingReauth = token; // sent after EXEC/DISCARD or when the RESP2 subscription ends
             return;
@@ -793,6 +794,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             if (upstreamAuthValidUntil != null) {
                 events.upstreamReauthenticated(true);
             }
+            log.debug("client {}: upstream accepted {}", client.remoteAddress(), injected.token());
             armUpstreamGuard(injected.token());
         } else if (entry instanceof Replaced replaced) {
             frame.release();
@@ -978,7 +980,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                             if (principal == null && client.isActive() && !failed) {
                                 events.commandRefused("auth_deadline");
                                 fail("-ERR gateway: authentication timeout; send AUTH within "
-                                        + settings.authDeadline().toSeconds() + "s of connecting");
+                                        + settings.authDeadline().toMillis() + " ms of connecting");
                             }
                         },
                         settings.authDeadline().toMillis(),

@@ -125,6 +125,54 @@ class ClientLibrariesIT {
     }
 
     @Test
+    void jedisOverATlsListener() throws Exception {
+        io.github.redisentra.testkit.TestCertificateAuthority ca =
+                io.github.redisentra.testkit.TestCertificateAuthority.create("gateway-listener-ca");
+        io.github.redisentra.testkit.TestCertificate cert = ca.issueServerCertificate();
+        io.netty.handler.ssl.SslContext serverTls = io.netty.handler.ssl.SslContextBuilder.forServer(
+                        cert.privateKey(), cert.chain().toArray(new java.security.cert.X509Certificate[0]))
+                .build();
+        GatewayServer tlsGateway = h.startGateway(GatewayHarness.sessionSettings(), new CountingEvents(), serverTls);
+        try (Jedis jedis = new Jedis(
+                new HostAndPort("localhost", tlsGateway.localAddress().getPort()),
+                DefaultJedisClientConfig.builder()
+                        .ssl(true)
+                        .sslSocketFactory(ca.trustingSslContext().getSocketFactory())
+                        .password(h.token(h.alice))
+                        .build())) {
+            assertThat(jedis.set("tls:a", "1")).isEqualTo("OK");
+            assertThat(jedis.get("tls:a")).isEqualTo("1");
+        }
+    }
+
+    @Test
+    void clientTrackingInvalidationsArriveAsPushesOnResp3() throws Exception {
+        try (RawClient c = new RawClient(port);
+                RawClient writer = new RawClient(port)) {
+            String t = h.token(h.alice);
+            c.send("HELLO 3 AUTH default " + t + "\r\n");
+            while (!c.line().equals("modules")) {
+                // skip the HELLO map
+            }
+            assertThat(c.line()).isEqualTo("*0");
+            c.send("CLIENT TRACKING ON\r\nGET track:k\r\n");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("_");
+            writer.send("AUTH " + t + "\r\nSET track:k 1\r\n");
+            assertThat(writer.line()).isEqualTo("+OK");
+            assertThat(writer.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo(">2");
+            assertThat(c.line()).isEqualTo("$10");
+            assertThat(c.line()).isEqualTo("invalidate");
+            assertThat(c.line()).isEqualTo("*1");
+            c.line();
+            assertThat(c.line()).isEqualTo("track:k");
+            c.send("PING\r\n");
+            assertThat(c.line()).isEqualTo("+PONG");
+        }
+    }
+
+    @Test
     void jedisPubSubOnResp2() throws Exception {
         DefaultJedisClientConfig cfg =
                 DefaultJedisClientConfig.builder().password(h.token(h.alice)).build();

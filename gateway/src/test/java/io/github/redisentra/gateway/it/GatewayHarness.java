@@ -122,10 +122,24 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     GatewayServer startGateway(SessionSettings session, CountingEvents events) throws InterruptedException {
+        return startGateway(session, events, null);
+    }
+
+    GatewayServer startGateway(SessionSettings session, CountingEvents events, SslContext listenerTls)
+            throws InterruptedException {
+        return startGateway(session, events, listenerTls, endpoint());
+    }
+
+    GatewayServer startGateway(
+            SessionSettings session, CountingEvents events, SslContext listenerTls, UpstreamEndpoint upstream)
+            throws InterruptedException {
         GatewayServer g = new GatewayServer(
-                        GatewaySettings.loopback(0).withSession(session).withDrainTimeout(Duration.ofSeconds(5)),
+                        GatewaySettings.loopback(0)
+                                .withSession(session)
+                                .withListenerTls(listenerTls)
+                                .withDrainTimeout(Duration.ofSeconds(5)),
                         authenticator,
-                        endpoint(),
+                        upstream,
                         credentials,
                         events)
                 .start();

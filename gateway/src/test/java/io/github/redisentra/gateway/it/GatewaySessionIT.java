@@ -37,6 +37,12 @@ class GatewaySessionIT {
         }
     }
 
+    /** Waits until connections of earlier tests (closed asynchronously) are gone; none of them stay open. */
+    private static long quiescentUpstreamConnections() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> h.upstreamConnections() == 0);
+        return 0;
+    }
+
     private static String auth(String jwt) {
         return "AUTH " + jwt + "\r\n";
     }
@@ -84,7 +90,7 @@ class GatewaySessionIT {
 
     @Test
     void failedAuthAnswersWrongpassKeepsThePreviousIdentityAndOpensNoUpstreamConnection() throws Exception {
-        long before = h.upstreamConnections();
+        long before = quiescentUpstreamConnections();
         String wrongpass = "-WRONGPASS invalid username-password pair or user is disabled.";
         try (RawClient c = new RawClient(port)) {
             String good = h.token(h.alice);
@@ -124,7 +130,7 @@ class GatewaySessionIT {
     }
 
     private static void skipTo(RawClient c, String line) throws IOException {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 40; i++) {
             if (c.line().equals(line)) {
                 return;
             }
@@ -172,6 +178,30 @@ class GatewaySessionIT {
             assertThat(c.line()).isEqualTo("+OK");
             assertThat(c.line()).isEqualTo("$1");
             assertThat(c.line()).isEqualTo("v");
+        }
+    }
+
+    @Test
+    void anIdentityExpiringInsideMultiAbortsTheTransactionOnBothSides() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send(auth(h.token(h.alice, Duration.ofSeconds(3))) + "DEL txexp:k\r\nMULTI\r\nSET txexp:k 1\r\n");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).startsWith(":");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("+QUEUED");
+            await().atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> {
+                        c.send("ECHO x\r\n");
+                        String l = c.line();
+                        return l.equals("-NOAUTH Authentication required.");
+                    });
+            c.send("EXEC\r\n" + auth(h.token(h.alice)) + "PING\r\nGET txexp:k\r\n");
+            assertThat(c.line())
+                    .isEqualTo("-EXECABORT Transaction discarded because of: NOAUTH Authentication required.");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("+PONG"); // upstream is no longer inside MULTI
+            assertThat(c.line()).isEqualTo("$-1"); // the queued SET never ran
         }
     }
 
@@ -230,13 +260,45 @@ class GatewaySessionIT {
     }
 
     @Test
+    void aSubscriberWhoseTokenExpiresIsClosedWithAClearError() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("HELLO 3 AUTH default " + h.token(h.alice, Duration.ofSeconds(3)) + "\r\n");
+            skipTo(c, "modules");
+            assertThat(c.line()).isEqualTo("*0");
+            c.send("SUBSCRIBE expiring\r\n");
+            assertThat(c.line()).isEqualTo(">3");
+            skipTo(c, ":1");
+            assertThat(c.line()).startsWith("-ERR gateway: the client token expired while subscribed");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void thousandsOfPipelinedFailedAuthsAreEachAnsweredInOrderAndOpenNothing() throws Exception {
+        long before = quiescentUpstreamConnections();
+        int n = 2000;
+        try (RawClient c = new RawClient(port)) {
+            c.send("AUTH not-a-token\r\n".repeat(n) + "PING\r\n");
+            for (int i = 0; i < n; i++) {
+                assertThat(c.line()).isEqualTo("-WRONGPASS invalid username-password pair or user is disabled.");
+            }
+            assertThat(c.line()).isEqualTo("-NOAUTH Authentication required.");
+        }
+        assertThat(h.upstreamConnections()).isEqualTo(before);
+    }
+
+    @Test
     void idleUnauthenticatedConnectionsAreClosedAtTheAuthDeadline() throws Exception {
         GatewayServer quick = h.startGateway(
                 GatewayHarness.sessionSettings().withAuthDeadline(Duration.ofMillis(700)), new CountingEvents());
         try (RawClient idle = new RawClient(quick.localAddress().getPort());
+                RawClient slowloris = new RawClient(quick.localAddress().getPort());
                 RawClient authed = new RawClient(quick.localAddress().getPort())) {
             authed.send(auth(h.token(h.alice)));
             assertThat(authed.line()).isEqualTo("+OK");
+            slowloris.send("*2\r\n$4\r\nAUTH\r\n$1000\r\nabc"); // half a frame, held open
+            assertThat(slowloris.line()).startsWith("-ERR gateway: authentication timeout");
+            assertThat(slowloris.closedByServer()).isTrue();
             assertThat(idle.line()).startsWith("-ERR gateway: authentication timeout");
             assertThat(idle.closedByServer()).isTrue();
             await().atMost(Duration.ofSeconds(5)).until(() -> quick.connectionCount() == 1);

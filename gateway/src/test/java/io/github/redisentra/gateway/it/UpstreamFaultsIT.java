@@ -107,6 +107,24 @@ class UpstreamFaultsIT {
     }
 
     @Test
+    @Order(2)
+    void anUpstreamCertificateForAnotherNameIsRefused() throws Exception {
+        GatewayServer wrongName = h.startGateway(
+                GatewayHarness.sessionSettings(),
+                new CountingEvents(),
+                null,
+                new io.github.redisentra.gateway.upstream.UpstreamEndpoint(
+                        "127.0.0.1", h.upstreamPort(), h.upstreamTls, "cache.wrong.example", null));
+        try (RawClient c = new RawClient(wrongName.localAddress().getPort())) {
+            c.send("AUTH " + h.token(h.alice) + "\r\n");
+            String err = c.line();
+            assertThat(err).startsWith("-ERR upstream unavailable: cannot connect to the cache");
+            assertThat(err).contains("cache.wrong.example");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     @Order(3)
     void shutdownDrainsOwedRepliesAndRefusesNewConnections() throws Exception {
         GatewayServer g = h.startGateway(GatewayHarness.sessionSettings(), new CountingEvents());
