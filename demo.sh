@@ -27,7 +27,7 @@ export REDIS_SERVER="$redis"
 if [ "${DEMO_SKIP_BUILD:-0}" != 1 ] || [ ! -f samples/target/redis-entra-samples.jar ]; then
     command -v mvn >/dev/null 2>&1 || fail "mvn not found; install Maven 3.8 or newer (Debian/Ubuntu: apt-get install maven)"
     echo "demo: building the emulator, gateway and samples (mvn package, tests skipped) ..." >&2
-    mvn -B -q -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator -am
+    mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator -am
 fi
 
 exec java -jar samples/target/redis-entra-samples.jar

@@ -40,9 +40,18 @@ public final class DemoMain {
         Transcript t = new Transcript(out);
         t.step("demo", "redis-entra local demo: Entra ID groups for Redis, through the gateway");
         try (DemoEnvironment env = DemoEnvironment.start(t)) {
-            lettuce(env, t);
-            jedis(env, t);
-            refusedUser(env, t);
+            try {
+                lettuce(env, t);
+                jedis(env, t);
+                refusedUser(env, t);
+            } catch (Exception e) {
+                t.check(false, "the demo stopped early: " + e);
+            }
+            if (t.failures() > 0) {
+                // The gateway's side of the story (JSON lines: tokens appear only as fingerprints).
+                t.step("gateway", "last lines of the gateway's log:");
+                env.gateway.logTail(30).lines().forEach(l -> t.detail("gateway", l));
+            }
             t.step("demo", "stopping the gateway (SIGTERM: drain, then exit), redis-server and the emulator");
             env.gateway.stop();
             int status = env.gateway.exitStatus();
