@@ -27,7 +27,9 @@ export REDIS_SERVER="$redis"
 if [ "${DEMO_SKIP_BUILD:-0}" != 1 ] || [ ! -f samples/target/redis-entra-samples.jar ]; then
     command -v mvn >/dev/null 2>&1 || fail "mvn not found; install Maven 3.8 or newer (Debian/Ubuntu: apt-get install maven)"
     echo "demo: building the emulator, gateway and samples (mvn package, tests skipped) ..." >&2
-    mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator -am
+    # (Maven's console library writes colour resets even in quiet batch mode: filter them out of the transcript.)
+    mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator -am 2>&1 \
+        | sed 's/\x1b\[[0-9;]*m//g' >&2
 fi
 
 exec java -jar samples/target/redis-entra-samples.jar

@@ -29,6 +29,7 @@ class DemoIT {
         assertThat(status).as("demo exit status").isZero();
         assertThat(transcript)
                 .contains("[gateway] ready on 127.0.0.1:")
+                .contains("(TLS; admin")
                 .contains("/devicelogin and enter the code")
                 .contains("a person would now open")
                 .contains("strings: SET/GET sample:lettuce:greeting -> \"hello from Lettuce\"")

@@ -9,6 +9,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.testkit.TestCertificate;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -42,6 +43,9 @@ final class DemoEnvironment implements AutoCloseable {
     final User bob;
     final ManagedIdentity gatewayIdentity;
     final Path entraCaFile;
+    /** The CA of the gateway's listener certificate (the clients trust it). */
+    final Path gatewayCaFile;
+
     final RedisServer redis;
     final AzureCacheStandIn cache;
     final GatewayProcess gateway;
@@ -99,6 +103,12 @@ final class DemoEnvironment implements AutoCloseable {
                             + ") standing in for Azure Cache for Redis: ACL user " + gatewayIdentity.objectId()
                             + " = the gateway's managed identity, accepting only its currently valid tokens");
 
+            // The gateway's listener certificate, from the same throw-away CA (a deployment mounts its own).
+            TestCertificate listenerCert = redis.certificateAuthority().issueServerCertificate("gateway.demo.test");
+            listenerCert.writeCertificatePem(workDir.resolve("gateway.crt"));
+            listenerCert.writePrivateKeyPem(workDir.resolve("gateway.key"));
+            gatewayCaFile = Files.writeString(workDir.resolve("gateway-ca.pem"), redis.caCertificatePem());
+
             gatewayPort = freePort();
             int adminPort = freePort();
             Map<String, String> env = gatewaySettings(adminPort);
@@ -109,7 +119,7 @@ final class DemoEnvironment implements AutoCloseable {
             gateway.awaitReady(Duration.ofSeconds(60));
             t.step(
                     "gateway",
-                    "ready on 127.0.0.1:" + gatewayPort + " (admin http://127.0.0.1:" + adminPort
+                    "ready on 127.0.0.1:" + gatewayPort + " (TLS; admin http://127.0.0.1:" + adminPort
                             + "/readyz = 200: signing keys loaded, managed-identity token obtained, cache reachable)");
         } catch (Exception | Error e) {
             close();
@@ -125,6 +135,8 @@ final class DemoEnvironment implements AutoCloseable {
     private Map<String, String> gatewaySettings(int adminPort) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("LISTEN_ADDR", "127.0.0.1:" + gatewayPort);
+        env.put("LISTEN_TLS_CERT_FILE", workDir.resolve("gateway.crt").toString());
+        env.put("LISTEN_TLS_KEY_FILE", workDir.resolve("gateway.key").toString());
         env.put("ADMIN_ADDR", "127.0.0.1:" + adminPort);
         env.put("TENANT_ID", tenant.id());
         env.put("EXPECTED_AUDIENCE", api.appIdUri() + "," + api.clientId());
@@ -153,6 +165,8 @@ final class DemoEnvironment implements AutoCloseable {
         s.put("ENTRA_LOGIN_HINT", user.upn());
         s.put("REDIS_HOST", "127.0.0.1");
         s.put("REDIS_PORT", Integer.toString(gatewayPort));
+        s.put("REDIS_TLS", "true");
+        s.put("REDIS_CA_FILE", gatewayCaFile.toString());
         return s;
     }
 
