@@ -30,6 +30,7 @@ class DemoIT {
         assertThat(transcript)
                 .contains("[gateway] ready on 127.0.0.1:")
                 .contains("(TLS; admin")
+                .contains("IDENTITY_HEADER=(redacted)")
                 .contains("/devicelogin and enter the code")
                 .contains("a person would now open")
                 .contains("strings: SET/GET sample:lettuce:greeting -> \"hello from Lettuce\"")

@@ -113,7 +113,9 @@ final class DemoEnvironment implements AutoCloseable {
             int adminPort = freePort();
             Map<String, String> env = gatewaySettings(adminPort);
             t.step("gateway", "starting the gateway (child JVM) configured like a deployment:");
-            env.forEach((k, v) -> t.detail("gateway", "  " + k + "=" + v));
+            // IDENTITY_HEADER guards the managed-identity endpoint like a secret: shown redacted, as the gateway does.
+            env.forEach(
+                    (k, v) -> t.detail("gateway", "  " + k + "=" + (k.equals("IDENTITY_HEADER") ? "(redacted)" : v)));
             gateway = GatewayProcess.start(env, adminPort, workDir.resolve("gateway.log"));
             closeables.push(gateway);
             gateway.awaitReady(Duration.ofSeconds(60));

@@ -65,6 +65,7 @@ public final class DemoMain {
             return 1;
         }
         t.step("demo", "DEMO OK: everything stopped; all checks passed");
+        t.step("demo", "next: run the samples yourself, against this emulator or Azure: samples/README.md");
         return 0;
     }
 
