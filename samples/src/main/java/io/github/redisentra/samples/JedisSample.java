@@ -58,7 +58,14 @@ public final class JedisSample {
             System.exit(2);
             return;
         }
-        Outcome o = run(settings, b -> {}, System.out);
+        Outcome o;
+        try {
+            o = run(settings, b -> {}, System.out);
+        } catch (Exception e) {
+            System.err.println("the Jedis sample failed: " + e);
+            System.exit(1);
+            return;
+        }
         System.exit(o.worked() ? 0 : 1);
     }
 

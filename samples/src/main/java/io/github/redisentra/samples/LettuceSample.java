@@ -73,7 +73,14 @@ public final class LettuceSample {
             return;
         }
         // The device-code instructions go to stderr (MsalUserTokenSource's default prompt).
-        Outcome o = run(settings, b -> {}, System.out);
+        Outcome o;
+        try {
+            o = run(settings, b -> {}, System.out);
+        } catch (Exception e) {
+            System.err.println("the Lettuce sample failed: " + e);
+            System.exit(1);
+            return;
+        }
         System.exit(o.stringsWorked() && o.messageReceived() ? 0 : 1);
     }
 
