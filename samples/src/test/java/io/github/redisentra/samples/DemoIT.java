@@ -41,6 +41,7 @@ class DemoIT {
                 .contains("-> 100 over")
                 .contains("[bob]    refused: WRONGPASS invalid username-password pair or user is disabled.")
                 .contains("audit: bob denied, reason missing_group")
+                .contains("redis_entra_gateway_auth_total{result=\"denied\",reason=\"missing_group\"} 1")
                 .contains("DEMO OK")
                 .doesNotContain("FAILED");
         // Tokens appear only as fingerprints: no JWT (base64url of '{"') anywhere in what a user sees.

@@ -47,6 +47,10 @@ public final class DemoMain {
             } catch (Exception e) {
                 t.check(false, "the demo stopped early: " + e);
             }
+            t.step("gateway", "metrics (http://127.0.0.1:.../metrics), authentication decisions:");
+            env.gateway.metrics().stream()
+                    .filter(l -> l.startsWith("redis_entra_gateway_auth_total"))
+                    .forEach(l -> t.detail("gateway", l));
             if (t.failures() > 0) {
                 // The gateway's side of the story (JSON lines: tokens appear only as fingerprints).
                 t.step("gateway", "last lines of the gateway's log:");

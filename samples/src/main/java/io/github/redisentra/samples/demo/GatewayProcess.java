@@ -84,6 +84,18 @@ final class GatewayProcess implements AutoCloseable {
                 "the gateway was not ready within " + timeout.toSeconds() + " s (" + last + "):\n" + logTail(30));
     }
 
+    /** The gateway's Prometheus metrics (admin listener {@code /metrics}). */
+    List<String> metrics() throws IOException, InterruptedException {
+        HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        return r.body().lines().toList();
+    }
+
     /** The gateway's log lines so far. */
     List<String> logLines() throws IOException {
         return Files.readAllLines(log);
