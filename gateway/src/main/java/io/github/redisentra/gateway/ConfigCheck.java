@@ -1,0 +1,130 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.TokenListener;
+import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.UpstreamIdentity;
+import io.github.redisentra.gateway.identity.UpstreamProbe;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@code --check-config}: with a valid configuration, read both OpenID metadata documents and the signing keys,
+ * obtain an upstream token, connect upstream once (TLS, AUTH, PING), and print what was found with secrets
+ * redacted. Each failure names the step and the exact problem; the exit status is non-zero if any step failed.
+ */
+final class ConfigCheck {
+    private ConfigCheck() {}
+
+    /** @return the process exit status: 0 when every step passed, 1 otherwise */
+    static int run(GatewayConfig config, PrintStream out, Clock clock) {
+        out.println("configuration: valid");
+        out.print(config.summary());
+        boolean ok = true;
+
+        long waitMillis = config.httpTimeout().toMillis() * 3;
+        try (EntraAuthenticator auth =
+                EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+            auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
+            TenantKeys.Status s = auth.keyStatus();
+            out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
+            out.println("signing keys: OK, " + s.keyCount() + " key(s)");
+        } catch (ExecutionException e) {
+            ok = false;
+            out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
+                    + config.metadataUrlV1() + ": " + message(e.getCause()));
+        } catch (TimeoutException e) {
+            ok = false;
+            out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
+                    + config.authorityHost());
+        } catch (Exception e) {
+            ok = false;
+            out.println("metadata/signing keys: FAILED: " + message(e));
+        }
+
+        UpstreamIdentity upstream;
+        try {
+            upstream = UpstreamIdentity.fromConfig(config);
+        } catch (RuntimeException e) {
+            out.println("upstream credential: FAILED: " + message(e));
+            return 1;
+        }
+        try (upstream) {
+            UpstreamIdentity.Credentials c;
+            // The refresher retries forever; for a check, the first failure is the answer.
+            CompletableFuture<UpstreamIdentity.Credentials> first = new CompletableFuture<>();
+            upstream.first().whenComplete((v, e) -> {
+                if (e != null) {
+                    first.completeExceptionally(e);
+                } else {
+                    first.complete(v);
+                }
+            });
+            AutoCloseable failures = upstream.subscribe(new TokenListener() {
+                @Override
+                public void onToken(AccessToken token) {}
+
+                @Override
+                public void onRefreshFailure(Throwable error, int consecutiveFailures, Instant nextAttempt) {
+                    first.completeExceptionally(error);
+                }
+            });
+            try (failures) {
+                c = first.get(
+                        Math.max(
+                                waitMillis,
+                                config.localRedisTokenCommandTimeout().toMillis() + 1000),
+                        TimeUnit.MILLISECONDS);
+                out.println("upstream credential: OK, " + upstream.describe() + ", user " + c.username()
+                        + (c.expiresAt() == null ? "" : ", expires " + c.expiresAt()) + ", sha256 " + c.fingerprint());
+            } catch (ExecutionException e) {
+                out.println("upstream credential: FAILED (" + upstream.describe() + "): " + message(e.getCause()));
+                return 1;
+            } catch (TimeoutException e) {
+                out.println("upstream credential: FAILED (" + upstream.describe() + "): no token in time");
+                return 1;
+            }
+            try {
+                UpstreamProbe.check(config, c);
+                out.println("upstream: OK, " + config.redisAddress()
+                        + (config.redisTls() ? " over TLS (" + config.redisHostname() + ")" : " in plaintext")
+                        + ", AUTH and PING succeeded");
+            } catch (Exception e) {
+                ok = false;
+                out.println("upstream: FAILED: " + message(e));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        } catch (Exception e) { // closing the subscription
+            out.println("upstream credential: FAILED: " + message(e));
+            return 1;
+        }
+        out.println(ok ? "check-config: OK" : "check-config: FAILED");
+        return ok ? 0 : 1;
+    }
+
+    /** The messages of the cause chain, without wrappers and repeats (azure-identity says "see inner exception"). */
+    private static String message(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int depth = 0;
+        for (Throwable t = e; t != null && depth < 6; t = t.getCause(), depth++) {
+            if (t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) {
+                continue;
+            }
+            String m = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (seen.add(m) && sb.indexOf(m) < 0) {
+                sb.append(sb.length() == 0 ? "" : ": ").append(m);
+            }
+        }
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+    }
+}

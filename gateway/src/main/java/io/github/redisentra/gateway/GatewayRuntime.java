@@ -1,0 +1,279 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.core.RefreshPolicy;
+import io.github.redisentra.core.RefreshStatus;
+import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.gateway.admin.AdminServer;
+import io.github.redisentra.gateway.admin.GatewayMetrics;
+import io.github.redisentra.gateway.admin.ReadinessCheck;
+import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.UpstreamIdentity;
+import io.github.redisentra.gateway.identity.UpstreamTokenSources;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Everything the RESP server needs besides its own Netty pipeline, assembled from the configuration: the
+ * authenticator (with audit log and Graph overage), the upstream credentials, metrics, readiness checks and the
+ * admin listener. The server is plugged in through {@link RespListener}; {@link #shutdown()} runs the SIGTERM
+ * sequence: not ready → stop accepting → drain → close.
+ */
+public final class GatewayRuntime implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayRuntime.class);
+    /** Readiness requires the upstream token to stay valid at least this long, so it drops before expiry. */
+    static final Duration TOKEN_READINESS_MARGIN = Duration.ofSeconds(60);
+    /** Microsoft's guidance caches signing keys for 24 hours; older keys make the gateway report not-ready. */
+    static final Duration KEYS_STALE_AFTER = Duration.ofHours(24);
+
+    /** The client-facing RESP server, as the runtime drives it during shutdown. */
+    public interface RespListener {
+        /** Closes the listening socket; open connections continue. */
+        void stopAccepting();
+
+        /** Waits up to {@code timeout} for in-flight commands, then closes every connection. */
+        void drainAndClose(Duration timeout);
+
+        /** The bound address (the real port when configured with port 0). */
+        java.net.InetSocketAddress localAddress();
+    }
+
+    /** Starts the RESP server with the runtime's parts. */
+    @FunctionalInterface
+    public interface RespListenerFactory {
+        RespListener start(GatewayRuntime runtime) throws Exception;
+    }
+
+    /** A readiness check the server wiring provides for upstream reachability. */
+    @FunctionalInterface
+    public interface UpstreamReachability {
+        Optional<String> problem();
+    }
+
+    private final GatewayConfig config;
+    private final Clock clock;
+    private final GatewayMetrics metrics;
+    private final EntraAuthenticator authenticator;
+    private final UpstreamIdentity upstream;
+    private final TokenRefresher graphToken;
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private volatile UpstreamReachability reachability;
+    private AdminServer admin;
+    private RespListener listener;
+
+    private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
+        this.config = config;
+        this.clock = clock;
+        this.metrics = new GatewayMetrics(clock);
+        this.upstream = upstream;
+        this.reachability = new TcpReachability(config);
+        boolean needsGraph = !config.requiredGroupIds().isEmpty()
+                || !config.allowedGroupIds().isEmpty();
+        if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
+            this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
+                    .policy(RefreshPolicy.defaults())
+                    .name("microsoft-graph")
+                    .build();
+        } else {
+            this.graphToken = null;
+            if (needsGraph) {
+                log.warn(
+                        "the upstream credential ({}) is not an Entra identity: users with group overage (over 200"
+                                + " groups) cannot be resolved through Microsoft Graph and will be refused",
+                        config.upstreamCredential().description());
+            }
+        }
+        GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
+        this.authenticator = EntraAuthenticator.create(config, bearer, new AuditLog(), clock);
+        subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
+        metrics.refreshStatus(() -> upstream.status().orElse(null));
+        metrics.keyFacts(() -> {
+            TenantKeys.Status s = authenticator.keyStatus();
+            return new GatewayMetrics.KeyFacts(
+                    s.keysLoaded(),
+                    s.keyCount(),
+                    s.keysAge().map(d -> d.toMillis() / 1000.0).orElse(0.0));
+        });
+    }
+
+    /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */
+    public static GatewayRuntime create(GatewayConfig config, Clock clock) throws Exception {
+        return create(config, clock, UpstreamIdentity.fromConfig(config));
+    }
+
+    /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
+    public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
+        GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
+        rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
+        return rt;
+    }
+
+    private String graphBearer() throws Exception {
+        Instant soon = clock.instant().plusSeconds(30);
+        Optional<io.github.redisentra.core.AccessToken> t =
+                graphToken.current().filter(x -> x.expiresAt().isAfter(soon));
+        if (t.isPresent()) {
+            return t.get().secret();
+        }
+        return graphToken
+                .firstToken()
+                .get(config.httpTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .secret();
+    }
+
+    public GatewayConfig config() {
+        return config;
+    }
+
+    public EntraAuthenticator authenticator() {
+        return authenticator;
+    }
+
+    public UpstreamIdentity upstream() {
+        return upstream;
+    }
+
+    /** The metrics sink; pass it to the server as its {@link GatewayEvents}. */
+    public GatewayMetrics metrics() {
+        return metrics;
+    }
+
+    /** Replaces the default upstream reachability check (a cached TCP connect) with the server's own. */
+    public void upstreamReachability(UpstreamReachability r) {
+        this.reachability = r;
+    }
+
+    /** The readiness checks: signing keys loaded, upstream token valid, upstream reachable. */
+    public List<ReadinessCheck> readinessChecks() {
+        List<ReadinessCheck> checks = new ArrayList<>();
+        checks.add(ReadinessCheck.of("signing keys", () -> {
+            TenantKeys.Status s = authenticator.keyStatus();
+            if (s.keysLoaded()
+                    && s.keysAge().map(a -> a.compareTo(KEYS_STALE_AFTER) <= 0).orElse(false)) {
+                return Optional.empty();
+            }
+            if (s.keysLoaded()) {
+                // Still validating with last-known-good keys, but Entra may have rolled them since.
+                return Optional.of("signing keys not refreshed for "
+                        + s.keysAge().orElseThrow().toMinutes() + " minutes"
+                        + s.lastError().map(e -> " (" + e + ")").orElse(""));
+            }
+            return Optional.of("no signing keys loaded from the tenant's metadata"
+                    + s.lastError().map(e -> " (" + e + ")").orElse(""));
+        }));
+        if (upstream.expires()) {
+            checks.add(ReadinessCheck.of("upstream token", () -> {
+                RefreshStatus s = upstream.status().orElseThrow();
+                if (s.hasValidToken(clock.instant().plus(TOKEN_READINESS_MARGIN))) {
+                    return Optional.empty();
+                }
+                return Optional.of((s.tokenExpiry() == null
+                                ? "no upstream token yet"
+                                : "upstream token expires at " + s.tokenExpiry())
+                        + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
+            }));
+        }
+        checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
+        return checks;
+    }
+
+    /** Starts the admin listener (when configured) and the RESP server. */
+    public void start(RespListenerFactory server) throws Exception {
+        if (config.adminAddress().isPresent()) {
+            admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
+        }
+        listener = server.start(this);
+    }
+
+    /** The RESP listener, once started. */
+    public Optional<RespListener> listener() {
+        return Optional.ofNullable(listener);
+    }
+
+    /** The admin listener, when started. */
+    public Optional<AdminServer> admin() {
+        return Optional.ofNullable(admin);
+    }
+
+    /** SIGTERM: report not-ready, stop accepting, let in-flight commands finish within the drain timeout, close. */
+    public synchronized void shutdown() {
+        log.info("shutting down: not ready, no new connections, draining for up to {}", config.drainTimeout());
+        if (admin != null) {
+            admin.markDraining();
+        }
+        if (listener != null) {
+            try {
+                listener.stopAccepting();
+                listener.drainAndClose(config.drainTimeout());
+            } catch (RuntimeException e) {
+                log.warn("error while draining: {}", e.toString());
+            }
+            listener = null;
+        }
+        close();
+    }
+
+    @Override
+    public synchronized void close() {
+        for (AutoCloseable s : subscriptions) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                // best effort on the way out
+            }
+        }
+        authenticator.close();
+        upstream.close();
+        if (graphToken != null) {
+            graphToken.close();
+        }
+        if (admin != null) {
+            admin.close();
+        }
+    }
+
+    /** Default reachability: a TCP connect to the upstream, cached for a few seconds, off the event loops. */
+    static final class TcpReachability implements UpstreamReachability {
+        private static final long CACHE_MILLIS = 5_000;
+        private final GatewayConfig config;
+        private long checkedAt;
+        private Optional<String> last = Optional.of("not checked yet");
+
+        TcpReachability(GatewayConfig config) {
+            this.config = config;
+        }
+
+        @Override
+        public synchronized Optional<String> problem() {
+            long now = System.nanoTime() / 1_000_000;
+            if (checkedAt != 0 && now - checkedAt < CACHE_MILLIS) {
+                return last;
+            }
+            try (Socket s = new Socket()) {
+                s.connect(
+                        new InetSocketAddress(
+                                config.redisAddress().host(),
+                                config.redisAddress().port()),
+                        (int) Math.min(2_000, config.redisConnectTimeout().toMillis()));
+                last = Optional.empty();
+            } catch (IOException e) {
+                last = Optional.of("cannot connect to " + config.redisAddress() + ": " + e.getMessage());
+            }
+            checkedAt = now;
+            return last;
+        }
+    }
+}

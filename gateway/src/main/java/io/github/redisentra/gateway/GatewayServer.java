@@ -1,0 +1,173 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.gateway.auth.Authenticator;
+import io.github.redisentra.gateway.session.ClientSession;
+import io.github.redisentra.gateway.session.SessionRegistry;
+import io.github.redisentra.gateway.upstream.UpstreamConnector;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's Netty server: accepts clients (optionally over TLS), gives each a {@link ClientSession} with its
+ * own upstream connection on the same event loop, fans renewed upstream tokens out to every session, and shuts
+ * down gracefully (stop accepting, let owed replies drain within a timeout, close).
+ *
+ * <p>Uses epoll when available, NIO otherwise.
+ */
+public final class GatewayServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final GatewaySettings settings;
+    private final Authenticator authenticator;
+    private final UpstreamEndpoint endpoint;
+    private final UpstreamCredentials credentials;
+    private final GatewayEvents events;
+    private final SessionRegistry registry = new SessionRegistry();
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Class<? extends ServerChannel> serverChannelType;
+    private final Class<? extends SocketChannel> socketChannelType;
+    private Channel serverChannel;
+    private AutoCloseable tokenSubscription;
+    private volatile boolean closed;
+
+    public GatewayServer(
+            GatewaySettings settings,
+            Authenticator authenticator,
+            UpstreamEndpoint endpoint,
+            UpstreamCredentials credentials,
+            GatewayEvents events) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+        this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+        this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.events = events == null ? GatewayEvents.NONE : events;
+        IoHandlerFactory io;
+        if (Epoll.isAvailable()) {
+            io = EpollIoHandler.newFactory();
+            serverChannelType = EpollServerSocketChannel.class;
+            socketChannelType = EpollSocketChannel.class;
+        } else {
+            io = NioIoHandler.newFactory();
+            serverChannelType = NioServerSocketChannel.class;
+            socketChannelType = NioSocketChannel.class;
+        }
+        boss = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(0, io);
+    }
+
+    /** Binds the listener; returns this. */
+    public GatewayServer start() throws InterruptedException {
+        UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
+        tokenSubscription = credentials.subscribe(registry::upstreamTokenRenewed);
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(serverChannelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 64 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (closed) {
+                            ch.close();
+                            return;
+                        }
+                        if (settings.listenerTls() != null) {
+                            ch.pipeline().addLast("tls", settings.listenerTls().newHandler(ch.alloc()));
+                        }
+                        ch.pipeline()
+                                .addLast(
+                                        "session",
+                                        new ClientSession(
+                                                settings.session(),
+                                                authenticator,
+                                                connector,
+                                                credentials,
+                                                events,
+                                                registry));
+                    }
+                });
+        serverChannel = b.bind(settings.listenAddress()).sync().channel();
+        log.info(
+                "gateway listening on {} ({}), upstream {}",
+                serverChannel.localAddress(),
+                settings.listenerTls() != null ? "TLS" : "plaintext",
+                endpoint);
+        return this;
+    }
+
+    /** The bound address (the real port when configured with port 0). */
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Number of open client connections. */
+    public int connectionCount() {
+        return registry.size();
+    }
+
+    /** Stops accepting, drains in-flight commands for up to the drain timeout, closes everything. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (tokenSubscription != null) {
+            try {
+                tokenSubscription.close();
+            } catch (Exception e) {
+                log.debug("closing the token subscription failed", e);
+            }
+        }
+        registry.drainAll();
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        while (registry.size() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20); // shutdown path: poll the registry until the drain finishes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (registry.size() > 0) {
+            log.warn(
+                    "{} connections still busy after the {} drain timeout; closing them",
+                    registry.size(),
+                    settings.drainTimeout());
+            registry.closeAll("-ERR gateway shutting down");
+        }
+        Duration quiet = Duration.ofMillis(50);
+        boss.shutdownGracefully(0, quiet.toMillis() * 20, TimeUnit.MILLISECONDS);
+        workers.shutdownGracefully(quiet.toMillis(), quiet.toMillis() * 100, TimeUnit.MILLISECONDS)
+                .syncUninterruptibly();
+    }
+}

@@ -1,0 +1,99 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.gateway.config.ConfigException;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.Setting;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * {@code java -jar redis-entra-gateway.jar [--help | --check-config]}.
+ *
+ * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start));
+    }
+
+    /**
+     * Runs the gateway's command line; returns the exit status (or blocks while the gateway serves).
+     *
+     * @param server starts the RESP listener for a normal run
+     */
+    static int run(
+            String[] args,
+            Map<String, String> env,
+            PrintStream out,
+            PrintStream err,
+            GatewayRuntime.RespListenerFactory server) {
+        boolean check = false;
+        for (String a : args) {
+            switch (a) {
+                case "--help", "-h" -> {
+                    out.print(help());
+                    return 0;
+                }
+                case "--check-config" -> check = true;
+                default -> {
+                    err.println("unknown argument \"" + a + "\"; use --help or --check-config");
+                    return 2;
+                }
+            }
+        }
+        GatewayConfig config;
+        try {
+            config = GatewayConfig.from(env);
+        } catch (ConfigException e) {
+            err.println(e.getMessage());
+            err.println("(java -jar redis-entra-gateway.jar --help lists every setting)");
+            return 2;
+        }
+        System.setProperty("redisentra.log.format", config.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        if (check) {
+            System.setProperty("redisentra.log.level", "WARN");
+            return ConfigCheck.run(config, out, Clock.systemUTC());
+        }
+        try {
+            GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());
+            Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "gateway-shutdown"));
+            runtime.start(server);
+            Thread.currentThread().join();
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        } catch (Exception e) {
+            err.println("the gateway could not start: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    static String help() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("redis-entra gateway: admits Redis clients by Entra ID group or app role and forwards them to the\n")
+                .append("cache as its own identity.\n\n")
+                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --help]\n")
+                .append("  --check-config  validate the configuration, read the tenant's metadata and signing keys,\n")
+                .append("                  get an upstream token, connect upstream once; exit non-zero on a problem\n")
+                .append("  --help          this text\n\n")
+                .append("Settings (environment variables; -DNAME=value overrides):\n\n");
+        int width = 0;
+        for (Setting s : Setting.values()) {
+            width = Math.max(width, s.key().length());
+        }
+        for (Setting s : Setting.values()) {
+            sb.append("  ")
+                    .append(s.key())
+                    .append(" ".repeat(width - s.key().length() + 2))
+                    .append(s.meaning());
+            sb.append('\n').append(" ".repeat(width + 4));
+            sb.append(s.defaultValue().map(d -> "default: " + d).orElse("no default"));
+            sb.append("; example: ").append(s.example()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,87 @@
+package io.github.redisentra.gateway;
+
+import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.TrustMaterial;
+import io.github.redisentra.gateway.resp.RequestLimits;
+import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * Where the two halves of the gateway meet: maps the configuration onto {@link GatewaySettings} and
+ * {@link UpstreamEndpoint}, and starts {@link GatewayServer} with the runtime's authenticator, upstream identity and
+ * metrics.
+ */
+final class RespListenerWiring {
+    /** A session whose upstream has not confirmed a renewed token this long before the old one expires is closed. */
+    private static final Duration UPSTREAM_REAUTH_MARGIN = Duration.ofSeconds(5);
+
+    private RespListenerWiring() {}
+
+    static GatewayRuntime.RespListener start(GatewayRuntime runtime) throws Exception {
+        GatewayConfig config = runtime.config();
+        GatewayServer server = new GatewayServer(
+                settings(config, Clock.systemUTC()),
+                runtime.authenticator(),
+                endpoint(config),
+                runtime.upstream().asUpstreamCredentials(),
+                runtime.metrics());
+        server.start();
+        return new GatewayRuntime.RespListener() {
+            @Override
+            public void stopAccepting() {
+                // GatewayServer.close() stops accepting first, then drains.
+            }
+
+            @Override
+            public void drainAndClose(Duration timeout) {
+                server.close();
+            }
+
+            @Override
+            public java.net.InetSocketAddress localAddress() {
+                return server.localAddress();
+            }
+        };
+    }
+
+    static GatewaySettings settings(GatewayConfig config, Clock clock) throws Exception {
+        SslContext tls = null;
+        if (config.listenTls()) {
+            tls = SslContextBuilder.forServer(
+                            config.listenTlsCertFile().orElseThrow().toFile(),
+                            config.listenTlsKeyFile().orElseThrow().toFile())
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        }
+        RequestLimits preAuth = new RequestLimits(
+                config.preAuthMaxArgs(), config.preAuthMaxBulkBytes(), RequestLimits.REDIS_INLINE_MAX, false);
+        SessionSettings session = new SessionSettings(
+                preAuth,
+                RequestLimits.AUTHENTICATED_DEFAULT,
+                config.authTimeout(),
+                config.clockSkew(),
+                UPSTREAM_REAUTH_MARGIN,
+                clock);
+        return new GatewaySettings(config.listenAddress().toSocketAddress(), tls, session, config.drainTimeout());
+    }
+
+    static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {
+        SslContext tls = null;
+        if (config.redisTls()) {
+            tls = SslContextBuilder.forClient()
+                    .trustManager(TrustMaterial.trustManager(config.redisCaFile()))
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        }
+        return new UpstreamEndpoint(
+                config.redisAddress().host(),
+                config.redisAddress().port(),
+                tls,
+                config.redisHostname(),
+                config.redisConnectTimeout());
+    }
+}

@@ -1,0 +1,61 @@
+package io.github.redisentra.gateway.auth;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Writes one event per authentication decision to the logger {@value #LOGGER} as key/value pairs (top-level
+ * fields in JSON logs). Never the token: only its fingerprint.
+ */
+public final class AuditLog {
+    public static final String LOGGER = "redis-entra.audit";
+    private static final Logger log = LoggerFactory.getLogger(LOGGER);
+
+    private final List<Consumer<AuditEvent>> listeners;
+
+    public AuditLog() {
+        this(List.of());
+    }
+
+    /** @param listeners also receive every event (e.g. metrics); called on the deciding thread, must not block */
+    public AuditLog(List<Consumer<AuditEvent>> listeners) {
+        this.listeners = List.copyOf(listeners);
+    }
+
+    public void record(AuditEvent e) {
+        LoggingEventBuilder b = (e.result().equals("allowed") ? log.atInfo() : log.atWarn())
+                .addKeyValue("event", "auth")
+                .addKeyValue("result", e.result());
+        put(b, "reason", e.reason());
+        put(b, "detail", e.detail());
+        put(b, "client", e.client() == null ? null : e.client().toString());
+        put(b, "oid", e.objectId());
+        put(b, "name", e.displayName());
+        put(b, "tid", e.tenantId());
+        if (e.groups() != null && !e.groups().isEmpty()) {
+            b.addKeyValue("groups", List.copyOf(e.groups()));
+        }
+        if (e.roles() != null && !e.roles().isEmpty()) {
+            b.addKeyValue("roles", List.copyOf(e.roles()));
+        }
+        put(b, "exp", e.tokenExpiresAt() == null ? null : e.tokenExpiresAt().toString());
+        put(b, "token_sha256", e.tokenFingerprint());
+        b.log(e.result().equals("allowed") ? "client authenticated" : "client refused");
+        for (Consumer<AuditEvent> l : listeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException ex) {
+                log.warn("audit listener failed: {}", ex.toString());
+            }
+        }
+    }
+
+    private static void put(LoggingEventBuilder b, String k, String v) {
+        if (v != null) {
+            b.addKeyValue(k, v);
+        }
+    }
+}

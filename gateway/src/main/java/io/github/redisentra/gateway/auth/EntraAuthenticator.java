@@ -1,0 +1,525 @@
+package io.github.redisentra.gateway.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jose.util.JSONObjectUtils;
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Validates Entra ID access tokens presented as Redis passwords and applies the group/app-role policy.
+ *
+ * <p>Checks, in order, each failure a stable reason code in the audit log: size and shape (three base64url
+ * segments — JWE and unsigned tokens are refused), header ({@code alg} must be {@code RS256}; {@code crit} is
+ * refused; {@code jku}, {@code x5u}, {@code jwk}, {@code x5c} are ignored — keys come only from the tenant's
+ * {@code jwks_uri}), signature with the key named by {@code kid}, {@code iss} equal to the tenant's v2 or v1 issuer,
+ * {@code aud} among the expected audiences, {@code tid}, {@code exp}/{@code nbf}/{@code iat} with the clock skew,
+ * claim types, the user name (empty, {@code default} or the token's {@code oid}), then the policy — with group
+ * overage resolved through Microsoft Graph.
+ *
+ * <p>All work runs on this authenticator's own threads; the returned stage never completes exceptionally.
+ */
+public final class EntraAuthenticator implements Authenticator, AutoCloseable {
+    /** The reason codes this authenticator reports in {@link AuthDecision.Denied#reason()}. */
+    public static final Set<String> REASONS = Set.of(
+            "malformed",
+            "alg_not_allowed",
+            "unsupported_header",
+            "unknown_kid",
+            "keys_unavailable",
+            "bad_signature",
+            "wrong_issuer",
+            "wrong_audience",
+            "wrong_tenant",
+            "expired",
+            "not_yet_valid",
+            "username_mismatch",
+            "missing_group",
+            "missing_role",
+            "overage_unresolved",
+            "internal_error");
+
+    static final int MAX_TOKEN_CHARS = 64 * 1024;
+    private static final Pattern JWS_COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
+    private static final Pattern GUID =
+            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Duration MAX_IAT_AGE = Duration.ofDays(1);
+
+    private final String tenantId;
+    private final List<String> audiences;
+    private final Duration skew;
+    private final GroupPolicy policy;
+    private final TenantKeys keys;
+    private final GraphGroups graph;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final ExecutorService executor;
+    private final ScheduledExecutorService scheduler;
+
+    /**
+     * @param graph resolves group overage, or {@code null} when the gateway has no Entra identity (overage users are
+     *     then refused with {@code overage_unresolved})
+     */
+    public EntraAuthenticator(
+            String tenantId,
+            List<String> audiences,
+            Duration skew,
+            GroupPolicy policy,
+            TenantKeys keys,
+            GraphGroups graph,
+            AuditLog audit,
+            Clock clock,
+            ExecutorService executor,
+            ScheduledExecutorService scheduler) {
+        this.tenantId = tenantId.toLowerCase(Locale.ROOT);
+        this.audiences = List.copyOf(audiences);
+        this.skew = skew;
+        this.policy = policy;
+        this.keys = keys;
+        this.graph = graph;
+        this.audit = audit;
+        this.clock = clock;
+        this.executor = executor;
+        this.scheduler = scheduler;
+    }
+
+    /**
+     * Builds the authenticator the configuration describes, with its own threads and HTTP client. Call
+     * {@link #start()} to load the keys.
+     *
+     * @param graphToken the gateway's token for Microsoft Graph, or {@code null} when it has none
+     */
+    public static EntraAuthenticator create(
+            GatewayConfig config, GraphGroups.BearerToken graphToken, AuditLog audit, Clock clock)
+            throws GeneralSecurityException, IOException {
+        ExecutorService executor = Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("entra-auth"));
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("entra-keys"));
+        HttpJson http = HttpJson.create(config.httpsCaFile(), config.httpTimeout(), executor);
+        TenantKeys keys = new TenantKeys(
+                http,
+                List.of(config.metadataUrlV2(), config.metadataUrlV1()),
+                config.metadataRefreshInterval(),
+                config.jwksRefreshInterval(),
+                config.jwksUnknownKidInterval(),
+                clock,
+                scheduler);
+        GraphGroups graph = graphToken == null
+                ? null
+                : new GraphGroups(http, config.graphBaseUrl(), graphToken, config.groupCacheTtl(), clock, executor);
+        return new EntraAuthenticator(
+                config.tenantId(),
+                config.expectedAudiences(),
+                config.clockSkew(),
+                new GroupPolicy(config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles()),
+                keys,
+                graph,
+                audit,
+                clock,
+                executor,
+                scheduler);
+    }
+
+    static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
+    public CompletableFuture<Void> start() {
+        return keys.start();
+    }
+
+    /** Readiness facts: keys loaded, their age, the last refresh error. */
+    public TenantKeys.Status keyStatus() {
+        return keys.status();
+    }
+
+    /** The tenant's issuers, as read from the metadata documents (empty until loaded). */
+    public Set<String> issuers() {
+        return keys.issuers();
+    }
+
+    TenantKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        Check check = new Check(request);
+        CompletableFuture<AuthDecision> decision;
+        try {
+            decision = CompletableFuture.supplyAsync(check::parse, executor)
+                    .thenCompose(keys::find)
+                    .thenApplyAsync(check::verify, executor)
+                    .thenCompose(check::authorize);
+        } catch (RuntimeException e) { // executor rejected (shutting down)
+            decision = CompletableFuture.failedFuture(e);
+        }
+        return decision.handle((d, e) -> {
+            AuthDecision result = d;
+            if (e != null) {
+                Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                        ? e.getCause()
+                        : e;
+                result = cause instanceof Refusal r
+                        ? new AuthDecision.Denied(r.reason, r.getMessage())
+                        : new AuthDecision.Denied(
+                                "internal_error", cause.getClass().getSimpleName());
+            }
+            check.audit(result);
+            return result;
+        });
+    }
+
+    /** A refusal with its reason code; the message is the audit detail (never the token). */
+    static final class Refusal extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final String reason;
+
+        Refusal(String reason, String detail) {
+            super(detail, null, false, false);
+            this.reason = reason;
+        }
+    }
+
+    /** The state of one check as it moves between threads. */
+    private final class Check {
+        final AuthRequest request;
+        final String token;
+        String[] parts;
+        Map<String, Object> header;
+        Map<String, Object> claims;
+        String oid;
+        String tid;
+        String displayName;
+        Instant exp;
+
+        Check(AuthRequest request) {
+            this.request = request;
+            this.token = request.password() == null ? "" : request.password();
+        }
+
+        /** Shape and header; returns the {@code kid} to look up. */
+        String parse() {
+            if (token.length() > MAX_TOKEN_CHARS) {
+                throw new Refusal("malformed", "token longer than " + MAX_TOKEN_CHARS + " characters");
+            }
+            long dots = token.chars().filter(c -> c == '.').count();
+            if (dots == 4) {
+                throw new Refusal("malformed", "encrypted token (JWE) is not accepted");
+            }
+            if (dots != 2 || !JWS_COMPACT.matcher(token).matches()) {
+                throw new Refusal("malformed", "not a compact JWS (three base64url segments)");
+            }
+            parts = token.split("\\.", -1);
+            header = json(parts[0], "header");
+            Object alg = header.get("alg");
+            if (!"RS256".equals(alg)) {
+                throw new Refusal("alg_not_allowed", "alg " + printable(alg) + " is not allowed (RS256 only)");
+            }
+            if (header.containsKey("enc")) {
+                throw new Refusal("malformed", "encrypted token (JWE) is not accepted");
+            }
+            if (header.containsKey("crit")) {
+                throw new Refusal("unsupported_header", "crit header is not supported");
+            }
+            if (parts[2].isEmpty()) {
+                throw new Refusal("bad_signature", "signature missing");
+            }
+            Object kid = header.get("kid");
+            if (!(kid instanceof String k) || k.isEmpty()) {
+                throw new Refusal("unknown_kid", "token header has no kid");
+            }
+            return k;
+        }
+
+        /** Signature and claims; runs on the executor. */
+        Check verify(Optional<RSAKey> key) {
+            String kid = (String) header.get("kid");
+            if (key.isEmpty()) {
+                if (!keys.status().keysLoaded()) {
+                    throw new Refusal("keys_unavailable", "no signing keys loaded from the tenant's jwks_uri");
+                }
+                throw new Refusal("unknown_kid", "kid " + printable(kid) + " is not among the tenant's signing keys");
+            }
+            try {
+                JWSHeader jwsHeader = JWSHeader.parse(header, new Base64URL(parts[0]));
+                byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+                if (!new RSASSAVerifier(key.get()).verify(jwsHeader, signingInput, new Base64URL(parts[2]))) {
+                    throw new Refusal("bad_signature", "signature does not verify with key " + kid);
+                }
+            } catch (ParseException e) {
+                throw new Refusal("malformed", "header is not a valid JWS header");
+            } catch (JOSEException e) {
+                throw new Refusal("bad_signature", "signature could not be verified with key " + kid);
+            }
+            claims = json(parts[1], "payload");
+            checkClaims();
+            return this;
+        }
+
+        void checkClaims() {
+            // Facts for the audit log first (the signature verified, so they are the issuer's).
+            Object oidClaim = claims.get("oid");
+            oid = oidClaim instanceof String s ? s : null;
+            Object tidClaim = claims.get("tid");
+            tid = tidClaim instanceof String s ? s : null;
+            displayName = firstString("upn", "preferred_username", "unique_name", "name", "appid", "azp");
+            Object expClaim = claims.get("exp");
+            if (expClaim instanceof Number n) {
+                exp = Instant.ofEpochSecond(n.longValue());
+            }
+
+            Object iss = claims.get("iss");
+            if (!(iss instanceof String issuer)) {
+                throw new Refusal("malformed", "iss is missing or not a string");
+            }
+            if (!keys.issuers().contains(issuer)) {
+                throw new Refusal("wrong_issuer", "iss " + printable(issuer) + " is not the tenant's v1 or v2 issuer");
+            }
+            checkAudience(claims.get("aud"));
+            if (tidClaim == null) {
+                throw new Refusal("malformed", "tid is missing");
+            }
+            if (tid == null) {
+                throw new Refusal("malformed", "tid is not a string");
+            }
+            if (!tid.equalsIgnoreCase(tenantId)) {
+                throw new Refusal("wrong_tenant", "tid " + printable(tid) + " is not the configured tenant");
+            }
+            Instant now = clock.instant();
+            if (expClaim == null) {
+                throw new Refusal("malformed", "exp is missing");
+            }
+            if (exp == null) {
+                throw new Refusal("malformed", "exp is not a number");
+            }
+            Instant nbf = epoch("nbf");
+            Instant iat = epoch("iat");
+            if (now.isAfter(exp.plus(skew))) {
+                throw new Refusal("expired", "expired at " + exp);
+            }
+            if (nbf != null && now.plus(skew).isBefore(nbf)) {
+                throw new Refusal("not_yet_valid", "not valid before " + nbf);
+            }
+            if (iat != null && now.plus(skew).isBefore(iat)) {
+                throw new Refusal("not_yet_valid", "issued in the future (iat " + iat + ")");
+            }
+            if (iat != null && iat.isBefore(exp.minus(MAX_IAT_AGE))) {
+                throw new Refusal("malformed", "lifetime longer than " + MAX_IAT_AGE.toHours() + " hours");
+            }
+            if (oidClaim == null) {
+                throw new Refusal("malformed", "oid is missing");
+            }
+            if (oid == null || !GUID.matcher(oid).matches()) {
+                throw new Refusal("malformed", "oid is not a GUID string");
+            }
+            String user = request.username();
+            if (user != null && !user.isEmpty() && !user.equals("default") && !user.equalsIgnoreCase(oid)) {
+                throw new Refusal(
+                        "username_mismatch",
+                        "user name " + printable(user) + " is neither empty, default nor the token's oid");
+            }
+        }
+
+        void checkAudience(Object aud) {
+            List<String> values = new ArrayList<>();
+            if (aud instanceof String s) {
+                values.add(s);
+            } else if (aud instanceof List<?> list && !list.isEmpty()) {
+                for (Object o : list) {
+                    if (!(o instanceof String s)) {
+                        throw new Refusal("malformed", "aud contains a value that is not a string");
+                    }
+                    values.add(s);
+                }
+            } else {
+                throw new Refusal("malformed", "aud is missing or not a string");
+            }
+            for (String v : values) {
+                for (String expected : audiences) {
+                    if (GUID.matcher(expected).matches() ? expected.equalsIgnoreCase(v) : expected.equals(v)) {
+                        return;
+                    }
+                }
+            }
+            throw new Refusal("wrong_audience", "aud " + printable(String.join(",", values)) + " is not expected");
+        }
+
+        CompletableFuture<AuthDecision> authorize(Check self) {
+            Set<String> roles = stringArray("roles");
+            Set<String> groups = stringArray("groups");
+            boolean overage = !claims.containsKey("groups") && isGroupOverage();
+            if (overage && policy.needsGroups()) {
+                if (graph == null) {
+                    throw new Refusal(
+                            "overage_unresolved",
+                            "token has group overage and the gateway has no Entra identity to ask Microsoft Graph");
+                }
+                return graph.memberOf(oid, policy.groupsOfInterest()).handle((memberOf, e) -> {
+                    if (e != null) {
+                        throw new Refusal(
+                                "overage_unresolved",
+                                "Microsoft Graph checkMemberGroups failed: " + TenantKeys.rootMessage(e));
+                    }
+                    return decide(memberOf, roles);
+                });
+            }
+            return CompletableFuture.completedFuture(decide(groups, roles));
+        }
+
+        AuthDecision decide(Set<String> groups, Set<String> roles) {
+            GroupPolicy.Outcome o = policy.evaluate(groups, roles);
+            if (!o.admitted()) {
+                throw new Refusal(o.reason(), o.detail());
+            }
+            return new AuthDecision.Allowed(new Principal(
+                    oid.toLowerCase(Locale.ROOT),
+                    tid.toLowerCase(Locale.ROOT),
+                    displayName,
+                    exp,
+                    o.matchedGroups(),
+                    o.matchedRoles()));
+        }
+
+        boolean isGroupOverage() {
+            Object names = claims.get("_claim_names");
+            if (names != null && !(names instanceof Map<?, ?>)) {
+                throw new Refusal("malformed", "_claim_names is not an object");
+            }
+            return (names instanceof Map<?, ?> m && m.containsKey("groups"))
+                    || Boolean.TRUE.equals(claims.get("hasgroups"));
+        }
+
+        Set<String> stringArray(String name) {
+            Object v = claims.get(name);
+            if (v == null) {
+                return Set.of();
+            }
+            if (!(v instanceof List<?> list)) {
+                throw new Refusal("malformed", name + " is not an array");
+            }
+            Set<String> out = new LinkedHashSet<>();
+            for (Object o : list) {
+                if (!(o instanceof String s)) {
+                    throw new Refusal("malformed", name + " contains a value that is not a string");
+                }
+                out.add(s);
+            }
+            return out;
+        }
+
+        Instant epoch(String name) {
+            Object v = claims.get(name);
+            if (v == null) {
+                return null;
+            }
+            if (!(v instanceof Number n)) {
+                throw new Refusal("malformed", name + " is not a number");
+            }
+            return Instant.ofEpochSecond(n.longValue());
+        }
+
+        String firstString(String... names) {
+            for (String n : names) {
+                if (claims.get(n) instanceof String s && !s.isEmpty()) {
+                    return s;
+                }
+            }
+            return null;
+        }
+
+        void audit(AuthDecision d) {
+            boolean verified = claims != null;
+            Set<String> groups = Set.of();
+            Set<String> roles = Set.of();
+            String result = "allowed";
+            String reason = null;
+            String detail = null;
+            if (d instanceof AuthDecision.Allowed a) {
+                groups = a.principal().groups();
+                roles = a.principal().roles();
+            } else if (d instanceof AuthDecision.Denied den) {
+                result = "denied";
+                reason = den.reason();
+                detail = den.detail();
+            }
+            audit.record(new AuditEvent(
+                    clock.instant(),
+                    request.clientAddress(),
+                    result,
+                    reason,
+                    detail,
+                    verified ? oid : null,
+                    verified ? displayName : null,
+                    verified ? tid : null,
+                    groups,
+                    roles,
+                    verified ? exp : null,
+                    token.isEmpty() ? null : AccessToken.fingerprintOf(token)));
+        }
+    }
+
+    private static Map<String, Object> json(String segment, String what) {
+        try {
+            return JSONObjectUtils.parse(new Base64URL(segment).decodeToString());
+        } catch (ParseException | RuntimeException e) {
+            throw new Refusal("malformed", "token " + what + " is not a JSON object");
+        }
+    }
+
+    /** Renders an untrusted value for the audit log: bounded length, printable ASCII only. */
+    static String printable(Object v) {
+        String s = String.valueOf(v);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 80; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return s.length() > 80 ? sb + "…" : sb.toString();
+    }
+
+    @Override
+    public void close() {
+        keys.close();
+        scheduler.shutdownNow();
+        executor.shutdown();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        executor.shutdownNow();
+    }
+}

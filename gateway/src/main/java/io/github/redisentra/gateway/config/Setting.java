@@ -1,0 +1,175 @@
+package io.github.redisentra.gateway.config;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Every setting the gateway reads, with its default, meaning and an example: the one source for {@code --help} and
+ * for the reference table in {@code gateway/CONFIG.md} (a test keeps the two identical).
+ *
+ * <p>The names of the earlier Rust proxy are kept with their meaning, so its {@code .env} files keep working.
+ */
+public enum Setting {
+    // Listener
+    LISTEN_ADDR(
+            "0.0.0.0:6388",
+            "Address and port the RESP listener binds (the earlier proxy's default). Plaintext on a non-loopback"
+                    + " address needs TLS or ALLOW_PLAINTEXT_LISTENER",
+            "127.0.0.1:6388"),
+    LISTEN_TLS_CERT_FILE(null, "PEM certificate chain for the client-facing TLS listener", "/etc/gateway/tls.crt"),
+    LISTEN_TLS_KEY_FILE(null, "PEM private key (PKCS#8) for LISTEN_TLS_CERT_FILE", "/etc/gateway/tls.key"),
+    ALLOW_PLAINTEXT_LISTENER(
+            "false",
+            "Accept plaintext clients on a non-loopback LISTEN_ADDR (tokens then cross the network in clear)",
+            "true"),
+
+    // Who may connect
+    TENANT_ID(
+            null, "Directory (tenant) id whose tokens are accepted (required)", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+    EXPECTED_AUDIENCE(
+            null,
+            "Comma-separated accepted `aud` values: the gateway API's client id and/or App ID URI (required)",
+            "api://redis-gateway,6e1b1e5f-0000-4000-8000-000000000001"),
+    REQUIRED_GROUP_IDS(
+            null, "Comma-separated group object ids; the user must be a member of ALL of them", "<guid>,<guid>"),
+    ALLOWED_GROUP_IDS(
+            null, "Comma-separated group object ids; the user must be a member of ANY of them", "<guid>,<guid>"),
+    ALLOWED_APP_ROLES(null, "Comma-separated app roles; the token's `roles` must contain ANY of them", "Redis.User"),
+    ALLOW_ANY_TENANT_USER(
+            "false",
+            "Admit every valid token of the tenant when no group or role rule is set (otherwise the gateway refuses to"
+                    + " start)",
+            "true"),
+    CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
+    AZURE_AUTHORITY_HOST(
+            "https://login.microsoftonline.com",
+            "Entra authority; metadata is read from {host}/{tenant}/v2.0/.well-known/openid-configuration and the v1"
+                    + " document",
+            "https://login.microsoftonline.us"),
+    METADATA_REFRESH_INTERVAL("24h", "How often the OpenID metadata documents are re-read", "12h"),
+    JWKS_REFRESH_INTERVAL("1h", "How often the signing keys are refreshed in the background", "30m"),
+    JWKS_UNKNOWN_KID_INTERVAL("5m", "Minimum time between key refreshes triggered by an unknown `kid`", "5m"),
+    GRAPH_BASE_URL(
+            "https://graph.microsoft.com",
+            "Microsoft Graph, asked (checkMemberGroups) when a token has too many groups (overage)",
+            "https://graph.microsoft.us"),
+    GRAPH_TOKEN_SCOPE(
+            "https://graph.microsoft.com/.default",
+            "Scope of the gateway's own token for Microsoft Graph (needs User.Read.All and GroupMember.Read.All)",
+            "https://graph.microsoft.us/.default"),
+    GROUP_CACHE_TTL(
+            "10m", "How long a Graph group-membership answer is cached per user (less than a token lifetime)", "15m"),
+    HTTP_TIMEOUT("10s", "Timeout of each metadata, JWKS and Graph request", "5s"),
+    HTTPS_CA_FILE(
+            null,
+            "Extra PEM CA certificates trusted for the authority, JWKS and Graph (in addition to the JVM's)",
+            "/etc/gateway/idp-ca.pem"),
+
+    // Upstream
+    REDIS_HOSTPORT(null, "Upstream cache host:port (required)", "mycache.redis.cache.windows.net:6380"),
+    REDIS_HOSTNAME(
+            null,
+            "Host name for upstream TLS SNI and certificate checks; default: host of REDIS_HOSTPORT",
+            "mycache.redis.cache.windows.net"),
+    REDIS_TLS("true", "Connect upstream with TLS (turn off only for a local Redis)", "false"),
+    REDIS_CA_FILE(
+            null,
+            "Extra PEM CA certificates trusted for the upstream (in addition to the JVM's)",
+            "/etc/gateway/redis-ca.pem"),
+    REDIS_CONNECT_TIMEOUT("10s", "Upstream connect (and TLS handshake) timeout", "5s"),
+    REDIS_AAD_OBJECT_ID(
+            null, "Upstream user name: object id of the gateway's identity; default: the `oid` of its token", "<guid>"),
+    REDIS_TOKEN_SCOPE(
+            "https://redis.azure.com/.default",
+            "Scope of the gateway's upstream token",
+            "https://redis.azure.com/.default"),
+    UAMI_CLIENT_ID(
+            null, "Client id of a user-assigned managed identity; default: the system-assigned identity", "<guid>"),
+    LOCAL_REDIS_TOKEN(null, "Outside Azure: a Redis access token to use as-is (secret)", "eyJ0eXAi..."),
+    LOCAL_REDIS_TOKEN_COMMAND(
+            null,
+            "Outside Azure: a command printing a Redis access token (run with sh -c, off the event loop)",
+            "az account get-access-token --resource https://redis.azure.com --query accessToken -o tsv"),
+    LOCAL_REDIS_TOKEN_COMMAND_TIMEOUT("30s", "Time limit for one run of LOCAL_REDIS_TOKEN_COMMAND", "60s"),
+    AZURE_CLIENT_ID(null, "Service principal / workload identity client id (with AZURE_TENANT_ID)", "<guid>"),
+    AZURE_TENANT_ID(null, "Tenant of AZURE_CLIENT_ID", "<guid>"),
+    AZURE_CLIENT_SECRET(null, "Client secret of AZURE_CLIENT_ID (secret)", "<secret>"),
+    AZURE_CLIENT_CERTIFICATE_PATH(
+            null, "PEM or PFX certificate with private key for AZURE_CLIENT_ID", "/etc/gateway/sp.pem"),
+    AZURE_CLIENT_CERTIFICATE_PASSWORD(null, "Password of a PFX AZURE_CLIENT_CERTIFICATE_PATH (secret)", "<secret>"),
+    AZURE_FEDERATED_TOKEN_FILE(
+            null,
+            "AKS workload identity: the projected service-account token (set by the webhook)",
+            "/var/run/secrets/azure/tokens/azure-identity-token"),
+    REDIS_USERNAME(null, "Self-hosted Redis: ACL user name used with REDIS_PASSWORD; default: default", "gateway"),
+    REDIS_PASSWORD(null, "Self-hosted Redis: static password instead of an Entra token (secret)", "<secret>"),
+
+    // Limits and operations
+    AUTH_TIMEOUT("10s", "An unauthenticated client connection is closed after this long", "5s"),
+    PREAUTH_MAX_BULK_BYTES(
+            "65536", "Largest argument accepted before authentication (a JWT with ~200 groups fits)", "32768"),
+    PREAUTH_MAX_ARGS("10", "Most arguments in one command before authentication", "10"),
+    DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
+    ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
+    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");
+
+    private final String defaultValue;
+    private final String meaning;
+    private final String example;
+
+    Setting(String defaultValue, String meaning, String example) {
+        this.defaultValue = defaultValue;
+        this.meaning = meaning;
+        this.example = example;
+    }
+
+    /** The environment variable (and system property) name. */
+    public String key() {
+        return name();
+    }
+
+    /** The default, or empty when the setting has none (required, or off when unset). */
+    public Optional<String> defaultValue() {
+        return Optional.ofNullable(defaultValue);
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    public String example() {
+        return example;
+    }
+
+    /** Whether the value is a secret that summaries and logs must never show. */
+    public boolean isSecret() {
+        return this == LOCAL_REDIS_TOKEN
+                || this == AZURE_CLIENT_SECRET
+                || this == AZURE_CLIENT_CERTIFICATE_PASSWORD
+                || this == REDIS_PASSWORD;
+    }
+
+    public static List<Setting> all() {
+        return Arrays.asList(values());
+    }
+
+    /** The reference table as Markdown, in the form {@code gateway/CONFIG.md} carries it. */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| Variable | Default | Meaning | Example |\n");
+        sb.append("|---|---|---|---|\n");
+        for (Setting s : values()) {
+            sb.append("| `")
+                    .append(s.key())
+                    .append("` | ")
+                    .append(s.defaultValue == null ? "" : "`" + s.defaultValue + "`")
+                    .append(" | ")
+                    .append(s.meaning.replace("|", "\\|"))
+                    .append(" | `")
+                    .append(s.example)
+                    .append("` |\n");
+        }
+        return sb.toString();
+    }
+}

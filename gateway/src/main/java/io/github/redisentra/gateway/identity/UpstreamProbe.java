@@ -1,0 +1,121 @@
+package io.github.redisentra.gateway.identity;
+
+import io.github.redisentra.gateway.config.GatewayConfig;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One blocking connection to the upstream cache, as {@code --check-config} and readiness use it: TCP (+ TLS with SNI
+ * and host name verification against {@code REDIS_HOSTNAME}), {@code AUTH user token}, {@code PING}. Never on an
+ * event loop. The error message names the step that failed and quotes the server's reply (which never contains the
+ * secret).
+ */
+public final class UpstreamProbe {
+    private UpstreamProbe() {}
+
+    /**
+     * Connects, authenticates and pings.
+     *
+     * @throws IOException naming the failing step, e.g. {@code AUTH refused: -WRONGPASS invalid username-password
+     *     pair or user is disabled.}
+     */
+    public static void check(GatewayConfig config, UpstreamIdentity.Credentials credentials)
+            throws IOException, GeneralSecurityException {
+        int timeout = (int) config.redisConnectTimeout().toMillis();
+        InetSocketAddress addr = new InetSocketAddress(
+                config.redisAddress().host(), config.redisAddress().port());
+        Socket plain = new Socket();
+        try {
+            plain.connect(addr, timeout);
+        } catch (IOException e) {
+            plain.close();
+            throw new IOException("cannot connect to " + config.redisAddress() + ": " + e.getMessage(), e);
+        }
+        Socket socket = plain;
+        try {
+            plain.setSoTimeout(timeout);
+            if (config.redisTls()) {
+                SSLSocket tls = (SSLSocket) TrustMaterial.sslContext(config.redisCaFile())
+                        .getSocketFactory()
+                        .createSocket(
+                                plain,
+                                config.redisHostname(),
+                                config.redisAddress().port(),
+                                true);
+                SSLParameters params = tls.getSSLParameters();
+                params.setEndpointIdentificationAlgorithm("HTTPS");
+                params.setServerNames(List.of(new SNIHostName(config.redisHostname())));
+                params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+                tls.setSSLParameters(params);
+                socket = tls;
+                try {
+                    tls.startHandshake();
+                } catch (IOException e) {
+                    throw new IOException(
+                            "TLS handshake with " + config.redisAddress() + " (verifying host name "
+                                    + config.redisHostname() + ") failed: " + e.getMessage(),
+                            e);
+                }
+            }
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            out.write(command("AUTH", credentials.username(), credentials.password()));
+            out.flush();
+            String auth = readLine(in);
+            if (!auth.equals("+OK")) {
+                throw new IOException(
+                        "AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": " + auth);
+            }
+            out.write(command("PING"));
+            out.flush();
+            String pong = readLine(in);
+            if (!pong.equals("+PONG")) {
+                throw new IOException("PING after AUTH answered: " + pong);
+            }
+        } finally {
+            socket.close();
+        }
+    }
+
+    private static byte[] command(String... args) {
+        StringBuilder sb = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String a : args) {
+            byte[] b = a.getBytes(StandardCharsets.UTF_8);
+            sb.append('$').append(b.length).append("\r\n").append(a).append("\r\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\r') {
+                int n = in.read();
+                if (n == '\n') {
+                    return sb.toString();
+                }
+                sb.append('\r');
+                c = n;
+                if (c == -1) {
+                    break;
+                }
+            }
+            if (sb.length() > 512) {
+                return sb + "…";
+            }
+            sb.append((char) c);
+        }
+        throw new IOException("connection closed by the server" + (sb.isEmpty() ? "" : " after \"" + sb + "\""));
+    }
+}

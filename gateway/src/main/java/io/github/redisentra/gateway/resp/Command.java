@@ -1,0 +1,134 @@
+package io.github.redisentra.gateway.resp;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCounted;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One complete client command as framed by {@link RequestFramer}: a view of the argument bytes inside the frame,
+ * without copies. The instance is reused by its framer: it is valid until the next call of
+ * {@link RequestFramer#next}. The caller owns {@link #frame()} (one reference) and must either pass it on with
+ * {@link #takeFrame()} (e.g. write it upstream) or {@link #release()} it.
+ */
+public final class Command {
+    private ByteBuf frame;
+    private int argc;
+    private int[] offsets = new int[8];
+    private int[] lengths = new int[8];
+    private boolean inline;
+
+    Command() {}
+
+    void reset(ByteBuf frame, boolean inline) {
+        this.frame = frame;
+        this.inline = inline;
+        this.argc = 0;
+    }
+
+    void addArg(int offset, int length) {
+        if (argc == offsets.length) {
+            offsets = java.util.Arrays.copyOf(offsets, argc * 2);
+            lengths = java.util.Arrays.copyOf(lengths, argc * 2);
+        }
+        offsets[argc] = offset;
+        lengths[argc] = length;
+        argc++;
+    }
+
+    void setArgCapacity(int n) {
+        if (offsets.length < n) {
+            int c = Math.max(n, 8);
+            offsets = new int[c];
+            lengths = new int[c];
+        }
+    }
+
+    /** Number of arguments including the command name (at least 1). */
+    public int argc() {
+        return argc;
+    }
+
+    /** Whether the command arrived as an inline line; {@link #frame()} is then its multibulk encoding. */
+    public boolean wasInline() {
+        return inline;
+    }
+
+    /** The whole command encoded as a RESP multibulk array, ready to be forwarded byte for byte. */
+    public ByteBuf frame() {
+        return frame;
+    }
+
+    /** Hands over ownership of the frame (the caller now releases it); the command is empty afterwards. */
+    public ByteBuf takeFrame() {
+        ByteBuf f = frame;
+        frame = null;
+        return f;
+    }
+
+    /** Releases the frame if still owned. */
+    public void release() {
+        ReferenceCounted f = frame;
+        frame = null;
+        if (f != null) {
+            f.release();
+        }
+    }
+
+    /** The length in bytes of argument {@code i}. */
+    public int argLength(int i) {
+        check(i);
+        return lengths[i];
+    }
+
+    /** A read-only view of argument {@code i} (not retained; valid while the frame is). */
+    public ByteBuf arg(int i) {
+        check(i);
+        return frame.slice(offsets[i], lengths[i]).asReadOnly();
+    }
+
+    /** Argument {@code i} decoded as UTF-8 (copies; use for short arguments only). */
+    public String argString(int i) {
+        check(i);
+        return frame.toString(offsets[i], lengths[i], StandardCharsets.UTF_8);
+    }
+
+    /** Whether argument {@code i} equals {@code upperAscii} ignoring ASCII case ({@code upperAscii} in upper case). */
+    public boolean argIs(int i, String upperAscii) {
+        if (i >= argc || lengths[i] != upperAscii.length()) {
+            return false;
+        }
+        int off = offsets[i];
+        for (int k = 0; k < lengths[i]; k++) {
+            int b = frame.getByte(off + k);
+            if (b >= 'a' && b <= 'z') {
+                b -= 32;
+            }
+            if (b != upperAscii.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the command name is {@code upperAscii} (ASCII case-insensitive). */
+    public boolean is(String upperAscii) {
+        return argIs(0, upperAscii);
+    }
+
+    /** The command name in lower case, for error texts (copies). */
+    public String nameLowerCase() {
+        return argString(0).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private void check(int i) {
+        if (i < 0 || i >= argc) {
+            throw new IndexOutOfBoundsException("argument " + i + " of " + argc);
+        }
+    }
+
+    @Override
+    public String toString() {
+        // Arguments may be credentials: never print them.
+        return "Command[argc=" + argc + ", inline=" + inline + "]";
+    }
+}

@@ -1,0 +1,33 @@
+package io.github.redisentra.gateway.resp;
+
+/**
+ * How much one client command may hold. Two sets are used per connection: a tight one before authentication
+ * (sized for a JWT: {@code AUTH user <token>} with a token of a few hundred groups) and a Redis-like one after.
+ * A command is buffered completely before it is forwarded, so {@link #maxBulkBytes()} after authentication is
+ * also the largest single value a client can write through the gateway.
+ *
+ * @param maxArgs the largest multibulk count accepted ({@code *N})
+ * @param maxBulkBytes the largest bulk string accepted ({@code $N})
+ * @param maxInlineBytes the longest inline command line (and the longest {@code *N}/{@code $N} header line)
+ * @param authenticated whether these are post-authentication limits (selects Redis's error wording)
+ */
+public record RequestLimits(int maxArgs, int maxBulkBytes, int maxInlineBytes, boolean authenticated) {
+
+    /** Redis's own inline limit (PROTO_INLINE_MAX_SIZE). */
+    public static final int REDIS_INLINE_MAX = 64 * 1024;
+
+    /** Before authentication: 8 arguments, 64 KiB per argument (a ~200-group JWT is ~12 KiB). */
+    public static final RequestLimits PRE_AUTH_DEFAULT = new RequestLimits(8, 64 * 1024, REDIS_INLINE_MAX, false);
+
+    /** After authentication: Redis's argument count limit, 64 MiB per value, Redis's inline limit. */
+    public static final RequestLimits AUTHENTICATED_DEFAULT =
+            new RequestLimits(1024 * 1024, 64 * 1024 * 1024, REDIS_INLINE_MAX, true);
+
+    public RequestLimits {
+        if (maxArgs < 3 || maxBulkBytes < 1024 || maxInlineBytes < 1024) {
+            throw new IllegalArgumentException("request limits too small to carry AUTH user <token>: maxArgs="
+                    + maxArgs + " (min 3), maxBulkBytes=" + maxBulkBytes + " (min 1024), maxInlineBytes="
+                    + maxInlineBytes + " (min 1024)");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.github.redisentra.gateway.session;
+
+import io.github.redisentra.core.AccessToken;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The live sessions of one gateway: fans a renewed upstream token out to each session on its own event loop
+ * (one listener for the process instead of one per connection), and lets shutdown drain them.
+ */
+public final class SessionRegistry {
+    private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+
+    void add(ClientSession s) {
+        sessions.add(s);
+    }
+
+    void remove(ClientSession s) {
+        sessions.remove(s);
+    }
+
+    /** Number of open client sessions. */
+    public int size() {
+        return sessions.size();
+    }
+
+    /** Every live session re-AUTHs its upstream connection with {@code token} (on its own event loop). */
+    public void upstreamTokenRenewed(AccessToken token) {
+        for (ClientSession s : sessions) {
+            s.executeOnLoop(() -> s.onUpstreamToken(token));
+        }
+    }
+
+    /** Every session stops reading new commands and closes once its owed replies are delivered. */
+    public void drainAll() {
+        for (ClientSession s : sessions) {
+            s.executeOnLoop(s::drain);
+        }
+    }
+
+    /** Closes every session now with the given error line (without CRLF). */
+    public void closeAll(String errorLine) {
+        for (ClientSession s : sessions) {
+            s.executeOnLoop(() -> s.fail(errorLine));
+        }
+    }
+}

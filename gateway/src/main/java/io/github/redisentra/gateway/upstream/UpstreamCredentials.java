@@ -1,0 +1,110 @@
+package io.github.redisentra.gateway.upstream;
+
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.TokenRefresher;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The identity the gateway presents upstream: what to send in {@code AUTH <user> <secret>} and when it changes.
+ * Sessions never decide <em>which</em> identity they use; they ask this object (so per-role identities or other
+ * upstream kinds can be added without touching session logic).
+ */
+public interface UpstreamCredentials {
+
+    /** The user name to send with {@code token} (for Entra: the identity's object id). */
+    String username(AccessToken token);
+
+    /** The current credential, or empty while none has been obtained yet. */
+    Optional<AccessToken> current();
+
+    /**
+     * Registers a listener for renewed credentials (called on any thread; it must not block). Every live
+     * upstream connection re-AUTHs with the renewed one.
+     *
+     * @return closes the subscription
+     */
+    AutoCloseable subscribe(Consumer<AccessToken> onRenewed);
+
+    /** A fixed user name and password for a self-hosted Redis; never renewed. */
+    static UpstreamCredentials password(String username, String password) {
+        Objects.requireNonNull(password, "password");
+        AccessToken token = AccessToken.opaque(password, null, Instant.MAX);
+        return new UpstreamCredentials() {
+            @Override
+            public String username(AccessToken t) {
+                return username == null || username.isEmpty() ? "default" : username;
+            }
+
+            @Override
+            public Optional<AccessToken> current() {
+                return Optional.of(token);
+            }
+
+            @Override
+            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
+                return () -> {};
+            }
+
+            @Override
+            public String toString() {
+                return "password credentials for user " + username(token);
+            }
+        };
+    }
+
+    /**
+     * Renewable tokens, e.g. from core's {@code TokenRefresher}:
+     * {@code tokens(objectIdOrNull, refresher::current, l -> refresher.subscribe(TokenListener-adapter))}.
+     *
+     * @param fixedUsername the configured user name ({@code REDIS_AAD_OBJECT_ID}), or {@code null} to use each
+     *     token's {@code oid}
+     */
+    static UpstreamCredentials tokens(
+            String fixedUsername,
+            Supplier<Optional<AccessToken>> current,
+            Function<Consumer<AccessToken>, AutoCloseable> subscribe) {
+        Objects.requireNonNull(current, "current");
+        Objects.requireNonNull(subscribe, "subscribe");
+        return new UpstreamCredentials() {
+            @Override
+            public String username(AccessToken token) {
+                if (fixedUsername != null && !fixedUsername.isBlank()) {
+                    return fixedUsername;
+                }
+                return token.objectId()
+                        .orElseThrow(() -> new IllegalStateException("the upstream token " + token
+                                + " has no oid claim; configure the upstream user name (REDIS_AAD_OBJECT_ID)"));
+            }
+
+            @Override
+            public Optional<AccessToken> current() {
+                return current.get();
+            }
+
+            @Override
+            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
+                return subscribe.apply(onRenewed);
+            }
+
+            @Override
+            public String toString() {
+                return "token credentials" + (fixedUsername == null ? " (user = token oid)" : " for " + fixedUsername);
+            }
+        };
+    }
+
+    /**
+     * Tokens kept fresh by core's {@link TokenRefresher} (the process's one upstream token).
+     *
+     * @param fixedUsername the configured user name, or {@code null} to use each token's {@code oid}
+     */
+    static UpstreamCredentials fromRefresher(String fixedUsername, TokenRefresher refresher) {
+        Objects.requireNonNull(refresher, "refresher");
+        return tokens(fixedUsername, refresher::current, listener -> refresher.subscribe(listener::accept));
+    }
+}

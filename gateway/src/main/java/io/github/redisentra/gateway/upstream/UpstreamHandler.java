@@ -1,0 +1,113 @@
+package io.github.redisentra.gateway.upstream;
+
+import io.github.redisentra.gateway.resp.ReplyFramer;
+import io.github.redisentra.gateway.resp.ReplyProtocolException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.ByteToMessageDecoder;
+
+/**
+ * Frames upstream replies and hands them to a {@link ReplySink}. Bytes of a large reply are offered to the sink
+ * before the reply is complete so that a big value is streamed, not buffered.
+ */
+public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
+    /** Replies larger than this are passed on in parts. */
+    static final int STREAM_THRESHOLD = 64 * 1024;
+
+    private final ReplySink sink;
+    private final ReplyFramer framer = new ReplyFramer();
+    private ByteBuf cumulation;
+    private boolean lost;
+
+    public UpstreamHandler(ReplySink sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        if (lost) {
+            in.release();
+            return;
+        }
+        cumulation =
+                cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        try {
+            for (; ; ) {
+                int len = framer.next(cumulation);
+                if (len > 0) {
+                    boolean push = framer.lastWasPush();
+                    sink.onReply(cumulation.readRetainedSlice(len), push);
+                    continue;
+                }
+                int scanned = framer.scannedBytes();
+                if (scanned >= STREAM_THRESHOLD && framer.pendingTypeKnown() && !framer.pendingIsPush()) {
+                    ByteBuf part = cumulation.retainedSlice(cumulation.readerIndex(), scanned);
+                    if (sink.onReplyPart(part)) {
+                        cumulation.skipBytes(scanned);
+                        framer.consumed(scanned);
+                    } else {
+                        part.release();
+                    }
+                }
+                break;
+            }
+        } catch (ReplyProtocolException e) {
+            lost = true;
+            sink.onUpstreamLost("upstream protocol error: " + e.getMessage(), e);
+            ctx.close();
+        } finally {
+            if (cumulation != null) {
+                if (!cumulation.isReadable()) {
+                    cumulation.release();
+                    cumulation = null;
+                } else if (cumulation.refCnt() == 1) {
+                    cumulation.discardSomeReadBytes();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        sink.onReadBatchComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        sink.onUpstreamWritabilityChanged(ctx.channel().isWritable());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        release();
+        if (!lost) {
+            lost = true;
+            sink.onUpstreamLost("upstream connection closed", null);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (!lost) {
+            lost = true;
+            sink.onUpstreamLost(
+                    "upstream connection failed: " + cause.getClass().getSimpleName(), cause);
+        }
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void release() {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The connection side towards the cache: where ({@link io.github.redisentra.gateway.upstream.UpstreamEndpoint}), as
+ * whom ({@link io.github.redisentra.gateway.upstream.UpstreamCredentials}), and how bytes come back
+ * ({@link io.github.redisentra.gateway.upstream.UpstreamHandler} → {@link io.github.redisentra.gateway.upstream.ReplySink}).
+ */
+package io.github.redisentra.gateway.upstream;

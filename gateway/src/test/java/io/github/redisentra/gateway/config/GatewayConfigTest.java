@@ -1,0 +1,326 @@
+package io.github.redisentra.gateway.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+@Timeout(30)
+class GatewayConfigTest {
+    static final String TENANT = "72F988BF-86F1-41AF-91AB-2D7CD011DB47";
+    static final String GROUP = "11111111-2222-3333-4444-555555555555";
+
+    static Map<String, String> minimal() {
+        Map<String, String> m = new HashMap<>();
+        m.put("TENANT_ID", TENANT);
+        m.put("EXPECTED_AUDIENCE", "api://redis-gateway");
+        m.put("REQUIRED_GROUP_IDS", GROUP);
+        m.put("REDIS_HOSTPORT", "cache.example:6380");
+        m.put("LISTEN_ADDR", "127.0.0.1:6388");
+        return m;
+    }
+
+    static Map<String, String> with(String... kv) {
+        Map<String, String> m = minimal();
+        for (int i = 0; i < kv.length; i += 2) {
+            if (kv[i + 1] == null) {
+                m.remove(kv[i]);
+            } else {
+                m.put(kv[i], kv[i + 1]);
+            }
+        }
+        return m;
+    }
+
+    static List<String> problems(Map<String, String> m) {
+        try {
+            GatewayConfig.from(m);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("configuration was accepted");
+    }
+
+    @Test
+    void minimalConfigurationHasTheDocumentedDefaults() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.tenantId()).isEqualTo(TENANT.toLowerCase());
+        assertThat(c.requiredGroupIds()).containsExactly(GROUP);
+        assertThat(c.redisHostname()).isEqualTo("cache.example");
+        assertThat(c.redisAddress()).isEqualTo(new HostPort("cache.example", 6380));
+        assertThat(c.redisTls()).isTrue();
+        assertThat(c.authorityHost()).hasToString("https://login.microsoftonline.com");
+        assertThat(c.metadataUrlV2())
+                .hasToString("https://login.microsoftonline.com/" + TENANT.toLowerCase()
+                        + "/v2.0/.well-known/openid-configuration");
+        assertThat(c.metadataUrlV1())
+                .hasToString("https://login.microsoftonline.com/" + TENANT.toLowerCase()
+                        + "/.well-known/openid-configuration");
+        assertThat(c.graphBaseUrl()).hasToString("https://graph.microsoft.com");
+        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
+        assertThat(c.clockSkew()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.jwksUnknownKidInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.jwksRefreshInterval()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.adminAddress()).contains(new HostPort("127.0.0.1", 8388));
+        assertThat(c.logFormat()).isEqualTo(GatewayConfig.LogFormat.JSON);
+        assertThat(c.redisTokenScope()).isEqualTo("https://redis.azure.com/.default");
+    }
+
+    @Test
+    void defaultListenAddressIsTheProxysPort6388() {
+        assertThat(Setting.LISTEN_ADDR.defaultValue()).contains("0.0.0.0:6388");
+    }
+
+    @Test
+    void plaintextOnNonLoopbackIsRefusedWithTheReason() {
+        assertThat(problems(with("LISTEN_ADDR", null)))
+                .containsExactly("LISTEN_ADDR 0.0.0.0:6388 is not a loopback address and no listener TLS is"
+                        + " configured: clients would send their tokens in clear. Set LISTEN_TLS_CERT_FILE and"
+                        + " LISTEN_TLS_KEY_FILE, or bind a loopback address (LISTEN_ADDR=127.0.0.1:6388), or set"
+                        + " ALLOW_PLAINTEXT_LISTENER=true if the network is otherwise protected");
+    }
+
+    @Test
+    void plaintextOnNonLoopbackIsAcceptedWithTheOptIn() throws Exception {
+        GatewayConfig c = GatewayConfig.from(with("LISTEN_ADDR", null, "ALLOW_PLAINTEXT_LISTENER", "true"));
+        assertThat(c.listenAddress()).isEqualTo(new HostPort("0.0.0.0", 6388));
+        assertThat(c.listenTls()).isFalse();
+    }
+
+    @Test
+    void loopbackForms() throws Exception {
+        assertThat(GatewayConfig.from(with("LISTEN_ADDR", "localhost:7000"))
+                        .listenAddress()
+                        .isLoopback())
+                .isTrue();
+        assertThat(GatewayConfig.from(with("LISTEN_ADDR", "[::1]:7000")).listenAddress())
+                .isEqualTo(new HostPort("::1", 7000));
+        assertThat(problems(with("LISTEN_ADDR", "[::]:7000")))
+                .singleElement()
+                .asString()
+                .startsWith("LISTEN_ADDR [::]:7000 is not a loopback");
+    }
+
+    @Test
+    void listenerTlsNeedsCertAndKeyTogether(@TempDir Path dir) throws Exception {
+        Path cert = Files.writeString(dir.resolve("tls.crt"), "x");
+        Path key = Files.writeString(dir.resolve("tls.key"), "x");
+        assertThat(problems(with("LISTEN_TLS_CERT_FILE", cert.toString())))
+                .containsExactly("LISTEN_TLS_CERT_FILE and LISTEN_TLS_KEY_FILE must be set together (PEM certificate"
+                        + " chain and its private key)");
+        GatewayConfig c = GatewayConfig.from(with(
+                "LISTEN_ADDR",
+                "0.0.0.0:6388",
+                "LISTEN_TLS_CERT_FILE",
+                cert.toString(),
+                "LISTEN_TLS_KEY_FILE",
+                key.toString()));
+        assertThat(c.listenTls()).isTrue();
+        assertThat(problems(with(
+                        "LISTEN_TLS_CERT_FILE",
+                        dir.resolve("missing.crt").toString(),
+                        "LISTEN_TLS_KEY_FILE",
+                        key.toString())))
+                .containsExactly("LISTEN_TLS_CERT_FILE names a file that does not exist or is not readable: \""
+                        + dir.resolve("missing.crt") + "\"");
+    }
+
+    @Test
+    void hostPortErrorsNameTheSettingAndValue() {
+        assertThat(problems(with("REDIS_HOSTPORT", "cache.example")))
+                .containsExactly("REDIS_HOSTPORT must be host:port, got \"cache.example\"");
+        assertThat(problems(with("REDIS_HOSTPORT", "cache.example:99999")))
+                .containsExactly("REDIS_HOSTPORT must be host:port with a port from 0 to 65535, got"
+                        + " \"cache.example:99999\"");
+        assertThat(problems(with("LISTEN_ADDR", "127.0.0.1:x")))
+                .containsExactly("LISTEN_ADDR must be host:port with a port from 0 to 65535, got \"127.0.0.1:x\"");
+        assertThat(problems(with("ADMIN_ADDR", "nope"))).containsExactly("ADMIN_ADDR must be host:port, got \"nope\"");
+    }
+
+    @Test
+    void requiredSettingsAreAllReportedAtOnce() {
+        assertThat(problems(Map.of("LISTEN_ADDR", "127.0.0.1:6388")))
+                .containsExactly(
+                        "TENANT_ID is required (Directory (tenant) id whose tokens are accepted (required)), e.g."
+                                + " TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47",
+                        "EXPECTED_AUDIENCE is required (Comma-separated accepted `aud` values: the gateway API's"
+                                + " client id and/or App ID URI (required)), e.g."
+                                + " EXPECTED_AUDIENCE=api://redis-gateway,6e1b1e5f-0000-4000-8000-000000000001",
+                        "REDIS_HOSTPORT is required (Upstream cache host:port (required)), e.g."
+                                + " REDIS_HOSTPORT=mycache.redis.cache.windows.net:6380",
+                        "no authorization rule: set REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or ALLOWED_APP_ROLES, or"
+                                + " set ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+    }
+
+    @Test
+    void emptyValuesCountAsUnset() {
+        assertThat(problems(with("TENANT_ID", "  "))).singleElement().asString().startsWith("TENANT_ID is required");
+    }
+
+    @Test
+    void guidSettingsRejectOtherValues() {
+        assertThat(problems(with("TENANT_ID", "contoso.onmicrosoft.com")))
+                .containsExactly("TENANT_ID must be a GUID (Directory (tenant) id whose tokens are accepted"
+                        + " (required)), got \"contoso.onmicrosoft.com\"");
+        assertThat(problems(with("REQUIRED_GROUP_IDS", GROUP + ",admins")))
+                .containsExactly(
+                        "REQUIRED_GROUP_IDS must be comma-separated group object ids (GUIDs), got" + " \"admins\"");
+        assertThat(problems(with("ALLOWED_GROUP_IDS", "x")))
+                .containsExactly("ALLOWED_GROUP_IDS must be comma-separated group object ids (GUIDs), got \"x\"");
+        assertThat(problems(with("REDIS_AAD_OBJECT_ID", "gateway")))
+                .containsExactly("REDIS_AAD_OBJECT_ID must be the object id (a GUID) of the gateway's identity, got"
+                        + " \"gateway\"");
+        assertThat(problems(with("UAMI_CLIENT_ID", "mi")))
+                .containsExactly("UAMI_CLIENT_ID must be a GUID (Client id of a user-assigned managed identity;"
+                        + " default: the system-assigned identity), got \"mi\"");
+    }
+
+    @Test
+    void audiencesAcceptGuidsAndAppIdUris() throws Exception {
+        GatewayConfig c = GatewayConfig.from(
+                with("EXPECTED_AUDIENCE", " api://gw , 6E1B1E5F-0000-4000-8000-000000000001,https://contoso.com/api"));
+        assertThat(c.expectedAudiences())
+                .containsExactly("api://gw", "6e1b1e5f-0000-4000-8000-000000000001", "https://contoso.com/api");
+        assertThat(problems(with("EXPECTED_AUDIENCE", "gateway")))
+                .containsExactly("EXPECTED_AUDIENCE must be comma-separated client ids (GUIDs) or App ID URIs"
+                        + " (api://…), got \"gateway\"");
+    }
+
+    @Test
+    void groupIdsAreCaseInsensitive() throws Exception {
+        GatewayConfig c = GatewayConfig.from(with("ALLOWED_GROUP_IDS", GROUP.toUpperCase()));
+        assertThat(c.allowedGroupIds()).containsExactly(GROUP);
+    }
+
+    @Test
+    void anyTenantUserSwitchReplacesAuthorizationRules() throws Exception {
+        GatewayConfig c = GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"));
+        assertThat(c.allowAnyTenantUser()).isTrue();
+        assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOWED_APP_ROLES", "Redis.User"))
+                        .allowedAppRoles())
+                .containsExactly("Redis.User");
+    }
+
+    @Test
+    void booleansDurationsNumbersAndFormatsAreChecked() {
+        assertThat(problems(with("REDIS_TLS", "maybe")))
+                .containsExactly("REDIS_TLS must be true or false, got \"maybe\"");
+        assertThat(problems(with("CLOCK_SKEW", "soon")))
+                .containsExactly("CLOCK_SKEW must be a duration such as 30s, 5m, 1h, 500ms or PT1M, got \"soon\"");
+        assertThat(problems(with("AUTH_TIMEOUT", "0s")))
+                .containsExactly(
+                        "AUTH_TIMEOUT must be a positive duration such as 30s, 5m, 1h, 500ms or PT1M, got" + " \"0s\"");
+        assertThat(problems(with("PREAUTH_MAX_BULK_BYTES", "10")))
+                .containsExactly("PREAUTH_MAX_BULK_BYTES must be a whole number from 1024 to 16777216, got \"10\"");
+        assertThat(problems(with("PREAUTH_MAX_ARGS", "many")))
+                .containsExactly("PREAUTH_MAX_ARGS must be a whole number from 7 to 1024, got \"many\"");
+        assertThat(problems(with("LOG_FORMAT", "xml"))).containsExactly("LOG_FORMAT must be json or text, got \"xml\"");
+        assertThat(problems(with("AZURE_AUTHORITY_HOST", "http://login.example")))
+                .containsExactly("AZURE_AUTHORITY_HOST must be an https:// URL, got \"http://login.example\"");
+        assertThat(problems(with("GRAPH_BASE_URL", "graph")))
+                .containsExactly("GRAPH_BASE_URL must be an https:// URL, got \"graph\"");
+    }
+
+    @Test
+    void durationForms() throws Exception {
+        GatewayConfig c = GatewayConfig.from(
+                with("CLOCK_SKEW", "PT2M", "AUTH_TIMEOUT", "500ms", "DRAIN_TIMEOUT", "0s", "GROUP_CACHE_TTL", "1d"));
+        assertThat(c.clockSkew()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.authTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.drainTimeout()).isZero();
+        assertThat(c.groupCacheTtl()).isEqualTo(Duration.ofDays(1));
+    }
+
+    @Test
+    void authorityHostLosesItsTrailingSlash() throws Exception {
+        GatewayConfig c = GatewayConfig.from(with("AZURE_AUTHORITY_HOST", "https://localhost:8443/"));
+        assertThat(c.metadataUrlV2())
+                .hasToString(
+                        "https://localhost:8443/" + TENANT.toLowerCase() + "/v2.0/.well-known/openid-configuration");
+    }
+
+    @Test
+    void adminListenerCanBeTurnedOff() throws Exception {
+        assertThat(GatewayConfig.from(with("ADMIN_ADDR", "off")).adminAddress()).isEmpty();
+    }
+
+    @Test
+    void upstreamCredentialIsChosenFromWhatIsSet(@TempDir Path dir) throws Exception {
+        assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN", "t")).upstreamCredential())
+                .isEqualTo(UpstreamCredential.STATIC_TOKEN);
+        assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN_COMMAND", "echo t"))
+                        .upstreamCredential())
+                .isEqualTo(UpstreamCredential.TOKEN_COMMAND);
+        GatewayConfig pw = GatewayConfig.from(with("REDIS_PASSWORD", "pw", "REDIS_USERNAME", "gw"));
+        assertThat(pw.upstreamCredential()).isEqualTo(UpstreamCredential.PASSWORD);
+        assertThat(pw.redisUsername()).isEqualTo("gw");
+        assertThat(GatewayConfig.from(
+                                with("AZURE_CLIENT_SECRET", "s", "AZURE_CLIENT_ID", GROUP, "AZURE_TENANT_ID", TENANT))
+                        .upstreamCredential())
+                .isEqualTo(UpstreamCredential.CLIENT_SECRET);
+        Path token = Files.writeString(dir.resolve("token"), "x");
+        assertThat(GatewayConfig.from(with(
+                                "AZURE_FEDERATED_TOKEN_FILE",
+                                token.toString(),
+                                "AZURE_CLIENT_ID",
+                                GROUP,
+                                "AZURE_TENANT_ID",
+                                TENANT))
+                        .upstreamCredential())
+                .isEqualTo(UpstreamCredential.WORKLOAD_IDENTITY);
+        assertThat(GatewayConfig.from(with("UAMI_CLIENT_ID", GROUP)).uamiClientId())
+                .contains(GROUP);
+    }
+
+    @Test
+    void conflictingUpstreamCredentialsAreRefused() {
+        assertThat(problems(with("LOCAL_REDIS_TOKEN", "t", "LOCAL_REDIS_TOKEN_COMMAND", "echo t")))
+                .containsExactly("choose one upstream credential, found LOCAL_REDIS_TOKEN, LOCAL_REDIS_TOKEN_COMMAND:"
+                        + " unset all but one");
+        assertThat(problems(with("AZURE_CLIENT_SECRET", "s")))
+                .containsExactly(
+                        "AZURE_CLIENT_ID is required for the service principal with client secret upstream credential",
+                        "AZURE_TENANT_ID is required for the service principal with client secret upstream credential");
+        assertThat(problems(with("REDIS_USERNAME", "gw")))
+                .containsExactly("REDIS_USERNAME is only used with REDIS_PASSWORD; for Entra tokens the user name is"
+                        + " REDIS_AAD_OBJECT_ID (or the token's oid)");
+    }
+
+    @Test
+    void secretsNeverAppearInSummaryToStringOrErrors() throws Exception {
+        String secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln";
+        GatewayConfig c = GatewayConfig.from(with("LOCAL_REDIS_TOKEN", secret));
+        assertThat(c.localRedisToken()).contains(secret);
+        assertThat(c.summary()).doesNotContain(secret).contains("LOCAL_REDIS_TOKEN=<redacted>");
+        assertThat(c.toString()).doesNotContain(secret).contains("LOCAL_REDIS_TOKEN=<redacted>");
+        assertThat(problems(with("LOCAL_REDIS_TOKEN", secret, "REDIS_PASSWORD", secret, "REDIS_TLS", "x")))
+                .allSatisfy(p -> assertThat(p).doesNotContain(secret));
+    }
+
+    @Test
+    void allProblemsAreReportedInOneException() {
+        assertThatThrownBy(() -> GatewayConfig.from(with("REDIS_HOSTPORT", "cache.example", "REDIS_TLS", "x")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid gateway configuration (2 problems):\n"
+                        + "  - REDIS_HOSTPORT must be host:port, got \"cache.example\"\n"
+                        + "  - REDIS_TLS must be true or false, got \"x\"");
+    }
+
+    @Test
+    void systemPropertiesOverrideTheEnvironment() {
+        System.setProperty("TENANT_ID", TENANT);
+        try {
+            assertThat(GatewayConfig.environment()).containsEntry("TENANT_ID", TENANT);
+        } finally {
+            System.clearProperty("TENANT_ID");
+        }
+    }
+}

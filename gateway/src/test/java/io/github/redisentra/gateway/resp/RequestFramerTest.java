@@ -1,0 +1,174 @@
+package io.github.redisentra.gateway.resp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+@Timeout(30)
+class RequestFramerTest {
+    private static final RequestLimits PRE = RequestLimits.PRE_AUTH_DEFAULT;
+    private static final RequestLimits POST = RequestLimits.AUTHENTICATED_DEFAULT;
+
+    private static final String STREAM = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n"
+            + "*0\r\n*-1\r\n"
+            + "PING\r\n"
+            + "\r\n"
+            + "SET k \"a b\\x41\\n\" 'it\\'s'\n"
+            + "*3\r\n$4\r\nAUTH\r\n$0\r\n\r\n$5\r\nt.o.k\r\n"
+            + "*1\r\n$4\r\nPINGxx";
+
+    private static final List<String> EXPECTED = List.of("GET|a", "PING", "SET|k|a bA\n|it's", "AUTH||t.o.k", "PING");
+
+    private static List<String> frame(byte[] all, RequestLimits limits, int... cuts) throws RespProtocolException {
+        RequestFramer framer = new RequestFramer();
+        ByteBuf buf = Unpooled.buffer();
+        List<String> out = new ArrayList<>();
+        int prev = 0;
+        int[] points = new int[cuts.length + 1];
+        System.arraycopy(cuts, 0, points, 0, cuts.length);
+        points[cuts.length] = all.length;
+        try {
+            for (int cut : points) {
+                buf.writeBytes(all, prev, cut - prev);
+                prev = cut;
+                Command c;
+                while ((c = framer.next(buf, limits)) != null) {
+                    StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < c.argc(); i++) {
+                        sb.append(i == 0 ? "" : "|").append(c.argString(i));
+                    }
+                    // the frame is a valid multibulk encoding of the same arguments
+                    assertThat(c.frame().getByte(0)).isEqualTo((byte) '*');
+                    out.add(sb.toString());
+                    c.release();
+                }
+                if (!framer.inFrame()) {
+                    buf.discardReadBytes();
+                }
+            }
+            return out;
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void commandsOfBothShapesAreFramed() throws Exception {
+        assertThat(frame(STREAM.getBytes(StandardCharsets.ISO_8859_1), POST)).containsExactlyElementsOf(EXPECTED);
+    }
+
+    @Test
+    void everySplitPointYieldsTheSameCommands() throws Exception {
+        byte[] all = STREAM.getBytes(StandardCharsets.ISO_8859_1);
+        for (int i = 1; i < all.length; i++) {
+            assertThat(frame(all, POST, i)).as("split at %d", i).containsExactlyElementsOf(EXPECTED);
+        }
+        int[] cuts = new int[all.length - 1];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = i + 1;
+        }
+        assertThat(frame(all, PRE, cuts)).containsExactlyElementsOf(EXPECTED);
+    }
+
+    @Test
+    void commandNamesMatchCaseInsensitively() throws Exception {
+        RequestFramer framer = new RequestFramer();
+        ByteBuf buf = Unpooled.copiedBuffer("auth x\r\n", StandardCharsets.US_ASCII);
+        try {
+            Command c = framer.next(buf, PRE);
+            assertThat(c.is("AUTH")).isTrue();
+            assertThat(c.is("AUT")).isFalse();
+            assertThat(c.argIs(1, "X")).isTrue();
+            c.release();
+        } finally {
+            buf.release();
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "*x\\r\\n|ERR Protocol error: invalid multibulk length",
+                "*3000000000\\r\\n|ERR Protocol error: invalid multibulk length",
+                "*01\\r\\n|ERR Protocol error: invalid multibulk length",
+                "*+1\\r\\n|ERR Protocol error: invalid multibulk length",
+                "*20\\r\\n|ERR Protocol error: unauthenticated multibulk length",
+                "*1\\r\\n+a\\r\\n|ERR Protocol error: expected '$', got '+'",
+                "*1\\r\\n*1\\r\\n|ERR Protocol error: expected '$', got '*'",
+                "*1\\r\\n:1\\r\\n|ERR Protocol error: expected '$', got ':'",
+                "*1\\r\\n$-3\\r\\n|ERR Protocol error: invalid bulk length",
+                "*1\\r\\n$abc\\r\\n|ERR Protocol error: invalid bulk length",
+                "*1\\r\\n$ 1\\r\\n|ERR Protocol error: invalid bulk length",
+                "*1\\r\\n$104857600\\r\\n|ERR Protocol error: unauthenticated bulk length",
+                "*1\\r\\n$99999999999\\r\\n|ERR Protocol error: invalid bulk length",
+                "GET \"a\\r\\n|ERR Protocol error: unbalanced quotes in request",
+                "GET 'a'b\\r\\n|ERR Protocol error: unbalanced quotes in request",
+                "GET \"a\"b\\r\\n|ERR Protocol error: unbalanced quotes in request",
+                "A B C D E F G H I J\\r\\n|ERR Protocol error: unauthenticated multibulk length",
+            })
+    void malformedInputGetsRedisErrorText(String input, String error) {
+        String raw = input.replace("\\r", "\r").replace("\\n", "\n");
+        ByteBuf buf = Unpooled.copiedBuffer(raw, StandardCharsets.ISO_8859_1);
+        try {
+            assertThatThrownBy(() -> new RequestFramer().next(buf, PRE))
+                    .isInstanceOf(RespProtocolException.class)
+                    .hasMessage(error);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void endlessInlineLineIsRefusedOnceItExceedsTheLimit() throws Exception {
+        RequestFramer framer = new RequestFramer();
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            buf.writeCharSequence("A".repeat(60_000), StandardCharsets.US_ASCII);
+            assertThat(framer.next(buf, PRE)).isNull();
+            buf.writeCharSequence("A".repeat(10_000), StandardCharsets.US_ASCII);
+            assertThatThrownBy(() -> framer.next(buf, PRE)).hasMessage("ERR Protocol error: too big inline request");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void headerWithoutTerminatorIsRefusedOnceItExceedsTheLimit() {
+        ByteBuf buf = Unpooled.buffer();
+        try {
+            buf.writeCharSequence("*1\r\n$" + "1".repeat(70_000), StandardCharsets.US_ASCII);
+            assertThatThrownBy(() -> new RequestFramer().next(buf, PRE))
+                    .hasMessage("ERR Protocol error: too big bulk count string");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void jwtSizedArgumentFitsBeforeAuthButBiggerDoesNot() throws Exception {
+        String jwt = "e".repeat(40_000);
+        ByteBuf ok = Unpooled.copiedBuffer(
+                "*3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$40000\r\n" + jwt + "\r\n", StandardCharsets.US_ASCII);
+        ByteBuf big = Unpooled.copiedBuffer("*2\r\n$4\r\nAUTH\r\n$70000\r\n", StandardCharsets.US_ASCII);
+        try {
+            Command c = new RequestFramer().next(ok, PRE);
+            assertThat(c.argLength(2)).isEqualTo(40_000);
+            c.release();
+            assertThatThrownBy(() -> new RequestFramer().next(big, PRE))
+                    .hasMessage("ERR Protocol error: unauthenticated bulk length");
+        } finally {
+            ok.release();
+            big.release();
+        }
+    }
+}
