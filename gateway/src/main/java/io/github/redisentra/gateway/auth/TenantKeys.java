@@ -19,8 +19,10 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +64,8 @@ public final class TenantKeys implements AutoCloseable {
     private CompletableFuture<Snapshot> inFlight; // guarded by this
     private Instant lastUnknownKidRefresh; // guarded by this
     private ScheduledFuture<?> periodic;
+    private ScheduledFuture<?> retry; // guarded by this
+    private int failuresWithoutKeys; // guarded by this
 
     /**
      * @param metadataUrls the v2 and v1 {@code .well-known/openid-configuration} URLs
@@ -158,11 +162,40 @@ public final class TenantKeys implements AutoCloseable {
                         "signing key refresh failed, keeping {} last-known-good keys: {}",
                         snapshot.keys().size(),
                         msg);
+                retrySoonWhileNoKeys();
             } else {
                 lastError = null;
+                synchronized (this) {
+                    failuresWithoutKeys = 0;
+                }
             }
         });
         return f;
+    }
+
+    /**
+     * Without any key no one can be admitted, so a failed load (an authority briefly unreachable at start) must not
+     * wait for the periodic refresh (an hour by default): retry with capped exponential backoff and jitter
+     * (about 1 s, 2 s, 4 s … 64 s), one pending retry at a time, until keys load. With last-known-good keys the
+     * periodic refresh is enough.
+     */
+    private void retrySoonWhileNoKeys() {
+        if (!snapshot.keys().isEmpty()) {
+            return;
+        }
+        synchronized (this) {
+            if (retry != null && !retry.isDone()) {
+                return;
+            }
+            int n = Math.min(++failuresWithoutKeys, 7);
+            long ceiling = Math.min(keysRefreshInterval.toMillis(), 1000L << (n - 1));
+            long delay = ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+            try {
+                retry = scheduler.schedule(() -> refresh().exceptionally(e -> null), delay, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                // Shutting down.
+            }
+        }
     }
 
     private CompletableFuture<Snapshot> doRefresh() {

@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -586,6 +587,25 @@ class EntraAuthenticatorIT {
         auth.start().handle((v, e) -> null).get(20, TimeUnit.SECONDS);
         assertThat(auth.keyStatus().keysLoaded()).isFalse();
         assertDenied(mint(alice, apiV2), "keys_unavailable");
+    }
+
+    @Test
+    void keysThatFailedToLoadAtStartAreRetriedSoonAndTheGatewayRecoversByItself() throws Exception {
+        auth.close();
+        emu.faults().outage(Endpoint.JWKS, true);
+        auth = authenticator(env(), null); // JWKS_REFRESH_INTERVAL is the 1 h default here
+        auth.start().handle((v, e) -> null).get(20, TimeUnit.SECONDS);
+        assertThat(auth.keyStatus().keysLoaded()).isFalse();
+        long failedFetches = emu.requestCount(Endpoint.JWKS);
+
+        emu.faults().outage(Endpoint.JWKS, false);
+        // No client action: the backoff retries (about 1 s, 2 s, 4 s …) load the keys long before the hourly refresh.
+        await().atMost(Duration.ofSeconds(30)).until(() -> auth.keyStatus().keysLoaded());
+        assertAllowed(null, mint(alice, apiV2));
+        long fetchesAfterRecovery = emu.requestCount(Endpoint.JWKS);
+        assertThat(fetchesAfterRecovery - failedFetches)
+                .as("JWKS fetches after the outage")
+                .isBetween(1L, 8L);
     }
 
     // ---- overage ----
