@@ -14,6 +14,7 @@ import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.testkit.SigV4TokenVerifier;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.redisentra.aws.AwsIamTokenSource.Kind;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshPolicy;
+import io.github.redisentra.testkit.SigV4TokenVerifier;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -1,4 +1,4 @@
-package io.github.redisentra.aws;
+package io.github.redisentra.testkit;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -26,13 +26,14 @@ import javax.crypto.spec.SecretKeySpec;
  * signing key from the secret access key with HMAC-SHA256, and compares signatures; then checks the cache name, user,
  * service, region, access key, session token and that the token has not expired.
  *
- * <p>The stand-in for the service in the end-to-end tests: only tokens this class accepted become passwords of the
+ * <p>The stand-in for the service in the end-to-end tests (aws module, gateway): only tokens this class accepted become passwords of the
  * Redis ACL user. Rejection messages never contain the token, the signature or a key.
  */
-final class SigV4TokenVerifier {
-    static final String ALGORITHM = "AWS4-HMAC-SHA256";
+public final class SigV4TokenVerifier {
+    public static final String ALGORITHM = "AWS4-HMAC-SHA256";
     /** SHA-256 of the empty payload: a GET has no body. */
-    static final String EMPTY_PAYLOAD_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    public static final String EMPTY_PAYLOAD_SHA256 =
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
     private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final Set<String> KNOWN = Set.of(
@@ -58,7 +59,7 @@ final class SigV4TokenVerifier {
     private final Clock clock;
 
     /** The parts of a token, and the intermediate SigV4 values, for tests that check them one by one. */
-    record Parsed(
+    public record Parsed(
             String host,
             Map<String, String> query,
             String canonicalRequest,
@@ -68,7 +69,7 @@ final class SigV4TokenVerifier {
             Instant expiresAt) {}
 
     /** Thrown for a token the service would refuse; the message names the check that failed. */
-    static final class Rejected extends Exception {
+    public static final class Rejected extends Exception {
         Rejected(String reason) {
             super(reason);
         }
@@ -86,7 +87,7 @@ final class SigV4TokenVerifier {
         this.clock = b.clock;
     }
 
-    static Builder builder() {
+    public static Builder builder() {
         return new Builder();
     }
 
@@ -96,7 +97,7 @@ final class SigV4TokenVerifier {
      * @return when the token expires
      * @throws Rejected when any check fails
      */
-    Instant verify(String username, String token) throws Rejected {
+    public Instant verify(String username, String token) throws Rejected {
         if (!userId.equals(username)) {
             throw new Rejected("user name " + username + " is not the token's configured user " + userId);
         }
@@ -131,7 +132,7 @@ final class SigV4TokenVerifier {
     }
 
     /** Parses {@code token} and computes its canonical request, string to sign and expected signature. */
-    Parsed parse(String token) throws Rejected {
+    public Parsed parse(String token) throws Rejected {
         require(token != null && !token.startsWith("http"), "token must have its scheme stripped");
         int slash = token.indexOf("/?");
         require(slash > 0, "token is not host/?query");
@@ -212,7 +213,7 @@ final class SigV4TokenVerifier {
     }
 
     /** SigV4 URI encoding: unreserved characters as they are, every other byte as %XX (upper-case hex). */
-    static String uriEncode(String s) {
+    public static String uriEncode(String s) {
         StringBuilder out = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
@@ -241,7 +242,7 @@ final class SigV4TokenVerifier {
         }
     }
 
-    static byte[] hmac(byte[] key, String data) {
+    public static byte[] hmac(byte[] key, String data) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
@@ -251,7 +252,7 @@ final class SigV4TokenVerifier {
         }
     }
 
-    static byte[] sha256(byte[] data) {
+    public static byte[] sha256(byte[] data) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(data);
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -259,7 +260,7 @@ final class SigV4TokenVerifier {
         }
     }
 
-    static String hex(byte[] bytes) {
+    public static String hex(byte[] bytes) {
         return HexFormat.of().formatHex(bytes);
     }
 
@@ -269,7 +270,7 @@ final class SigV4TokenVerifier {
         }
     }
 
-    static final class Builder {
+    public static final class Builder {
         private String accessKeyId;
         private String secretAccessKey;
         private String sessionToken;
@@ -280,44 +281,44 @@ final class SigV4TokenVerifier {
         private boolean serverless;
         private Clock clock = Clock.systemUTC();
 
-        Builder credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
+        public Builder credentials(String accessKeyId, String secretAccessKey, String sessionToken) {
             this.accessKeyId = accessKeyId;
             this.secretAccessKey = secretAccessKey;
             this.sessionToken = sessionToken;
             return this;
         }
 
-        Builder region(String region) {
+        public Builder region(String region) {
             this.region = region;
             return this;
         }
 
-        Builder service(String service) {
+        public Builder service(String service) {
             this.service = service;
             return this;
         }
 
-        Builder cacheName(String cacheName) {
+        public Builder cacheName(String cacheName) {
             this.cacheName = cacheName;
             return this;
         }
 
-        Builder userId(String userId) {
+        public Builder userId(String userId) {
             this.userId = userId;
             return this;
         }
 
-        Builder serverless(boolean serverless) {
+        public Builder serverless(boolean serverless) {
             this.serverless = serverless;
             return this;
         }
 
-        Builder clock(Clock clock) {
+        public Builder clock(Clock clock) {
             this.clock = clock;
             return this;
         }
 
-        SigV4TokenVerifier build() {
+        public SigV4TokenVerifier build() {
             return new SigV4TokenVerifier(this);
         }
     }
