@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.config;
 
 import static io.github.redisentra.gateway.config.Setting.*;
 
+import io.github.redisentra.aws.AwsIamTokenSource;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -68,6 +69,7 @@ public final class GatewayConfig {
     private final String redisObjectId;
     private final String redisTokenScope;
     private final UpstreamCredential upstreamCredential;
+    private final AwsIamUpstream awsIam;
     private final Duration tokenCommandTimeout;
     private final Path azureClientCertificatePath;
     private final Path azureFederatedTokenFile;
@@ -111,6 +113,7 @@ public final class GatewayConfig {
         this.azureClientCertificatePath = r.readableFile(AZURE_CLIENT_CERTIFICATE_PATH);
         this.azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
         this.upstreamCredential = r.upstreamCredential();
+        this.awsIam = upstreamCredential == UpstreamCredential.AWS_IAM ? r.awsIam(redisTls) : null;
         this.authTimeout = r.duration(AUTH_TIMEOUT, false);
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
@@ -306,6 +309,11 @@ public final class GatewayConfig {
 
     public UpstreamCredential upstreamCredential() {
         return upstreamCredential;
+    }
+
+    /** The ElastiCache / MemoryDB cache and user, with {@code UPSTREAM_AUTH=aws-iam}; empty otherwise. */
+    public Optional<AwsIamUpstream> awsIam() {
+        return Optional.ofNullable(awsIam);
     }
 
     public Optional<String> uamiClientId() {
@@ -653,6 +661,36 @@ public final class GatewayConfig {
         }
 
         UpstreamCredential upstreamCredential() {
+            String family = getOrDefault(UPSTREAM_AUTH);
+            switch (family.toLowerCase(Locale.ROOT)) {
+                case "aws-iam" -> {
+                    // Settings that choose or name another upstream credential would be silently ignored: refuse.
+                    for (Setting s : List.of(
+                            REDIS_PASSWORD,
+                            REDIS_USERNAME,
+                            LOCAL_REDIS_TOKEN,
+                            LOCAL_REDIS_TOKEN_COMMAND,
+                            AZURE_CLIENT_SECRET,
+                            AZURE_CLIENT_CERTIFICATE_PATH,
+                            REDIS_AAD_OBJECT_ID,
+                            REDIS_TOKEN_SCOPE)) {
+                        if (get(s) != null) {
+                            problem(s.key() + " is not used with UPSTREAM_AUTH=aws-iam (the gateway authenticates"
+                                    + " upstream as AWS_IAM_USER_ID with an IAM token): unset it");
+                        }
+                    }
+                    return UpstreamCredential.AWS_IAM;
+                }
+                case "entra" -> {
+                    for (Setting s : List.of(AWS_CACHE_NAME, AWS_IAM_USER_ID, AWS_SERVICE, AWS_SERVERLESS)) {
+                        if (get(s) != null) {
+                            problem(s.key() + " is only used with UPSTREAM_AUTH=aws-iam: set UPSTREAM_AUTH=aws-iam or"
+                                    + " unset " + s.key());
+                        }
+                    }
+                }
+                default -> problem("UPSTREAM_AUTH must be entra or aws-iam, got \"" + family + "\"");
+            }
             List<String> chosen = new ArrayList<>();
             for (Setting s : List.of(
                     REDIS_PASSWORD,
@@ -697,6 +735,60 @@ public final class GatewayConfig {
                         + " REDIS_AAD_OBJECT_ID (or the token's oid)");
             }
             return mode;
+        }
+
+        /** The {@code UPSTREAM_AUTH=aws-iam} settings, each problem reported with the setting's name. */
+        AwsIamUpstream awsIam(boolean redisTls) {
+            if (!redisTls) {
+                problem("REDIS_TLS=false cannot be used with UPSTREAM_AUTH=aws-iam: ElastiCache and MemoryDB accept IAM"
+                        + " tokens only over TLS (in-transit encryption)");
+            }
+            AwsIamTokenSource.Kind kind = null;
+            String service = getOrDefault(AWS_SERVICE).toLowerCase(Locale.ROOT);
+            boolean serverless = bool(AWS_SERVERLESS);
+            if (!service.equals("elasticache") && !service.equals("memorydb")) {
+                problem("AWS_SERVICE must be elasticache or memorydb, got \"" + getOrDefault(AWS_SERVICE) + "\"");
+            } else if (service.equals("memorydb") && serverless) {
+                problem("AWS_SERVERLESS=true cannot be used with AWS_SERVICE=memorydb: MemoryDB has no serverless"
+                        + " caches (ResourceType=ServerlessCache is for ElastiCache Serverless only); use"
+                        + " AWS_SERVICE=elasticache for an ElastiCache Serverless cache, or AWS_SERVERLESS=false for a"
+                        + " MemoryDB cluster");
+            } else {
+                kind = AwsIamTokenSource.Kind.of(service, serverless);
+            }
+            // The token source's own checks, so the configuration accepts exactly what it will sign for.
+            AwsIamTokenSource.Builder probe = AwsIamTokenSource.builder(AwsIamTokenSource.Kind.ELASTICACHE);
+            String cacheName = awsValue(AWS_CACHE_NAME, v -> {
+                probe.cacheName(v);
+                return v.strip().toLowerCase(Locale.ROOT);
+            });
+            String userId = awsValue(AWS_IAM_USER_ID, v -> {
+                probe.userId(v);
+                return v.strip();
+            });
+            String region = awsValue(AWS_REGION, v -> {
+                probe.region(v);
+                return v.strip();
+            });
+            if (kind == null || cacheName == null || userId == null || region == null) {
+                return null;
+            }
+            return new AwsIamUpstream(kind, cacheName, userId, region);
+        }
+
+        private String awsValue(Setting s, java.util.function.UnaryOperator<String> check) {
+            String v = get(s);
+            if (v == null) {
+                problem(s.key() + " is required with UPSTREAM_AUTH=aws-iam ("
+                        + s.meaning().replace("aws-iam: ", "") + "), e.g. " + s.key() + "=" + s.example());
+                return null;
+            }
+            try {
+                return check.apply(v);
+            } catch (IllegalArgumentException e) {
+                problem(s.key() + " is not valid: " + e.getMessage());
+                return null;
+            }
         }
     }
 

@@ -105,6 +105,23 @@ public enum Setting {
     REDIS_USERNAME(null, "Self-hosted Redis: ACL user name used with REDIS_PASSWORD; default: default", "gateway"),
     REDIS_PASSWORD(null, "Self-hosted Redis: static password instead of an Entra token (secret)", "<secret>"),
 
+    // Upstream: Amazon ElastiCache / MemoryDB with IAM authentication (UPSTREAM_AUTH=aws-iam)
+    UPSTREAM_AUTH(
+            "entra",
+            "Upstream credential family: `entra` (the Entra identity, LOCAL_REDIS_TOKEN* or REDIS_PASSWORD above) or"
+                    + " `aws-iam` (an ElastiCache / MemoryDB IAM token signed with the gateway's AWS credentials from"
+                    + " the AWS SDK default chain; upstream TLS required)",
+            "aws-iam"),
+    AWS_CACHE_NAME(
+            null,
+            "aws-iam: the cache's name (replication group id, serverless cache name or MemoryDB cluster name; not its"
+                    + " host name); required",
+            "my-cache"),
+    AWS_IAM_USER_ID(null, "aws-iam: the IAM-enabled user id; also the upstream user name; required", "redis-gateway"),
+    AWS_REGION(null, "aws-iam: the cache's AWS region; required", "eu-west-1"),
+    AWS_SERVICE("elasticache", "aws-iam: `elasticache` or `memorydb`", "memorydb"),
+    AWS_SERVERLESS("false", "aws-iam: the cache is ElastiCache Serverless (an error with memorydb)", "true"),
+
     // Limits and operations
     AUTH_TIMEOUT("10s", "An unauthenticated client connection is closed after this long", "5s"),
     PREAUTH_MAX_BULK_BYTES(

@@ -15,7 +15,9 @@ public enum UpstreamCredential {
     /** {@code AZURE_FEDERATED_TOKEN_FILE} (+ client and tenant id): AKS workload identity. */
     WORKLOAD_IDENTITY("AKS workload identity"),
     /** The default: system-assigned, or user-assigned with {@code UAMI_CLIENT_ID}. */
-    MANAGED_IDENTITY("managed identity");
+    MANAGED_IDENTITY("managed identity"),
+    /** {@code UPSTREAM_AUTH=aws-iam}: ElastiCache / MemoryDB IAM tokens signed with the gateway's AWS credentials. */
+    AWS_IAM("AWS IAM (ElastiCache / MemoryDB IAM token, AWS SDK default credentials)");
 
     private final String description;
 

@@ -1,11 +1,13 @@
 package io.github.redisentra.gateway.identity;
 
+import io.github.redisentra.aws.AwsIamTokenSource;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
+import io.github.redisentra.gateway.config.AwsIamUpstream;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import java.time.Instant;
 import java.util.Optional;
@@ -19,7 +21,10 @@ import java.util.function.Consumer;
  * {@link #subscribe(Consumer) subscribe} to re-AUTH when a new token arrives.
  *
  * <p>User name: {@code REDIS_AAD_OBJECT_ID} when set, otherwise the {@code oid} of the token (the identity's object
- * id, which Azure caches expect), or {@code REDIS_USERNAME} with a password.
+ * id, which Azure caches expect), or {@code REDIS_USERNAME} with a password, or {@code AWS_IAM_USER_ID} with
+ * {@code UPSTREAM_AUTH=aws-iam} (tokens from {@link AwsIamTokenSource}, renewed with its recommended policy: every
+ * 7.5 minutes, each renewal re-AUTHing every upstream connection, which also keeps them inside the services'
+ * 12-hour connection limit).
  */
 public final class UpstreamIdentity implements AutoCloseable {
 
@@ -51,6 +56,10 @@ public final class UpstreamIdentity implements AutoCloseable {
             String pw = config.redisPassword().get();
             return new UpstreamIdentity(
                     null, null, new Credentials(config.redisUsername(), pw, null, AccessToken.fingerprintOf(pw)), null);
+        }
+        if (config.awsIam().isPresent()) {
+            AwsIamUpstream aws = config.awsIam().get();
+            return of(aws.tokenSourceBuilder().build(), AwsIamTokenSource.recommendedRefreshPolicy(), aws.userId());
         }
         TokenSource source = UpstreamTokenSources.create(config, config.redisTokenScope());
         return of(source, RefreshPolicy.defaults(), config.redisObjectId().orElse(null));
@@ -106,7 +115,7 @@ public final class UpstreamIdentity implements AutoCloseable {
     }
 
     public String describe() {
-        return refresher == null ? "static password for user " + staticCredentials.username() : refresher.name();
+        return refresher == null ? "static password for user " + staticCredentials.username() : source.describe();
     }
 
     /** The same identity in the form the session layer's upstream connections consume. */

@@ -23,6 +23,9 @@ public final class UpstreamTokenSources {
                         .timeout(config.localRedisTokenCommandTimeout())
                         .build();
             case PASSWORD -> throw new IllegalArgumentException("a static password has no token source");
+            case AWS_IAM ->
+                throw new IllegalArgumentException("an AWS IAM upstream has no Entra token source (scope " + scope
+                        + "); its tokens come from UpstreamIdentity.fromConfig");
             default -> AzureIdentities.tokenSource(config, scope);
         };
     }

@@ -323,4 +323,94 @@ class GatewayConfigTest {
             System.clearProperty("TENANT_ID");
         }
     }
+
+    // ---------------------------------------------------------------- UPSTREAM_AUTH=aws-iam
+
+    static String[] aws(String... more) {
+        List<String> kv = new java.util.ArrayList<>(List.of(
+                "UPSTREAM_AUTH",
+                "aws-iam",
+                "AWS_CACHE_NAME",
+                "My-Cache",
+                "AWS_IAM_USER_ID",
+                "gw-user",
+                "AWS_REGION",
+                "eu-west-1"));
+        kv.addAll(List.of(more));
+        return kv.toArray(String[]::new);
+    }
+
+    @Test
+    void awsIamUpstreamIsReadValidatedAndNormalised() throws Exception {
+        GatewayConfig c = GatewayConfig.from(with(aws()));
+        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.AWS_IAM);
+        assertThat(c.awsIam())
+                .contains(new AwsIamUpstream(
+                        io.github.redisentra.aws.AwsIamTokenSource.Kind.ELASTICACHE,
+                        "my-cache",
+                        "gw-user",
+                        "eu-west-1"));
+        assertThat(GatewayConfig.from(with(aws("AWS_SERVERLESS", "true")))
+                        .awsIam()
+                        .orElseThrow()
+                        .kind())
+                .isEqualTo(io.github.redisentra.aws.AwsIamTokenSource.Kind.ELASTICACHE_SERVERLESS);
+        assertThat(GatewayConfig.from(with(aws("AWS_SERVICE", "MemoryDB")))
+                        .awsIam()
+                        .orElseThrow()
+                        .kind())
+                .isEqualTo(io.github.redisentra.aws.AwsIamTokenSource.Kind.MEMORYDB);
+        // the default upstream family is Entra, and AWS_REGION (set by AWS platforms) alone does not change it
+        GatewayConfig entra = GatewayConfig.from(with("AWS_REGION", "eu-west-1"));
+        assertThat(entra.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
+        assertThat(entra.awsIam()).isEmpty();
+        assertThat(c.summary()).contains("upstream credential: AWS IAM");
+    }
+
+    @Test
+    void awsIamCombinationsAreRefusedWithExactMessages() {
+        assertThat(problems(with(aws("AWS_SERVICE", "memorydb", "AWS_SERVERLESS", "true"))))
+                .containsExactly("AWS_SERVERLESS=true cannot be used with AWS_SERVICE=memorydb: MemoryDB has no"
+                        + " serverless caches (ResourceType=ServerlessCache is for ElastiCache Serverless only); use"
+                        + " AWS_SERVICE=elasticache for an ElastiCache Serverless cache, or AWS_SERVERLESS=false for a"
+                        + " MemoryDB cluster");
+        assertThat(problems(with(aws("AWS_SERVICE", "dynamodb"))))
+                .containsExactly("AWS_SERVICE must be elasticache or memorydb, got \"dynamodb\"");
+        assertThat(problems(with(aws("AWS_SERVERLESS", "maybe"))))
+                .containsExactly("AWS_SERVERLESS must be true or false, got \"maybe\"");
+        assertThat(problems(with("UPSTREAM_AUTH", "aws")))
+                .containsExactly("UPSTREAM_AUTH must be entra or aws-iam, got \"aws\"");
+        assertThat(problems(with("UPSTREAM_AUTH", "aws-iam")))
+                .containsExactly(
+                        "AWS_CACHE_NAME is required with UPSTREAM_AUTH=aws-iam (the cache's name (replication group"
+                                + " id, serverless cache name or MemoryDB cluster name; not its host name); required),"
+                                + " e.g. AWS_CACHE_NAME=my-cache",
+                        "AWS_IAM_USER_ID is required with UPSTREAM_AUTH=aws-iam (the IAM-enabled user id; also the"
+                                + " upstream user name; required), e.g. AWS_IAM_USER_ID=redis-gateway",
+                        "AWS_REGION is required with UPSTREAM_AUTH=aws-iam (the cache's AWS region; required), e.g."
+                                + " AWS_REGION=eu-west-1");
+        assertThat(problems(with(aws("AWS_CACHE_NAME", "master.my-cache.abc123.euw1.cache.amazonaws.com"))))
+                .containsExactly("AWS_CACHE_NAME is not valid: cacheName must be the cache's name (replication group"
+                        + " id, serverless cache name or MemoryDB cluster name), not a host name; got"
+                        + " \"master.my-cache.abc123.euw1.cache.amazonaws.com\"");
+        assertThat(problems(with(aws("AWS_IAM_USER_ID", "9lives"))))
+                .singleElement()
+                .asString()
+                .startsWith("AWS_IAM_USER_ID is not valid: userId \"9lives\" is not valid");
+        assertThat(problems(with(aws("AWS_REGION", "Ireland"))))
+                .containsExactly("AWS_REGION is not valid: region must be an AWS region name such as \"us-east-1\";"
+                        + " got \"Ireland\"");
+        assertThat(problems(with(aws("REDIS_TLS", "false"))))
+                .containsExactly("REDIS_TLS=false cannot be used with UPSTREAM_AUTH=aws-iam: ElastiCache and MemoryDB"
+                        + " accept IAM tokens only over TLS (in-transit encryption)");
+        assertThat(problems(with(aws("LOCAL_REDIS_TOKEN", "t", "REDIS_AAD_OBJECT_ID", GROUP))))
+                .containsExactlyInAnyOrder(
+                        "LOCAL_REDIS_TOKEN is not used with UPSTREAM_AUTH=aws-iam (the gateway authenticates upstream"
+                                + " as AWS_IAM_USER_ID with an IAM token): unset it",
+                        "REDIS_AAD_OBJECT_ID is not used with UPSTREAM_AUTH=aws-iam (the gateway authenticates"
+                                + " upstream as AWS_IAM_USER_ID with an IAM token): unset it");
+        assertThat(problems(with("AWS_CACHE_NAME", "my-cache")))
+                .containsExactly("AWS_CACHE_NAME is only used with UPSTREAM_AUTH=aws-iam: set UPSTREAM_AUTH=aws-iam or"
+                        + " unset AWS_CACHE_NAME");
+    }
 }
