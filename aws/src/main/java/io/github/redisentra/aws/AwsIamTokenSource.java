@@ -109,6 +109,13 @@ public final class AwsIamTokenSource implements TokenSource {
         }
     }
 
+    /**
+     * How long the services keep a connection after its last {@code AUTH} (or {@code HELLO … AUTH}): 12 hours. A token's
+     * expiry does not close a connection already authenticated with it; this limit does, unless the connection
+     * re-authenticates with a fresh token.
+     */
+    public static final Duration CONNECTION_LIMIT = Duration.ofHours(12);
+
     /** How long a token is valid: 15 minutes, as the services require. */
     public static final Duration TOKEN_VALIDITY = Duration.ofSeconds(900);
 

@@ -214,7 +214,7 @@ class AwsIamUpstreamIT {
         RefreshPolicy policy = AwsIamTokenSource.recommendedRefreshPolicy().toBuilder()
                 .minimumDelay(Duration.ofSeconds(2))
                 .build();
-        UpstreamIdentity upstream = UpstreamIdentity.of(presentedToTheCache(source), policy, aws.userId());
+        UpstreamIdentity upstream = UpstreamIdentity.awsIam(presentedToTheCache(source), policy, aws.userId());
         AtomicLong renewals = new AtomicLong();
         AutoCloseable counting = upstream.subscribe((UpstreamIdentity.Credentials c) -> renewals.incrementAndGet());
         GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC(), upstream);

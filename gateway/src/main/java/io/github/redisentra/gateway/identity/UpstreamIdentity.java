@@ -9,6 +9,7 @@ import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.gateway.config.AwsIamUpstream;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -41,13 +42,19 @@ public final class UpstreamIdentity implements AutoCloseable {
     private final TokenRefresher refresher;
     private final Credentials staticCredentials;
     private final String configuredUser;
+    private final Duration connectionLimit;
 
     private UpstreamIdentity(
-            TokenSource source, TokenRefresher refresher, Credentials staticCredentials, String configuredUser) {
+            TokenSource source,
+            TokenRefresher refresher,
+            Credentials staticCredentials,
+            String configuredUser,
+            Duration connectionLimit) {
         this.source = source;
         this.refresher = refresher;
         this.staticCredentials = staticCredentials;
         this.configuredUser = configuredUser;
+        this.connectionLimit = connectionLimit;
     }
 
     /** The credential the configuration selects. Starts the token refresher (its first request runs at once). */
@@ -55,11 +62,15 @@ public final class UpstreamIdentity implements AutoCloseable {
         if (config.redisPassword().isPresent()) {
             String pw = config.redisPassword().get();
             return new UpstreamIdentity(
-                    null, null, new Credentials(config.redisUsername(), pw, null, AccessToken.fingerprintOf(pw)), null);
+                    null,
+                    null,
+                    new Credentials(config.redisUsername(), pw, null, AccessToken.fingerprintOf(pw)),
+                    null,
+                    null);
         }
         if (config.awsIam().isPresent()) {
             AwsIamUpstream aws = config.awsIam().get();
-            return of(aws.tokenSourceBuilder().build(), AwsIamTokenSource.recommendedRefreshPolicy(), aws.userId());
+            return awsIam(aws.tokenSourceBuilder().build(), AwsIamTokenSource.recommendedRefreshPolicy(), aws.userId());
         }
         TokenSource source = UpstreamTokenSources.create(config, config.redisTokenScope());
         return of(source, RefreshPolicy.defaults(), config.redisObjectId().orElse(null));
@@ -67,9 +78,24 @@ public final class UpstreamIdentity implements AutoCloseable {
 
     /** Credentials from any token source (tests, or embedding); closing them closes the source. */
     public static UpstreamIdentity of(TokenSource source, RefreshPolicy policy, String username) {
+        return of(source, policy, username, null);
+    }
+
+    /**
+     * ElastiCache / MemoryDB IAM credentials: {@code source} signs the tokens (normally an {@link AwsIamTokenSource};
+     * tests wrap it), {@code userId} is the user name, and upstream connections are kept
+     * {@link AwsIamTokenSource#CONNECTION_LIMIT 12 hours} after each acknowledged AUTH rather than until the token's
+     * expiry (the services do not close a connection when its token expires, only 12 hours after its last AUTH).
+     */
+    public static UpstreamIdentity awsIam(TokenSource source, RefreshPolicy policy, String userId) {
+        return of(source, policy, userId, AwsIamTokenSource.CONNECTION_LIMIT);
+    }
+
+    private static UpstreamIdentity of(
+            TokenSource source, RefreshPolicy policy, String username, Duration connectionLimit) {
         TokenRefresher r =
                 TokenRefresher.builder(source).policy(policy).name("upstream").build();
-        return new UpstreamIdentity(source, r, null, username);
+        return new UpstreamIdentity(source, r, null, username, connectionLimit);
     }
 
     /** Completes with the first credentials; fails with the source's error message when none can be had. */
@@ -124,7 +150,9 @@ public final class UpstreamIdentity implements AutoCloseable {
             return io.github.redisentra.gateway.upstream.UpstreamCredentials.password(
                     staticCredentials.username(), staticCredentials.password());
         }
-        return io.github.redisentra.gateway.upstream.UpstreamCredentials.fromRefresher(configuredUser, refresher);
+        io.github.redisentra.gateway.upstream.UpstreamCredentials tokens =
+                io.github.redisentra.gateway.upstream.UpstreamCredentials.fromRefresher(configuredUser, refresher);
+        return connectionLimit == null ? tokens : tokens.withConnectionLimit(connectionLimit);
     }
 
     private Credentials toCredentials(AccessToken t) {

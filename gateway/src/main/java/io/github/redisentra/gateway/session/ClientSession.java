@@ -66,9 +66,11 @@ import org.slf4j.LoggerFactory;
  * <h2>Upstream re-AUTH</h2>
  * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or
  * subscribed on RESP2 (where Redis refuses AUTH); then it is sent when that ends. If the renewed token is not
- * acknowledged {@link SessionSettings#upstreamReauthMargin()} before the old one expires (a long blocking command,
- * a never-ending RESP2 subscription), the session is closed with an {@code -ERR}: use RESP3 for long-lived
- * subscribers.
+ * acknowledged {@link SessionSettings#upstreamReauthMargin()} before the upstream authentication expires (a long
+ * blocking command, a never-ending RESP2 subscription), the session is closed with an {@code -ERR}: use RESP3 for
+ * long-lived subscribers. When that is depends on the cache and comes from
+ * {@link UpstreamCredentials#authenticatedUntil}: the token's expiry (Azure), or 12 hours after the last AUTH
+ * (ElastiCache / MemoryDB IAM).
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -691,22 +693,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void armUpstreamGuard(AccessToken acknowledged) {
-        upstreamAuthValidUntil = acknowledged.expiresAt();
+        // Until when the cache keeps this connection without another AUTH: the token's expiry (Azure), or a
+        // connection limit counted from this AUTH (AWS IAM: 12 hours); the credentials say which.
+        Instant until = credentials.authenticatedUntil(
+                acknowledged, Instant.ofEpochMilli(settings.clock().millis()));
+        upstreamAuthValidUntil = until;
         cancel(upstreamExpiryGuard);
-        if (acknowledged.expiresAt().equals(Instant.MAX)) {
+        if (until.equals(Instant.MAX)) {
             return;
         }
-        long delay = acknowledged.expiresAt().toEpochMilli()
+        long delay = until.toEpochMilli()
                 - settings.upstreamReauthMargin().toMillis()
                 - settings.clock().millis();
         upstreamExpiryGuard = client.eventLoop()
                 .schedule(
                         () -> {
-                            if (!failed && upstreamAuthValidUntil.equals(acknowledged.expiresAt())) {
+                            if (!failed && upstreamAuthValidUntil.equals(until)) {
                                 events.upstreamReauthenticated(false);
                                 fail("-ERR gateway: the upstream connection could not be re-authenticated before"
-                                        + " its token expired (long blocking command, MULTI or RESP2 subscription);"
-                                        + " reconnect");
+                                        + " its authentication expired (long blocking command, MULTI or RESP2"
+                                        + " subscription); reconnect");
                             }
                         },
                         Math.max(0, delay),

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.upstream;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.TokenRefresher;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -29,6 +30,54 @@ public interface UpstreamCredentials {
      * @return closes the subscription
      */
     AutoCloseable subscribe(Consumer<AccessToken> onRenewed);
+
+    /**
+     * Until when an upstream connection stays authenticated after the cache acknowledged {@code AUTH} with
+     * {@code token} at {@code acknowledgedAt}, without another {@code AUTH}. A session whose connection has not
+     * re-authenticated shortly before then is closed with an error rather than cut by the cache mid-command. Default:
+     * the token's expiry (Azure Cache for Redis closes a connection when its token expires).
+     */
+    default Instant authenticatedUntil(AccessToken token, Instant acknowledgedAt) {
+        return token.expiresAt();
+    }
+
+    /**
+     * The same credentials for a cache that keeps a connection for {@code limit} after each acknowledged
+     * {@code AUTH}, whatever the token's expiry (ElastiCache / MemoryDB IAM: 12 hours).
+     */
+    default UpstreamCredentials withConnectionLimit(Duration limit) {
+        Objects.requireNonNull(limit, "limit");
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        UpstreamCredentials delegate = this;
+        return new UpstreamCredentials() {
+            @Override
+            public String username(AccessToken token) {
+                return delegate.username(token);
+            }
+
+            @Override
+            public Optional<AccessToken> current() {
+                return delegate.current();
+            }
+
+            @Override
+            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
+                return delegate.subscribe(onRenewed);
+            }
+
+            @Override
+            public Instant authenticatedUntil(AccessToken token, Instant acknowledgedAt) {
+                return acknowledgedAt.plus(limit);
+            }
+
+            @Override
+            public String toString() {
+                return delegate + ", connections kept " + limit + " after each AUTH";
+            }
+        };
+    }
 
     /** A fixed user name and password for a self-hosted Redis; never renewed. */
     static UpstreamCredentials password(String username, String password) {

@@ -129,8 +129,8 @@ class UpstreamReauthIT {
             assertThat(c.line()).isEqualTo(":1");
             long cutBefore = h.cache.connectionsCut();
             assertThat(c.line())
-                    .startsWith("-ERR gateway: the upstream connection could not be re-authenticated before its token"
-                            + " expired");
+                    .startsWith("-ERR gateway: the upstream connection could not be re-authenticated before its"
+                            + " authentication expired");
             assertThat(c.closedByServer()).isTrue();
             assertThat(h.cache.connectionsCut()).isEqualTo(cutBefore);
         }
