@@ -66,11 +66,16 @@ import org.slf4j.LoggerFactory;
  * {@code EXEC}/{@code DISCARD}.
  *
  * <h2>Upstream re-AUTH</h2>
- * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or
- * subscribed on RESP2 (where Redis refuses AUTH); then it is sent when that ends. If the renewed token is not
- * acknowledged {@link SessionSettings#upstreamReauthMargin()} before the old one expires (a long blocking command,
- * a never-ending RESP2 subscription), the session is closed with an {@code -ERR}: use RESP3 for long-lived
- * subscribers.
+ * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or in
+ * the middle of a streamed command (then it is sent when that ends). A RESP2 subscriber, where Redis refuses AUTH,
+ * is moved to a new upstream connection authenticated with the renewed token and carrying its subscriptions
+ * (make before break, see {@link Handover}). If the renewed token is not acknowledged
+ * {@link SessionSettings#upstreamReauthMargin()} before the old one expires (e.g. a long blocking command), the
+ * session is closed with an {@code -ERR}.
+ *
+ * <h2>Large values</h2>
+ * After authentication a forwarded command with a bulk of 64 KiB or more is streamed upstream as it arrives
+ * (backpressure by {@code autoRead}), not buffered whole; see {@link RequestFramer}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
