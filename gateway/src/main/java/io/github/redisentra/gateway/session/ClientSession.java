@@ -740,7 +740,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             upstreamLink = link;
             upstream.config().setAutoRead(client.isWritable());
             events.upstreamConnected();
-            injectAuth(token);
+            // a renewal that arrived while connecting was not delivered to this session: use the newest token
+            AccessToken newest = credentials.current().orElse(token);
+            injectAuth(newest.expiresAt().isAfter(token.expiresAt()) ? newest : token);
             onReady.run();
             resume();
         });
@@ -780,8 +782,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             pendingReauth = token; // sent after EXEC/DISCARD, the handover or the streamed command in progress
             return;
         }
-        if (protocol == 2 && subscribed()) {
-            startHandover(token); // Redis refuses AUTH on a RESP2 subscribed connection
+        if (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub))) {
+            // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
+            // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
+            startHandover(token);
             return;
         }
         injectAuth(token);
@@ -893,15 +897,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      *       written on the new one: at its reply the new connection has delivered every message published before
      *       the old PING ran, so every message the old connection delivered after the new subscriptions were
      *       active is among the held ones;
-     *   <li>the held messages are delivered minus the ones the old connection already delivered (both connections
-     *       see the same publish order, so the duplicates are the longest run that ends the old stream and starts
-     *       the new one), the new connection becomes the session's and the old one is closed.
+     *   <li>the held messages are delivered minus the ones the old connection already delivered (see
+     *       {@link #overlap}), the new connection becomes the session's and the old one is closed.
      * </ol>
      *
-     * Exact (no message lost, none repeated) when Redis runs the resubscription commands as one batch, which holds
-     * when they arrive in one read (subscription sets of up to a few hundred names) and no byte-identical messages
-     * repeat within the switch window. Otherwise a few messages published during the switch (one or two round
-     * trips) may be delivered twice, or identical copies collapsed; none published before or after it is lost.
+     * No message is lost or repeated, provided no byte-identical messages (same channel, same payload) are published
+     * within the switch window (one or two round trips): those cannot be told apart, and one may be taken for a
+     * copy of another and dropped.
      * The connection's client name, id and tracking state are not carried over. Any failure closes the session
      * with an {@code -ERR}: the old connection's token expires soon.
      */
@@ -1061,19 +1063,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
         /** The reply to the new connection's PING: drop the duplicates, deliver the rest, switch. */
         void complete() {
-            Long[] old = oldHashes.toArray(new Long[0]);
-            Long[] fresh = heldHashes.toArray(new Long[0]);
-            int overlap = 0;
-            for (int k = Math.min(old.length, fresh.length); k > 0; k--) {
-                boolean match = true;
-                for (int i = 0; i < k && match; i++) {
-                    match = old[old.length - k + i].equals(fresh[i]);
-                }
-                if (match) {
-                    overlap = k;
-                    break;
-                }
-            }
+            long[] old = oldHashes.stream().mapToLong(Long::longValue).toArray();
+            long[] fresh = heldHashes.stream().mapToLong(Long::longValue).toArray();
+            int overlap = overlap(old, fresh);
             for (int i = 0; i < overlap; i++) {
                 held.pollFirst().release();
             }
@@ -1123,6 +1115,31 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 channel.close();
             }
         }
+    }
+
+    /**
+     * How many messages at the start of {@code fresh} the old connection already delivered: the longest prefix of
+     * {@code fresh} found in {@code old} in the same order. Both connections see one publish order; every message
+     * the new connection received that was published before the old connection's last PING ran is in {@code old}
+     * (it was subscribed to all of them), and none published after that is. The new connection may lack some
+     * messages the old one has (its subscriptions can become active one command after another), hence a
+     * subsequence, not a run. Byte-identical messages cannot be told apart: one of them may be taken for another.
+     */
+    static int overlap(long[] old, long[] fresh) {
+        if (fresh.length == 0) {
+            return 0;
+        }
+        int j = 0;
+        while (j < old.length && old[j] != fresh[0]) {
+            j++;
+        }
+        int k = 0;
+        for (; j < old.length && k < fresh.length; j++) {
+            if (old[j] == fresh[k]) {
+                k++;
+            }
+        }
+        return k;
     }
 
     /** FNV-1a (64 bit) of a frame's bytes: tells messages apart for the handover's duplicate suppression. */
