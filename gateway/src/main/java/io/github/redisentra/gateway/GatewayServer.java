@@ -131,6 +131,11 @@ public final class GatewayServer implements AutoCloseable {
         return registry.size();
     }
 
+    /** See {@link SessionRegistry#largestInputBacklogBytes()}. */
+    public long largestClientInputBacklogBytes() {
+        return registry.largestInputBacklogBytes();
+    }
+
     /** Stops accepting, drains in-flight commands for up to the drain timeout, closes everything. */
     @Override
     public void close() {

@@ -16,6 +16,7 @@ public final class Command {
     private int[] offsets = new int[8];
     private int[] lengths = new int[8];
     private boolean inline;
+    private boolean streaming;
 
     Command() {}
 
@@ -23,6 +24,20 @@ public final class Command {
         this.frame = frame;
         this.inline = inline;
         this.argc = 0;
+        this.streaming = false;
+    }
+
+    void streaming(boolean s) {
+        this.streaming = s;
+    }
+
+    /**
+     * Whether this is the head of a streamed command (see {@link RequestFramer}): {@link #frame()} then holds the
+     * bytes up to a large bulk's header, {@link #argc()} counts only the complete arguments before it, and the
+     * rest of the command follows from {@link RequestFramer#nextPart}.
+     */
+    public boolean streaming() {
+        return streaming;
     }
 
     void addArg(int offset, int length) {

@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Finds client command boundaries in a connection's input: RESP2 arrays of bulk strings and inline commands,
@@ -18,6 +19,15 @@ import java.util.List;
  *
  * <p>Multibulk frames are handed out as retained slices of the input (no copy); inline commands are re-encoded as
  * multibulk so that the rest of the gateway sees one shape.
+ *
+ * <p><b>Streaming.</b> After authentication a command carrying a bulk of at least {@link #STREAM_THRESHOLD} bytes
+ * need not be buffered whole: when the caller's gate accepts the command (judged on its leading complete
+ * arguments, e.g. its name), {@link #next(ByteBuf, RequestLimits, Predicate)} returns it with
+ * {@link Command#streaming()} set and a frame holding only the bytes up to the large bulk's header; the rest of the
+ * command is then handed out piecewise by {@link #nextPart(ByteBuf, RequestLimits)} as it arrives, until
+ * {@link #streaming()} turns false. Streamed bulks may be as large as Redis allows (512 MB); the cache enforces its
+ * own {@code proto-max-bulk-len}. Commands the gate refuses keep the buffered limit {@link
+ * RequestLimits#maxBulkBytes()}.
  */
 public final class RequestFramer {
     private static final String MULTIBULK_INVALID = "ERR Protocol error: invalid multibulk length";
@@ -25,12 +35,20 @@ public final class RequestFramer {
     private static final String BULK_INVALID = "ERR Protocol error: invalid bulk length";
     private static final String BULK_UNAUTH = "ERR Protocol error: unauthenticated bulk length";
     private static final long BAD_NUMBER = Long.MIN_VALUE;
+    private static final long REDIS_MAX_BULK = 512L * 1024 * 1024;
+
+    /** Bulks at least this large may be streamed (after authentication, when the gate accepts the command). */
+    public static final int STREAM_THRESHOLD = 64 * 1024;
 
     private final Command command = new Command();
     private int expected = -1;
     private int parsed;
     private int pos;
     private int bulkLen = -1;
+    private boolean streamRefused;
+    private boolean streaming;
+    private long streamBody;
+    private int streamArgsLeft;
 
     /**
      * Returns the next complete command, or {@code null} when more bytes are needed. The command's frame is a
@@ -40,6 +58,18 @@ public final class RequestFramer {
      *     after replying the exception's text
      */
     public Command next(ByteBuf in, RequestLimits limits) throws RespProtocolException {
+        return next(in, limits, null);
+    }
+
+    /**
+     * Like {@link #next(ByteBuf, RequestLimits)}, and with authenticated limits offers a command with a large bulk to
+     * {@code streamGate} (see the class doc); {@code null} never streams. The gate sees the command's leading
+     * complete arguments only and must not keep the command.
+     */
+    public Command next(ByteBuf in, RequestLimits limits, Predicate<Command> streamGate) throws RespProtocolException {
+        if (streaming) {
+            throw new IllegalStateException("a streamed command is in progress: call nextPart");
+        }
         for (; ; ) {
             int start = in.readerIndex();
             int end = in.writerIndex();
@@ -78,6 +108,7 @@ public final class RequestFramer {
                 expected = (int) n;
                 parsed = 0;
                 bulkLen = -1;
+                streamRefused = false;
                 pos = cr + 2 - start;
                 command.setArgCapacity(Math.min(expected, 1024));
             }
@@ -100,8 +131,29 @@ public final class RequestFramer {
                         return null;
                     }
                     long len = parseRedisLong(in, p + 1, cr);
-                    if (len == BAD_NUMBER || len < 0 || len > 512L * 1024 * 1024) {
+                    if (len == BAD_NUMBER || len < 0 || len > REDIS_MAX_BULK) {
                         throw new RespProtocolException(BULK_INVALID);
+                    }
+                    if (len >= STREAM_THRESHOLD
+                            && parsed >= 1
+                            && streamGate != null
+                            && limits.authenticated()
+                            && !streamRefused) {
+                        ByteBuf prefix = in.retainedSlice(start, cr + 2 - start);
+                        command.reset(prefix, false);
+                        reindex(prefix, parsed);
+                        if (streamGate.test(command)) {
+                            command.streaming(true);
+                            streaming = true;
+                            streamBody = len + 2;
+                            streamArgsLeft = expected - parsed - 1;
+                            in.readerIndex(cr + 2);
+                            expected = -1;
+                            pos = 0;
+                            return command;
+                        }
+                        command.release();
+                        streamRefused = true;
                     }
                     if (len > limits.maxBulkBytes()) {
                         throw new RespProtocolException(limits.authenticated() ? BULK_INVALID : BULK_UNAUTH);
@@ -119,12 +171,73 @@ public final class RequestFramer {
             }
             ByteBuf frame = in.retainedSlice(start, pos);
             in.readerIndex(start + pos);
+            int argc = expected;
             expected = -1;
             pos = 0;
             command.reset(frame, false);
-            reindex(frame);
+            reindex(frame, argc);
             return command;
         }
+    }
+
+    /** Whether a streamed command is in progress (its remaining bytes come from {@link #nextPart}). */
+    public boolean streaming() {
+        return streaming;
+    }
+
+    /**
+     * The next bytes of the streamed command in progress, as a retained slice of {@code in} owned by the caller
+     * ({@code in}'s reader index moves past it), or {@code null} when more input is needed. Bulk headers inside
+     * are validated as in {@link #next}; {@link #streaming()} turns false once the command's last byte was handed
+     * out.
+     *
+     * @throws RespProtocolException on a malformed header; the command is then cut and the connection must close
+     */
+    public ByteBuf nextPart(ByteBuf in, RequestLimits limits) throws RespProtocolException {
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        int p = start;
+        while (p < end) {
+            if (streamBody > 0) {
+                int n = (int) Math.min(streamBody, end - p);
+                p += n;
+                streamBody -= n;
+                continue;
+            }
+            if (streamArgsLeft == 0) {
+                break;
+            }
+            if (in.getByte(p) != '$') {
+                streaming = false;
+                throw new RespProtocolException(
+                        "ERR Protocol error: expected '$', got '" + (char) (in.getByte(p) & 0xff) + "'");
+            }
+            int cr = in.indexOf(p, end, (byte) '\r');
+            if (cr < 0 || cr + 1 >= end) {
+                if (end - p > limits.maxInlineBytes()) {
+                    streaming = false;
+                    throw new RespProtocolException("ERR Protocol error: too big bulk count string");
+                }
+                break;
+            }
+            long len = parseRedisLong(in, p + 1, cr);
+            if (len == BAD_NUMBER || len < 0 || len > REDIS_MAX_BULK) {
+                streaming = false;
+                throw new RespProtocolException(BULK_INVALID);
+            }
+            streamArgsLeft--;
+            streamBody = len + 2;
+            p = cr + 2;
+        }
+        if (streamBody == 0 && streamArgsLeft == 0) {
+            streaming = false;
+        }
+        if (p == start) {
+            return null;
+        }
+        ByteBuf part = in.retainedSlice(start, p - start);
+        in.readerIndex(p);
+        return part;
     }
 
     /** Whether a frame is partially parsed (bytes of it are buffered). */
@@ -132,12 +245,12 @@ public final class RequestFramer {
         return expected >= 0;
     }
 
-    private void reindex(ByteBuf frame) {
+    private void reindex(ByteBuf frame, int args) {
         // Walk the validated frame once more to record argument offsets: headers are short and bodies are
         // skipped, so this is cheaper than keeping offsets valid across partial reads. Like the parser, a header
         // ends at '\r' and the byte after it is skipped unchecked.
         int p = frame.indexOf(0, frame.writerIndex(), (byte) '\r') + 2;
-        while (p < frame.writerIndex()) {
+        for (int i = 0; i < args; i++) {
             int cr = frame.indexOf(p, frame.writerIndex(), (byte) '\r');
             int len = (int) parseRedisLong(frame, p + 1, cr);
             command.addArg(cr + 2, len);

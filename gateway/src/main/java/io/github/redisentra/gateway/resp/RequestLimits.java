@@ -3,8 +3,9 @@ package io.github.redisentra.gateway.resp;
 /**
  * How much one client command may hold. Two sets are used per connection: a tight one before authentication
  * (sized for a JWT: {@code AUTH user <token>} with a token of a few hundred groups) and a Redis-like one after.
- * A command is buffered completely before it is forwarded, so {@link #maxBulkBytes()} after authentication is
- * also the largest single value a client can write through the gateway.
+ * After authentication, a forwarded command carrying a large value is streamed to the cache (see
+ * {@link RequestFramer}) and may be as large as Redis accepts; {@link #maxBulkBytes()} then bounds only the
+ * commands the gateway buffers whole (those it interprets itself, such as {@code AUTH} and {@code HELLO}).
  *
  * @param maxArgs the largest multibulk count accepted ({@code *N})
  * @param maxBulkBytes the largest bulk string accepted ({@code $N})

@@ -19,6 +19,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -28,6 +29,7 @@ import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,13 +66,18 @@ import org.slf4j.LoggerFactory;
  * {@code EXEC}/{@code DISCARD}.
  *
  * <h2>Upstream re-AUTH</h2>
- * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or
- * subscribed on RESP2 (where Redis refuses AUTH); then it is sent when that ends. If the renewed token is not
- * acknowledged {@link SessionSettings#upstreamReauthMargin()} before the upstream authentication expires (a long
- * blocking command, a never-ending RESP2 subscription), the session is closed with an {@code -ERR}: use RESP3 for
- * long-lived subscribers. When that is depends on the cache and comes from
+ * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or in
+ * the middle of a streamed command (then it is sent when that ends). A RESP2 subscriber, where Redis refuses AUTH,
+ * is moved to a new upstream connection authenticated with the renewed token and carrying its subscriptions
+ * (make before break, see {@link Handover}). If the renewed token is not acknowledged
+ * {@link SessionSettings#upstreamReauthMargin()} before the upstream authentication expires (e.g. a long blocking
+ * command), the session is closed with an {@code -ERR}. When that is depends on the cache and comes from
  * {@link UpstreamCredentials#authenticatedUntil}: the token's expiry (Azure), or 12 hours after the last AUTH
  * (ElastiCache / MemoryDB IAM).
+ *
+ * <h2>Large values</h2>
+ * After authentication a forwarded command with a bulk of 64 KiB or more is streamed upstream as it arrives
+ * (backpressure by {@code autoRead}), not buffered whole; see {@link RequestFramer}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -109,6 +116,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private static final Object RESET_ENTRY = new Object();
 
+    /** Ledger entry: the PING a handover sends on the old connection; its reply marks the old stream's end. */
+    private static final Object HANDOVER_PING = new Object();
+
+    private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
+
     private static final class PubSub {
         final int family;
         int remaining;
@@ -127,6 +139,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final SessionRegistry registry;
 
     private final RequestFramer framer = new RequestFramer();
+    private final Predicate<Command> streamGate = this::mayStream;
+    private long backlogHigh;
     private final ArrayDeque<Object> ledger = new ArrayDeque<>();
     private final PubSubReply pubSub = new PubSubReply();
 
@@ -136,6 +150,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ChannelHandlerContext ctx;
     private Channel client;
     private Channel upstream;
+    /** The sink adapter of {@link #upstream}; events of any other (retired) upstream connection are ignored. */
+    private Link upstreamLink;
+    /** A make-before-break switch to a new upstream connection in progress (RESP2 subscribers), or null. */
+    private Handover handover;
+
     private ByteBuf cumulation;
 
     private Principal principal;
@@ -260,6 +279,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      */
     private boolean canProcess() {
         return !paused
+                && handover == null
                 && !draining
                 && !closing
                 && !failed
@@ -270,9 +290,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void processInput() {
         try {
             while (cumulation != null && canProcess()) {
+                if (framer.streaming()) {
+                    ByteBuf part;
+                    try {
+                        part = framer.nextPart(cumulation, limits());
+                    } catch (RespProtocolException e) {
+                        // part of the command is upstream already: the upstream connection cannot be reused
+                        events.commandRefused("protocol_error");
+                        fail("-" + e.getMessage());
+                        break;
+                    }
+                    if (part == null) {
+                        break;
+                    }
+                    writeUpstream(part);
+                    if (!framer.streaming()) {
+                        afterForward();
+                    }
+                    continue;
+                }
                 Command cmd;
                 try {
-                    cmd = framer.next(cumulation, limits());
+                    cmd = framer.next(cumulation, limits(), streamGate);
                 } catch (RespProtocolException e) {
                     events.commandRefused("protocol_error");
                     closing = true;
@@ -281,6 +320,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 }
                 if (cmd == null) {
                     break;
+                }
+                if (cmd.streaming()) {
+                    writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
+                    ledger.add(FORWARD);
+                    continue;
                 }
                 handle(cmd);
             }
@@ -293,8 +337,51 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     cumulation.discardSomeReadBytes();
                 }
             }
+            noteBacklog();
             updateAutoRead();
             flush();
+        }
+    }
+
+    /**
+     * Whether a command with a large bulk may be streamed upstream instead of buffered whole: only plain forwarded
+     * commands of an authenticated session (never AUTH/HELLO, whose arguments must not leave the gateway, nor
+     * commands the session interprets).
+     */
+    private boolean mayStream(Command cmd) {
+        return authenticated()
+                && upstream != null
+                && handover == null
+                && !(protocol == 2 && subscribed())
+                && !cmd.is("AUTH")
+                && !cmd.is("HELLO")
+                && !cmd.is("RESET")
+                && !cmd.is("QUIT")
+                && !cmd.is("MONITOR")
+                && !cmd.is("CLIENT")
+                && !cmd.is("MULTI")
+                && !cmd.is("EXEC")
+                && !cmd.is("DISCARD")
+                && !cmd.is("SUBSCRIBE")
+                && !cmd.is("PSUBSCRIBE")
+                && !cmd.is("SSUBSCRIBE")
+                && !cmd.is("UNSUBSCRIBE")
+                && !cmd.is("PUNSUBSCRIBE")
+                && !cmd.is("SUNSUBSCRIBE");
+    }
+
+    /** Client input held by this session: unparsed bytes plus bytes written upstream and not yet sent. */
+    private void noteBacklog() {
+        long held = cumulation == null ? 0 : cumulation.readableBytes();
+        if (upstream != null) {
+            ChannelOutboundBuffer out = upstream.unsafe().outboundBuffer();
+            if (out != null) {
+                held += out.totalPendingWriteBytes();
+            }
+        }
+        if (held > backlogHigh) {
+            backlogHigh = held;
+            registry.noteInputBacklog(held);
         }
     }
 
@@ -383,6 +470,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         writeUpstream(cmd.takeFrame());
         ledger.add(entry);
+        afterForward();
+    }
+
+    private void afterForward() {
         if (!inMulti && pendingReauth != null && !(protocol == 2 && subscribed())) {
             AccessToken t = pendingReauth;
             pendingReauth = null;
@@ -630,7 +721,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             fail("-ERR upstream unavailable: the gateway has no valid upstream credential yet; retry later");
             return;
         }
-        connector.connect(client.eventLoop(), this).addListener(f -> {
+        Link link = new Link();
+        connector.connect(client.eventLoop(), link).addListener(f -> {
             if (!f.isSuccess()) {
                 events.upstreamFailed("connect");
                 log.warn(
@@ -647,9 +739,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 return;
             }
             upstream = ch;
+            upstreamLink = link;
             upstream.config().setAutoRead(client.isWritable());
             events.upstreamConnected();
-            injectAuth(token);
+            // a renewal that arrived while connecting was not delivered to this session: use the newest token
+            AccessToken newest = credentials.current().orElse(token);
+            injectAuth(newest.expiresAt().isAfter(token.expiresAt()) ? newest : token);
             onReady.run();
             resume();
         });
@@ -685,8 +780,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         log.debug("client {}: upstream token renewed ({}), inMulti={}", client.remoteAddress(), token, inMulti);
-        if (inMulti || (protocol == 2 && subscribed())) {
-            pendingReauth = token; // sent after EXEC/DISCARD or when the RESP2 subscription ends
+        if (inMulti || handover != null || framer.streaming()) {
+            pendingReauth = token; // sent after EXEC/DISCARD, the handover or the streamed command in progress
+            return;
+        }
+        if (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub))) {
+            // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
+            // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
+            startHandover(token);
             return;
         }
         injectAuth(token);
@@ -719,6 +820,344 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                         TimeUnit.MILLISECONDS);
     }
 
+    // ---------------------------------------------------------------- RESP2 subscriber handover
+
+    /**
+     * Routes the events of one upstream connection: to the session while it is the current one, to the handover
+     * while it is being prepared, nowhere once retired (a closed old connection must not fail the session).
+     */
+    private final class Link implements ReplySink {
+        @Override
+        public void onReply(ByteBuf frame, boolean push) {
+            if (upstreamLink == this) {
+                ClientSession.this.onReply(frame, push);
+            } else if (handover != null && handover.link == this) {
+                handover.onReply(frame);
+            } else {
+                frame.release();
+            }
+        }
+
+        @Override
+        public boolean onReplyPart(ByteBuf part) {
+            return upstreamLink == this && ClientSession.this.onReplyPart(part);
+        }
+
+        @Override
+        public void onReadBatchComplete() {
+            if (upstreamLink == this || (handover != null && handover.link == this)) {
+                ClientSession.this.onReadBatchComplete();
+            }
+        }
+
+        @Override
+        public void onUpstreamLost(String reason, Throwable cause) {
+            if (upstreamLink == this) {
+                ClientSession.this.onUpstreamLost(reason, cause);
+            } else if (handover != null && handover.link == this) {
+                executeOnLoop(() -> {
+                    if (handover != null && handover.link == this) {
+                        handover.abort("the new upstream connection was lost (" + reason + ")");
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void onUpstreamWritabilityChanged(boolean writable) {
+            if (upstreamLink == this) {
+                ClientSession.this.onUpstreamWritabilityChanged(writable);
+            }
+        }
+    }
+
+    private void startHandover(AccessToken token) {
+        handover = new Handover(token);
+        updateAutoRead(); // no client command may change the subscription set while it is copied
+        if (ledger.isEmpty()) {
+            handover.begin();
+        }
+    }
+
+    private void abandonHandover() {
+        if (handover != null) {
+            Handover h = handover;
+            handover = null;
+            h.release();
+        }
+    }
+
+    /**
+     * Re-authenticates a RESP2 subscriber, which cannot send AUTH on its subscribed connection, by replacing the
+     * connection (make before break):
+     *
+     * <ol>
+     *   <li>client input is paused and owed replies are awaited, so the subscription set is stable;
+     *   <li>a new upstream connection is opened, and {@code AUTH} with the renewed token plus the session's
+     *       {@code SUBSCRIBE}/{@code PSUBSCRIBE}/{@code SSUBSCRIBE} set are written in one write; their replies are
+     *       consumed here (the client never sees the duplicate confirmations);
+     *   <li>once every confirmation arrived, a {@code PING} is written on the old connection: every message the
+     *       old connection delivers before its reply was published before that PING ran, so none published before
+     *       the new subscriptions were active is lost; messages the new connection received meanwhile are held;
+     *   <li>at that PING's reply nothing more from the old connection reaches the client, and a {@code PING} is
+     *       written on the new one: at its reply the new connection has delivered every message published before
+     *       the old PING ran, so every message the old connection delivered after the new subscriptions were
+     *       active is among the held ones;
+     *   <li>the held messages are delivered minus the ones the old connection already delivered (see
+     *       {@link #overlap}), the new connection becomes the session's and the old one is closed.
+     * </ol>
+     *
+     * No message is lost or repeated, provided no byte-identical messages (same channel, same payload) are published
+     * within the switch window (one or two round trips): those cannot be told apart, and one may be taken for a
+     * copy of another and dropped.
+     * The connection's client name, id and tracking state are not carried over. Any failure closes the session
+     * with an {@code -ERR}: the old connection's token expires soon.
+     */
+    private final class Handover {
+        private static final int MAX_OLD_HASHES = 65_536;
+        private static final long MAX_HELD_BYTES = 8L * 1024 * 1024;
+
+        final Link link = new Link();
+        final AccessToken token;
+        Channel channel;
+        boolean begun;
+        boolean authenticated;
+        int confirmationsOwed;
+        boolean pinged;
+        boolean oldEnded;
+        final ArrayDeque<Long> oldHashes = new ArrayDeque<>();
+        final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+        final ArrayDeque<Long> heldHashes = new ArrayDeque<>();
+        long heldBytes;
+        boolean recording;
+
+        Handover(AccessToken token) {
+            this.token = token;
+        }
+
+        void begin() {
+            if (begun) {
+                return;
+            }
+            begun = true;
+            if (!(protocol == 2 && subscribed())) { // the subscription ended while replies were awaited
+                handover = null;
+                injectAuth(token);
+                processInput();
+                return;
+            }
+            connector.connect(client.eventLoop(), link).addListener(f -> {
+                if (handover != this) {
+                    if (f.isSuccess()) {
+                        ((Channel) f.getNow()).close();
+                    }
+                    return;
+                }
+                if (!f.isSuccess()) {
+                    abort("cannot connect to the cache (" + reason(f.cause()) + ")");
+                    return;
+                }
+                channel = (Channel) f.getNow();
+                events.upstreamConnected();
+                log.debug(
+                        "client {}: moving RESP2 subscriptions to a new upstream connection for {}",
+                        client.remoteAddress(),
+                        token);
+                channel.writeAndFlush(resubscription(), channel.voidPromise());
+                recording = true;
+            });
+        }
+
+        private ByteBuf resubscription() {
+            byte[] user = credentials.username(token).getBytes(StandardCharsets.UTF_8);
+            byte[] secret = token.secret().getBytes(StandardCharsets.UTF_8);
+            ByteBuf b = client.alloc().buffer(256 + secret.length);
+            header(b, '*', 3);
+            bulk(b, "AUTH".getBytes(StandardCharsets.US_ASCII));
+            bulk(b, user);
+            bulk(b, secret);
+            confirmationsOwed = 0;
+            String[] names = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"};
+            for (int family = 0; family < 2; family++) {
+                Set<String> set = subscriptions[family];
+                if (!set.isEmpty()) {
+                    header(b, '*', 1 + set.size());
+                    bulk(b, names[family].getBytes(StandardCharsets.US_ASCII));
+                    for (String ch : set) {
+                        bulk(b, ch.getBytes(StandardCharsets.ISO_8859_1));
+                    }
+                    confirmationsOwed += set.size();
+                }
+            }
+            for (String ch : subscriptions[2]) { // one per shard channel: a cluster refuses cross-slot SSUBSCRIBE
+                header(b, '*', 2);
+                bulk(b, names[2].getBytes(StandardCharsets.US_ASCII));
+                bulk(b, ch.getBytes(StandardCharsets.ISO_8859_1));
+                confirmationsOwed++;
+            }
+            return b;
+        }
+
+        /** A reply on the new connection. */
+        void onReply(ByteBuf frame) {
+            if (!authenticated) {
+                boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
+                frame.release();
+                if (!ok) {
+                    log.warn(
+                            "upstream refused the gateway's credential {} for client {}",
+                            token,
+                            client.remoteAddress());
+                    abort("the cache refused the gateway's renewed credential");
+                    return;
+                }
+                authenticated = true;
+                return;
+            }
+            int kind = pubSub.classify(frame);
+            if (kind == PubSubReply.NONE && oldEnded && frame.getByte(frame.readerIndex()) == '*') {
+                frame.release(); // the reply to the new connection's PING: it has delivered all the overlap
+                complete();
+                return;
+            }
+            if (kind == PubSubReply.MESSAGE) {
+                heldHashes.add(hash(frame));
+                heldBytes += frame.readableBytes();
+                held.add(frame);
+                if (heldBytes > MAX_HELD_BYTES) {
+                    abort("more than " + MAX_HELD_BYTES + " bytes of messages arrived during the switch");
+                }
+                return;
+            }
+            if (kind == PubSubReply.SUBSCRIBED && confirmationsOwed > 0) {
+                frame.release();
+                if (--confirmationsOwed == 0) {
+                    pinged = true;
+                    writeUpstream(Unpooled.wrappedBuffer(PING_CMD));
+                    ledger.add(HANDOVER_PING);
+                    flush();
+                }
+                return;
+            }
+            String first =
+                    frame.toString(frame.readerIndex(), Math.min(frame.readableBytes(), 200), StandardCharsets.UTF_8);
+            frame.release();
+            abort("unexpected reply while resubscribing: "
+                    + first.lines().findFirst().orElse("").replaceAll("[^ -~]", "?"));
+        }
+
+        /** A message the old connection delivered to the client while the new one was being prepared. */
+        void deliveredByOld(ByteBuf frame) {
+            if (recording) {
+                if (oldHashes.size() == MAX_OLD_HASHES) {
+                    oldHashes.pollFirst();
+                }
+                oldHashes.add(hash(frame));
+            }
+        }
+
+        /**
+         * The reply to the old connection's PING: it has delivered every message published before that PING ran;
+         * nothing more of it reaches the client. A PING on the new connection now marks the point by which the
+         * new one has delivered all of those the old one may have delivered too.
+         */
+        void oldStreamEnded() {
+            upstreamLink = null;
+            oldEnded = true;
+            channel.writeAndFlush(Unpooled.wrappedBuffer(PING_CMD), channel.voidPromise());
+        }
+
+        /** The reply to the new connection's PING: drop the duplicates, deliver the rest, switch. */
+        void complete() {
+            long[] old = oldHashes.stream().mapToLong(Long::longValue).toArray();
+            long[] fresh = heldHashes.stream().mapToLong(Long::longValue).toArray();
+            int overlap = overlap(old, fresh);
+            for (int i = 0; i < overlap; i++) {
+                held.pollFirst().release();
+            }
+            ByteBuf m;
+            while ((m = held.pollFirst()) != null) {
+                toClient(m);
+            }
+            Channel old2 = upstream;
+            handover = null;
+            upstream = channel;
+            upstreamLink = link;
+            upstream.config().setAutoRead(client.isWritable());
+            old2.close();
+            events.upstreamReauthenticated(true);
+            log.debug(
+                    "client {}: RESP2 subscriber moved to a connection authenticated with {} ({} messages delivered"
+                            + " by the old connection meanwhile, {} held from the new one, {} duplicates suppressed)",
+                    client.remoteAddress(),
+                    token,
+                    old.length,
+                    fresh.length,
+                    overlap);
+            armUpstreamGuard(token);
+            AccessToken next = pendingReauth;
+            pendingReauth = null;
+            if (next != null && next.expiresAt().isAfter(token.expiresAt())) {
+                onUpstreamToken(next);
+            }
+            if (handover == null) {
+                processInput();
+            }
+            flush();
+        }
+
+        void abort(String why) {
+            events.upstreamReauthenticated(false);
+            fail("-ERR gateway: the upstream connection could not be re-authenticated for this RESP2 subscriber (" + why
+                    + "); reconnect");
+        }
+
+        void release() {
+            ByteBuf m;
+            while ((m = held.pollFirst()) != null) {
+                m.release();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * How many messages at the start of {@code fresh} the old connection already delivered: the longest prefix of
+     * {@code fresh} found in {@code old} in the same order. Both connections see one publish order; every message
+     * the new connection received that was published before the old connection's last PING ran is in {@code old}
+     * (it was subscribed to all of them), and none published after that is. The new connection may lack some
+     * messages the old one has (its subscriptions can become active one command after another), hence a
+     * subsequence, not a run. Byte-identical messages cannot be told apart: one of them may be taken for another.
+     */
+    static int overlap(long[] old, long[] fresh) {
+        if (fresh.length == 0) {
+            return 0;
+        }
+        int j = 0;
+        while (j < old.length && old[j] != fresh[0]) {
+            j++;
+        }
+        int k = 0;
+        for (; j < old.length && k < fresh.length; j++) {
+            if (old[j] == fresh[k]) {
+                k++;
+            }
+        }
+        return k;
+    }
+
+    /** FNV-1a (64 bit) of a frame's bytes: tells messages apart for the handover's duplicate suppression. */
+    private static long hash(ByteBuf b) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = b.readerIndex(), end = b.writerIndex(); i < end; i++) {
+            h ^= b.getByte(i) & 0xff;
+            h *= 0x100000001b3L;
+        }
+        return h;
+    }
+
     // ---------------------------------------------------------------- upstream replies
 
     @Override
@@ -748,6 +1187,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         boolean pubSubInPlay = push || (protocol == 2 && (subscribed() || head instanceof PubSub));
         int kind = pubSubInPlay ? pubSub.classify(frame) : PubSubReply.NONE;
         if (kind == PubSubReply.MESSAGE && (push || subscribed())) {
+            if (handover != null) {
+                handover.deliveredByOld(frame);
+            }
             toClient(frame);
             return;
         }
@@ -810,6 +1252,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 protocol = hello.protocol();
             }
             toClient(frame);
+        } else if (entry == HANDOVER_PING) {
+            frame.release();
+            if (handover != null) {
+                handover.oldStreamEnded();
+            }
         } else if (entry == RESET_ENTRY) {
             protocol = 2;
             clearSubscriptions();
@@ -876,6 +1323,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (draining && ledger.isEmpty()) {
             closeAfterFlush();
         }
+        if (handover != null && ledger.isEmpty()) {
+            handover.begin();
+        }
     }
 
     private void writeLine(String line) {
@@ -932,6 +1382,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         failed = true;
         releaseLedger();
+        abandonHandover();
         if (client.isActive()) {
             clientNeedsFlush = false;
             byte[] b = (errorLine + "\r\n").getBytes(StandardCharsets.UTF_8);
@@ -962,6 +1413,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         cancel(upstreamExpiryGuard);
         cancel(clientExpiryTimer);
         releaseLedger();
+        abandonHandover();
         if (cumulation != null) {
             cumulation.release();
             cumulation = null;

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway.session;
 import io.github.redisentra.core.AccessToken;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The live sessions of one gateway: fans a renewed upstream token out to each session on its own event loop
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SessionRegistry {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicLong largestInputBacklog = new AtomicLong();
 
     void add(ClientSession s) {
         sessions.add(s);
@@ -17,6 +19,20 @@ public final class SessionRegistry {
 
     void remove(ClientSession s) {
         sessions.remove(s);
+    }
+
+    /** A session held {@code bytes} of client input (called only when its own maximum grows). */
+    void noteInputBacklog(long bytes) {
+        largestInputBacklog.accumulateAndGet(bytes, Math::max);
+    }
+
+    /**
+     * The most client input any one session has held at once since start: unparsed bytes plus bytes written
+     * upstream and not yet sent. Bounded by the frame limits and the upstream write buffer, not by value sizes,
+     * since large values are streamed.
+     */
+    public long largestInputBacklogBytes() {
+        return largestInputBacklog.get();
     }
 
     /** Number of open client sessions. */

@@ -14,6 +14,9 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
@@ -22,16 +25,22 @@ import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisServer;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Everything a gateway integration test needs, all real: the Entra emulator (tenant, API app, users, the gateway's
  * managed identity), a TLS-only redis-server behind an {@link AzureCacheStandIn} that accepts only the managed
- * identity's currently valid tokens, a core {@link TokenRefresher} minting MI tokens from the emulator, and
- * gateways under test.
+ * identity's currently valid tokens, a core {@link TokenRefresher} minting MI tokens from the emulator, the
+ * gateway's own {@link EntraAuthenticator} validating client tokens against the emulator's tenant, and gateways under
+ * test.
  */
 final class GatewayHarness implements AutoCloseable {
     static final String GROUP = "6f1d3c52-5b1a-4d2e-9a57-1f0c2b7e9d01";
@@ -47,7 +56,7 @@ final class GatewayHarness implements AutoCloseable {
     final AzureCacheStandIn cache;
     final TokenRefresher refresher;
     final UpstreamCredentials credentials;
-    final EmulatorJwtAuthenticator authenticator;
+    final EntraAuthenticator authenticator;
     final SslContext upstreamTls;
     private final List<GatewayServer> gateways = new ArrayList<>();
 
@@ -98,16 +107,44 @@ final class GatewayHarness implements AutoCloseable {
                 .build();
         refresher.firstToken().get();
         credentials = UpstreamCredentials.fromRefresher(null, refresher);
-        authenticator = new EmulatorJwtAuthenticator(
-                emu.httpsBaseUrl() + "/" + tenant.id() + "/discovery/v2.0/keys",
-                emu.sslContext(),
-                tenant.issuerV2(),
-                List.of(api.clientId(), api.appIdUri()),
-                GROUP);
+        authenticator = realAuthenticator();
         this.cutAtExpiry = cutAtExpiry;
     }
 
     private final boolean cutAtExpiry;
+
+    /**
+     * The gateway's own {@link EntraAuthenticator}, configured as an operator would (OIDC discovery of the
+     * emulator's tenant, JWKS, audience, group), with no clock skew so that expiry tests are exact. No Graph: the
+     * harness's users are never in group overage (EntraAuthenticatorIT covers it).
+     */
+    private EntraAuthenticator realAuthenticator() throws Exception {
+        Path dir = Files.createTempDirectory("gateway-harness");
+        Path ca = emu.writeCaCertificate(dir.resolve("emulator-ca.pem"));
+        Map<String, String> env = Map.of(
+                "TENANT_ID",
+                tenant.id(),
+                "EXPECTED_AUDIENCE",
+                api.clientId() + "," + api.appIdUri(),
+                "ALLOWED_GROUP_IDS",
+                GROUP,
+                "AZURE_AUTHORITY_HOST",
+                emu.httpsBaseUrl().toString(),
+                "HTTPS_CA_FILE",
+                ca.toString(),
+                "HTTP_TIMEOUT",
+                "5s",
+                "CLOCK_SKEW",
+                "0s",
+                "REDIS_HOSTPORT",
+                "127.0.0.1:6380",
+                "LISTEN_ADDR",
+                "127.0.0.1:0");
+        EntraAuthenticator a =
+                EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+        a.start().get(30, TimeUnit.SECONDS);
+        return a;
+    }
 
     int upstreamPort() {
         return cutAtExpiry ? cache.tlsPort() : redis.tlsPort();

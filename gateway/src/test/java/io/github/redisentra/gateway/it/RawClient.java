@@ -23,6 +23,11 @@ final class RawClient implements AutoCloseable {
         return this;
     }
 
+    RawClient sendBytes(byte[] b) throws IOException {
+        socket.getOutputStream().write(b);
+        return this;
+    }
+
     /** Reads exactly {@code n} bytes. */
     String read(int n) throws IOException {
         byte[] b = in.readNBytes(n);

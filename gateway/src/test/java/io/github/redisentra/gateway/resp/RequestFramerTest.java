@@ -171,4 +171,127 @@ class RequestFramerTest {
             big.release();
         }
     }
+
+    /** Feeds {@code all} in pieces of {@code step} bytes; returns what the framer handed out, in order. */
+    private static List<String> stream(byte[] all, int step, java.util.function.Predicate<Command> gate)
+            throws RespProtocolException {
+        RequestFramer framer = new RequestFramer();
+        ByteBuf buf = Unpooled.buffer();
+        List<String> out = new ArrayList<>();
+        java.io.ByteArrayOutputStream streamed = new java.io.ByteArrayOutputStream();
+        try {
+            for (int off = 0; off < all.length; off += step) {
+                buf.writeBytes(all, off, Math.min(step, all.length - off));
+                for (; ; ) {
+                    if (framer.streaming()) {
+                        ByteBuf part = framer.nextPart(buf, POST);
+                        if (part == null) {
+                            break;
+                        }
+                        assertThat(part.readableBytes()).isPositive();
+                        byte[] b = new byte[part.readableBytes()];
+                        part.readBytes(b);
+                        part.release();
+                        streamed.writeBytes(b);
+                        if (!framer.streaming()) {
+                            out.add("streamed:" + streamed.size() + ":" + sha(streamed.toByteArray()));
+                            streamed.reset();
+                        }
+                        continue;
+                    }
+                    Command c = framer.next(buf, POST, gate);
+                    if (c == null) {
+                        break;
+                    }
+                    if (c.streaming()) {
+                        out.add("head:" + c.argString(0) + ":" + c.argc());
+                        ByteBuf f = c.takeFrame();
+                        byte[] b = new byte[f.readableBytes()];
+                        f.readBytes(b);
+                        f.release();
+                        streamed.writeBytes(b);
+                    } else {
+                        out.add(c.argString(0) + ":" + c.argc() + ":"
+                                + c.frame().readableBytes());
+                        c.release();
+                    }
+                }
+                buf.discardSomeReadBytes();
+            }
+            return out;
+        } finally {
+            buf.release();
+        }
+    }
+
+    private static String sha(byte[] b) {
+        try {
+            return java.util.HexFormat.of()
+                    .formatHex(
+                            java.security.MessageDigest.getInstance("SHA-256").digest(b))
+                    .substring(0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static final String PING = "*1\r\n$4\r\nPING\r\n";
+    private static final String GET_K = "*2\r\n$3\r\nGET\r\n$1\r\nk\r\n";
+
+    private static byte[] bigCommands() {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        byte[] value = new byte[300_000];
+        for (int i = 0; i < value.length; i++) {
+            value[i] = (byte) ('a' + i % 26);
+        }
+        String head = "*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$" + value.length + "\r\n";
+        b.writeBytes(PING.getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(head.getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(value);
+        b.writeBytes("\r\n$7\r\nKEEPTTL\r\n".getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(GET_K.getBytes(StandardCharsets.US_ASCII));
+        return b.toByteArray();
+    }
+
+    @Test
+    void aLargeBulkOfAnAcceptedCommandIsHandedOutPiecewiseAndByteExact() throws Exception {
+        byte[] all = bigCommands();
+        int setStart = PING.length();
+        int setEnd = all.length - GET_K.length();
+        byte[] set = java.util.Arrays.copyOfRange(all, setStart, setEnd);
+        String expected = "streamed:" + set.length + ":" + sha(set);
+        for (int step : new int[] {1, 7, 4096, 65_536, all.length}) {
+            assertThat(stream(all, step, c -> c.is("SET")))
+                    .as("step %d", step)
+                    .containsExactly("PING:1:" + PING.length(), "head:SET:2", expected, "GET:2:" + GET_K.length());
+        }
+    }
+
+    @Test
+    void aLargeBulkOfARefusedCommandIsBufferedWhole() throws Exception {
+        byte[] all = bigCommands();
+        assertThat(stream(all, 4096, c -> false))
+                .containsExactly(
+                        "PING:1:" + PING.length(),
+                        "SET:4:" + (all.length - PING.length() - GET_K.length()),
+                        "GET:2:" + GET_K.length());
+        // before authentication nothing streams: the header alone is refused
+        RequestFramer framer = new RequestFramer();
+        ByteBuf buf = Unpooled.copiedBuffer(all, PING.length(), 40);
+        try {
+            assertThatThrownBy(() -> framer.next(buf, PRE, c -> true))
+                    .hasMessage("ERR Protocol error: unauthenticated bulk length");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void aMalformedHeaderAfterAStreamedBulkIsAProtocolError() throws Exception {
+        byte[] bad = ("*3\r\n$3\r\nSET\r\n$70000\r\n" + "x".repeat(70_000) + "\r\n#5\r\nhello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> stream(bad, 8192, c -> true))
+                .isInstanceOf(RespProtocolException.class)
+                .hasMessage("ERR Protocol error: expected '$', got '#'");
+    }
 }
