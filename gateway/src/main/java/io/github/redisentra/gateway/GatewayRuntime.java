@@ -7,9 +7,13 @@ import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
 import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.RoutingAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
+import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
@@ -67,6 +71,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Clock clock;
     private final GatewayMetrics metrics;
     private final EntraAuthenticator authenticator;
+    private final LdapAuthenticator ldap;
+    private final Authenticator clientAuthenticator;
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -97,7 +103,15 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
-        this.authenticator = EntraAuthenticator.create(config, bearer, new AuditLog(), clock);
+        AuditLog audit = new AuditLog();
+        this.authenticator = EntraAuthenticator.create(config, bearer, audit, clock);
+        this.ldap = config.ldap().isPresent()
+                ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
+                : null;
+        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap);
+        if (ldap != null) {
+            metrics.addSection(ldap.metrics()::render);
+        }
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
@@ -140,6 +154,16 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public EntraAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** What clients' AUTH goes to: Entra for JWT-shaped passwords, LDAP for the others when configured. */
+    public Authenticator clientAuthenticator() {
+        return clientAuthenticator;
+    }
+
+    /** The LDAP authenticator, when LDAP sign-in is configured. */
+    public Optional<LdapAuthenticator> ldap() {
+        return Optional.ofNullable(ldap);
     }
 
     public UpstreamIdentity upstream() {
@@ -194,6 +218,11 @@ public final class GatewayRuntime implements AutoCloseable {
     public void start(RespListenerFactory server) throws Exception {
         if (config.adminAddress().isPresent()) {
             admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
+            if (ldap != null && config.adminApiToken().isPresent()) {
+                admin.route(
+                        LdapAdminApi.PREFIX,
+                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayConfig::environment));
+            }
         }
         listener = server.start(this);
     }
@@ -236,6 +265,9 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         authenticator.close();
+        if (ldap != null) {
+            ldap.close();
+        }
         upstream.close();
         if (graphToken != null) {
             graphToken.close();

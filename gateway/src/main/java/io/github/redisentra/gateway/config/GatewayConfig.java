@@ -77,6 +77,7 @@ public final class GatewayConfig {
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
+    private final LdapConfig ldap;
 
     private GatewayConfig(Reader r) {
         this.raw = r.values;
@@ -118,6 +119,7 @@ public final class GatewayConfig {
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
+        this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
         if ((r.get(LISTEN_TLS_CERT_FILE) == null) != (r.get(LISTEN_TLS_KEY_FILE) == null)) {
@@ -384,6 +386,20 @@ public final class GatewayConfig {
 
     public LogFormat logFormat() {
         return logFormat;
+    }
+
+    /** LDAP / Active Directory sign-in, when {@code LDAP_SERVERS} is set. */
+    public Optional<LdapConfig> ldap() {
+        return Optional.ofNullable(ldap);
+    }
+
+    /** Secret: the admin API's bearer token, when set. */
+    public Optional<String> adminApiToken() {
+        return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
+    }
+
+    static Duration parseDuration(String v) {
+        return Reader.parseDuration(v);
     }
 
     /** The effective value of a setting as text (default applied), with secrets replaced by {@code <redacted>}. */
