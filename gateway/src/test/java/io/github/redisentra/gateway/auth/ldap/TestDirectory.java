@@ -34,27 +34,27 @@ import javax.net.ssl.SSLContext;
  * (AD says disabled), {@code dave} (AD says locked), {@code slowpoke} (Redis Users), two {@code twin} entries in
  * different OUs, and the service account {@code cn=svc,ou=svc,dc=example,dc=com} / {@code svc-pw}.
  */
-final class TestDirectory implements AutoCloseable {
-    static final String BASE = "dc=example,dc=com";
-    static final String PEOPLE = "ou=people," + BASE;
-    static final String GROUPS = "ou=groups," + BASE;
-    static final String SVC_DN = "cn=svc,ou=svc," + BASE;
-    static final String SVC_PW = "svc-pw";
-    static final String USERS_GROUP = "cn=Redis Users," + GROUPS;
-    static final String READERS_GROUP = "cn=Readers," + GROUPS;
+public final class TestDirectory implements AutoCloseable {
+    public static final String BASE = "dc=example,dc=com";
+    public static final String PEOPLE = "ou=people," + BASE;
+    public static final String GROUPS = "ou=groups," + BASE;
+    public static final String SVC_DN = "cn=svc,ou=svc," + BASE;
+    public static final String SVC_PW = "svc-pw";
+    public static final String USERS_GROUP = "cn=Redis Users," + GROUPS;
+    public static final String READERS_GROUP = "cn=Readers," + GROUPS;
 
     final InMemoryDirectoryServer ds;
     final TestCertificateAuthority ca;
     final int ldapPort;
     final int ldapsPort;
-    final Map<String, AtomicInteger> binds = new ConcurrentHashMap<>();
-    final List<String> boundDns = new CopyOnWriteArrayList<>();
-    final List<String> filters = new CopyOnWriteArrayList<>();
+    public final Map<String, AtomicInteger> binds = new ConcurrentHashMap<>();
+    public final List<String> boundDns = new CopyOnWriteArrayList<>();
+    public final List<String> filters = new CopyOnWriteArrayList<>();
     final AtomicReference<CountDownLatch> holdBindsOf = new AtomicReference<>();
     volatile String heldDn;
-    final CountDownLatch bindHeld = new CountDownLatch(1);
+    public final CountDownLatch bindHeld = new CountDownLatch(1);
 
-    TestDirectory(TestCertificateAuthority ca) throws Exception {
+    public TestDirectory(TestCertificateAuthority ca) throws Exception {
         this.ca = ca;
         this.ldapPort = freePort();
         this.ldapsPort = freePort();
@@ -155,40 +155,40 @@ final class TestDirectory implements AutoCloseable {
     }
 
     /** Simple binds of {@code dn} seen by this server (case-insensitive). */
-    int bindsOf(String dn) {
+    public int bindsOf(String dn) {
         AtomicInteger n = binds.get(dn.toLowerCase(java.util.Locale.ROOT));
         return n == null ? 0 : n.get();
     }
 
-    int userBinds(String uid) {
+    public int userBinds(String uid) {
         return bindsOf("uid=" + uid + "," + PEOPLE);
     }
 
-    String ldapUrl() {
+    public String ldapUrl() {
         return "ldap://localhost:" + ldapPort;
     }
 
-    String ldapsUrl() {
+    public String ldapsUrl() {
         return "ldaps://localhost:" + ldapsPort;
     }
 
     /** Holds every bind of {@code dn} until the returned latch is counted down. */
-    CountDownLatch holdBinds(String dn) {
+    public CountDownLatch holdBinds(String dn) {
         CountDownLatch l = new CountDownLatch(1);
         heldDn = dn;
         holdBindsOf.set(l);
         return l;
     }
 
-    void stop() {
+    public void stop() {
         ds.shutDown(true);
     }
 
-    void start() throws LDAPException {
+    public void start() throws LDAPException {
         ds.startListening();
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
