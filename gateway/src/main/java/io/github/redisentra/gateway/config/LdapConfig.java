@@ -194,7 +194,7 @@ public record LdapConfig(
                 problem.accept("LDAP_SEARCH_BASE is required with LDAP_MODE=search+bind, e.g."
                         + " LDAP_SEARCH_BASE=ou=people,dc=example,dc=com");
             }
-            p.filter(LDAP_SEARCH_FILTER, filter, USER);
+            p.filter(LDAP_SEARCH_FILTER, filter, USER, USER);
         }
         if ((serviceDn == null) != (servicePassword == null)) {
             problem.accept("LDAP_BIND_DN and LDAP_BIND_PASSWORD must be set together");
@@ -216,7 +216,7 @@ public record LdapConfig(
             groupFilter = nested ? NESTED_GROUP_FILTER : DEFAULT_GROUP_FILTER;
         }
         if (groupSearchBase != null) {
-            p.filter(LDAP_GROUP_SEARCH_FILTER, groupFilter, USER_DN);
+            p.filter(LDAP_GROUP_SEARCH_FILTER, groupFilter, USER_DN, USER);
         } else if (p.get(LDAP_GROUP_SEARCH_FILTER) != null) {
             problem.accept("LDAP_GROUP_SEARCH_FILTER needs LDAP_GROUP_SEARCH_BASE");
         }
@@ -383,8 +383,8 @@ public record LdapConfig(
             return v;
         }
 
-        void filter(Setting s, String template, String placeholder) {
-            if (!template.contains(placeholder)) {
+        void filter(Setting s, String template, String placeholder, String orPlaceholder) {
+            if (!template.contains(placeholder) && !template.contains(orPlaceholder)) {
                 problem.accept(s.key() + " must contain " + placeholder + ", got \"" + template + "\"");
                 return;
             }

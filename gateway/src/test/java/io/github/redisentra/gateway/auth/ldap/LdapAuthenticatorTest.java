@@ -184,6 +184,19 @@ class LdapAuthenticatorTest {
     }
 
     @Test
+    void upnTemplateRefusesNamesThatCouldNameAnotherPrincipal() throws Exception {
+        assertThat(LdapDirectory.bindName("{user}@corp.example.com", "alice")).isEqualTo("alice@corp.example.com");
+        for (String bad : List.of("alice@evil.example", "CORP\\alice", "a,b", "a b", "*", "a=b", "a(b)")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> LdapDirectory.bindName("{user}@corp.example.com", bad))
+                    .as(bad)
+                    .isInstanceOfSatisfying(
+                            LdapDirectory.Refusal.class,
+                            r -> assertThat(r.reason).isEqualTo("invalid_username"));
+        }
+    }
+
+    @Test
     void searchBindAdmitsAndRefuses() throws Exception {
         start(searchMode(dir.ldapUrl()));
         assertThat(auth("alice", "alice-pw")).isInstanceOf(AuthDecision.Allowed.class);
