@@ -107,8 +107,33 @@ final class ConfigCheck {
             out.println("upstream credential: FAILED: " + message(e));
             return 1;
         }
+        if (config.ldap().isPresent()) {
+            ok &= checkLdap(config, out, clock);
+        }
         out.println(ok ? "check-config: OK" : "check-config: FAILED");
         return ok ? 0 : 1;
+    }
+
+    /** Connects to every directory server (TLS, service bind) and asks WhoAmI. */
+    private static boolean checkLdap(GatewayConfig config, PrintStream out, Clock clock) {
+        try (io.github.redisentra.gateway.auth.ldap.LdapAuthenticator ldap =
+                io.github.redisentra.gateway.auth.ldap.LdapAuthenticator.create(
+                        config.ldap().get(), new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+            boolean ok = true;
+            for (var c : ldap.probe()) {
+                if (c.up()) {
+                    out.println("ldap " + c.url() + ": OK, WhoAmI answered in " + Math.round(c.latencySeconds() * 1000)
+                            + " ms");
+                } else {
+                    ok = false;
+                    out.println("ldap " + c.url() + ": FAILED: " + c.error());
+                }
+            }
+            return ok;
+        } catch (Exception e) {
+            out.println("ldap: FAILED: " + message(e));
+            return false;
+        }
     }
 
     /** The messages of the cause chain, without wrappers and repeats (azure-identity says "see inner exception"). */

@@ -81,6 +81,18 @@ class GatewayRuntimeLdapIT {
                 env.put("LDAP_REQUIRED_GROUPS", TestDirectory.USERS_GROUP);
                 env.put("ADMIN_API_TOKEN", "runtime-admin-token");
                 GatewayConfig config = GatewayConfig.from(env);
+                java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                assertThat(ConfigCheck.run(config, new java.io.PrintStream(out, true), Clock.systemUTC()))
+                        .as(out.toString())
+                        .isZero();
+                assertThat(out.toString()).contains("ldap " + ldap.ldapUrl() + ": OK, WhoAmI answered");
+                Map<String, String> dead = new HashMap<>(env);
+                dead.put("LDAP_SERVERS", "ldap://localhost:" + TestDirectory.freePort());
+                out.reset();
+                assertThat(ConfigCheck.run(
+                                GatewayConfig.from(dead), new java.io.PrintStream(out, true), Clock.systemUTC()))
+                        .isEqualTo(1);
+                assertThat(out.toString()).contains("ldap ldap://localhost:").contains(": FAILED: ");
                 try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
                     runtime.start(RespListenerWiring::start);
                     org.awaitility.Awaitility.await()

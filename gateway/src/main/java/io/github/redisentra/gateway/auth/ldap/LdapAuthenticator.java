@@ -280,6 +280,18 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
         log.info("LDAP configuration reloaded: servers {}", config.servers());
     }
 
+    /** The outcome of one server's health check. */
+    public record ServerCheck(String url, boolean up, double latencySeconds, String error) {}
+
+    /** Runs the WhoAmI health check (with the service bind, when configured) on every server now and reports. */
+    public List<ServerCheck> probe() {
+        State s = state;
+        s.directory().checkAll();
+        return s.directory().status().stream()
+                .map(st -> new ServerCheck(st.url(), st.up(), st.lastLatencySeconds(), st.lastError()))
+                .toList();
+    }
+
     /** Runs the health checks now (normally every LDAP_HEALTH_CHECK_INTERVAL). */
     public void checkServers() {
         state.directory().checkAll();
