@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.auth.ldap;
 
 import com.unboundid.ldap.sdk.BindRequest;
+import com.unboundid.ldap.sdk.BindResult;
 import com.unboundid.ldap.sdk.DN;
 import com.unboundid.ldap.sdk.ExtendedResult;
 import com.unboundid.ldap.sdk.Filter;
@@ -8,6 +9,7 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.LDAPResult;
 import com.unboundid.ldap.sdk.LDAPSearchException;
 import com.unboundid.ldap.sdk.PostConnectProcessor;
 import com.unboundid.ldap.sdk.RDN;
@@ -19,6 +21,9 @@ import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
 import com.unboundid.ldap.sdk.StartTLSPostConnectProcessor;
+import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ErrorType;
+import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10RequestControl;
+import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ResponseControl;
 import com.unboundid.ldap.sdk.extensions.WhoAmIExtendedRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import io.github.redisentra.gateway.config.LdapConfig;
@@ -198,6 +203,10 @@ final class LdapDirectory implements AutoCloseable {
 
     /** Maps a failed user bind to a reason code: AD's sub-codes and the usual "account disabled" answers. */
     static Refusal bindRefusal(LDAPException e) {
+        Refusal policy = passwordPolicyRefusal(e.toLDAPResult());
+        if (policy != null) {
+            return policy;
+        }
         ResultCode rc = e.getResultCode();
         String diag = e.getDiagnosticMessage() == null ? "" : e.getDiagnosticMessage();
         if (rc == ResultCode.INVALID_CREDENTIALS) {
@@ -235,6 +244,33 @@ final class LdapDirectory implements AutoCloseable {
             return new Refusal("invalid_credentials", "directory: inappropriate authentication");
         }
         return new Refusal("directory_error", "directory refused the bind: " + rc.getName());
+    }
+
+    /**
+     * The refusal an OpenLDAP/389-DS password policy response control (draft-behera-ldap-password-policy) reports:
+     * locked account, expired password, or a password that must be changed after a reset; {@code null} otherwise.
+     */
+    static Refusal passwordPolicyRefusal(LDAPResult r) {
+        DraftBeheraLDAPPasswordPolicy10ResponseControl c;
+        try {
+            c = DraftBeheraLDAPPasswordPolicy10ResponseControl.get(r);
+        } catch (LDAPException e) {
+            return null; // undecodable control: judge by the result code
+        }
+        if (c == null || c.getErrorType() == null) {
+            return null;
+        }
+        DraftBeheraLDAPPasswordPolicy10ErrorType t = c.getErrorType();
+        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.ACCOUNT_LOCKED) {
+            return new Refusal("account_locked", "directory: account locked (password policy)");
+        }
+        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.PASSWORD_EXPIRED) {
+            return new Refusal("password_expired", "directory: password expired (password policy)");
+        }
+        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.CHANGE_AFTER_RESET) {
+            return new Refusal("password_must_change", "directory: password must be changed (password policy)");
+        }
+        return null;
     }
 
     /** Whether an error means "this server cannot answer now" (fail over) rather than an answer about the user. */
@@ -364,7 +400,12 @@ final class LdapDirectory implements AutoCloseable {
                 rebind = true;
                 long t0 = System.nanoTime();
                 try {
-                    c.bind(new SimpleBindRequest(dn, password));
+                    BindResult ok = c.bind(
+                            new SimpleBindRequest(dn, password, new DraftBeheraLDAPPasswordPolicy10RequestControl()));
+                    Refusal policy = passwordPolicyRefusal(ok);
+                    if (policy != null) {
+                        throw policy; // bound, but the directory says the password must be changed first
+                    }
                 } catch (LDAPException e) {
                     if (serverProblem(e.getResultCode())) {
                         throw e;

@@ -158,6 +158,10 @@ class LdapAuthenticatorTest {
         assertThat(reason(auth("carol", "carol-pw"))).isEqualTo("account_disabled");
         assertThat(lastAudit().reason()).isEqualTo("account_disabled");
         assertThat(reason(auth("dave", "dave-pw"))).isEqualTo("account_locked");
+        assertThat(reason(auth("erin", "erin-pw")))
+                .as("ppolicy response control")
+                .isEqualTo("account_locked");
+        assertThat(lastAudit().detail()).contains("password policy");
         int before = dir.boundDns.size();
         assertThat(reason(auth("alice", ""))).isEqualTo("empty_password");
         assertThat(reason(auth(null, "alice-pw"))).isEqualTo("missing_username");

@@ -31,7 +31,7 @@ import javax.net.ssl.SSLContext;
  * (a slow directory) and answers binds of chosen DNs like AD answers for disabled or locked accounts.
  *
  * <p>Users (password {@code <name>-pw}): {@code alice} (Redis Users, Readers), {@code bob} (no group), {@code carol}
- * (AD says disabled), {@code dave} (AD says locked), {@code slowpoke} (Redis Users), two {@code twin} entries in
+ * (AD says disabled), {@code dave} (AD says locked), {@code erin} (password policy control says locked), {@code slowpoke} (Redis Users), two {@code twin} entries in
  * different OUs, and the service account {@code cn=svc,ou=svc,dc=example,dc=com} / {@code svc-pw}.
  */
 public final class TestDirectory implements AutoCloseable {
@@ -92,6 +92,16 @@ public final class TestDirectory implements AutoCloseable {
                             ResultCode.INVALID_CREDENTIALS,
                             "80090308: LdapErr: DSID-0C09030B, comment: AcceptSecurityContext error, data 533, v893");
                 }
+                if (dn.equalsIgnoreCase("uid=erin," + PEOPLE)) { // OpenLDAP ppolicy: locked, with the control
+                    throw new LDAPException(
+                            ResultCode.INVALID_CREDENTIALS, null, null, null, new com.unboundid.ldap.sdk.Control[] {
+                                new com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ResponseControl(
+                                        null,
+                                        -1,
+                                        com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ErrorType
+                                                .ACCOUNT_LOCKED)
+                            });
+                }
                 if (dn.equalsIgnoreCase("uid=dave," + PEOPLE)) {
                     throw new LDAPException(
                             ResultCode.INVALID_CREDENTIALS,
@@ -115,6 +125,7 @@ public final class TestDirectory implements AutoCloseable {
         user("bob");
         user("carol", USERS_GROUP);
         user("dave", USERS_GROUP);
+        user("erin", USERS_GROUP);
         user("slowpoke", USERS_GROUP);
         ds.add(
                 "dn: uid=twin," + PEOPLE,
