@@ -30,23 +30,27 @@ final class ConfigCheck {
         boolean ok = true;
 
         long waitMillis = config.httpTimeout().toMillis() * 3;
-        try (EntraAuthenticator auth =
-                EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
-            auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
-            TenantKeys.Status s = auth.keyStatus();
-            out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
-            out.println("signing keys: OK, " + s.keyCount() + " key(s)");
-        } catch (ExecutionException e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
-                    + config.metadataUrlV1() + ": " + message(e.getCause()));
-        } catch (TimeoutException e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
-                    + config.authorityHost());
-        } catch (Exception e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED: " + message(e));
+        if (config.entra()) {
+            try (EntraAuthenticator auth =
+                    EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+                auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
+                TenantKeys.Status s = auth.keyStatus();
+                out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
+                out.println("signing keys: OK, " + s.keyCount() + " key(s)");
+            } catch (ExecutionException e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
+                        + config.metadataUrlV1() + ": " + message(e.getCause()));
+            } catch (TimeoutException e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
+                        + config.authorityHost());
+            } catch (Exception e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED: " + message(e));
+            }
+        } else {
+            out.println("entra: off (LDAP-only gateway)");
         }
 
         UpstreamIdentity upstream;

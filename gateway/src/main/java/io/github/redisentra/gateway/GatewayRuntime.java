@@ -86,8 +86,9 @@ public final class GatewayRuntime implements AutoCloseable {
         this.metrics = new GatewayMetrics(clock);
         this.upstream = upstream;
         this.reachability = new TcpReachability(config);
-        boolean needsGraph = !config.requiredGroupIds().isEmpty()
-                || !config.allowedGroupIds().isEmpty();
+        boolean needsGraph = config.entra()
+                && (!config.requiredGroupIds().isEmpty()
+                        || !config.allowedGroupIds().isEmpty());
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
             this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
                     .policy(RefreshPolicy.defaults())
@@ -104,17 +105,20 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
         AuditLog audit = new AuditLog();
-        this.authenticator = EntraAuthenticator.create(config, bearer, audit, clock);
+        this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap);
+        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
+            if (authenticator == null) {
+                return null; // LDAP-only gateway
+            }
             TenantKeys.Status s = authenticator.keyStatus();
             return new GatewayMetrics.KeyFacts(
                     s.keysLoaded(),
@@ -131,7 +135,9 @@ public final class GatewayRuntime implements AutoCloseable {
     /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
         GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
-        rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
+        if (rt.authenticator != null) {
+            rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
+        }
         return rt;
     }
 
@@ -152,6 +158,7 @@ public final class GatewayRuntime implements AutoCloseable {
         return config;
     }
 
+    /** The Entra authenticator; {@code null} for an LDAP-only gateway ({@link GatewayConfig#entra()} false). */
     public EntraAuthenticator authenticator() {
         return authenticator;
     }
@@ -184,6 +191,9 @@ public final class GatewayRuntime implements AutoCloseable {
     public List<ReadinessCheck> readinessChecks() {
         List<ReadinessCheck> checks = new ArrayList<>();
         checks.add(ReadinessCheck.of("signing keys", () -> {
+            if (authenticator == null) {
+                return Optional.empty(); // LDAP-only gateway: no Entra keys to load
+            }
             TenantKeys.Status s = authenticator.keyStatus();
             if (s.keysLoaded()
                     && s.keysAge().map(a -> a.compareTo(KEYS_STALE_AFTER) <= 0).orElse(false)) {
@@ -264,7 +274,9 @@ public final class GatewayRuntime implements AutoCloseable {
                 // best effort on the way out
             }
         }
-        authenticator.close();
+        if (authenticator != null) {
+            authenticator.close();
+        }
         if (ldap != null) {
             ldap.close();
         }

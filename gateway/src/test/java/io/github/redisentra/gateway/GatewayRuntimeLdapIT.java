@@ -136,4 +136,72 @@ class GatewayRuntimeLdapIT {
             }
         }
     }
+
+    @Test
+    void ldapOnlyGatewayNeedsNoEntraSettings() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create("ldap-only-ca");
+        try (RedisServer redis =
+                        RedisServer.builder().requirePass("upstream-pw").start();
+                TestDirectory ldap = new TestDirectory(ca)) {
+            Map<String, String> env = new HashMap<>();
+            env.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.port());
+            env.put("REDIS_TLS", "false");
+            env.put("REDIS_PASSWORD", "upstream-pw");
+            env.put("LISTEN_ADDR", "127.0.0.1:0");
+            env.put("ADMIN_ADDR", "127.0.0.1:0");
+            env.put("DRAIN_TIMEOUT", "2s");
+            env.put("LDAP_SERVERS", ldap.ldapsUrl());
+            env.put(
+                    "LDAP_CA_FILE",
+                    ca.writeCertificatePem(dir.resolve("ca.pem")).toString());
+            env.put("LDAP_MODE", "search+bind");
+            env.put("LDAP_BIND_DN", TestDirectory.SVC_DN);
+            env.put("LDAP_BIND_PASSWORD", TestDirectory.SVC_PW);
+            env.put("LDAP_SEARCH_BASE", TestDirectory.PEOPLE);
+            env.put("LDAP_ALLOWED_GROUPS", "Redis Users");
+            GatewayConfig config = GatewayConfig.from(env);
+            assertThat(config.entra()).isFalse();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            assertThat(ConfigCheck.run(config, new java.io.PrintStream(out, true), Clock.systemUTC()))
+                    .as(out.toString())
+                    .isZero();
+            assertThat(out.toString()).contains("entra: off").contains(": OK, WhoAmI answered");
+            try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
+                runtime.start(RespListenerWiring::start);
+                int port = runtime.listener().orElseThrow().localAddress().getPort();
+                try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
+                    assertThatThrownBy(() -> c.call("AUTH", "alice", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"))
+                            .hasMessageContaining("WRONGPASS");
+                    assertThat(c.callString("AUTH", "alice", "alice-pw")).isEqualTo("OK");
+                    assertThat(c.callString("SET", "ldap-only", "1")).isEqualTo("OK");
+                    assertThat(c.callString("GET", "ldap-only")).isEqualTo("1");
+                }
+                assertThat(ldap.userBinds("alice"))
+                        .as("the token never reached the directory")
+                        .isEqualTo(1);
+                HttpResponse<String> ready = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                                + runtime.admin()
+                                                        .orElseThrow()
+                                                        .address()
+                                                        .getPort() + "/readyz"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+                HttpResponse<String> metrics = HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                                                + runtime.admin()
+                                                        .orElseThrow()
+                                                        .address()
+                                                        .getPort() + "/metrics"))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(metrics.body())
+                        .contains(
+                                "redis_entra_gateway_auth_total{result=\"denied\",reason=\"entra_not_configured\"} 1");
+            }
+        }
+    }
 }

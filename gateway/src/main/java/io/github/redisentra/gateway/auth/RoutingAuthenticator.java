@@ -1,5 +1,9 @@
 package io.github.redisentra.gateway.auth;
 
+import io.github.redisentra.core.AccessToken;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
@@ -15,7 +19,8 @@ import java.util.regex.Pattern;
  *       refuses it as {@code malformed}).
  * </ul>
  *
- * The user name plays no part in the choice. A directory password of JWT shape can therefore not be used for LDAP
+ * On an LDAP-only gateway JWT-shaped passwords are refused ({@code entra_not_configured}), still never sent to the
+ * directory. The user name plays no part in the choice. A directory password of JWT shape can therefore not be used for LDAP
  * sign-in; it is refused by Entra.
  */
 public final class RoutingAuthenticator implements Authenticator {
@@ -24,11 +29,27 @@ public final class RoutingAuthenticator implements Authenticator {
 
     private final Authenticator entra;
     private final Authenticator directory;
+    private final AuditLog audit;
+    private final Clock clock;
 
-    /** @param directory the LDAP authenticator, or {@code null} when LDAP sign-in is off */
-    public RoutingAuthenticator(Authenticator entra, Authenticator directory) {
+    /**
+     * @param entra the Entra authenticator, or {@code null} for an LDAP-only gateway (JWT-shaped passwords are then
+     *     refused with {@code entra_not_configured})
+     * @param directory the LDAP authenticator, or {@code null} when LDAP sign-in is off
+     */
+    public RoutingAuthenticator(Authenticator entra, Authenticator directory, AuditLog audit, Clock clock) {
+        if (entra == null && directory == null) {
+            throw new IllegalArgumentException("no authenticator");
+        }
         this.entra = entra;
         this.directory = directory;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** Entra and (optionally) LDAP. */
+    public RoutingAuthenticator(Authenticator entra, Authenticator directory) {
+        this(entra, directory, new AuditLog(), Clock.systemUTC());
     }
 
     /** Whether {@code password} has the shape of a compact JWS or JWE (then it goes to Entra). */
@@ -41,6 +62,24 @@ public final class RoutingAuthenticator implements Authenticator {
     @Override
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
         if (directory == null || looksLikeJwt(request.password())) {
+            if (entra == null) {
+                AuthDecision d = new AuthDecision.Denied(
+                        "entra_not_configured", "a token was presented but Entra sign-in is off (LDAP-only gateway)");
+                audit.record(new AuditEvent(
+                        clock.instant(),
+                        request.clientAddress(),
+                        "denied",
+                        "entra_not_configured",
+                        ((AuthDecision.Denied) d).detail(),
+                        null,
+                        null,
+                        null,
+                        Set.of(),
+                        Set.of(),
+                        null,
+                        AccessToken.fingerprintOf(request.password())));
+                return CompletableFuture.completedFuture(d);
+            }
             return entra.authenticate(request);
         }
         return directory.authenticate(request);

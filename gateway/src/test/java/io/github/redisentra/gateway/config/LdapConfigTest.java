@@ -133,6 +133,31 @@ class LdapConfigTest {
     }
 
     @Test
+    void ldapOnlyGatewayNeedsNoTenantButHalfAnEntraSetupIsAnError() throws Exception {
+        Map<String, String> env = gateway(
+                "LDAP_SERVERS", "ldap://localhost:389",
+                "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                "LDAP_ALLOW_ANY_USER", "true");
+        env.remove("TENANT_ID");
+        env.remove("EXPECTED_AUDIENCE");
+        env.remove("ALLOW_ANY_TENANT_USER");
+        GatewayConfig c = GatewayConfig.from(env);
+        assertThat(c.entra()).isFalse();
+        assertThat(c.ldap()).isPresent();
+        env.put("TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47");
+        assertThatThrownBy(() -> GatewayConfig.from(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("EXPECTED_AUDIENCE");
+        env.remove("TENANT_ID");
+        env.remove("LDAP_SERVERS");
+        env.remove("LDAP_BIND_DN_TEMPLATE");
+        env.remove("LDAP_ALLOW_ANY_USER");
+        assertThatThrownBy(() -> GatewayConfig.from(env))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TENANT_ID is required");
+    }
+
+    @Test
     void routingRuleIsByPasswordShapeOnly() {
         assertThat(RoutingAuthenticator.looksLikeJwt("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0.c2ln"))
                 .isTrue();
