@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +96,7 @@ public record LdapConfig(
         return startTls || servers.stream().anyMatch(Server::ldaps);
     }
 
-    /** The filter for group search, with the in-chain rule when nested groups are on and no filter was set. */
+    /** Whether groups come from a group search ({@code LDAP_GROUP_SEARCH_BASE}) rather than the user's attribute. */
     public boolean groupSearch() {
         return groupSearchBase != null;
     }
@@ -459,14 +458,5 @@ public record LdapConfig(
             }
             return path;
         }
-    }
-
-    /** For tests and tools: the settings as a mutable map keyed by setting name. */
-    public static Map<String, String> env(String... keyValues) {
-        Map<String, String> m = new HashMap<>();
-        for (int i = 0; i + 1 < keyValues.length; i += 2) {
-            m.put(keyValues[i], keyValues[i + 1]);
-        }
-        return m;
     }
 }

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
@@ -47,7 +48,7 @@ final class LdapTls {
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(km, new TrustManager[] {TrustMaterial.trustManager(Optional.ofNullable(c.caFile()))}, null);
-        return new Tls12Plus(ctx.getSocketFactory());
+        return new Tls12Plus(ctx.getSocketFactory(), c.verifyHostname());
     }
 
     static KeyManager[] keyManagers(Path certFile, Path keyFile) throws GeneralSecurityException, IOException {
@@ -83,17 +84,28 @@ final class LdapTls {
         return kmf.getKeyManagers();
     }
 
-    /** Enables only TLS 1.3 and 1.2 on every socket it creates (LDAPS connects and StartTLS layering). */
+    /**
+     * Enables only TLS 1.3 and 1.2 on every socket it creates (LDAPS connects and StartTLS layering) and, when asked,
+     * the JDK's LDAPS host-name check (RFC 6125: the certificate must name the host of the server's URL), which runs
+     * inside the handshake — before any bind is sent.
+     */
     static final class Tls12Plus extends SSLSocketFactory {
         private final SSLSocketFactory d;
+        private final boolean verifyHostname;
 
-        Tls12Plus(SSLSocketFactory d) {
+        Tls12Plus(SSLSocketFactory d, boolean verifyHostname) {
             this.d = d;
+            this.verifyHostname = verifyHostname;
         }
 
-        private static Socket restrict(Socket s) {
+        private Socket restrict(Socket s) {
             if (s instanceof SSLSocket ssl) {
-                ssl.setEnabledProtocols(PROTOCOLS);
+                SSLParameters p = ssl.getSSLParameters();
+                p.setProtocols(PROTOCOLS);
+                if (verifyHostname) {
+                    p.setEndpointIdentificationAlgorithm("LDAPS");
+                }
+                ssl.setSSLParameters(p);
             }
             return s;
         }

@@ -263,6 +263,21 @@ class LdapAuthenticatorTest {
     }
 
     @Test
+    void hostNameIsCheckedUnlessTurnedOff() throws Exception {
+        Map<String, String> env = bindMode("ldaps://127.0.0.2:" + dir.otherNamePort);
+        env.put("LDAP_CA_FILE", caFile.toString());
+        start(env);
+        assertThat(reason(auth("alice", "alice-pw")))
+                .as("certificate names localhost/127.0.0.1, not 127.0.0.2")
+                .isEqualTo("directory_unavailable");
+        assertThat(dir.userBinds("alice")).isZero();
+        ldap.close();
+        env.put("LDAP_TLS_VERIFY_HOSTNAME", "false");
+        start(env);
+        assertThat(auth("alice", "alice-pw")).isInstanceOf(AuthDecision.Allowed.class);
+    }
+
+    @Test
     void clientCertificateIsPresented() throws Exception {
         var client = ca.issueClientCertificate("redis-gateway");
         Path cert = client.writeCertificatePem(tmp.resolve("client.crt"));

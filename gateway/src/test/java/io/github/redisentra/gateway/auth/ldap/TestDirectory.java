@@ -47,6 +47,9 @@ public final class TestDirectory implements AutoCloseable {
     final TestCertificateAuthority ca;
     final int ldapPort;
     final int ldapsPort;
+    /** An LDAPS listener on 127.0.0.2, a name the server certificate does not carry (host-name checks). */
+    final int otherNamePort;
+
     public final Map<String, AtomicInteger> binds = new ConcurrentHashMap<>();
     public final List<String> boundDns = new CopyOnWriteArrayList<>();
     public final List<String> filters = new CopyOnWriteArrayList<>();
@@ -58,6 +61,7 @@ public final class TestDirectory implements AutoCloseable {
         this.ca = ca;
         this.ldapPort = freePort();
         this.ldapsPort = freePort();
+        this.otherNamePort = freePort();
         TestCertificate cert = ca.issueServerCertificate();
         SSLContext server = ca.sslContext(cert);
         InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE);
@@ -69,6 +73,12 @@ public final class TestDirectory implements AutoCloseable {
                         "ldaps",
                         InetAddress.getLoopbackAddress(),
                         ldapsPort,
+                        server.getServerSocketFactory(),
+                        ca.trustingSslContext().getSocketFactory()),
+                InMemoryListenerConfig.createLDAPSConfig(
+                        "ldaps-other-name",
+                        InetAddress.getByName("127.0.0.2"),
+                        otherNamePort,
                         server.getServerSocketFactory(),
                         ca.trustingSslContext().getSocketFactory()));
         cfg.addInMemoryOperationInterceptor(new InMemoryOperationInterceptor() {
