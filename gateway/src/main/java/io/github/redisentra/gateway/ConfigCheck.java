@@ -30,23 +30,27 @@ final class ConfigCheck {
         boolean ok = true;
 
         long waitMillis = config.httpTimeout().toMillis() * 3;
-        try (EntraAuthenticator auth =
-                EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
-            auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
-            TenantKeys.Status s = auth.keyStatus();
-            out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
-            out.println("signing keys: OK, " + s.keyCount() + " key(s)");
-        } catch (ExecutionException e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
-                    + config.metadataUrlV1() + ": " + message(e.getCause()));
-        } catch (TimeoutException e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
-                    + config.authorityHost());
-        } catch (Exception e) {
-            ok = false;
-            out.println("metadata/signing keys: FAILED: " + message(e));
+        if (config.entra()) {
+            try (EntraAuthenticator auth =
+                    EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+                auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
+                TenantKeys.Status s = auth.keyStatus();
+                out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
+                out.println("signing keys: OK, " + s.keyCount() + " key(s)");
+            } catch (ExecutionException e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
+                        + config.metadataUrlV1() + ": " + message(e.getCause()));
+            } catch (TimeoutException e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
+                        + config.authorityHost());
+            } catch (Exception e) {
+                ok = false;
+                out.println("metadata/signing keys: FAILED: " + message(e));
+            }
+        } else {
+            out.println("entra: off (LDAP-only gateway)");
         }
 
         UpstreamIdentity upstream;
@@ -107,8 +111,33 @@ final class ConfigCheck {
             out.println("upstream credential: FAILED: " + message(e));
             return 1;
         }
+        if (config.ldap().isPresent()) {
+            ok &= checkLdap(config, out, clock);
+        }
         out.println(ok ? "check-config: OK" : "check-config: FAILED");
         return ok ? 0 : 1;
+    }
+
+    /** Connects to every directory server (TLS, service bind) and asks WhoAmI. */
+    private static boolean checkLdap(GatewayConfig config, PrintStream out, Clock clock) {
+        try (io.github.redisentra.gateway.auth.ldap.LdapAuthenticator ldap =
+                io.github.redisentra.gateway.auth.ldap.LdapAuthenticator.create(
+                        config.ldap().get(), new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+            boolean ok = true;
+            for (var c : ldap.probe()) {
+                if (c.up()) {
+                    out.println("ldap " + c.url() + ": OK, WhoAmI answered in " + Math.round(c.latencySeconds() * 1000)
+                            + " ms");
+                } else {
+                    ok = false;
+                    out.println("ldap " + c.url() + ": FAILED: " + c.error());
+                }
+            }
+            return ok;
+        } catch (Exception e) {
+            out.println("ldap: FAILED: " + message(e));
+            return false;
+        }
     }
 
     /** The messages of the cause chain, without wrappers and repeats (azure-identity says "see inner exception"). */

@@ -7,9 +7,13 @@ import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
 import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.RoutingAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
+import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
@@ -67,6 +71,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Clock clock;
     private final GatewayMetrics metrics;
     private final EntraAuthenticator authenticator;
+    private final LdapAuthenticator ldap;
+    private final Authenticator clientAuthenticator;
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -80,8 +86,9 @@ public final class GatewayRuntime implements AutoCloseable {
         this.metrics = new GatewayMetrics(clock);
         this.upstream = upstream;
         this.reachability = new TcpReachability(config);
-        boolean needsGraph = !config.requiredGroupIds().isEmpty()
-                || !config.allowedGroupIds().isEmpty();
+        boolean needsGraph = config.entra()
+                && (!config.requiredGroupIds().isEmpty()
+                        || !config.allowedGroupIds().isEmpty());
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
             this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
                     .policy(RefreshPolicy.defaults())
@@ -97,10 +104,21 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
-        this.authenticator = EntraAuthenticator.create(config, bearer, new AuditLog(), clock);
+        AuditLog audit = new AuditLog();
+        this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
+        this.ldap = config.ldap().isPresent()
+                ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
+                : null;
+        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
+        if (ldap != null) {
+            metrics.addSection(ldap.metrics()::render);
+        }
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
+            if (authenticator == null) {
+                return null; // LDAP-only gateway
+            }
             TenantKeys.Status s = authenticator.keyStatus();
             return new GatewayMetrics.KeyFacts(
                     s.keysLoaded(),
@@ -117,7 +135,9 @@ public final class GatewayRuntime implements AutoCloseable {
     /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
         GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
-        rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
+        if (rt.authenticator != null) {
+            rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
+        }
         return rt;
     }
 
@@ -138,8 +158,19 @@ public final class GatewayRuntime implements AutoCloseable {
         return config;
     }
 
+    /** The Entra authenticator; {@code null} for an LDAP-only gateway ({@link GatewayConfig#entra()} false). */
     public EntraAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** What clients' AUTH goes to: Entra for JWT-shaped passwords, LDAP for the others when configured. */
+    public Authenticator clientAuthenticator() {
+        return clientAuthenticator;
+    }
+
+    /** The LDAP authenticator, when LDAP sign-in is configured. */
+    public Optional<LdapAuthenticator> ldap() {
+        return Optional.ofNullable(ldap);
     }
 
     public UpstreamIdentity upstream() {
@@ -160,6 +191,9 @@ public final class GatewayRuntime implements AutoCloseable {
     public List<ReadinessCheck> readinessChecks() {
         List<ReadinessCheck> checks = new ArrayList<>();
         checks.add(ReadinessCheck.of("signing keys", () -> {
+            if (authenticator == null) {
+                return Optional.empty(); // LDAP-only gateway: no Entra keys to load
+            }
             TenantKeys.Status s = authenticator.keyStatus();
             if (s.keysLoaded()
                     && s.keysAge().map(a -> a.compareTo(KEYS_STALE_AFTER) <= 0).orElse(false)) {
@@ -194,6 +228,11 @@ public final class GatewayRuntime implements AutoCloseable {
     public void start(RespListenerFactory server) throws Exception {
         if (config.adminAddress().isPresent()) {
             admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
+            if (ldap != null && config.adminApiToken().isPresent()) {
+                admin.route(
+                        LdapAdminApi.PREFIX,
+                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayConfig::environment));
+            }
         }
         listener = server.start(this);
     }
@@ -235,7 +274,12 @@ public final class GatewayRuntime implements AutoCloseable {
                 // best effort on the way out
             }
         }
-        authenticator.close();
+        if (authenticator != null) {
+            authenticator.close();
+        }
+        if (ldap != null) {
+            ldap.close();
+        }
         upstream.close();
         if (graphToken != null) {
             graphToken.close();

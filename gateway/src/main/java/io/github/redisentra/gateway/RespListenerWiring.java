@@ -25,7 +25,7 @@ final class RespListenerWiring {
         GatewayConfig config = runtime.config();
         GatewayServer server = new GatewayServer(
                 settings(config, Clock.systemUTC()),
-                runtime.authenticator(),
+                runtime.clientAuthenticator(),
                 endpoint(config),
                 runtime.upstream().asUpstreamCredentials(),
                 runtime.metrics());

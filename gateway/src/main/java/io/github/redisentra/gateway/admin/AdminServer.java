@@ -79,6 +79,14 @@ public final class AdminServer implements AutoCloseable {
         return admin;
     }
 
+    /**
+     * Serves {@code path} (and everything under it) with {@code handler} on the admin executor — for the admin API,
+     * whose handlers do their own authentication and method checks.
+     */
+    public void route(String path, com.sun.net.httpserver.HttpHandler handler) {
+        server.createContext(path, handler);
+    }
+
     /** The bound address (useful with port 0). */
     public InetSocketAddress address() {
         return server.getAddress();

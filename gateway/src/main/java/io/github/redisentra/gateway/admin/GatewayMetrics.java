@@ -39,6 +39,7 @@ public final class GatewayMetrics implements GatewayEvents {
     private volatile Instant upstreamTokenExpires;
     private volatile Supplier<RefreshStatus> refreshStatus = () -> null;
     private volatile Supplier<KeyFacts> keyFacts = () -> null;
+    private final java.util.List<Supplier<String>> sections = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Signing-key facts for the metrics page. */
     public record KeyFacts(boolean loaded, int count, double ageSeconds) {}
@@ -70,6 +71,11 @@ public final class GatewayMetrics implements GatewayEvents {
 
     public void keyFacts(Supplier<KeyFacts> facts) {
         this.keyFacts = facts;
+    }
+
+    /** Adds a block of Prometheus text (e.g. the LDAP authenticator's metrics) to every rendering. */
+    public void addSection(Supplier<String> section) {
+        sections.add(section);
     }
 
     @Override
@@ -207,6 +213,9 @@ public final class GatewayMetrics implements GatewayEvents {
                         "Seconds since the signing keys were last refreshed",
                         kf.ageSeconds());
             }
+        }
+        for (Supplier<String> section : sections) {
+            sb.append(section.get());
         }
         return sb.toString();
     }

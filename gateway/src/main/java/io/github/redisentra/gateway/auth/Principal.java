@@ -6,11 +6,13 @@ import java.util.Set;
 /**
  * An authenticated client identity.
  *
- * @param objectId the Entra {@code oid} (or a directory user's stable id for other authenticators)
+ * @param objectId the Entra {@code oid}; for a directory (LDAP) user the user name as sent in {@code AUTH}
  * @param tenantId the Entra {@code tid}, or {@code null} when not applicable
  * @param displayName {@code upn}/{@code preferred_username}/{@code name}, for the audit log only
  * @param expiresAt after this instant (plus the configured skew) the session must authenticate again
- * @param groups the group ids (or directory groups) that matched the policy
+ * @param groups Entra: the group ids that matched the policy. LDAP: all the user's directory groups, each as its
+ *     normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}) and as its name (first RDN value,
+ *     {@code Redis Users})
  * @param roles the app roles that matched the policy
  */
 public record Principal(

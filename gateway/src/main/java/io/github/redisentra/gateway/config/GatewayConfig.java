@@ -79,6 +79,8 @@ public final class GatewayConfig {
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
+    private final LdapConfig ldap;
+    private final boolean entra;
 
     private GatewayConfig(Reader r) {
         this.raw = r.values;
@@ -86,8 +88,10 @@ public final class GatewayConfig {
         this.listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
         this.listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
         this.allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
-        this.tenantId = r.guid(TENANT_ID, true);
-        this.expectedAudiences = r.audiences();
+        // Entra sign-in is on unless the gateway is LDAP-only (LDAP_SERVERS set, TENANT_ID/EXPECTED_AUDIENCE not).
+        this.entra = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
+        this.tenantId = r.guid(TENANT_ID, entra);
+        this.expectedAudiences = entra ? r.audiences() : List.of();
         this.requiredGroupIds = r.guidSet(REQUIRED_GROUP_IDS);
         this.allowedGroupIds = r.guidSet(ALLOWED_GROUP_IDS);
         this.allowedAppRoles = r.stringSet(ALLOWED_APP_ROLES);
@@ -121,6 +125,7 @@ public final class GatewayConfig {
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
+        this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
         if ((r.get(LISTEN_TLS_CERT_FILE) == null) != (r.get(LISTEN_TLS_KEY_FILE) == null)) {
@@ -134,7 +139,8 @@ public final class GatewayConfig {
                     + " or bind a loopback address (LISTEN_ADDR=127.0.0.1:6388), or set ALLOW_PLAINTEXT_LISTENER=true"
                     + " if the network is otherwise protected");
         }
-        if (requiredGroupIds.isEmpty()
+        if (entra
+                && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
                 && allowedAppRoles.isEmpty()
                 && !allowAnyTenantUser) {
@@ -392,6 +398,28 @@ public final class GatewayConfig {
 
     public LogFormat logFormat() {
         return logFormat;
+    }
+
+    /**
+     * Whether Entra (JWT) sign-in is on: always, except for an LDAP-only gateway ({@code LDAP_SERVERS} set and
+     * neither {@code TENANT_ID} nor {@code EXPECTED_AUDIENCE}).
+     */
+    public boolean entra() {
+        return entra;
+    }
+
+    /** LDAP / Active Directory sign-in, when {@code LDAP_SERVERS} is set. */
+    public Optional<LdapConfig> ldap() {
+        return Optional.ofNullable(ldap);
+    }
+
+    /** Secret: the admin API's bearer token, when set. */
+    public Optional<String> adminApiToken() {
+        return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
+    }
+
+    static Duration parseDuration(String v) {
+        return Reader.parseDuration(v);
     }
 
     /** The effective value of a setting as text (default applied), with secrets replaced by {@code <redacted>}. */

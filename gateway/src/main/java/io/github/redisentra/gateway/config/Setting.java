@@ -66,6 +66,74 @@ public enum Setting {
             "Extra PEM CA certificates trusted for the authority, JWKS and Graph (in addition to the JVM's)",
             "/etc/gateway/idp-ca.pem"),
 
+    // LDAP / Active Directory sign-in (off unless LDAP_SERVERS is set; see "LDAP and Active Directory" in the README)
+    LDAP_SERVERS(
+            null,
+            "Directory servers as ldap:// or ldaps:// URLs, comma-separated, tried in order (failover). Setting it"
+                    + " turns on LDAP sign-in for passwords that are not JWTs",
+            "ldaps://dc1.corp.example.com:636,ldaps://dc2.corp.example.com:636"),
+    LDAP_MODE(
+            "bind",
+            "`bind` (user DN from LDAP_BIND_DN_TEMPLATE) or `search+bind` (service account finds exactly one entry)",
+            "search+bind"),
+    LDAP_BIND_DN_TEMPLATE(
+            null,
+            "bind mode: the user's DN with {user} as the whole value of one RDN (escaped per RFC 4514), or a UPN"
+                    + " form {user}@domain",
+            "uid={user},ou=people,dc=example,dc=com"),
+    LDAP_BIND_DN(
+            null, "Service account DN for search+bind and group search", "cn=redis-gateway,ou=svc,dc=example,dc=com"),
+    LDAP_BIND_PASSWORD(null, "Password of LDAP_BIND_DN (secret)", "<secret>"),
+    LDAP_SEARCH_BASE(null, "search+bind: where users are searched", "ou=people,dc=example,dc=com"),
+    LDAP_SEARCH_SCOPE("sub", "search+bind: `sub`, `one` or `base`", "one"),
+    LDAP_SEARCH_FILTER(
+            "(uid={user})",
+            "search+bind: filter with {user} (escaped per RFC 4515); exactly one entry must match",
+            "(&(objectClass=user)(sAMAccountName={user}))"),
+    LDAP_STARTTLS("false", "Upgrade ldap:// connections with StartTLS before any bind", "true"),
+    LDAP_CA_FILE(
+            null,
+            "Extra PEM CA certificates trusted for LDAPS/StartTLS (in addition to the JVM's)",
+            "/etc/gateway/ldap-ca.pem"),
+    LDAP_CLIENT_CERT_FILE(
+            null, "PEM client certificate chain presented to the directory", "/etc/gateway/ldap-client.crt"),
+    LDAP_CLIENT_KEY_FILE(null, "PEM private key (PKCS#8) for LDAP_CLIENT_CERT_FILE", "/etc/gateway/ldap-client.key"),
+    LDAP_TLS_VERIFY_HOSTNAME(
+            "true", "Check that the directory's certificate names the host of its URL (TLS 1.2+ always)", "false"),
+    LDAP_CONNECT_TIMEOUT("5s", "Connect (and TLS handshake) timeout per directory server", "3s"),
+    LDAP_OPERATION_TIMEOUT("5s", "Time limit for each bind, search and health check", "3s"),
+    LDAP_POOL_SIZE("4", "Connections kept per directory server", "8"),
+    LDAP_HEALTH_CHECK_INTERVAL("10s", "How often each server is probed with WhoAmI (a down server comes back)", "30s"),
+    LDAP_GROUP_ATTRIBUTE(
+            "memberOf", "Attribute of the user entry listing its groups (when no group search)", "memberOf"),
+    LDAP_GROUP_SEARCH_BASE(
+            null, "Search groups here instead of reading LDAP_GROUP_ATTRIBUTE", "ou=groups,dc=example,dc=com"),
+    LDAP_GROUP_SEARCH_FILTER(
+            "(member={dn})",
+            "Group search filter with {dn} (the user's DN, escaped); with LDAP_NESTED_GROUPS the in-chain rule",
+            "(&(objectClass=groupOfNames)(member={dn}))"),
+    LDAP_NESTED_GROUPS(
+            "false",
+            "Active Directory: include nested groups (member:1.2.840.113556.1.4.1941:={dn}); needs"
+                    + " LDAP_GROUP_SEARCH_BASE",
+            "true"),
+    LDAP_REQUIRED_GROUPS(
+            null,
+            "Semicolon-separated group DNs or names; the directory user must be a member of ALL of them",
+            "cn=redis-users,ou=groups,dc=example,dc=com"),
+    LDAP_ALLOWED_GROUPS(
+            null,
+            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them",
+            "Redis Readers;Redis Writers"),
+    LDAP_ALLOW_ANY_USER("false", "Admit every user the directory authenticates when no LDAP group rule is set", "true"),
+    LDAP_CACHE_TTL("300s", "How long a successful directory sign-in is cached (`0s` disables the cache)", "60s"),
+    LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
+    ADMIN_API_TOKEN(
+            null,
+            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"
+                    + " unset disables the admin API (secret)",
+            "<secret>"),
+
     // Upstream
     REDIS_HOSTPORT(null, "Upstream cache host:port (required)", "mycache.redis.cache.windows.net:6380"),
     REDIS_HOSTNAME(
@@ -164,7 +232,9 @@ public enum Setting {
         return this == LOCAL_REDIS_TOKEN
                 || this == AZURE_CLIENT_SECRET
                 || this == AZURE_CLIENT_CERTIFICATE_PASSWORD
-                || this == REDIS_PASSWORD;
+                || this == REDIS_PASSWORD
+                || this == LDAP_BIND_PASSWORD
+                || this == ADMIN_API_TOKEN;
     }
 
     public static List<Setting> all() {
