@@ -47,19 +47,21 @@ public class RedisEntraAutoConfiguration {
     static void refuseConflicts(Environment environment) {
         for (String property : AZURE_PASSWORDLESS_PROPERTIES) {
             if (environment.getProperty(property, Boolean.class, false)) {
-                throw new IllegalStateException("redis.entra.enabled=true and " + property
-                        + "=true both sign Spring Data Redis in with Entra ID; use one. Spring Cloud Azure's"
-                        + " passwordless mode fetches a token only when a connection opens (open connections are"
-                        + " dropped when it expires), forces RESP2 and replaces Boot's client options. Remove "
-                        + property + " (and spring-cloud-azure-starter-data-redis-lettuce) to keep redis.entra,"
-                        + " or set redis.entra.enabled=false.");
+                throw new RedisEntraConfigurationException(
+                        "redis.entra.enabled=true and " + property
+                                + "=true both sign Spring Data Redis in with Entra ID. Spring Cloud Azure's"
+                                + " passwordless mode fetches a token only when a connection opens (open connections"
+                                + " are dropped when it expires), forces RESP2 and replaces Boot's client options.",
+                        "Remove " + property + " (and spring-cloud-azure-starter-data-redis-lettuce) to keep"
+                                + " redis.entra, or set redis.entra.enabled=false.");
             }
         }
         String password = environment.getProperty("spring.data.redis.password");
         if (password != null && !password.isEmpty()) {
-            throw new IllegalStateException("redis.entra.enabled=true sends Entra ID tokens as the Redis password, but"
-                    + " spring.data.redis.password is set too (it would be ignored). Remove spring.data.redis.password,"
-                    + " or set redis.entra.enabled=false.");
+            throw new RedisEntraConfigurationException(
+                    "redis.entra.enabled=true sends Entra ID tokens as the Redis password, but"
+                            + " spring.data.redis.password is set too (it would be ignored).",
+                    "Remove spring.data.redis.password, or set redis.entra.enabled=false.");
         }
     }
 
@@ -136,18 +138,21 @@ public class RedisEntraAutoConfiguration {
                 try {
                     outcome = first.get(properties.getFirstTokenTimeout().toMillis(), TimeUnit.MILLISECONDS);
                 } catch (TimeoutException e) {
-                    throw new IllegalStateException("redis.entra: no Entra ID token within "
-                            + properties.getFirstTokenTimeout()
-                            + " (redis.entra.first-token-timeout); refresher status: "
-                            + refresher.status() + ". Check the credential settings, or set redis.entra.fail-fast=false"
-                            + " to start anyway.");
+                    throw new RedisEntraConfigurationException(
+                            "redis.entra: no Entra ID token within " + properties.getFirstTokenTimeout()
+                                    + " (redis.entra.first-token-timeout); refresher status: " + refresher.status()
+                                    + ".",
+                            "Check the redis.entra credential settings, or set redis.entra.fail-fast=false to start"
+                                    + " anyway and keep retrying.");
                 } catch (ExecutionException e) {
                     throw new IllegalStateException("redis.entra: " + e.getCause(), e.getCause());
                 }
                 if (!(outcome instanceof AccessToken token)) {
-                    throw new IllegalStateException("redis.entra: the first token could not be had ("
-                            + refresher.status().lastFailureMessage() + "). Check the redis.entra credential settings,"
-                            + " or set redis.entra.fail-fast=false to start anyway and keep retrying.");
+                    throw new RedisEntraConfigurationException(
+                            "redis.entra: the first token could not be had ("
+                                    + refresher.status().lastFailureMessage() + ").",
+                            "Check the redis.entra credential settings, or set redis.entra.fail-fast=false to start"
+                                    + " anyway and keep retrying.");
                 }
                 log.info("redis.entra: first token {}", token);
             } finally {

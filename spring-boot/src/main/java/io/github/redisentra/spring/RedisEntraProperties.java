@@ -142,7 +142,7 @@ public class RedisEntraProperties {
         /**
          * The policy these settings describe.
          *
-         * @throws IllegalArgumentException naming the {@code redis.entra.refresh.*} property that is wrong
+         * @throws RedisEntraConfigurationException naming the {@code redis.entra.refresh.*} property that is wrong
          */
         public RefreshPolicy toPolicy() {
             RefreshPolicy.Builder b = RefreshPolicy.builder();
@@ -155,7 +155,9 @@ public class RedisEntraProperties {
             try {
                 return b.build();
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("redis.entra.refresh.max-backoff: " + e.getMessage());
+                throw new RedisEntraConfigurationException(
+                        "redis.entra.refresh.max-backoff: " + e.getMessage() + ".",
+                        "Make redis.entra.refresh.max-backoff at least redis.entra.refresh.initial-backoff.");
             }
         }
 
@@ -165,7 +167,9 @@ public class RedisEntraProperties {
             } catch (IllegalArgumentException | NullPointerException e) {
                 // no cause: the message already says everything, and the property name must be what the user reads
                 // first
-                throw new IllegalArgumentException("redis.entra.refresh." + property + ": " + e.getMessage());
+                throw new RedisEntraConfigurationException(
+                        "redis.entra.refresh." + property + ": " + e.getMessage() + ".",
+                        "Fix redis.entra.refresh." + property + ".");
             }
         }
 

@@ -7,6 +7,7 @@ import io.github.redisentra.core.StaticTokenSource;
 import io.github.redisentra.core.TokenSource;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,31 +30,31 @@ final class TokenSourceFactory {
                 AzureCredentialTokenSource.workloadIdentity().forScopes(scopes);
             case CLIENT_SECRET ->
                 AzureCredentialTokenSource.clientSecret(
-                                require(p.getTenantId(), "tenant-id"),
-                                require(p.getClientId(), "client-id"),
-                                require(p.getClientSecret(), "client-secret"))
+                                require(p.getTenantId(), "tenant-id", p),
+                                require(p.getClientId(), "client-id", p),
+                                require(p.getClientSecret(), "client-secret", p))
                         .forScopes(scopes);
             case CLIENT_CERTIFICATE -> {
                 if (p.getCertificate() == null) {
-                    throw missing("certificate");
+                    throw missing("certificate", p);
                 }
                 yield AzureCredentialTokenSource.clientCertificate(
-                                require(p.getTenantId(), "tenant-id"),
-                                require(p.getClientId(), "client-id"),
+                                require(p.getTenantId(), "tenant-id", p),
+                                require(p.getClientId(), "client-id", p),
                                 p.getCertificate())
                         .forScopes(scopes);
             }
             case AZURE_CLI -> AzureCredentialTokenSource.azureCli().forScopes(scopes);
-            case STATIC -> StaticTokenSource.of(require(p.getToken(), "token"));
+            case STATIC -> StaticTokenSource.of(require(p.getToken(), "token", p));
             case COMMAND ->
-                CommandTokenSource.builder(require(p.getCommand(), "command"))
+                CommandTokenSource.builder(require(p.getCommand(), "command", p))
                         .timeout(p.getCommandTimeout())
                         .build();
         };
     }
 
     private static TokenSource userSource(RedisEntraProperties p, String[] scopes) throws Exception {
-        MsalUserTokenSource.Builder b = MsalUserTokenSource.builder(require(p.getClientId(), "client-id"))
+        MsalUserTokenSource.Builder b = MsalUserTokenSource.builder(require(p.getClientId(), "client-id", p))
                 .authority(URI.create(
                         !blank(p.getAuthority())
                                 ? p.getAuthority()
@@ -83,15 +84,16 @@ final class TokenSourceFactory {
     private static String[] scopes(RedisEntraProperties p) {
         List<String> scopes = p.getScopes();
         if (scopes == null || scopes.isEmpty() || scopes.stream().anyMatch(TokenSourceFactory::blank)) {
-            throw new IllegalArgumentException(
-                    "redis.entra.scopes must list at least one scope, e.g. https://redis.azure.com/.default");
+            throw new RedisEntraConfigurationException(
+                    "redis.entra.scopes is empty or has a blank entry.",
+                    "List at least one scope, e.g. https://redis.azure.com/.default.");
         }
         return scopes.toArray(String[]::new);
     }
 
-    private static String require(String value, String property) {
+    private static String require(String value, String property, RedisEntraProperties p) {
         if (blank(value)) {
-            throw missing(property);
+            throw missing(property, p);
         }
         return value.strip();
     }
@@ -100,7 +102,10 @@ final class TokenSourceFactory {
         return s == null || s.isBlank();
     }
 
-    static IllegalArgumentException missing(String property) {
-        return new IllegalArgumentException("redis.entra." + property + " is required for this credential kind");
+    static RedisEntraConfigurationException missing(String property, RedisEntraProperties p) {
+        String kind = p.getCredential().name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return new RedisEntraConfigurationException(
+                "redis.entra." + property + " is required for redis.entra.credential=" + kind + ".",
+                "Set redis.entra." + property + ", or choose another redis.entra.credential.");
     }
 }

@@ -16,6 +16,7 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
@@ -72,6 +73,12 @@ class RedisEntraAutoConfigurationTest {
                             .rootCause()
                             .hasMessageContaining("spring.data.redis.azure.passwordless-enabled=true")
                             .hasMessageContaining("redis.entra.enabled=false");
+                    // What Boot prints instead of the bean-creation chain:
+                    FailureAnalysis analysis = new RedisEntraFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .startsWith(
+                                    "redis.entra.enabled=true and spring.data.redis.azure.passwordless-enabled=true");
+                    assertThat(analysis.getAction()).contains("Remove spring.data.redis.azure.passwordless-enabled");
                 });
     }
 
