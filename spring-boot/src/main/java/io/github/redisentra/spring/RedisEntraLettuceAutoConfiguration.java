@@ -16,6 +16,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
 import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
@@ -43,6 +44,7 @@ import org.springframework.data.redis.connection.lettuce.RedisCredentialsProvide
 @AutoConfiguration(before = DataRedisAutoConfiguration.class, after = RedisEntraAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "redis.entra.enabled")
 @ConditionalOnClass({LettuceConnectionFactory.class, EntraCredentialsProvider.class, ClientOptions.class})
+@ConditionalOnProperty(name = "spring.data.redis.client-type", havingValue = "lettuce", matchIfMissing = true)
 public class RedisEntraLettuceAutoConfiguration {
     private static final Logger log = LoggerFactory.getLogger(RedisEntraLettuceAutoConfiguration.class);
 

@@ -16,10 +16,12 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.JedisClientConfigurationBuilderCustomizer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 /**
@@ -34,6 +36,7 @@ class RedisEntraAutoConfigurationTest {
             .withConfiguration(AutoConfigurations.of(
                     RedisEntraAutoConfiguration.class,
                     RedisEntraLettuceAutoConfiguration.class,
+                    RedisEntraJedisAutoConfiguration.class,
                     RedisEntraObservabilityAutoConfiguration.class,
                     DataRedisAutoConfiguration.class));
 
@@ -200,6 +203,36 @@ class RedisEntraAutoConfigurationTest {
                             .isNotEmpty();
                     assertThat(options.getSocketOptions().getConnectTimeout()).isEqualTo(Duration.ofSeconds(7));
                 });
+    }
+
+    @Test
+    void jedisGetsOnlyBootsJedisCustomizerAndLettuceNothing() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.client-type=jedis")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).hasSingleBean(JedisConnectionFactory.class);
+                    assertThat(context).hasSingleBean(JedisClientConfigurationBuilderCustomizer.class);
+                    assertThat(context).doesNotHaveBean(EntraCredentialsProvider.class);
+                    assertThat(context.getBean(JedisConnectionFactory.class).isUseUnifiedJedis())
+                            .isTrue();
+                });
+    }
+
+    @Test
+    void jedisWithAClusterIsRefused() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.client-type=jedis",
+                        "spring.data.redis.cluster.nodes=127.0.0.1:1")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("standalone server only"));
     }
 
     @Test
