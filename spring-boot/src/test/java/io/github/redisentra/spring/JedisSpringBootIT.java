@@ -85,7 +85,7 @@ class JedisSpringBootIT {
 
     @Test
     void templateTransactionsAndListenerContainerKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 50));
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 40));
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
                 .properties(
                         "spring.main.web-application-type=none",

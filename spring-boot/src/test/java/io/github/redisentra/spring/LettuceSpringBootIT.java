@@ -104,7 +104,7 @@ class LettuceSpringBootIT {
 
     @Test
     void templatesAndListenerContainerKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 50));
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 40));
         try (ConfigurableApplicationContext context = start()) {
             App app = context.getBean(App.class);
             StringRedisTemplate template = context.getBean(StringRedisTemplate.class);
