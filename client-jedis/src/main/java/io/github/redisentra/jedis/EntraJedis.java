@@ -21,6 +21,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.authentication.JedisAuthenticationException;
+import redis.clients.jedis.providers.ConnectionProvider;
 
 /**
  * Builds a Jedis {@link RedisClient} (pooled) that authenticates with Entra ID access tokens and keeps every connection
@@ -107,6 +108,12 @@ public final class EntraJedis {
         Objects.requireNonNull(source, "source");
         return new Builder(TokenRefresher.builder(source).build(), true).usernameFrom(source);
     }
+
+    /**
+     * The client configuration (token credentials, RESP3) and the re-authenticating pooled connection provider of one
+     * client; see {@link Builder#buildComponents()}.
+     */
+    public record Components(JedisClientConfig clientConfig, ConnectionProvider connectionProvider) {}
 
     /** Builds a pooled {@link RedisClient} with live re-authentication. */
     public static final class Builder {
@@ -201,6 +208,23 @@ public final class EntraJedis {
          * @throws JedisAuthenticationException when no token could be had
          */
         public RedisClient build() {
+            Components components = buildComponents();
+            return RedisClient.builder()
+                    .hostAndPort(hostAndPort)
+                    .clientConfig(components.clientConfig())
+                    .connectionProvider(components.connectionProvider())
+                    .build();
+        }
+
+        /**
+         * What {@link #build()} puts into its {@link RedisClient}, for frameworks that build the Jedis client
+         * themselves (Spring Data Redis's {@code JedisClientBuilderCustomizer}): give the client both. Waits for the
+         * first token like {@link #build()}. Closing the provider (the client closes it) ends this client's
+         * re-authentication.
+         *
+         * @throws JedisAuthenticationException when no token could be had
+         */
+        public Components buildComponents() {
             if (hostAndPort == null) {
                 throw new IllegalStateException("EntraJedis.Builder needs hostAndPort(...): the Redis server to use");
             }
@@ -220,11 +244,7 @@ public final class EntraJedis {
                         new ReauthenticatingConnectionFactory(hostAndPort, config, reauthenticator);
                 EntraConnectionProvider provider = new EntraConnectionProvider(
                         factory, reauthenticatingPoolConfig(), reauthenticator, ownsRefresher ? refresher : null);
-                return RedisClient.builder()
-                        .hostAndPort(hostAndPort)
-                        .clientConfig(config)
-                        .connectionProvider(provider)
-                        .build();
+                return new Components(config, provider);
             } catch (RuntimeException e) {
                 reauthenticator.close();
                 throw e;

@@ -13,6 +13,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.event.connection.ReauthenticationEvent;
 import io.lettuce.core.event.connection.ReauthenticationFailedEvent;
 import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -136,8 +137,20 @@ public final class EntraLettuce {
      */
     public static AutoCloseable watchReauthentication(AbstractRedisClient client, ReauthenticationListener listener) {
         Objects.requireNonNull(client, "client");
+        return watchReauthentication(client.getResources(), listener);
+    }
+
+    /**
+     * Passes the re-authentication outcomes of every client built on {@code resources} to {@code listener}: for
+     * frameworks that share one {@link ClientResources} and never expose the client (Spring Data Redis). An exception
+     * thrown by the listener is logged and does not stop the watch.
+     *
+     * @return closes the watch
+     */
+    public static AutoCloseable watchReauthentication(ClientResources resources, ReauthenticationListener listener) {
+        Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(listener, "listener");
-        Disposable subscription = client.getResources().eventBus().get().subscribe(event -> {
+        Disposable subscription = resources.eventBus().get().subscribe(event -> {
             try {
                 if (event instanceof ReauthenticationFailedEvent failed) {
                     listener.onReauthenticationFailed(failed.getEpId(), failed.getCause());

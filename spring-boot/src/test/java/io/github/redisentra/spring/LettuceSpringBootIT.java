@@ -1,0 +1,193 @@
+package io.github.redisentra.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redisentra.core.TokenSource;
+import io.github.redisentra.testkit.EmulatedAzure;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.RedisCallback;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+
+/**
+ * A Spring Boot application on Lettuce against Azure, locally: the user signs in through MSAL against the Entra ID
+ * emulator, and a TLS redis-server stand-in accepts only the user's current tokens and closes every connection whose
+ * token expires. Tokens live 20 seconds, so the run spans several renewals; Boot's own configuration (SSL bundle,
+ * timeout) must survive the starter's customizers. Run longer with {@code -Dredisentra.spring.load.seconds=300}.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LettuceSpringBootIT {
+    static EmulatedAzure azure;
+    static EmulatedAzure.Identity id;
+    static TokenSource source;
+
+    @BeforeAll
+    static void signIn() throws Exception {
+        azure = new EmulatedAzure();
+        id = azure.signIn(Duration.ofSeconds(20));
+        // The identity comes with a refresher of its own; the application's refresher is the one under test.
+        id.refresher.close();
+        source = id.source;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (id != null) {
+            id.close();
+        }
+        if (azure != null) {
+            azure.close();
+        }
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+        final AtomicLong received = new AtomicLong();
+
+        /** The signed-in user's token source (what an application with a device-code sign-in step provides). */
+        @Bean
+        TokenSource tokenSource() {
+            return source;
+        }
+
+        @Bean
+        RedisMessageListenerContainer listenerContainer(RedisConnectionFactory connections) {
+            RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+            container.setConnectionFactory(connections);
+            container.addMessageListener((message, pattern) -> received.incrementAndGet(), new ChannelTopic("news"));
+            return container;
+        }
+    }
+
+    ConfigurableApplicationContext start() {
+        return new SpringApplicationBuilder(App.class)
+                .properties(
+                        "spring.main.web-application-type=none",
+                        "spring.data.redis.host=" + azure.redis.host(),
+                        "spring.data.redis.port=" + id.cache.tlsPort(),
+                        "spring.data.redis.timeout=20s",
+                        "spring.data.redis.ssl.bundle=azure-cache",
+                        "spring.ssl.bundle.pem.azure-cache.truststore.certificate=file:" + azure.redis.caFile(),
+                        "management.endpoint.health.show-details=always",
+                        "redis.entra.enabled=true",
+                        // 20-second tokens: renew at 75 % (15 s), renewals may be 2 s apart
+                        "redis.entra.refresh.minimum-delay=2s")
+                .run();
+    }
+
+    @Test
+    void templatesAndListenerContainerKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 40));
+        try (ConfigurableApplicationContext context = start()) {
+            App app = context.getBean(App.class);
+            StringRedisTemplate template = context.getBean(StringRedisTemplate.class);
+            ReactiveStringRedisTemplate reactive = context.getBean(ReactiveStringRedisTemplate.class);
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+
+            // Boot's configuration survived: TLS from the SSL bundle, its timeout, plus re-AUTH and RESP3.
+            LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+            assertThat(factory.getClientConfiguration().isUseSsl()).isTrue();
+            assertThat(factory.getClientConfiguration().getCommandTimeout()).isEqualTo(Duration.ofSeconds(20));
+            ClientOptions options =
+                    factory.getClientConfiguration().getClientOptions().orElseThrow();
+            assertThat(options.getReauthenticateBehaviour())
+                    .isEqualTo(ClientOptions.ReauthenticateBehavior.ON_NEW_CREDENTIALS);
+            assertThat(options.getConfiguredProtocolVersion()).isEqualTo(ProtocolVersion.RESP3);
+
+            String whoami = template.execute((RedisCallback<String>)
+                    connection -> new String((byte[]) connection.execute("ACL", "WHOAMI".getBytes())));
+            assertThat(whoami).isEqualTo(id.user.objectId());
+
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            long published = 0;
+            long operations = 0;
+            Instant start = Instant.now();
+            while (Duration.between(start, Instant.now()).compareTo(duration) < 0) {
+                try {
+                    template.opsForValue().set("spring:key", "v" + operations);
+                    assertThat(template.opsForValue().get("spring:key")).isEqualTo("v" + operations);
+                    template.convertAndSend("news", "n" + published);
+                    published++;
+                    assertThat(reactive.opsForValue()
+                                    .set("spring:reactive", "r" + operations)
+                                    .block(Duration.ofSeconds(20)))
+                            .isTrue();
+                    assertThat(reactive.opsForValue().get("spring:reactive").block(Duration.ofSeconds(20)))
+                            .isEqualTo("r" + operations);
+                    operations += 5;
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+                Thread.sleep(20); // pacing the load, not waiting for a condition
+            }
+            long sent = published;
+            await().atMost(Duration.ofSeconds(10)).until(() -> app.received.get() >= sent);
+
+            assertThat(failures).as("failed operations").isEmpty();
+            assertThat(operations).isPositive();
+            assertThat(app.received.get()).isEqualTo(published);
+            assertThat(id.cache.connectionsCut())
+                    .as("connections cut at token expiry")
+                    .isZero();
+            assertThat(id.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+
+            double renewals =
+                    meters.get("redis.entra.token.renewals").functionCounter().count();
+            assertThat(renewals).as("renewals of 20 s tokens in %s", duration).isGreaterThanOrEqualTo(2);
+            assertThat(meters.get("redis.entra.token.acquisition").timer().count())
+                    .isGreaterThanOrEqualTo((long) renewals);
+            assertThat(meters.get("redis.entra.token.failures")
+                            .functionCounter()
+                            .count())
+                    .isZero();
+            assertThat(meters.get("redis.entra.token.expiry").gauge().value()).isBetween(0.5, 20.0);
+            assertThat(meters.get("redis.entra.reauthentications")
+                            .tag("result", "success")
+                            .functionCounter()
+                            .count())
+                    .as("connections re-authenticated (template, reactive, subscriber; each renewal)")
+                    .isGreaterThanOrEqualTo(renewals);
+            assertThat(meters.get("redis.entra.reauthentications")
+                            .tag("result", "failure")
+                            .functionCounter()
+                            .count())
+                    .isZero();
+
+            IndicatedHealthDescriptor health = (IndicatedHealthDescriptor)
+                    context.getBean(HealthEndpoint.class).healthForPath("redisEntra");
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            Map<String, Object> details = health.getDetails();
+            assertThat((Long) details.get("renewals")).isGreaterThanOrEqualTo(2L);
+            assertThat(details).containsEntry("consecutiveFailures", 0).containsKey("secondsToExpiry");
+            assertThat(details.toString())
+                    .doesNotContain(id.source.getToken(false).secret());
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.github.redisentra.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.lettuce.EntraCredentialsProvider;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisCredentials;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.protocol.ProtocolVersion;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.boot.data.redis.autoconfigure.JedisClientConfigurationBuilderCustomizer;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.jedis.JedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/**
+ * The auto-configuration's start-up rules, without a Redis server: off unless enabled, the conflict guard, property
+ * validation, fail-fast, and that Boot's own client options survive. (The renewal behaviour against a real server is
+ * in {@link LettuceSpringBootIT}.)
+ */
+class RedisEntraAutoConfigurationTest {
+    static final String OID = "6f1c3f0e-1111-4222-8333-944455556666";
+
+    final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(
+                    RedisEntraAutoConfiguration.class,
+                    RedisEntraLettuceAutoConfiguration.class,
+                    RedisEntraJedisAutoConfiguration.class,
+                    RedisEntraObservabilityAutoConfiguration.class,
+                    DataRedisAutoConfiguration.class));
+
+    /** A JWT-shaped token (claims readable, signature not checked by clients) valid for an hour. */
+    static String jwt() {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        long now = Instant.now().getEpochSecond();
+        String header = b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String claims =
+                b64.encodeToString(("{\"oid\":\"" + OID + "\",\"iat\":" + now + ",\"exp\":" + (now + 3600) + "}")
+                        .getBytes(StandardCharsets.UTF_8));
+        return header + "." + claims + "." + b64.encodeToString("signature".getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void offUnlessEnabled() {
+        runner.withPropertyValues("redis.entra.credential=static").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).doesNotHaveBean(TokenRefresher.class);
+            assertThat(context).doesNotHaveBean(EntraCredentialsProvider.class);
+            LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+            assertThat(factory.getClientConfiguration().getRedisCredentialsProviderFactory())
+                    .isEmpty();
+        });
+    }
+
+    @Test
+    void refusesToStartWhenAzurePasswordlessRedisIsEnabledToo() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.azure.passwordless-enabled=true")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    assertThat(context.getStartupFailure())
+                            .rootCause()
+                            .hasMessageContaining("spring.data.redis.azure.passwordless-enabled=true")
+                            .hasMessageContaining("redis.entra.enabled=false");
+                    // What Boot prints instead of the bean-creation chain:
+                    FailureAnalysis analysis = new RedisEntraFailureAnalyzer().analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription())
+                            .startsWith(
+                                    "redis.entra.enabled=true and spring.data.redis.azure.passwordless-enabled=true");
+                    assertThat(analysis.getAction()).contains("Remove spring.data.redis.azure.passwordless-enabled");
+                });
+    }
+
+    @Test
+    void refusesToStartWithAStaticRedisPasswordToo() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.password=secret")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("spring.data.redis.password is set")
+                        .hasMessageNotContaining("secret"));
+    }
+
+    @Test
+    void anInvalidRefreshPolicyIsRefusedAtStartNamingTheProperty() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "redis.entra.refresh.ratio=1.5")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("redis.entra.refresh.ratio")
+                        .hasMessageContaining("1.5"));
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "redis.entra.refresh.initial-backoff=2m",
+                        "redis.entra.refresh.max-backoff=1m")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("redis.entra.refresh.max-backoff"));
+    }
+
+    @Test
+    void aMissingCredentialSettingIsNamed() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=client-secret",
+                        "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.client-secret=s3cr3t-value")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("redis.entra.tenant-id is required")
+                        .hasMessageNotContaining("s3cr3t-value"));
+    }
+
+    @Test
+    void failFastRefusesToStartWhenTheFirstTokenCannotBeHad() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=command",
+                        "redis.entra.command=echo 'not signed in' >&2; exit 3",
+                        "redis.entra.first-token-timeout=20s")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("first token could not be had")
+                        .hasMessageContaining("redis.entra.fail-fast=false"));
+    }
+
+    @Test
+    void withoutFailFastItStartsAndReportsDown() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.fail-fast=false",
+                        "redis.entra.credential=command",
+                        "redis.entra.command=exit 3")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    TokenRefresher refresher = context.getBean(TokenRefresher.class);
+                    await().atMost(Duration.ofSeconds(20))
+                            .until(() -> refresher.status().consecutiveFailures() >= 1);
+                    RedisEntraHealthIndicator health = context.getBean(RedisEntraHealthIndicator.class);
+                    assertThat(health.health().getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(health.health().getDetails()).containsKey("lastFailure");
+                });
+    }
+
+    @Test
+    void lettuceGetsTheSharedProviderReauthenticationAndResp3AndKeepsBootsOwnOptions() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.connect-timeout=7s",
+                        "spring.data.redis.cluster.nodes=127.0.0.1:1",
+                        "spring.data.redis.lettuce.cluster.refresh.period=30s",
+                        "spring.data.redis.lettuce.cluster.refresh.adaptive=true")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    EntraCredentialsProvider provider = context.getBean(EntraCredentialsProvider.class);
+                    LettuceConnectionFactory factory = context.getBean(LettuceConnectionFactory.class);
+                    assertThat(factory.getClientConfiguration()
+                                    .getRedisCredentialsProviderFactory()
+                                    .orElseThrow()
+                                    .createCredentialsProvider(new RedisStandaloneConfiguration()))
+                            .isSameAs(provider);
+                    RedisCredentials credentials = provider.resolveCredentials().block(Duration.ofSeconds(5));
+                    assertThat(credentials.getUsername()).isEqualTo(OID);
+                    assertThat(credentials.toString()).doesNotContain(jwt().substring(0, 40));
+
+                    ClientOptions options =
+                            factory.getClientConfiguration().getClientOptions().orElseThrow();
+                    assertThat(options.getReauthenticateBehaviour())
+                            .isEqualTo(ClientOptions.ReauthenticateBehavior.ON_NEW_CREDENTIALS);
+                    assertThat(options.getConfiguredProtocolVersion()).isEqualTo(ProtocolVersion.RESP3);
+                    // Boot's own options are still there: cluster topology refresh and the connect timeout.
+                    assertThat(options).isInstanceOf(ClusterClientOptions.class);
+                    ClusterClientOptions cluster = (ClusterClientOptions) options;
+                    assertThat(cluster.getTopologyRefreshOptions().isPeriodicRefreshEnabled())
+                            .isTrue();
+                    assertThat(cluster.getTopologyRefreshOptions().getRefreshPeriod())
+                            .isEqualTo(Duration.ofSeconds(30));
+                    assertThat(cluster.getTopologyRefreshOptions().getAdaptiveRefreshTriggers())
+                            .isNotEmpty();
+                    assertThat(options.getSocketOptions().getConnectTimeout()).isEqualTo(Duration.ofSeconds(7));
+                });
+    }
+
+    @Test
+    void jedisGetsOnlyBootsJedisCustomizerAndLettuceNothing() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.client-type=jedis")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context).hasSingleBean(JedisConnectionFactory.class);
+                    assertThat(context).hasSingleBean(JedisClientConfigurationBuilderCustomizer.class);
+                    assertThat(context).doesNotHaveBean(EntraCredentialsProvider.class);
+                    assertThat(context.getBean(JedisConnectionFactory.class).isUseUnifiedJedis())
+                            .isTrue();
+                });
+    }
+
+    @Test
+    void jedisWithAClusterIsRefused() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "spring.data.redis.client-type=jedis",
+                        "spring.data.redis.cluster.nodes=127.0.0.1:1")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("standalone server only"));
+    }
+
+    @Test
+    void resp2CanBeChosen() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "redis.entra.protocol=resp2")
+                .run(context -> {
+                    ClientOptions options = context.getBean(LettuceConnectionFactory.class)
+                            .getClientConfiguration()
+                            .getClientOptions()
+                            .orElseThrow();
+                    assertThat(options.getConfiguredProtocolVersion()).isEqualTo(ProtocolVersion.RESP2);
+                    assertThat(options.getReauthenticateBehaviour())
+                            .isEqualTo(ClientOptions.ReauthenticateBehavior.ON_NEW_CREDENTIALS);
+                });
+    }
+}
