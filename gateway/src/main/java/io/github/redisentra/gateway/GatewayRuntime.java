@@ -3,6 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
@@ -69,6 +70,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final EntraAuthenticator authenticator;
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
+    private final AccessControl accessControl;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
@@ -81,7 +83,8 @@ public final class GatewayRuntime implements AutoCloseable {
         this.upstream = upstream;
         this.reachability = new TcpReachability(config);
         boolean needsGraph = !config.requiredGroupIds().isEmpty()
-                || !config.allowedGroupIds().isEmpty();
+                || !config.allowedGroupIds().isEmpty()
+                || config.rolePolicy().map(p -> !p.groupsOfInterest().isEmpty()).orElse(false);
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
             this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
                     .policy(RefreshPolicy.defaults())
@@ -98,6 +101,7 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
         this.authenticator = EntraAuthenticator.create(config, bearer, new AuditLog(), clock);
+        this.accessControl = config.rolePolicy().map(AccessControl::new).orElse(null);
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
@@ -140,6 +144,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public EntraAuthenticator authenticator() {
         return authenticator;
+    }
+
+    /** Per-role permissions from {@code ROLES_FILE}, or empty when every authenticated command is forwarded. */
+    public Optional<AccessControl> accessControl() {
+        return Optional.ofNullable(accessControl);
     }
 
     public UpstreamIdentity upstream() {

@@ -137,7 +137,11 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 config.tenantId(),
                 config.expectedAudiences(),
                 config.clockSkew(),
-                new GroupPolicy(config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles()),
+                config.rolePolicy()
+                        .map(roles -> new GroupPolicy(
+                                config.requiredGroupIds(), roles.groupsOfInterest(), roles.appRolesOfInterest()))
+                        .orElseGet(() -> new GroupPolicy(
+                                config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
                 keys,
                 graph,
                 audit,

@@ -2,6 +2,8 @@ package io.github.redisentra.gateway.config;
 
 import static io.github.redisentra.gateway.config.Setting.*;
 
+import io.github.redisentra.gateway.acl.CommandTable;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -60,6 +62,7 @@ public final class GatewayConfig {
     private final Duration groupCacheTtl;
     private final Duration httpTimeout;
     private final Path httpsCaFile;
+    private final RolePolicy rolePolicy;
     private final HostPort redisAddress;
     private final String redisHostname;
     private final boolean redisTls;
@@ -99,6 +102,7 @@ public final class GatewayConfig {
         this.groupCacheTtl = r.duration(GROUP_CACHE_TTL, true);
         this.httpTimeout = r.duration(HTTP_TIMEOUT, false);
         this.httpsCaFile = r.readableFile(HTTPS_CA_FILE);
+        this.rolePolicy = r.rolePolicy();
         this.redisAddress = r.hostPort(REDIS_HOSTPORT);
         String hostname = r.get(REDIS_HOSTNAME);
         this.redisHostname = hostname != null ? hostname : (redisAddress == null ? null : redisAddress.host());
@@ -134,9 +138,14 @@ public final class GatewayConfig {
         if (requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
                 && allowedAppRoles.isEmpty()
+                && r.get(ROLES_FILE) == null
                 && !allowAnyTenantUser) {
-            r.problem("no authorization rule: set REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or ALLOWED_APP_ROLES, or set"
-                    + " ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+            r.problem("no authorization rule: set ROLES_FILE, REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or"
+                    + " ALLOWED_APP_ROLES, or set ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+        }
+        if (r.get(ROLES_FILE) != null && (r.get(ALLOWED_GROUP_IDS) != null || r.get(ALLOWED_APP_ROLES) != null)) {
+            r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOWED_GROUP_IDS and"
+                    + " ALLOWED_APP_ROLES and name those groups and app roles in the roles' match instead");
         }
         if (redisObjectId != null && !GUID.matcher(redisObjectId).matches()) {
             r.problem("REDIS_AAD_OBJECT_ID must be the object id (a GUID) of the gateway's identity, got \""
@@ -272,6 +281,11 @@ public final class GatewayConfig {
 
     public Optional<Path> httpsCaFile() {
         return Optional.ofNullable(httpsCaFile);
+    }
+
+    /** The roles file, validated (per-role permissions), or empty when {@code ROLES_FILE} is unset. */
+    public Optional<RolePolicy> rolePolicy() {
+        return Optional.ofNullable(rolePolicy);
     }
 
     public HostPort redisAddress() {
@@ -638,6 +652,21 @@ public final class GatewayConfig {
                 return null;
             }
             return p;
+        }
+
+        RolePolicy rolePolicy() {
+            Path file = readableFile(ROLES_FILE);
+            if (file == null) {
+                return null;
+            }
+            try {
+                return RolePolicy.load(file, CommandTable.builtIn());
+            } catch (RolePolicy.InvalidPolicyException e) {
+                for (String p : e.problems()) {
+                    problem("ROLES_FILE " + p);
+                }
+                return null;
+            }
         }
 
         LogFormat logFormat() {

@@ -66,6 +66,14 @@ public enum Setting {
             "Extra PEM CA certificates trusted for the authority, JWKS and Graph (in addition to the JVM's)",
             "/etc/gateway/idp-ca.pem"),
 
+    // Per-role permissions
+    ROLES_FILE(
+            null,
+            "YAML roles file: roles matched by group or app role, each granting Redis ACL rules; checked before"
+                    + " every command (see \"Roles\"). Replaces ALLOWED_GROUP_IDS/ALLOWED_APP_ROLES: a user matching no"
+                    + " role is refused",
+            "/etc/gateway/roles.yaml"),
+
     // Upstream
     REDIS_HOSTPORT(null, "Upstream cache host:port (required)", "mycache.redis.cache.windows.net:6380"),
     REDIS_HOSTNAME(

@@ -2,6 +2,10 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.GatewayEvents;
+import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.Args;
+import io.github.redisentra.gateway.acl.Permissions;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.AuthRequest;
 import io.github.redisentra.gateway.auth.Authenticator;
@@ -123,6 +127,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final UpstreamCredentials credentials;
     private final GatewayEvents events;
     private final SessionRegistry registry;
+    private final AccessControl access;
 
     private final RequestFramer framer = new RequestFramer();
     private final ArrayDeque<Object> ledger = new ArrayDeque<>();
@@ -137,6 +142,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ByteBuf cumulation;
 
     private Principal principal;
+    private RolePolicy permissionsPolicy;
+    private Permissions permissions;
     private long principalValidUntilMillis;
     private int protocol = 2;
     private boolean inMulti;
@@ -162,6 +169,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             UpstreamCredentials credentials,
             GatewayEvents events,
             SessionRegistry registry) {
+        this(settings, authenticator, connector, credentials, events, registry, null);
+    }
+
+    /** @param access per-role permissions checked before each command is forwarded, or {@code null} for none */
+    public ClientSession(
+            SessionSettings settings,
+            Authenticator authenticator,
+            UpstreamConnector connector,
+            UpstreamCredentials credentials,
+            GatewayEvents events,
+            SessionRegistry registry,
+            AccessControl access) {
+        this.access = access;
         this.settings = settings;
         this.authenticator = authenticator;
         this.connector = connector;
@@ -332,9 +352,34 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 refuse(NOAUTH);
             }
             cmd.release();
-        } else {
+        } else if (permitted(cmd)) {
             forward(cmd);
         }
+    }
+
+    /**
+     * The role check (when a roles file is configured): a denied command is answered with Redis's own error in its
+     * place in the reply stream (inside MULTI the transaction is made to fail at EXEC, as Redis does), counted and
+     * audited; the connection stays open. The permissions follow policy reloads from the next command on.
+     */
+    private boolean permitted(Command cmd) {
+        if (access == null) {
+            return true;
+        }
+        RolePolicy current = access.current();
+        if (current != permissionsPolicy) {
+            permissionsPolicy = current;
+            permissions = AccessControl.permissionsFor(current, principal);
+        }
+        Permissions.Verdict v = permissions.check(Args.of(cmd));
+        if (v.allowed()) {
+            return true;
+        }
+        cmd.release();
+        events.commandRefused("noperm_" + v.reason());
+        access.denied(principal, client.remoteAddress(), v);
+        refuse(access.errorLine(v, permissions, principal));
+        return false;
     }
 
     private static boolean allowedWhileSubscribedResp2(Command cmd) {
@@ -573,6 +618,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             decision = new AuthDecision.Denied(
                     "username_mismatch", "AUTH user name is neither 'default' nor the token's oid");
         }
+        if (decision instanceof AuthDecision.Allowed allowed
+                && access != null
+                && !access.admit(allowed.principal(), client.remoteAddress())) {
+            decision = new AuthDecision.Denied("no_role", "matches no role of the roles file");
+        }
         events.authDecided(decision);
         if (log.isDebugEnabled()) {
             log.debug(
@@ -585,6 +635,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
             principal = p;
+            permissionsPolicy = null; // recomputed for the new principal at its first command
             principalValidUntilMillis = validUntil(p.expiresAt());
             cancel(authDeadline);
             armClientExpiry();
