@@ -4,6 +4,7 @@ import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.PolicyReloader;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
@@ -71,6 +72,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final AccessControl accessControl;
+    private final PolicyReloader rolesReloader;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
@@ -102,6 +104,18 @@ public final class GatewayRuntime implements AutoCloseable {
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
         this.authenticator = EntraAuthenticator.create(config, bearer, new AuditLog(), clock);
         this.accessControl = config.rolePolicy().map(AccessControl::new).orElse(null);
+        if (accessControl != null) {
+            EntraAuthenticator entra = authenticator;
+            rolesReloader = new PolicyReloader(
+                    config.rolesFile().orElseThrow(),
+                    accessControl.current().table(),
+                    accessControl,
+                    p -> entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p)),
+                    config.rolesReloadInterval());
+            rolesReloader.reloadOnSighup();
+        } else {
+            rolesReloader = null;
+        }
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
@@ -243,6 +257,9 @@ public final class GatewayRuntime implements AutoCloseable {
             } catch (Exception e) {
                 // best effort on the way out
             }
+        }
+        if (rolesReloader != null) {
+            rolesReloader.close();
         }
         authenticator.close();
         upstream.close();

@@ -104,7 +104,7 @@ public final class RolePolicy {
         if (root == null) {
             problems.add(where + ": the file is empty; it needs a 'roles' mapping");
         } else if (c.mapping(root, "(top level)") != null) {
-            Map<String, Node> top = c.fields(root, "(top level)", Set.of("roles"));
+            Map<String, Node> top = c.fields(root, "(top level)", List.of("roles"));
             Node rolesNode = top.get("roles");
             if (rolesNode == null) {
                 problems.add(c.at(root) + ": (top level): missing 'roles'");
@@ -113,9 +113,14 @@ public final class RolePolicy {
                 if (m.getValue().isEmpty()) {
                     problems.add(c.at(m) + ": roles: no role defined");
                 }
+                Set<String> names = new java.util.HashSet<>();
                 for (NodeTuple t : m.getValue()) {
                     String name = c.scalar(t.getKeyNode(), "roles.<name>");
                     if (name == null) {
+                        continue;
+                    }
+                    if (!names.add(name)) {
+                        c.problem(t.getKeyNode(), "roles: role '" + name + "' is defined twice");
                         continue;
                     }
                     Role r = role(c, name, t.getValueNode(), table);
@@ -136,14 +141,14 @@ public final class RolePolicy {
         if (c.mapping(node, path) == null) {
             return null;
         }
-        Map<String, Node> f = c.fields(node, path, Set.of("match", "rules"));
+        Map<String, Node> f = c.fields(node, path, List.of("match", "rules"));
         Set<String> groups = new LinkedHashSet<>();
         Set<String> appRoles = new LinkedHashSet<>();
         Node match = f.get("match");
         if (match == null) {
             c.problem(node, path + ": missing 'match' (groups and/or appRoles)");
         } else if (c.mapping(match, path + ".match") != null) {
-            Map<String, Node> mf = c.fields(match, path + ".match", Set.of("groups", "appRoles"));
+            Map<String, Node> mf = c.fields(match, path + ".match", List.of("groups", "appRoles"));
             for (String g : c.strings(mf.get("groups"), path + ".match.groups")) {
                 groups.add(g.toLowerCase(Locale.ROOT));
             }
@@ -193,11 +198,15 @@ public final class RolePolicy {
             return null;
         }
 
-        Map<String, Node> fields(Node n, String path, Set<String> allowed) {
+        Map<String, Node> fields(Node n, String path, List<String> allowed) {
             Map<String, Node> out = new LinkedHashMap<>();
             for (NodeTuple t : ((MappingNode) n).getValue()) {
                 String k = scalar(t.getKeyNode(), path);
                 if (k == null) {
+                    continue;
+                }
+                if (out.containsKey(k)) {
+                    problem(t.getKeyNode(), path + ": field '" + k + "' appears twice");
                     continue;
                 }
                 if (!allowed.contains(k)) {

@@ -74,7 +74,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private final String tenantId;
     private final List<String> audiences;
     private final Duration skew;
-    private final GroupPolicy policy;
+    private volatile GroupPolicy policy;
     private final TenantKeys keys;
     private final GraphGroups graph;
     private final AuditLog audit;
@@ -138,8 +138,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 config.expectedAudiences(),
                 config.clockSkew(),
                 config.rolePolicy()
-                        .map(roles -> new GroupPolicy(
-                                config.requiredGroupIds(), roles.groupsOfInterest(), roles.appRolesOfInterest()))
+                        .map(roles -> admission(config.requiredGroupIds(), roles))
                         .orElseGet(() -> new GroupPolicy(
                                 config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
                 keys,
@@ -157,6 +156,17 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** Replaces the admission policy (the roles file was reloaded); decisions made after this use it. */
+    public void policy(GroupPolicy next) {
+        this.policy = java.util.Objects.requireNonNull(next, "policy");
+    }
+
+    /** The admission policy a roles file implies: member of a role's group or holder of a role's app role. */
+    public static GroupPolicy admission(
+            Set<String> requiredGroupIds, io.github.redisentra.gateway.acl.RolePolicy roles) {
+        return new GroupPolicy(requiredGroupIds, roles.groupsOfInterest(), roles.appRolesOfInterest());
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
@@ -219,6 +229,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
 
     /** The state of one check as it moves between threads. */
     private final class Check {
+        final GroupPolicy policy = EntraAuthenticator.this.policy; // one policy per decision, even across a reload
         final AuthRequest request;
         final String token;
         String[] parts;

@@ -63,6 +63,7 @@ public final class GatewayConfig {
     private final Duration httpTimeout;
     private final Path httpsCaFile;
     private final RolePolicy rolePolicy;
+    private final Duration rolesReloadInterval;
     private final HostPort redisAddress;
     private final String redisHostname;
     private final boolean redisTls;
@@ -103,6 +104,7 @@ public final class GatewayConfig {
         this.httpTimeout = r.duration(HTTP_TIMEOUT, false);
         this.httpsCaFile = r.readableFile(HTTPS_CA_FILE);
         this.rolePolicy = r.rolePolicy();
+        this.rolesReloadInterval = r.duration(ROLES_RELOAD_INTERVAL, true);
         this.redisAddress = r.hostPort(REDIS_HOSTPORT);
         String hostname = r.get(REDIS_HOSTNAME);
         this.redisHostname = hostname != null ? hostname : (redisAddress == null ? null : redisAddress.host());
@@ -286,6 +288,15 @@ public final class GatewayConfig {
     /** The roles file, validated (per-role permissions), or empty when {@code ROLES_FILE} is unset. */
     public Optional<RolePolicy> rolePolicy() {
         return Optional.ofNullable(rolePolicy);
+    }
+
+    /** {@code ROLES_FILE}, when set. */
+    public Optional<Path> rolesFile() {
+        return rolePolicy == null ? Optional.empty() : Optional.ofNullable(rolePolicy.source());
+    }
+
+    public Duration rolesReloadInterval() {
+        return rolesReloadInterval;
     }
 
     public HostPort redisAddress() {

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
@@ -13,6 +14,8 @@ import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
 import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.PolicyReloader;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
@@ -107,6 +110,7 @@ class RolesIT {
     static EntraAuthenticator auth;
     static GatewayMetrics metrics;
     static GatewayServer gw;
+    static Map<String, String> baseEnv;
 
     @BeforeAll
     static void start() throws Exception {
@@ -134,6 +138,7 @@ class RolesIT {
         env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
         env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
         env.put("HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString());
+        baseEnv = Map.copyOf(env);
         GatewayConfig config = GatewayConfig.from(env);
         auth = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC());
         auth.start().get();
@@ -370,6 +375,69 @@ class RolesIT {
             assertThat(c.line()).isEqualTo("-NOPERM this user has no permissions to run the 'client|list' command");
             assertThat(c.line()).isEqualTo("+OK");
             assertThat(c.line()).isEqualTo("-NOPERM this user has no permissions to run the 'config|set' command");
+        }
+    }
+
+    @Test
+    void reloadKeepsTheOldPolicyOnABadFileAndAppliesAGoodOneToOpenSessions() throws Exception {
+        Path file = dir.resolve("reloaded.yaml");
+        String readersOnly = "roles:\n  readers:\n    match: {groups: [" + READERS + "]}\n    rules: +@read ~app:*\n";
+        Files.writeString(file, readersOnly);
+        Map<String, String> env = new HashMap<>(baseEnv);
+        env.put("ROLES_FILE", file.toString());
+        GatewayConfig config = GatewayConfig.from(env);
+        AccessControl access = new AccessControl(config.rolePolicy().orElseThrow());
+        redis.cli().call("SET", "app:r", "r");
+        try (EntraAuthenticator auth2 = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC())) {
+            auth2.start().get();
+            GatewayServer gw2 = new GatewayServer(
+                    GatewaySettings.loopback(0).withSession(SessionSettings.DEFAULTS),
+                    auth2,
+                    UpstreamEndpoint.plaintext("127.0.0.1", redis.port()),
+                    UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
+                    null,
+                    access);
+            gw2.start();
+            try (PolicyReloader reloader = new PolicyReloader(
+                            file,
+                            config.rolePolicy().orElseThrow().table(),
+                            access,
+                            p -> auth2.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p)),
+                            Duration.ofMillis(100));
+                    RawClient c = new RawClient(gw2.localAddress().getPort())) {
+                c.timeout(15_000);
+                c.send("AUTH " + token(alice) + "\r\nSET app:r v\r\n");
+                assertThat(c.line()).isEqualTo("+OK");
+                assertThat(c.line()).isEqualTo("-NOPERM this user has no permissions to run the 'set' command");
+                RolePolicy before = access.current();
+
+                Files.writeString(file, readersOnly.replace("+@read", "+@read +@bogus"));
+                assertThat(reloader.reload()).isFalse();
+                Thread.sleep(300); // the poller sees the bad file too and rejects it
+                assertThat(access.current()).isSameAs(before);
+                c.send("GET app:r\r\nSET app:r v\r\n");
+                assertThat(c.line()).isEqualTo("$1");
+                assertThat(c.line()).isEqualTo("r");
+                assertThat(c.line()).isEqualTo("-NOPERM this user has no permissions to run the 'set' command");
+
+                // a valid file: writes for readers, and a new role for erin's group (admission follows)
+                Files.writeString(
+                        file,
+                        readersOnly.replace("+@read", "+@read +@write") + "  others:\n    match: {groups: [" + OTHER
+                                + "]}\n    rules: +ping\n");
+                await().atMost(Duration.ofSeconds(10)).until(() -> access.current() != before);
+                c.send("SET app:r v\r\n");
+                assertThat(c.line()).isEqualTo("+OK"); // the open session, at its next command
+                try (RawClient e = new RawClient(gw2.localAddress().getPort())) {
+                    e.timeout(15_000);
+                    e.send("AUTH " + token(erin) + "\r\nPING\r\nGET app:r\r\n");
+                    assertThat(e.line()).isEqualTo("+OK");
+                    assertThat(e.line()).isEqualTo("+PONG");
+                    assertThat(e.line()).isEqualTo("-NOPERM this user has no permissions to run the 'get' command");
+                }
+            } finally {
+                gw2.close();
+            }
         }
     }
 }
