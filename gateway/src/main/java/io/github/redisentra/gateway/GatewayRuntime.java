@@ -4,7 +4,9 @@ import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.PolicyReloader;
+import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
@@ -14,6 +16,7 @@ import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
+import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -113,6 +116,7 @@ public final class GatewayRuntime implements AutoCloseable {
                     p -> entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p)),
                     config.rolesReloadInterval());
             rolesReloader.reloadOnSighup();
+            learnCommandTable();
         } else {
             rolesReloader = null;
         }
@@ -137,6 +141,30 @@ public final class GatewayRuntime implements AutoCloseable {
         GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
         rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
         return rt;
+    }
+
+    /**
+     * Once the first upstream credential is there, asks the upstream for its command table (categories, key specs)
+     * and recompiles the roles against it; the built-in table (redis 7.0) stays when the upstream cannot tell
+     * (Redis before 7, {@code COMMAND} disabled) or a rule names a command it lacks.
+     */
+    private void learnCommandTable() {
+        upstream.first()
+                .thenAccept(credentials -> rolesReloader.execute(() -> {
+                    try {
+                        CommandTable learned = UpstreamProbe.converse(
+                                config,
+                                credentials,
+                                (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
+                        rolesReloader.adoptTable(learned);
+                    } catch (Exception e) {
+                        log.warn(
+                                "could not learn the upstream's command table ({}); permissions use the built-in table of"
+                                        + " redis {}",
+                                e.getMessage(),
+                                rolesReloader.table().version());
+                    }
+                }));
     }
 
     private String graphBearer() throws Exception {

@@ -25,7 +25,7 @@ public final class PolicyReloader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PolicyReloader.class);
 
     private final Path file;
-    private final CommandTable table;
+    private volatile CommandTable table;
     private final AccessControl access;
     private final Consumer<RolePolicy> onReload;
     private final ScheduledExecutorService scheduler;
@@ -101,6 +101,51 @@ public final class PolicyReloader implements AutoCloseable {
                         next.roles().stream().map(RolePolicy.Role::name).toList())
                 .log("roles file {} reloaded", file);
         return true;
+    }
+
+    /**
+     * Switches to a command table learned from the upstream: the roles file is compiled against it and, when it
+     * compiles, replaces the policy in force (and later reloads use the table). When it does not (a rule names a
+     * command the upstream lacks), the policy in force and its table stay, and the problems are logged.
+     */
+    public synchronized boolean adoptTable(CommandTable learned) {
+        RolePolicy next;
+        try {
+            next = RolePolicy.load(file, learned);
+        } catch (RolePolicy.InvalidPolicyException e) {
+            log.atWarn()
+                    .addKeyValue("event", "command_table")
+                    .addKeyValue("result", "rejected")
+                    .addKeyValue("problems", e.problems())
+                    .log(
+                            "the roles file does not compile against the upstream's command table (redis {}); keeping"
+                                    + " the built-in table (redis {}):\n{}",
+                            learned.version(),
+                            table.version(),
+                            e.getMessage());
+            return false;
+        }
+        table = learned;
+        access.replace(next);
+        if (onReload != null) {
+            onReload.accept(next);
+        }
+        log.atInfo()
+                .addKeyValue("event", "command_table")
+                .addKeyValue("result", "accepted")
+                .addKeyValue("commands", learned.size())
+                .log("permissions use the upstream's command table (redis {})", learned.version());
+        return true;
+    }
+
+    /** The table roles are compiled against. */
+    public CommandTable table() {
+        return table;
+    }
+
+    /** Runs {@code task} on the reloader's thread (blocking work such as asking the upstream). */
+    public void execute(Runnable task) {
+        scheduler.execute(task);
     }
 
     private byte[] digest() {
