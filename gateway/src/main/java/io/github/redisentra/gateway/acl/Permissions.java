@@ -146,7 +146,8 @@ public final class Permissions {
         return s.explicitlyAllowed(cmd);
     }
 
-    private Verdict unknown(String fullName) {
+    private Verdict unknown(String name) {
+        String fullName = name.length() > 128 ? name.substring(0, 128) : name; // Redis quotes at most 128 too
         for (AclSelector s : selectors) {
             if (s.allCommands() && s.allKeys() && s.allChannels()) {
                 return OK;

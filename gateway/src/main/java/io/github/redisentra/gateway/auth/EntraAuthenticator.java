@@ -166,7 +166,14 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     /** The admission policy a roles file implies: member of a role's group or holder of a role's app role. */
     public static GroupPolicy admission(
             Set<String> requiredGroupIds, io.github.redisentra.gateway.acl.RolePolicy roles) {
-        return new GroupPolicy(requiredGroupIds, roles.groupsOfInterest(), roles.appRolesOfInterest());
+        // Only group object ids can be in a token or asked of Graph; directory groups (DNs, names) are for LDAP.
+        Set<String> ids = new LinkedHashSet<>();
+        for (String g : roles.groupsOfInterest()) {
+            if (GUID.matcher(g).matches()) {
+                ids.add(g);
+            }
+        }
+        return new GroupPolicy(requiredGroupIds, ids, roles.appRolesOfInterest());
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
