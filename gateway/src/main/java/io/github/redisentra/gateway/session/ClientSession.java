@@ -74,6 +74,12 @@ import org.slf4j.LoggerFactory;
  * a never-ending RESP2 subscription), the session is closed with an {@code -ERR}: use RESP3 for long-lived
  * subscribers.
  *
+ * <h2>Permissions</h2>
+ * With a roles file ({@link AccessControl}), every authenticated command except {@code AUTH}, {@code HELLO},
+ * {@code QUIT} and {@code RESET} is checked before it is forwarded; a denied one is answered with Redis's
+ * {@code -NOPERM} text as a local entry (inside {@code MULTI} through {@link #refuse}, so {@code EXEC} fails as in
+ * Redis). A principal matching no role is refused at {@code AUTH}.
+ *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
  * {@code RESET} is forwarded and followed by an injected AUTH; a cache that refuses RESET answers with its error
