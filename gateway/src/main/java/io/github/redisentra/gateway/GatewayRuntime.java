@@ -3,6 +3,10 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.CommandTable;
+import io.github.redisentra.gateway.acl.PolicyReloader;
+import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
@@ -16,6 +20,7 @@ import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
+import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -75,6 +80,8 @@ public final class GatewayRuntime implements AutoCloseable {
     private final Authenticator clientAuthenticator;
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
+    private final AccessControl accessControl;
+    private final PolicyReloader rolesReloader;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
@@ -88,7 +95,10 @@ public final class GatewayRuntime implements AutoCloseable {
         this.reachability = new TcpReachability(config);
         boolean needsGraph = config.entra()
                 && (!config.requiredGroupIds().isEmpty()
-                        || !config.allowedGroupIds().isEmpty());
+                        || !config.allowedGroupIds().isEmpty()
+                        || config.rolePolicy()
+                                .map(p -> !p.groupsOfInterest().isEmpty())
+                                .orElse(false));
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
             this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
                     .policy(RefreshPolicy.defaults())
@@ -112,6 +122,24 @@ public final class GatewayRuntime implements AutoCloseable {
         this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
+        }
+        this.accessControl = config.rolePolicy().map(AccessControl::new).orElse(null);
+        if (accessControl != null) {
+            EntraAuthenticator entra = authenticator;
+            rolesReloader = new PolicyReloader(
+                    config.rolesFile().orElseThrow(),
+                    accessControl.current().table(),
+                    accessControl,
+                    p -> {
+                        if (entra != null) {
+                            entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p));
+                        }
+                    },
+                    config.rolesReloadInterval());
+            rolesReloader.reloadOnSighup();
+            learnCommandTable();
+        } else {
+            rolesReloader = null;
         }
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
@@ -139,6 +167,30 @@ public final class GatewayRuntime implements AutoCloseable {
             rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
         }
         return rt;
+    }
+
+    /**
+     * Once the first upstream credential is there, asks the upstream for its command table (categories, key specs)
+     * and recompiles the roles against it; the built-in table (redis 7.0) stays when the upstream cannot tell
+     * (Redis before 7, {@code COMMAND} disabled) or a rule names a command it lacks.
+     */
+    private void learnCommandTable() {
+        upstream.first()
+                .thenAccept(credentials -> rolesReloader.execute(() -> {
+                    try {
+                        CommandTable learned = UpstreamProbe.converse(
+                                config,
+                                credentials,
+                                (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
+                        rolesReloader.adoptTable(learned);
+                    } catch (Exception e) {
+                        log.warn(
+                                "could not learn the upstream's command table ({}); permissions use the built-in table of"
+                                        + " redis {}",
+                                e.getMessage(),
+                                rolesReloader.table().version());
+                    }
+                }));
     }
 
     private String graphBearer() throws Exception {
@@ -171,6 +223,11 @@ public final class GatewayRuntime implements AutoCloseable {
     /** The LDAP authenticator, when LDAP sign-in is configured. */
     public Optional<LdapAuthenticator> ldap() {
         return Optional.ofNullable(ldap);
+    }
+
+    /** Per-role permissions from {@code ROLES_FILE}, or empty when every authenticated command is forwarded. */
+    public Optional<AccessControl> accessControl() {
+        return Optional.ofNullable(accessControl);
     }
 
     public UpstreamIdentity upstream() {
@@ -273,6 +330,9 @@ public final class GatewayRuntime implements AutoCloseable {
             } catch (Exception e) {
                 // best effort on the way out
             }
+        }
+        if (rolesReloader != null) {
+            rolesReloader.close();
         }
         if (authenticator != null) {
             authenticator.close();

@@ -1,5 +1,6 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.session.ClientSession;
 import io.github.redisentra.gateway.session.SessionRegistry;
@@ -45,6 +46,7 @@ public final class GatewayServer implements AutoCloseable {
     private final UpstreamEndpoint endpoint;
     private final UpstreamCredentials credentials;
     private final GatewayEvents events;
+    private final AccessControl access;
     private final SessionRegistry registry = new SessionRegistry();
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
@@ -60,6 +62,18 @@ public final class GatewayServer implements AutoCloseable {
             UpstreamEndpoint endpoint,
             UpstreamCredentials credentials,
             GatewayEvents events) {
+        this(settings, authenticator, endpoint, credentials, events, null);
+    }
+
+    /** @param access per-role permissions (roles file), or {@code null} to forward every authenticated command */
+    public GatewayServer(
+            GatewaySettings settings,
+            Authenticator authenticator,
+            UpstreamEndpoint endpoint,
+            UpstreamCredentials credentials,
+            GatewayEvents events,
+            AccessControl access) {
+        this.access = access;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
@@ -109,7 +123,8 @@ public final class GatewayServer implements AutoCloseable {
                                                 connector,
                                                 credentials,
                                                 events,
-                                                registry));
+                                                registry,
+                                                access));
                     }
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();

@@ -28,7 +28,8 @@ final class RespListenerWiring {
                 runtime.clientAuthenticator(),
                 endpoint(config),
                 runtime.upstream().asUpstreamCredentials(),
-                runtime.metrics());
+                runtime.metrics(),
+                runtime.accessControl().orElse(null));
         server.start();
         return new GatewayRuntime.RespListener() {
             @Override

@@ -74,7 +74,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private final String tenantId;
     private final List<String> audiences;
     private final Duration skew;
-    private final GroupPolicy policy;
+    private volatile GroupPolicy policy;
     private final TenantKeys keys;
     private final GraphGroups graph;
     private final AuditLog audit;
@@ -137,7 +137,10 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 config.tenantId(),
                 config.expectedAudiences(),
                 config.clockSkew(),
-                new GroupPolicy(config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles()),
+                config.rolePolicy()
+                        .map(roles -> admission(config.requiredGroupIds(), roles))
+                        .orElseGet(() -> new GroupPolicy(
+                                config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
                 keys,
                 graph,
                 audit,
@@ -153,6 +156,24 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             t.setDaemon(true);
             return t;
         };
+    }
+
+    /** Replaces the admission policy (the roles file was reloaded); decisions made after this use it. */
+    public void policy(GroupPolicy next) {
+        this.policy = java.util.Objects.requireNonNull(next, "policy");
+    }
+
+    /** The admission policy a roles file implies: member of a role's group or holder of a role's app role. */
+    public static GroupPolicy admission(
+            Set<String> requiredGroupIds, io.github.redisentra.gateway.acl.RolePolicy roles) {
+        // Only group object ids can be in a token or asked of Graph; directory groups (DNs, names) are for LDAP.
+        Set<String> ids = new LinkedHashSet<>();
+        for (String g : roles.groupsOfInterest()) {
+            if (GUID.matcher(g).matches()) {
+                ids.add(g);
+            }
+        }
+        return new GroupPolicy(requiredGroupIds, ids, roles.appRolesOfInterest());
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
@@ -215,6 +236,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
 
     /** The state of one check as it moves between threads. */
     private final class Check {
+        final GroupPolicy policy = EntraAuthenticator.this.policy; // one policy per decision, even across a reload
         final AuthRequest request;
         final String token;
         String[] parts;

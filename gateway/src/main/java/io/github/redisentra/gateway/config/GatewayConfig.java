@@ -3,6 +3,8 @@ package io.github.redisentra.gateway.config;
 import static io.github.redisentra.gateway.config.Setting.*;
 
 import io.github.redisentra.aws.AwsIamTokenSource;
+import io.github.redisentra.gateway.acl.CommandTable;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -61,6 +63,8 @@ public final class GatewayConfig {
     private final Duration groupCacheTtl;
     private final Duration httpTimeout;
     private final Path httpsCaFile;
+    private final RolePolicy rolePolicy;
+    private final Duration rolesReloadInterval;
     private final HostPort redisAddress;
     private final String redisHostname;
     private final boolean redisTls;
@@ -105,6 +109,8 @@ public final class GatewayConfig {
         this.groupCacheTtl = r.duration(GROUP_CACHE_TTL, true);
         this.httpTimeout = r.duration(HTTP_TIMEOUT, false);
         this.httpsCaFile = r.readableFile(HTTPS_CA_FILE);
+        this.rolePolicy = r.rolePolicy();
+        this.rolesReloadInterval = r.duration(ROLES_RELOAD_INTERVAL, true);
         this.redisAddress = r.hostPort(REDIS_HOSTPORT);
         String hostname = r.get(REDIS_HOSTNAME);
         this.redisHostname = hostname != null ? hostname : (redisAddress == null ? null : redisAddress.host());
@@ -143,9 +149,14 @@ public final class GatewayConfig {
                 && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
                 && allowedAppRoles.isEmpty()
+                && r.get(ROLES_FILE) == null
                 && !allowAnyTenantUser) {
-            r.problem("no authorization rule: set REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or ALLOWED_APP_ROLES, or set"
-                    + " ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+            r.problem("no authorization rule: set ROLES_FILE, REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or"
+                    + " ALLOWED_APP_ROLES, or set ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+        }
+        if (r.get(ROLES_FILE) != null && (r.get(ALLOWED_GROUP_IDS) != null || r.get(ALLOWED_APP_ROLES) != null)) {
+            r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOWED_GROUP_IDS and"
+                    + " ALLOWED_APP_ROLES and name those groups and app roles in the roles' match instead");
         }
         if (redisObjectId != null && !GUID.matcher(redisObjectId).matches()) {
             r.problem("REDIS_AAD_OBJECT_ID must be the object id (a GUID) of the gateway's identity, got \""
@@ -281,6 +292,20 @@ public final class GatewayConfig {
 
     public Optional<Path> httpsCaFile() {
         return Optional.ofNullable(httpsCaFile);
+    }
+
+    /** The roles file, validated (per-role permissions), or empty when {@code ROLES_FILE} is unset. */
+    public Optional<RolePolicy> rolePolicy() {
+        return Optional.ofNullable(rolePolicy);
+    }
+
+    /** {@code ROLES_FILE}, when set. */
+    public Optional<Path> rolesFile() {
+        return rolePolicy == null ? Optional.empty() : Optional.ofNullable(rolePolicy.source());
+    }
+
+    public Duration rolesReloadInterval() {
+        return rolesReloadInterval;
     }
 
     public HostPort redisAddress() {
@@ -674,6 +699,21 @@ public final class GatewayConfig {
                 return null;
             }
             return p;
+        }
+
+        RolePolicy rolePolicy() {
+            Path file = readableFile(ROLES_FILE);
+            if (file == null) {
+                return null;
+            }
+            try {
+                return RolePolicy.load(file, CommandTable.builtIn());
+            } catch (RolePolicy.InvalidPolicyException e) {
+                for (String p : e.problems()) {
+                    problem("ROLES_FILE " + p);
+                }
+                return null;
+            }
         }
 
         LogFormat logFormat() {

@@ -134,6 +134,19 @@ public enum Setting {
                     + " unset disables the admin API (secret)",
             "<secret>"),
 
+    // Per-role permissions
+    ROLES_FILE(
+            null,
+            "YAML roles file: roles matched by group or app role, each granting Redis ACL rules; checked before"
+                    + " every command (see \"Roles\"). Replaces ALLOWED_GROUP_IDS/ALLOWED_APP_ROLES: a user matching no"
+                    + " role is refused",
+            "/etc/gateway/roles.yaml"),
+    ROLES_RELOAD_INTERVAL(
+            "10s",
+            "How often ROLES_FILE is checked for changes (SIGHUP reloads at once; `0s`: only on SIGHUP). An invalid new"
+                    + " file is rejected and logged; the policy in force stays",
+            "30s"),
+
     // Upstream
     REDIS_HOSTPORT(null, "Upstream cache host:port (required)", "mycache.redis.cache.windows.net:6380"),
     REDIS_HOSTNAME(

@@ -31,6 +31,62 @@ public final class UpstreamProbe {
      */
     public static void check(GatewayConfig config, UpstreamIdentity.Credentials credentials)
             throws IOException, GeneralSecurityException {
+        Socket socket = open(config);
+        try {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            authenticate(config, credentials, out, in);
+            out.write(command("PING"));
+            out.flush();
+            String pong = readLine(in);
+            if (!pong.equals("+PONG")) {
+                throw new IOException("PING after AUTH answered: " + pong);
+            }
+        } finally {
+            socket.close();
+        }
+    }
+
+    /** A conversation after AUTH: the streams of the authenticated connection. */
+    @FunctionalInterface
+    public interface Conversation<T> {
+        T talk(OutputStream out, InputStream in) throws IOException;
+    }
+
+    /** Connects and authenticates as {@link #check} does, then hands the connection to {@code conversation}. */
+    public static <T> T converse(
+            GatewayConfig config, UpstreamIdentity.Credentials credentials, Conversation<T> conversation)
+            throws IOException, GeneralSecurityException {
+        Socket socket = open(config);
+        try {
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            authenticate(config, credentials, out, in);
+            return conversation.talk(out, in);
+        } finally {
+            socket.close();
+        }
+    }
+
+    /** Encodes a command as a RESP array of bulk strings. */
+    public static byte[] encode(String... args) {
+        return command(args);
+    }
+
+    private static void authenticate(
+            GatewayConfig config, UpstreamIdentity.Credentials credentials, OutputStream out, InputStream in)
+            throws IOException {
+        out.write(command("AUTH", credentials.username(), credentials.password()));
+        out.flush();
+        String auth = readLine(in);
+        if (!auth.equals("+OK")) {
+            throw new IOException(
+                    "AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": " + auth);
+        }
+    }
+
+    /** TCP, then TLS with SNI and host name verification when configured. */
+    private static Socket open(GatewayConfig config) throws IOException, GeneralSecurityException {
         int timeout = (int) config.redisConnectTimeout().toMillis();
         InetSocketAddress addr = new InetSocketAddress(
                 config.redisAddress().host(), config.redisAddress().port());
@@ -42,6 +98,7 @@ public final class UpstreamProbe {
             throw new IOException("cannot connect to " + config.redisAddress() + ": " + e.getMessage(), e);
         }
         Socket socket = plain;
+        boolean ok = false;
         try {
             plain.setSoTimeout(timeout);
             if (config.redisTls()) {
@@ -67,23 +124,12 @@ public final class UpstreamProbe {
                             e);
                 }
             }
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            out.write(command("AUTH", credentials.username(), credentials.password()));
-            out.flush();
-            String auth = readLine(in);
-            if (!auth.equals("+OK")) {
-                throw new IOException(
-                        "AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": " + auth);
-            }
-            out.write(command("PING"));
-            out.flush();
-            String pong = readLine(in);
-            if (!pong.equals("+PONG")) {
-                throw new IOException("PING after AUTH answered: " + pong);
-            }
+            ok = true;
+            return socket;
         } finally {
-            socket.close();
+            if (!ok) {
+                socket.close();
+            }
         }
     }
 

@@ -2,6 +2,10 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.GatewayEvents;
+import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.Args;
+import io.github.redisentra.gateway.acl.Permissions;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.AuthRequest;
 import io.github.redisentra.gateway.auth.Authenticator;
@@ -79,6 +83,12 @@ import org.slf4j.LoggerFactory;
  * After authentication a forwarded command with a bulk of 64 KiB or more is streamed upstream as it arrives
  * (backpressure by {@code autoRead}), not buffered whole; see {@link RequestFramer}.
  *
+ * <h2>Permissions</h2>
+ * With a roles file ({@link AccessControl}), every authenticated command except {@code AUTH}, {@code HELLO},
+ * {@code QUIT} and {@code RESET} is checked before it is forwarded; a denied one is answered with Redis's
+ * {@code -NOPERM} text as a local entry (inside {@code MULTI} through {@link #refuse}, so {@code EXEC} fails as in
+ * Redis). A principal matching no role is refused at {@code AUTH}.
+ *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
  * {@code RESET} is forwarded and followed by an injected AUTH; a cache that refuses RESET answers with its error
@@ -137,6 +147,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final UpstreamCredentials credentials;
     private final GatewayEvents events;
     private final SessionRegistry registry;
+    private final AccessControl access;
 
     private final RequestFramer framer = new RequestFramer();
     private final Predicate<Command> streamGate = this::mayStream;
@@ -158,6 +169,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private ByteBuf cumulation;
 
     private Principal principal;
+    private RolePolicy permissionsPolicy;
+    private Permissions permissions;
     private long principalValidUntilMillis;
     private int protocol = 2;
     private boolean inMulti;
@@ -183,6 +196,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             UpstreamCredentials credentials,
             GatewayEvents events,
             SessionRegistry registry) {
+        this(settings, authenticator, connector, credentials, events, registry, null);
+    }
+
+    /** @param access per-role permissions checked before each command is forwarded, or {@code null} for none */
+    public ClientSession(
+            SessionSettings settings,
+            Authenticator authenticator,
+            UpstreamConnector connector,
+            UpstreamCredentials credentials,
+            GatewayEvents events,
+            SessionRegistry registry,
+            AccessControl access) {
+        this.access = access;
         this.settings = settings;
         this.authenticator = authenticator;
         this.connector = connector;
@@ -421,9 +447,34 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 refuse(NOAUTH);
             }
             cmd.release();
-        } else {
+        } else if (permitted(cmd)) {
             forward(cmd);
         }
+    }
+
+    /**
+     * The role check (when a roles file is configured): a denied command is answered with Redis's own error in its
+     * place in the reply stream (inside MULTI the transaction is made to fail at EXEC, as Redis does), counted and
+     * audited; the connection stays open. The permissions follow policy reloads from the next command on.
+     */
+    private boolean permitted(Command cmd) {
+        if (access == null) {
+            return true;
+        }
+        RolePolicy current = access.current();
+        if (current != permissionsPolicy) {
+            permissionsPolicy = current;
+            permissions = AccessControl.permissionsFor(current, principal);
+        }
+        Permissions.Verdict v = permissions.check(Args.of(cmd));
+        if (v.allowed()) {
+            return true;
+        }
+        cmd.release();
+        events.commandRefused("noperm_" + v.reason());
+        access.denied(principal, client.remoteAddress(), v);
+        refuse(access.errorLine(v, permissions, principal));
+        return false;
     }
 
     private static boolean allowedWhileSubscribedResp2(Command cmd) {
@@ -666,6 +717,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             decision = new AuthDecision.Denied(
                     "username_mismatch", "AUTH user name is neither 'default' nor the token's oid");
         }
+        if (decision instanceof AuthDecision.Allowed allowed
+                && access != null
+                && !access.admit(allowed.principal(), client.remoteAddress())) {
+            decision = new AuthDecision.Denied("no_role", "matches no role of the roles file");
+        }
         events.authDecided(decision);
         if (log.isDebugEnabled()) {
             log.debug(
@@ -678,6 +734,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
             principal = p;
+            permissionsPolicy = null; // recomputed for the new principal at its first command
             principalValidUntilMillis = validUntil(p.expiresAt());
             cancel(authDeadline);
             armClientExpiry();

@@ -156,8 +156,8 @@ class GatewayConfigTest {
                                 + " EXPECTED_AUDIENCE=api://redis-gateway,6e1b1e5f-0000-4000-8000-000000000001",
                         "REDIS_HOSTPORT is required (Upstream cache host:port (required)), e.g."
                                 + " REDIS_HOSTPORT=mycache.redis.cache.windows.net:6380",
-                        "no authorization rule: set REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or ALLOWED_APP_ROLES, or"
-                                + " set ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
+                        "no authorization rule: set ROLES_FILE, REQUIRED_GROUP_IDS, ALLOWED_GROUP_IDS or"
+                                + " ALLOWED_APP_ROLES, or set ALLOW_ANY_TENANT_USER=true to admit every user of the tenant");
     }
 
     @Test

@@ -1,0 +1,82 @@
+package io.github.redisentra.gateway.acl;
+
+import io.github.redisentra.gateway.resp.Command;
+import io.netty.buffer.ByteBuf;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/** A command's arguments as the ACL engine reads them (argument 0 is the command name). */
+public interface Args {
+    int count();
+
+    /** Argument {@code i} as bytes (a copy when the source is a buffer). */
+    byte[] bytes(int i);
+
+    /** Whether argument {@code i} equals {@code upper} ignoring ASCII case ({@code upper} in upper case). */
+    default boolean is(int i, String upper) {
+        byte[] b = bytes(i);
+        if (b.length != upper.length()) {
+            return false;
+        }
+        for (int k = 0; k < b.length; k++) {
+            int c = b[k];
+            if (c >= 'a' && c <= 'z') {
+                c -= 32;
+            }
+            if (c != upper.charAt(k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Argument {@code i} in lower case (for table lookups). */
+    default String lower(int i) {
+        return new String(bytes(i), StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+    }
+
+    static Args of(String... args) {
+        byte[][] b = new byte[args.length][];
+        for (int i = 0; i < args.length; i++) {
+            b[i] = args[i].getBytes(StandardCharsets.UTF_8);
+        }
+        return of(b);
+    }
+
+    static Args of(byte[][] args) {
+        return new Args() {
+            @Override
+            public int count() {
+                return args.length;
+            }
+
+            @Override
+            public byte[] bytes(int i) {
+                return args[i];
+            }
+        };
+    }
+
+    /** A view of a framed client command (valid while the command's frame is). */
+    static Args of(Command cmd) {
+        return new Args() {
+            @Override
+            public int count() {
+                return cmd.argc();
+            }
+
+            @Override
+            public byte[] bytes(int i) {
+                ByteBuf b = cmd.arg(i);
+                byte[] out = new byte[b.readableBytes()];
+                b.getBytes(b.readerIndex(), out);
+                return out;
+            }
+
+            @Override
+            public boolean is(int i, String upper) {
+                return cmd.argIs(i, upper);
+            }
+        };
+    }
+}

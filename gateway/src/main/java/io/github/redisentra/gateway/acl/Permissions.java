@@ -1,0 +1,239 @@
+package io.github.redisentra.gateway.acl;
+
+import io.github.redisentra.gateway.acl.CommandTable.Spec;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What one client may do: the union of its roles' {@link AclSelector}s, checked as Redis 7 checks a user with
+ * several selectors ({@code ACLCheckAllUserCommandPerm}): a command passes when any selector allows the command,
+ * its keys and its channels. Immutable and shared by all sessions with the same roles.
+ *
+ * <p>Two gateway rules come on top of Redis's, because every client acts upstream through the gateway's shared
+ * identity: commands in {@link #SHARED_IDENTITY} pass only when the allowing role names them explicitly ({@code
+ * +flushall}, {@code +config|get}; a category such as {@code +@all} is not enough), and commands the table does not
+ * know pass only for a role with {@code allcommands allkeys allchannels} (their keys cannot be found).
+ */
+public final class Permissions {
+    /**
+     * Commands that reach beyond the client's own data or connection through the shared upstream identity, or run
+     * code whose keys are not all declared (scripts and functions).
+     */
+    public static final Set<String> SHARED_IDENTITY = Set.of(
+            "acl",
+            "bgrewriteaof",
+            "bgsave",
+            "client|kill",
+            "client|list",
+            "client|no-evict",
+            "client|pause",
+            "client|unpause",
+            "cluster",
+            "config",
+            "debug",
+            "eval",
+            "eval_ro",
+            "evalsha",
+            "evalsha_ro",
+            "failover",
+            "fcall",
+            "fcall_ro",
+            "flushall",
+            "flushdb",
+            "function",
+            "latency",
+            "migrate",
+            "module",
+            "monitor",
+            "psync",
+            "replconf",
+            "replicaof",
+            "save",
+            "script",
+            "shutdown",
+            "slaveof",
+            "slowlog",
+            "swapdb",
+            "sync");
+
+    /** The outcome of one check. */
+    public record Verdict(int code, String fullName, int position) {
+        public boolean allowed() {
+            return code == AclSelector.OK;
+        }
+
+        /** A stable reason for audit and metrics: {@code command}, {@code key}, {@code channel}, {@code sort}. */
+        public String reason() {
+            return switch (code) {
+                case AclSelector.OK -> "allowed";
+                case AclSelector.DENIED_CMD -> "command";
+                case AclSelector.DENIED_KEY -> "key";
+                case AclSelector.DENIED_CHANNEL -> "channel";
+                default -> "sort";
+            };
+        }
+    }
+
+    static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9;
+    private static final Verdict OK = new Verdict(AclSelector.OK, null, 0);
+
+    private final CommandTable table;
+    private final List<AclSelector> selectors;
+    private final boolean sharedIdentityRule;
+
+    public Permissions(CommandTable table, List<AclSelector> selectors) {
+        this(table, selectors, true);
+    }
+
+    /** @param sharedIdentityRule whether {@link #SHARED_IDENTITY} needs explicit grants (off: Redis's rules only) */
+    Permissions(CommandTable table, List<AclSelector> selectors, boolean sharedIdentityRule) {
+        this.table = table;
+        this.selectors = List.copyOf(selectors);
+        this.sharedIdentityRule = sharedIdentityRule;
+    }
+
+    public CommandTable table() {
+        return table;
+    }
+
+    /** Checks a command (argument 0 is its name). */
+    public Verdict check(Args a) {
+        String name = a.lower(0);
+        Spec cmd = table.command(name);
+        if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
+            String subName = a.lower(1);
+            Spec sub = cmd.subcommands.get(subName);
+            if (sub == null) {
+                return unknown(name + "|" + subName);
+            }
+            cmd = sub;
+        }
+        if (cmd == null) {
+            return unknown(name);
+        }
+        boolean shared = sharedIdentityRule
+                && (SHARED_IDENTITY.contains(cmd.fullName)
+                        || (cmd.parent != null && SHARED_IDENTITY.contains(cmd.parent.fullName)));
+        Keys.Ref[] keys = null;
+        int relevant = AclSelector.DENIED_CMD;
+        int lastPos = 0;
+        int[] pos = new int[1];
+        for (AclSelector s : selectors) {
+            if (keys == null && !s.allKeys() && cmd.hasKeys()) {
+                keys = Keys.keys(cmd, a);
+            }
+            pos[0] = 0;
+            int r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
+            if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
+                r = AclSelector.DENIED_CMD;
+            }
+            if (r == AclSelector.OK) {
+                int sort = sortPatterns(cmd, a);
+                if (sort != AclSelector.OK && !anyUnrestrictedRead(cmd, a)) {
+                    return new Verdict(sort, cmd.fullName, 0);
+                }
+                return OK;
+            }
+            if (r > relevant || (r == relevant && pos[0] > lastPos)) {
+                relevant = r;
+                lastPos = pos[0];
+            }
+        }
+        return new Verdict(relevant, cmd.fullName, lastPos);
+    }
+
+    private static boolean explicit(AclSelector s, Spec cmd) {
+        return s.explicitlyAllowed(cmd);
+    }
+
+    private Verdict unknown(String name) {
+        String fullName = name.length() > 128 ? name.substring(0, 128) : name; // Redis quotes at most 128 too
+        for (AclSelector s : selectors) {
+            if (s.allCommands() && s.allKeys() && s.allChannels()) {
+                return OK;
+            }
+        }
+        return new Verdict(AclSelector.DENIED_CMD, fullName, 0);
+    }
+
+    /** SORT's BY (with a {@code *}) and GET need unrestricted key access, checked by Redis at execution. */
+    private static int sortPatterns(Spec cmd, Args a) {
+        if (!cmd.fullName.equals("sort") && !cmd.fullName.equals("sort_ro")) {
+            return AclSelector.OK;
+        }
+        int argc = a.count();
+        for (int j = 2; j < argc; j++) {
+            int left = argc - j - 1;
+            if (a.is(j, "ASC") || a.is(j, "DESC") || a.is(j, "ALPHA")) {
+                continue;
+            } else if (a.is(j, "LIMIT") && left >= 2) {
+                j += 2;
+            } else if (a.is(j, "STORE") && left >= 1 && cmd.fullName.equals("sort")) {
+                j++;
+            } else if (a.is(j, "BY") && left >= 1) {
+                byte[] p = a.bytes(j + 1);
+                for (byte b : p) {
+                    if (b == '*') {
+                        return DENIED_SORT_BY;
+                    }
+                }
+                j++;
+            } else if (a.is(j, "GET") && left >= 1) {
+                return DENIED_SORT_GET;
+            } else {
+                return AclSelector.OK; // syntax error upstream
+            }
+        }
+        return AclSelector.OK;
+    }
+
+    /** Redis's {@code ACLUserCheckCmdWithUnrestrictedKeyAccess} for read access. */
+    private boolean anyUnrestrictedRead(Spec cmd, Args a) {
+        for (AclSelector s : selectors) {
+            int[] pos = new int[1];
+            if (s.check(cmd, a, Keys.NONE, pos) == AclSelector.OK && s.unrestrictedRead()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The error line Redis gives for a denial (without CRLF), in the wording of {@code redisVersion}: 7.0 and 7.1
+     * say {@code this user}; 7.2 and later name the user.
+     */
+    public static String errorLine(Verdict v, String redisVersion, String user) {
+        boolean named = isAtLeast(redisVersion, 7, 2);
+        return switch (v.code()) {
+            case AclSelector.DENIED_CMD ->
+                named
+                        ? "-NOPERM User " + user + " has no permissions to run the '" + v.fullName() + "' command"
+                        : "-NOPERM this user has no permissions to run the '" + v.fullName() + "' command";
+            case AclSelector.DENIED_KEY ->
+                named
+                        ? "-NOPERM No permissions to access a key"
+                        : "-NOPERM this user has no permissions to access one of the keys used as arguments";
+            case AclSelector.DENIED_CHANNEL ->
+                named
+                        ? "-NOPERM No permissions to access a channel"
+                        : "-NOPERM this user has no permissions to access one of the channels used as arguments";
+            case DENIED_SORT_BY -> "-ERR BY option of SORT denied due to insufficient ACL permissions.";
+            case DENIED_SORT_GET -> "-ERR GET option of SORT denied due to insufficient ACL permissions.";
+            default -> throw new IllegalArgumentException("not a denial: " + v);
+        };
+    }
+
+    static boolean isAtLeast(String version, int major, int minor) {
+        if (version == null) {
+            return false;
+        }
+        String[] p = version.split("\\.");
+        try {
+            int ma = Integer.parseInt(p[0]);
+            int mi = p.length > 1 ? Integer.parseInt(p[1]) : 0;
+            return ma > major || (ma == major && mi >= minor);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+}
