@@ -15,6 +15,7 @@ import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
 import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.TlsContexts;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;
@@ -70,6 +71,7 @@ final class GatewayHarness implements AutoCloseable {
         }
         cache = cb.build().watch(emu);
         upstreamTls = SslContextBuilder.forClient()
+                .sslProvider(TlsContexts.provider()) // the engine the gateway uses (OpenSSL where available)
                 .trustManager(redis.certificateAuthority().certificate())
                 .build();
         TokenSource source = new TokenSource() {
