@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -69,6 +70,8 @@ public class JwtValidationBenchmark {
     private String oid;
     private JWSObject parsedOnce;
     private RSASSAVerifier verifier;
+    private final java.util.concurrent.atomic.AtomicLong validations = new java.util.concurrent.atomic.AtomicLong();
+    private long cpuAtStart;
 
     @Setup
     public void setUp() throws Exception {
@@ -121,8 +124,39 @@ public class JwtValidationBenchmark {
         }
     }
 
+    /**
+     * The machine may be shared (other processes take cores away from the benchmark), so each iteration also prints
+     * validations per CPU-second of this JVM (process CPU time, all threads: the authenticator's pool, JIT, GC):
+     * the per-core rate whatever the load around it.
+     */
+    @Setup(Level.Iteration)
+    public void cpuStart() {
+        validations.set(0);
+        cpuAtStart = processCpuNanos();
+    }
+
+    @TearDown(Level.Iteration)
+    public void cpuEnd() {
+        long cpu = processCpuNanos() - cpuAtStart;
+        if (cpu > 0) {
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    " [%d validations, %.2f CPU-s: %.0f validations per CPU-second]",
+                    validations.get(),
+                    cpu / 1e9,
+                    validations.get() / (cpu / 1e9));
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
     @Benchmark
     public AuthDecision authenticate() throws Exception {
+        validations.incrementAndGet();
         return auth.authenticate(new AuthRequest(oid, token, CLIENT))
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
@@ -130,6 +164,7 @@ public class JwtValidationBenchmark {
 
     @Benchmark
     public boolean signatureOnly() throws Exception {
+        validations.incrementAndGet();
         JWSObject jws = JWSObject.parse(token);
         return jws.verify(verifier);
     }
