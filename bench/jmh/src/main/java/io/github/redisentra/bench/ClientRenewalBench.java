@@ -64,9 +64,10 @@ public final class ClientRenewalBench {
         System.out.printf(
                 "client renewal bench: %d s per setup, tokens of %d s, %d threads, %d cores%n%n",
                 seconds, lifetimeSeconds, threads, Runtime.getRuntime().availableProcessors());
-        System.out.println("| setup | commands | failed | renewals | p50 / p99 / max ms (≤ 1 s after a renewal)"
-                + " | p50 / p99 / max ms (other) | token-endpoint calls per token lifetime |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| setup | SET+GET pairs | failed | connections cut at expiry | renewals"
+                + " | p50 / p99 / max ms (≤ 1 s after a renewal) | p50 / p99 / max ms (other)"
+                + " | token-endpoint calls per token lifetime |");
+        System.out.println("|---|---|---|---|---|---|---|---|");
         try (EmulatedAzure azure = new EmulatedAzure()) {
             for (String setup : setups) {
                 System.out.println(run(azure, setup.trim(), seconds, lifetimeSeconds, threads));
@@ -225,6 +226,7 @@ public final class ClientRenewalBench {
         ops.setGet(0, "warm"); // connected and authenticated before the clock starts
         renewals.clear();
         long calls0 = azure.emu.requestCount(Endpoint.TOKEN);
+        long cut0 = id.cache.connectionsCut();
         Instant start = Instant.now();
         long startNanos = System.nanoTime();
         AtomicBoolean running = new AtomicBoolean(true);
@@ -265,6 +267,7 @@ public final class ClientRenewalBench {
         done.await();
         Duration elapsed = Duration.between(start, Instant.now());
         long calls = azure.emu.requestCount(Endpoint.TOKEN) - calls0;
+        long cut = id.cache.connectionsCut() - cut0;
         long[] renewalTimes = renewals.stream()
                 .mapToLong(Long::longValue)
                 .filter(r -> r >= startNanos)
@@ -289,10 +292,11 @@ public final class ClientRenewalBench {
         double perLifetime = calls * (double) lifetime.toMillis() / elapsed.toMillis();
         return String.format(
                 Locale.ROOT,
-                "| %s | %d | %d | %d | %s | %s | %.2f (%d calls in %.0f s) |",
+                "| %s | %d | %d | %d | %d | %s | %s | %.2f (%d calls in %.0f s) |",
                 setup,
                 total,
                 failed.get(),
+                cut,
                 renewalTimes.length,
                 percentiles(near),
                 percentiles(other),
