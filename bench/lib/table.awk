@@ -17,9 +17,28 @@ BEGIN { FS = "\t"; nc = split(contenders, cs, ","); ncf = split(configs, cfs, ",
         nt = split("GET,SET,LRANGE_100,MSET", ts, ",") }
 NR == 1 { next }
 mode == "" && $1 == "matrix" { k = $2 SUBSEP $3 SUBSEP $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8; have[$3] = 1 }
+mode == "cpu" && $1 == "cpu" { k = $2 SUBSEP $3 SUBSEP $4; cpu[k] = cpu[k] " " $6; have[$3] = 1 }
 mode == "conn" && $1 == "conn" { k = $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8 }
 
 END {
+    if (mode == "cpu") {
+        head = "| config | test |"; sep = "|---|---|"
+        for (i = 1; i <= nc; i++) { head = head " " cs[i] " |"; sep = sep "---|" }
+        print head; print sep
+        for (f = 1; f <= ncf; f++) for (t = 1; t <= nt; t++) {
+            if (!(ts[t] in have)) continue
+            line = "| " cfs[f] " | " ts[t] " |"
+            h = median(cpu[cfs[f] SUBSEP ts[t] SUBSEP "haproxy"])
+            for (i = 1; i <= nc; i++) {
+                k = cfs[f] SUBSEP ts[t] SUBSEP cs[i]
+                if (!(k in cpu)) { line = line " – |"; continue }
+                v = median(cpu[k])
+                line = line sprintf(" %.2f (%s) |", v, ratio(v, h))
+            }
+            print line
+        }
+        exit
+    }
     if (mode == "conn") {
         print "| contender | new connections/s | ÷ direct-tls | ÷ HAProxy | p50 ms | p99 ms |"
         print "|---|---|---|---|---|---|"

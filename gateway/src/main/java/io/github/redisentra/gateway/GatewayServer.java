@@ -129,10 +129,11 @@ public final class GatewayServer implements AutoCloseable {
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();
         log.info(
-                "gateway listening on {} ({}), upstream {}",
+                "gateway listening on {} ({}), upstream {}, TLS engine {}",
                 serverChannel.localAddress(),
                 settings.listenerTls() != null ? "TLS" : "plaintext",
-                endpoint);
+                endpoint,
+                io.github.redisentra.gateway.upstream.TlsContexts.describe());
         return this;
     }
 

@@ -4,9 +4,9 @@ import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.TrustMaterial;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.TlsContexts;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.time.Clock;
 import java.time.Duration;
 
@@ -52,11 +52,9 @@ final class RespListenerWiring {
     static GatewaySettings settings(GatewayConfig config, Clock clock) throws Exception {
         SslContext tls = null;
         if (config.listenTls()) {
-            tls = SslContextBuilder.forServer(
-                            config.listenTlsCertFile().orElseThrow().toFile(),
-                            config.listenTlsKeyFile().orElseThrow().toFile())
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
+            tls = TlsContexts.listener(
+                    config.listenTlsCertFile().orElseThrow().toFile(),
+                    config.listenTlsKeyFile().orElseThrow().toFile());
         }
         RequestLimits preAuth = new RequestLimits(
                 config.preAuthMaxArgs(), config.preAuthMaxBulkBytes(), RequestLimits.REDIS_INLINE_MAX, false);
@@ -73,10 +71,7 @@ final class RespListenerWiring {
     static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {
         SslContext tls = null;
         if (config.redisTls()) {
-            tls = SslContextBuilder.forClient()
-                    .trustManager(TrustMaterial.trustManager(config.redisCaFile()))
-                    .protocols("TLSv1.3", "TLSv1.2")
-                    .build();
+            tls = TlsContexts.upstreamClient(TrustMaterial.trustManager(config.redisCaFile()));
         }
         return new UpstreamEndpoint(
                 config.redisAddress().host(),

@@ -16,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -66,7 +67,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             "internal_error");
 
     static final int MAX_TOKEN_CHARS = 64 * 1024;
-    private static final Pattern JWS_COMPACT = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
+    private static final int MAX_CACHED_VERIFIERS = 64;
     private static final Pattern GUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Duration MAX_IAT_AGE = Duration.ofDays(1);
@@ -81,6 +82,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private final Clock clock;
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
+    private final Map<RSAKey, RSASSAVerifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param graph resolves group overage, or {@code null} when the gateway has no Entra identity (overage users are
@@ -257,14 +259,16 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (token.length() > MAX_TOKEN_CHARS) {
                 throw new Refusal("malformed", "token longer than " + MAX_TOKEN_CHARS + " characters");
             }
-            long dots = token.chars().filter(c -> c == '.').count();
+            int dots = countDots(token);
             if (dots == 4) {
                 throw new Refusal("malformed", "encrypted token (JWE) is not accepted");
             }
-            if (dots != 2 || !JWS_COMPACT.matcher(token).matches()) {
+            if (dots != 2 || !compactJws(token)) {
                 throw new Refusal("malformed", "not a compact JWS (three base64url segments)");
             }
-            parts = token.split("\\.", -1);
+            int d1 = token.indexOf('.');
+            int d2 = token.indexOf('.', d1 + 1);
+            parts = new String[] {token.substring(0, d1), token.substring(d1 + 1, d2), token.substring(d2 + 1)};
             header = json(parts[0], "header");
             Object alg = header.get("alg");
             if (!"RS256".equals(alg)) {
@@ -298,7 +302,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             try {
                 JWSHeader jwsHeader = JWSHeader.parse(header, new Base64URL(parts[0]));
                 byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
-                if (!new RSASSAVerifier(key.get()).verify(jwsHeader, signingInput, new Base64URL(parts[2]))) {
+                if (!verifier(key.get()).verify(jwsHeader, signingInput, new Base64URL(parts[2]))) {
                     throw new Refusal("bad_signature", "signature does not verify with key " + kid);
                 }
             } catch (ParseException e) {
@@ -513,9 +517,63 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         }
     }
 
+    /** The verifier for a signing key; built once per key (building one converts the JWK to a public key). */
+    private RSASSAVerifier verifier(RSAKey key) throws JOSEException {
+        RSASSAVerifier v = verifiers.get(key);
+        if (v == null) {
+            if (verifiers.size() >= MAX_CACHED_VERIFIERS) {
+                verifiers.clear(); // keys rolled many times: start over rather than grow
+            }
+            v = new RSASSAVerifier(key);
+            verifiers.put(key, v);
+        }
+        return v;
+    }
+
+    private static int countDots(String s) {
+        int n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '.') {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * {@code [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*} (the caller checked there are exactly two dots),
+     * without a regular expression: it runs on every AUTH.
+     */
+    static boolean compactJws(String s) {
+        int segment = 0;
+        int segmentLength = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                if (segmentLength == 0) {
+                    return false;
+                }
+                segment++;
+                segmentLength = 0;
+            } else if ((c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '_'
+                    || c == '-') {
+                segmentLength++;
+            } else {
+                return false;
+            }
+        }
+        return segment == 2;
+    }
+
     private static Map<String, Object> json(String segment, String what) {
         try {
-            return JSONObjectUtils.parse(new Base64URL(segment).decodeToString());
+            // java.util.Base64 (intrinsic-friendly) instead of Nimbus's constant-time codec: the header and payload
+            // are not secret, and this runs on every AUTH. The caller checked the base64url alphabet.
+            String text = new String(Base64.getUrlDecoder().decode(segment), StandardCharsets.UTF_8);
+            return JSONObjectUtils.parse(text);
         } catch (ParseException | RuntimeException e) {
             throw new Refusal("malformed", "token " + what + " is not a JSON object");
         }

@@ -1227,6 +1227,29 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return true;
     }
 
+    /**
+     * A plain forwarded reply with nothing to inspect: account for it now, take its bytes in {@link #onPassThrough}
+     * together with the following ones (a pipeline's replies leave in one write).
+     */
+    @Override
+    public boolean claimPassThrough() {
+        if (failed || midReply || ledger.peekFirst() != FORWARD || (protocol == 2 && subscribed())) {
+            return false;
+        }
+        ledger.pollFirst();
+        return true;
+    }
+
+    @Override
+    public void onPassThrough(ByteBuf replies) {
+        if (failed) {
+            replies.release();
+            return;
+        }
+        toClient(replies);
+        flushLocals();
+    }
+
     @Override
     public void onReply(ByteBuf frame, boolean push) {
         if (failed) {

@@ -21,6 +21,25 @@ public interface ReplySink {
         return false;
     }
 
+    /**
+     * Fast path for plain replies. Called for a complete, non-push reply before it is delivered: returns
+     * {@code true} when the sink will pass that reply through unchanged, in which case it accounts for it now
+     * (the reply is "claimed") and receives its bytes later, together with those of the replies claimed right
+     * after it, in one {@link #onPassThrough} call. Returns {@code false} when the reply needs
+     * {@link #onReply}; the handler then first delivers the replies claimed so far.
+     */
+    default boolean claimPassThrough() {
+        return false;
+    }
+
+    /**
+     * The bytes of one or more consecutive replies, all previously {@linkplain #claimPassThrough() claimed}, in
+     * order. Ownership of {@code replies} passes to the sink.
+     */
+    default void onPassThrough(ByteBuf replies) {
+        throw new IllegalStateException("onPassThrough without claimPassThrough");
+    }
+
     /** A batch of reads ended: flush what was written. */
     void onReadBatchComplete();
 

@@ -33,14 +33,25 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         }
         cumulation =
                 cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
+        // Runs of plain replies the sink claimed are handed on as one slice (one write instead of one per reply).
+        int runStart = -1;
         try {
             for (; ; ) {
                 int len = framer.next(cumulation);
                 if (len > 0) {
                     boolean push = framer.lastWasPush();
+                    if (!push && sink.claimPassThrough()) {
+                        if (runStart < 0) {
+                            runStart = cumulation.readerIndex();
+                        }
+                        cumulation.skipBytes(len);
+                        continue;
+                    }
+                    runStart = passRun(runStart);
                     sink.onReply(cumulation.readRetainedSlice(len), push);
                     continue;
                 }
+                runStart = passRun(runStart);
                 int scanned = framer.scannedBytes();
                 if (scanned >= STREAM_THRESHOLD && framer.pendingTypeKnown() && !framer.pendingIsPush()) {
                     ByteBuf part = cumulation.retainedSlice(cumulation.readerIndex(), scanned);
@@ -54,6 +65,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 break;
             }
         } catch (ReplyProtocolException e) {
+            passRun(runStart); // the claimed replies are complete: deliver them before failing
             lost = true;
             sink.onUpstreamLost("upstream protocol error: " + e.getMessage(), e);
             ctx.close();
@@ -67,6 +79,14 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         }
+    }
+
+    /** Delivers the claimed replies from {@code runStart} to the reader index, if any; returns -1 (no run). */
+    private int passRun(int runStart) {
+        if (runStart >= 0) {
+            sink.onPassThrough(cumulation.retainedSlice(runStart, cumulation.readerIndex() - runStart));
+        }
+        return -1;
     }
 
     @Override

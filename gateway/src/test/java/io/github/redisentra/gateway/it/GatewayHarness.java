@@ -18,6 +18,7 @@ import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.TlsContexts;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;
@@ -79,6 +80,7 @@ final class GatewayHarness implements AutoCloseable {
         }
         cache = cb.build().watch(emu);
         upstreamTls = SslContextBuilder.forClient()
+                .sslProvider(TlsContexts.provider()) // the engine the gateway uses (OpenSSL where available)
                 .trustManager(redis.certificateAuthority().certificate())
                 .build();
         TokenSource source = new TokenSource() {

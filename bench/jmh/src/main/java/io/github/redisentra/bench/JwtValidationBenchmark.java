@@ -1,0 +1,171 @@
+package io.github.redisentra.bench;
+
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import io.github.redisentra.emulator.AppRegistration;
+import io.github.redisentra.emulator.AppSpec;
+import io.github.redisentra.emulator.EntraEmulator;
+import io.github.redisentra.emulator.Tenant;
+import io.github.redisentra.emulator.TokenRequest;
+import io.github.redisentra.emulator.User;
+import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.AuthDecision;
+import io.github.redisentra.gateway.auth.AuthRequest;
+import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Client-token validation with warm keys: the gateway's {@link EntraAuthenticator} (JWS parse, key lookup by
+ * {@code kid}, RS256 signature, issuer/audience/time/tenant checks, group policy, audit line) against keys loaded
+ * once from the project's Entra ID emulator over HTTPS, and, as the floor, the RS256 signature check alone with
+ * Nimbus JOSE's {@link RSASSAVerifier} on the same token and key.
+ *
+ * <p>{@code authenticate} is measured with as many calling threads as JMH is given ({@code -t}); the
+ * authenticator runs the work on its own pool (max(2, cores) threads), so per-core throughput is the total
+ * divided by the cores actually available. {@code signatureOnly} runs on the calling thread: with {@code -t 1} it
+ * is one core's rate.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms256m", "-Xmx256m", "-Dlogback.configurationFile=bench-logback.xml"})
+@State(Scope.Benchmark)
+public class JwtValidationBenchmark {
+    private static final String GROUP = "aaaaaaaa-0000-4000-8000-000000000001";
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("127.0.0.1", 40000);
+
+    private EntraEmulator emu;
+    private EntraAuthenticator auth;
+    private Path dir;
+    private String token;
+    private String oid;
+    private JWSObject parsedOnce;
+    private RSASSAVerifier verifier;
+    private final java.util.concurrent.atomic.AtomicLong validations = new java.util.concurrent.atomic.AtomicLong();
+    private long cpuAtStart;
+
+    @Setup
+    public void setUp() throws Exception {
+        emu = EntraEmulator.builder().build().start();
+        Tenant contoso = emu.createTenant("contoso");
+        AppRegistration api = contoso.registerApp(
+                AppSpec.api("gateway-v2").acceptedTokenVersion(2).groupMembershipClaims(true));
+        User alice = contoso.addUser(UserSpec.named("alice").groups(GROUP));
+        token = emu.mintAccessToken(TokenRequest.forUser(contoso, alice, api));
+        oid = alice.objectId();
+        dir = Files.createTempDirectory("jmh-jwt");
+        Path ca = emu.writeCaCertificate(dir.resolve("ca.pem"));
+        Map<String, String> env = new HashMap<>();
+        env.put("TENANT_ID", contoso.id());
+        env.put("EXPECTED_AUDIENCE", api.clientId());
+        env.put("ALLOWED_GROUP_IDS", GROUP);
+        env.put("REDIS_HOSTPORT", "127.0.0.1:6380");
+        env.put("LISTEN_ADDR", "127.0.0.1:0");
+        env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
+        env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
+        env.put("HTTPS_CA_FILE", ca.toString());
+        auth = EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+        auth.start().get(30, TimeUnit.SECONDS);
+        if (!(authenticate() instanceof AuthDecision.Allowed)) {
+            throw new IllegalStateException("the bench token is not accepted");
+        }
+        // the signature-only floor: the tenant's published key for this token's kid
+        parsedOnce = JWSObject.parse(token);
+        HttpClient http = HttpClient.newBuilder().sslContext(emu.sslContext()).build();
+        String jwksUri =
+                emu.httpsBaseUrl().toString().replaceAll("/$", "") + "/" + contoso.id() + "/discovery/v2.0/keys";
+        String body = http.send(
+                        HttpRequest.newBuilder(URI.create(jwksUri)).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        RSAKey key =
+                (RSAKey) JWKSet.parse(body).getKeyByKeyId(parsedOnce.getHeader().getKeyID());
+        verifier = new RSASSAVerifier(key);
+        if (!signatureOnly()) {
+            throw new IllegalStateException("signature check failed");
+        }
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        auth.close();
+        emu.close();
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
+        }
+    }
+
+    /**
+     * The machine may be shared (other processes take cores away from the benchmark), so each iteration also prints
+     * validations per CPU-second of this JVM (process CPU time, all threads: the authenticator's pool, JIT, GC):
+     * the per-core rate whatever the load around it.
+     */
+    @Setup(Level.Iteration)
+    public void cpuStart() {
+        validations.set(0);
+        cpuAtStart = processCpuNanos();
+    }
+
+    @TearDown(Level.Iteration)
+    public void cpuEnd() {
+        long cpu = processCpuNanos() - cpuAtStart;
+        if (cpu > 0) {
+            System.out.printf(
+                    java.util.Locale.ROOT,
+                    " [%d validations, %.2f CPU-s: %.0f validations per CPU-second]",
+                    validations.get(),
+                    cpu / 1e9,
+                    validations.get() / (cpu / 1e9));
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean)
+                        java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    @Benchmark
+    public AuthDecision authenticate() throws Exception {
+        validations.incrementAndGet();
+        return auth.authenticate(new AuthRequest(oid, token, CLIENT))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    @Benchmark
+    public boolean signatureOnly() throws Exception {
+        validations.incrementAndGet();
+        JWSObject jws = JWSObject.parse(token);
+        return jws.verify(verifier);
+    }
+}
