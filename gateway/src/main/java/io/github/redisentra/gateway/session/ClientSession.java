@@ -901,6 +901,18 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
 
         @Override
+        public boolean claimPassThrough() {
+            return upstreamLink == this && ClientSession.this.claimPassThrough();
+        }
+
+        @Override
+        public void onPassThrough(ByteBuf replies) {
+            // only the current link claims, and the link cannot change between a claim and this call (both
+            // happen within one read of this link's channel, on the session's event loop)
+            ClientSession.this.onPassThrough(replies);
+        }
+
+        @Override
         public void onReadBatchComplete() {
             if (upstreamLink == this || (handover != null && handover.link == this)) {
                 ClientSession.this.onReadBatchComplete();
