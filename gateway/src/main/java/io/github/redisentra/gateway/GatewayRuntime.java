@@ -131,6 +131,9 @@ public final class GatewayRuntime implements AutoCloseable {
                     accessControl.current().table(),
                     accessControl,
                     p -> {
+                        // Directory users need nothing here: the LDAP authenticator applies only
+                        // LDAP_REQUIRED_GROUPS, and every session checks the policy in force (access.admit at
+                        // AUTH, permissions at each command), so LDAP admission follows reloads by itself.
                         if (entra != null) {
                             entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p));
                         }

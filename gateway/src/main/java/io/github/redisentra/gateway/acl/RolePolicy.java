@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.acl;
 
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.config.LdapConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -39,7 +40,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  *
  * A role matches a principal that is a member of any of its groups or holds any of its app roles; the principal's
  * permissions are the union of the matching roles. Group values compare ignoring case (GUIDs, LDAP DNs and names
- * alike). Every problem is reported with its file, line and column.
+ * alike); a value that is a DN compares in its normalized form, so spaces after commas do not matter either. Every problem is reported with its file, line and column.
  */
 public final class RolePolicy {
     /** One role. */
@@ -150,7 +151,8 @@ public final class RolePolicy {
         } else if (c.mapping(match, path + ".match") != null) {
             Map<String, Node> mf = c.fields(match, path + ".match", List.of("groups", "appRoles"));
             for (String g : c.strings(mf.get("groups"), path + ".match.groups")) {
-                groups.add(g.toLowerCase(Locale.ROOT));
+                // A DN compares in normalized form (as the LDAP authenticator reports it), anything else ignoring case.
+                groups.add(LdapConfig.normalizeGroup(g));
             }
             appRoles.addAll(c.strings(mf.get("appRoles"), path + ".match.appRoles"));
             if (groups.isEmpty() && appRoles.isEmpty()) {

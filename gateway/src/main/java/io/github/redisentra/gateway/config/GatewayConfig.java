@@ -158,6 +158,10 @@ public final class GatewayConfig {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOWED_GROUP_IDS and"
                     + " ALLOWED_APP_ROLES and name those groups and app roles in the roles' match instead");
         }
+        if (r.get(ROLES_FILE) != null && allowAnyTenantUser) {
+            r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOW_ANY_TENANT_USER (a"
+                    + " user matching no role is refused)");
+        }
         if (redisObjectId != null && !GUID.matcher(redisObjectId).matches()) {
             r.problem("REDIS_AAD_OBJECT_ID must be the object id (a GUID) of the gateway's identity, got \""
                     + redisObjectId + "\"");

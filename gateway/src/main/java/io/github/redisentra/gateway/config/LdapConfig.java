@@ -226,9 +226,21 @@ public record LdapConfig(
         Set<String> required = p.groups(LDAP_REQUIRED_GROUPS);
         Set<String> allowed = p.groups(LDAP_ALLOWED_GROUPS);
         boolean any = p.bool(LDAP_ALLOW_ANY_USER);
-        if (required.isEmpty() && allowed.isEmpty() && !any) {
-            problem.accept("no LDAP authorization rule: set LDAP_REQUIRED_GROUPS or LDAP_ALLOWED_GROUPS, or set"
-                    + " LDAP_ALLOW_ANY_USER=true to admit every user the directory authenticates");
+        boolean roles = values.containsKey(ROLES_FILE);
+        if (roles) {
+            // As for Entra users: the roles decide who is admitted; LDAP_REQUIRED_GROUPS still applies on top.
+            if (values.containsKey(LDAP_ALLOWED_GROUPS)) {
+                problem.accept("ROLES_FILE decides who is admitted (a user must match a role): unset"
+                        + " LDAP_ALLOWED_GROUPS and name those directory groups (DN or name) in the roles' match"
+                        + " instead");
+            }
+            if (any) {
+                problem.accept("ROLES_FILE decides who is admitted (a user must match a role): unset"
+                        + " LDAP_ALLOW_ANY_USER (a directory user matching no role is refused)");
+            }
+        } else if (required.isEmpty() && allowed.isEmpty() && !any) {
+            problem.accept("no LDAP authorization rule: set ROLES_FILE, LDAP_REQUIRED_GROUPS or LDAP_ALLOWED_GROUPS,"
+                    + " or set LDAP_ALLOW_ANY_USER=true to admit every user the directory authenticates");
         }
         SearchScope scope = p.scope();
         return Optional.of(new LdapConfig(

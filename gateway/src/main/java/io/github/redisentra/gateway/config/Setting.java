@@ -39,7 +39,7 @@ public enum Setting {
     ALLOW_ANY_TENANT_USER(
             "false",
             "Admit every valid token of the tenant when no group or role rule is set (otherwise the gateway refuses to"
-                    + " start)",
+                    + " start); not with ROLES_FILE",
             "true"),
     CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
     AZURE_AUTHORITY_HOST(
@@ -123,9 +123,13 @@ public enum Setting {
             "cn=redis-users,ou=groups,dc=example,dc=com"),
     LDAP_ALLOWED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them",
+            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them (not with"
+                    + " ROLES_FILE)",
             "Redis Readers;Redis Writers"),
-    LDAP_ALLOW_ANY_USER("false", "Admit every user the directory authenticates when no LDAP group rule is set", "true"),
+    LDAP_ALLOW_ANY_USER(
+            "false",
+            "Admit every user the directory authenticates when no LDAP group rule or ROLES_FILE is set",
+            "true"),
     LDAP_CACHE_TTL("300s", "How long a successful directory sign-in is cached (`0s` disables the cache)", "60s"),
     LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
     ADMIN_API_TOKEN(
@@ -138,8 +142,9 @@ public enum Setting {
     ROLES_FILE(
             null,
             "YAML roles file: roles matched by group or app role, each granting Redis ACL rules; checked before"
-                    + " every command (see \"Roles\"). Replaces ALLOWED_GROUP_IDS/ALLOWED_APP_ROLES: a user matching no"
-                    + " role is refused",
+                    + " every command (see \"Roles\"). Replaces ALLOWED_GROUP_IDS/ALLOWED_APP_ROLES (and"
+                    + " LDAP_ALLOWED_GROUPS, ALLOW_ANY_TENANT_USER, LDAP_ALLOW_ANY_USER): an Entra or directory user"
+                    + " matching no role is refused",
             "/etc/gateway/roles.yaml"),
     ROLES_RELOAD_INTERVAL(
             "10s",

@@ -77,6 +77,28 @@ class RolePolicyTest {
     }
 
     @Test
+    void directoryGroupDnsCompareNormalizedAsTheLdapAuthenticatorReportsThem() throws Exception {
+        RolePolicy p = parse("""
+                roles:
+                  by-dn:
+                    match:
+                      groups: ["CN=Redis Writers, OU=Groups, DC=example, DC=com"]
+                    rules: +@write ~w:*
+                  by-name:
+                    match:
+                      groups: [Redis Readers]
+                    rules: +@read ~r:*
+                """);
+        // An LDAP principal carries each group as its normalized DN and as its name (LdapAuthenticator.expand).
+        Principal writer = principal(Set.of("cn=redis writers,ou=groups,dc=example,dc=com", "Redis Writers"), Set.of());
+        Principal reader = principal(Set.of("cn=redis readers,ou=groups,dc=example,dc=com", "REDIS READERS"), Set.of());
+        assertThat(p.matching(writer)).extracting(RolePolicy.Role::name).containsExactly("by-dn");
+        assertThat(p.matching(reader)).extracting(RolePolicy.Role::name).containsExactly("by-name");
+        assertThat(p.matching(principal(Set.of("cn=redis writers,ou=other,dc=example,dc=com"), Set.of())))
+                .isEmpty();
+    }
+
+    @Test
     void rolesMatchByGroupIgnoringCaseByDirectoryGroupAndByAppRoleAndUnite() throws Exception {
         RolePolicy p = parse("""
                 roles:

@@ -210,6 +210,43 @@ class GatewayConfigTest {
     }
 
     @Test
+    void rolesFileIsTheAdmissionRuleForEntraAndDirectoryUsersAlike(@TempDir Path dir) throws Exception {
+        Path roles = Files.writeString(
+                dir.resolve("roles.yaml"),
+                "roles:\n  r:\n    match: {groups: [" + GROUP + ", cn=Readers,ou=groups,dc=x]}\n    rules: +@read\n");
+        Map<String, String> ldapOnly = with(
+                "TENANT_ID",
+                null,
+                "EXPECTED_AUDIENCE",
+                null,
+                "REQUIRED_GROUP_IDS",
+                null,
+                "ROLES_FILE",
+                roles.toString(),
+                "LDAP_SERVERS",
+                "ldap://localhost:389",
+                "LDAP_BIND_DN_TEMPLATE",
+                "uid={user},ou=people,dc=x");
+        GatewayConfig c = GatewayConfig.from(ldapOnly);
+        assertThat(c.entra()).isFalse();
+        assertThat(c.ldap().orElseThrow().allowAnyUser()).isFalse();
+        assertThat(c.rolePolicy()).isPresent();
+        Map<String, String> both = new HashMap<>(ldapOnly);
+        both.put("TENANT_ID", TENANT);
+        both.put("EXPECTED_AUDIENCE", "api://redis-gateway");
+        assertThat(GatewayConfig.from(both).entra()).isTrue();
+        both.put("ALLOW_ANY_TENANT_USER", "true");
+        both.put("LDAP_ALLOW_ANY_USER", "true");
+        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        assertThat(problems(both))
+                .containsExactly(
+                        LdapConfigTest.ROLES_DECIDE_LDAP_ALLOWED,
+                        LdapConfigTest.ROLES_DECIDE_LDAP_ANY,
+                        "ROLES_FILE decides who is admitted (a user must match a role): unset ALLOW_ANY_TENANT_USER"
+                                + " (a user matching no role is refused)");
+    }
+
+    @Test
     void booleansDurationsNumbersAndFormatsAreChecked() {
         assertThat(problems(with("REDIS_TLS", "maybe")))
                 .containsExactly("REDIS_TLS must be true or false, got \"maybe\"");

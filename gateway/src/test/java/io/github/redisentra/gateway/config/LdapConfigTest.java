@@ -101,6 +101,39 @@ class LdapConfigTest {
                 .contains("LDAP_GROUP_SEARCH_BASE");
     }
 
+    static final String ROLES_DECIDE_LDAP_ALLOWED =
+            "ROLES_FILE decides who is admitted (a user must match a role): unset LDAP_ALLOWED_GROUPS and name those"
+                    + " directory groups (DN or name) in the roles' match instead";
+    static final String ROLES_DECIDE_LDAP_ANY = "ROLES_FILE decides who is admitted (a user must match a role): unset"
+            + " LDAP_ALLOW_ANY_USER (a directory user matching no role is refused)";
+
+    @Test
+    void withRolesFileTheRolesDecideWhichDirectoryUsersAreAdmitted() throws Exception {
+        Map<String, String> base = Map.of(
+                "LDAP_SERVERS", "ldap://h",
+                "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                "ROLES_FILE", "/etc/gateway/roles.yaml");
+        LdapConfig c = LdapConfig.read(base).orElseThrow();
+        assertThat(c.requiredGroups()).isEmpty();
+        assertThat(c.allowedGroups()).isEmpty();
+        assertThat(c.allowAnyUser()).isFalse();
+        Map<String, String> required = new java.util.HashMap<>(base);
+        required.put("LDAP_REQUIRED_GROUPS", "CN=Redis Users, OU=Groups,DC=x");
+        assertThat(LdapConfig.read(required).orElseThrow().requiredGroups())
+                .as("LDAP_REQUIRED_GROUPS still applies on top, as REQUIRED_GROUP_IDS does")
+                .containsExactly("cn=redis users,ou=groups,dc=x");
+        Map<String, String> both = new java.util.HashMap<>(base);
+        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOW_ANY_USER", "true");
+        assertThat(problems(both)).containsExactly(ROLES_DECIDE_LDAP_ALLOWED, ROLES_DECIDE_LDAP_ANY);
+        Map<String, String> none = new java.util.HashMap<>(base);
+        none.remove("ROLES_FILE");
+        assertThat(problems(none))
+                .containsExactly("no LDAP authorization rule: set ROLES_FILE, LDAP_REQUIRED_GROUPS or"
+                        + " LDAP_ALLOWED_GROUPS, or set LDAP_ALLOW_ANY_USER=true to admit every user the directory"
+                        + " authenticates");
+    }
+
     static Map<String, String> gateway(String... kv) {
         Map<String, String> m = new java.util.HashMap<>(Map.of(
                 "TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47",
