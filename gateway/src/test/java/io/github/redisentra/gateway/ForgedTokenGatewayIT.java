@@ -22,6 +22,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.it.NettyLeakCheck;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisServer;
@@ -50,6 +51,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -64,6 +66,7 @@ import org.slf4j.LoggerFactory;
  * audit event with the expected reason and without the token, and leave an authenticated bystander served.
  */
 @Timeout(300)
+@ExtendWith(NettyLeakCheck.class)
 class ForgedTokenGatewayIT {
     static final String GROUP = "aaaaaaaa-0000-4000-8000-0000000000f7";
     static final String WRONGPASS = "-WRONGPASS invalid username-password pair or user is disabled.";

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -29,6 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * arbitrary bytes in {@code RequestFramerFuzzTest} and {@code PreAuthSessionFuzzTest}.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
+@ExtendWith(NettyLeakCheck.class)
 class MalformedRespIT {
     static final String NOAUTH = "-NOAUTH Authentication required.";
     static final String CLOSE = "<close>";
