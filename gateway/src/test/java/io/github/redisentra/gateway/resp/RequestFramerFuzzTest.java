@@ -30,7 +30,7 @@ class RequestFramerFuzzTest {
 
     record Outcome(List<List<byte[]>> commands, boolean error) {}
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void framesLikeRedisWhateverTheInputAndItsSplit(FuzzedDataProvider data) {
         RequestLimits limits = data.consumeBoolean() ? PRE_AUTH : AUTHENTICATED;
         int[] cuts = new int[data.consumeInt(0, 6)];

@@ -44,7 +44,7 @@ class PreAuthSessionFuzzTest {
     static final SessionSettings SETTINGS =
             SessionSettings.DEFAULTS.withLimits(PRE_AUTH, RequestLimits.AUTHENTICATED_DEFAULT);
 
-    @FuzzTest(maxDuration = "10s")
+    @FuzzTest(maxDuration = "5s")
     void onlyAuthHelloQuitResetAreHandledBeforeAuthentication(FuzzedDataProvider data) throws Exception {
         int[] cuts = new int[data.consumeInt(0, 4)];
         for (int i = 0; i < cuts.length; i++) {
