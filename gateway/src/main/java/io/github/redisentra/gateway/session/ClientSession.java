@@ -1421,10 +1421,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void writeLine(String line) {
-        byte[] b = line.getBytes(StandardCharsets.UTF_8);
+        byte[] b = oneLine(line).getBytes(StandardCharsets.UTF_8);
         ByteBuf buf = client.alloc().buffer(b.length + 2);
         buf.writeBytes(b).writeShort(0x0d0a);
         toClient(buf);
+    }
+
+    /**
+     * Like Redis's addReplyErrorFormat: CR and LF in a reply line (e.g. a client's argument quoted in an error) become
+     * spaces, so a client cannot forge reply frames (found by {@code PreAuthSessionFuzzTest}).
+     */
+    private static String oneLine(String line) {
+        return line.indexOf('\r') < 0 && line.indexOf('\n') < 0
+                ? line
+                : line.replace('\r', ' ').replace('\n', ' ');
     }
 
     private void toClient(ByteBuf buf) {
@@ -1477,7 +1487,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         abandonHandover();
         if (client.isActive()) {
             clientNeedsFlush = false;
-            byte[] b = (errorLine + "\r\n").getBytes(StandardCharsets.UTF_8);
+            byte[] b = (oneLine(errorLine) + "\r\n").getBytes(StandardCharsets.UTF_8);
             client.writeAndFlush(Unpooled.wrappedBuffer(b)).addListener(ChannelFutureListener.CLOSE);
         }
         if (upstream != null) {
