@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.redisentra.gateway.identity.TrustMaterial;
 import io.github.redisentra.testkit.RedisServer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -14,8 +15,10 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.concurrent.Future;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import org.junit.jupiter.api.AfterAll;
@@ -52,9 +55,26 @@ class UpstreamTlsIT {
     }
 
     private static Future<Channel> connect(String verifyName) {
+        return connect(verifyName, new NoReplies());
+    }
+
+    private static Future<Channel> connect(String verifyName, ReplySink sink) {
         UpstreamEndpoint endpoint =
                 new UpstreamEndpoint(RedisServer.HOST, redis.tlsPort(), tls, verifyName, Duration.ofSeconds(10));
-        return new UpstreamConnector(endpoint, NioSocketChannel.class).connect(group.next(), new NoReplies());
+        return new UpstreamConnector(endpoint, NioSocketChannel.class).connect(group.next(), sink);
+    }
+
+    /**
+     * Connects, then completes one PING round trip before closing: with TLS 1.3 the server sends its session
+     * ticket after the handshake, so a connection closed right after the handshake may never have received it.
+     */
+    private static Channel connectAndRoundTrip(String verifyName) throws Exception {
+        NoReplies sink = new NoReplies();
+        Channel ch = connect(verifyName, sink).sync().getNow();
+        ch.writeAndFlush(Unpooled.wrappedBuffer("PING\r\n".getBytes(StandardCharsets.US_ASCII)))
+                .sync();
+        assertThat(sink.replies.await(10, TimeUnit.SECONDS)).as("PING answered").isTrue();
+        return ch;
     }
 
     @Test
@@ -78,13 +98,13 @@ class UpstreamTlsIT {
 
     @Test
     void theCacheNameIsAcceptedAndLaterConnectionsResumeTheSession() throws Exception {
-        Channel first = connect("localhost").sync().getNow();
+        Channel first = connectAndRoundTrip("localhost");
         long created =
                 first.pipeline().get(SslHandler.class).engine().getSession().getCreationTime();
         first.close().sync();
         boolean resumed = false;
         for (int i = 0; i < 3 && !resumed; i++) { // the server's ticket may arrive after the first handshake
-            Channel next = connect("localhost").sync().getNow();
+            Channel next = connectAndRoundTrip("localhost");
             // a resumed session is the earlier one: it keeps that session's creation time
             resumed = resumed(next.pipeline().get(SslHandler.class).engine(), created);
             next.close().sync();
@@ -107,9 +127,12 @@ class UpstreamTlsIT {
     }
 
     private static final class NoReplies implements ReplySink {
+        final CountDownLatch replies = new CountDownLatch(1);
+
         @Override
         public void onReply(ByteBuf frame, boolean push) {
             frame.release();
+            replies.countDown();
         }
 
         @Override
