@@ -147,7 +147,7 @@ class JedisReauthenticationIT {
     @Test
     void everyConnectionIsReauthenticatedBeforeItsTokenExpiresUnderLoad() throws Exception {
         Duration lifetime = Duration.ofSeconds(20);
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 50));
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 35));
         int threads = Integer.getInteger("redisentra.load.threads", 4);
         identity(lifetime);
         ReauthCounts reauth = new ReauthCounts();

@@ -187,7 +187,7 @@ class LettuceReauthenticationIT {
     @Test
     void everyConnectionIsReauthenticatedAcrossRenewalsUnderLoad() throws Exception {
         Duration lifetime = Duration.ofSeconds(20);
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 50));
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 35));
         int threads = Integer.getInteger("redisentra.load.threads", 4);
         identity(lifetime);
         RedisClient client = client(provider());

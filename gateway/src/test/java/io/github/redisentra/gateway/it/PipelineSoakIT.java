@@ -16,10 +16,10 @@ import org.junit.jupiter.api.Timeout;
  * Issue 3's soak: 20 s gateway tokens (the cache stand-in cuts connections whose token expired and refuses stale
  * tokens), 15 s client tokens re-AUTHed by the clients inside their pipelines, and every reply counted: INCR replies
  * must come back strictly consecutive (nothing lost, duplicated or reordered) and the final counters must equal the
- * acknowledged increments. Runs 60 s by default; {@code -Dgateway.soak.seconds=300} for the full 5 minutes.
+ * acknowledged increments. Runs 30 s by default; {@code -Dgateway.soak.seconds=300} for the full 5 minutes.
  */
 class PipelineSoakIT {
-    static final long SECONDS = Long.getLong("gateway.soak.seconds", 60);
+    static final long SECONDS = Long.getLong("gateway.soak.seconds", 30);
     static final int CLIENTS = 3;
     static final int BATCH = 200;
 
