@@ -57,6 +57,12 @@ class IdleSocketsIT {
     @TempDir
     Path dir;
 
+    private static boolean listening(Path log, int port) throws IOException {
+        String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+        int at = text.indexOf("gateway listening on");
+        return at >= 0 && text.indexOf(":" + port + " ", at) > at;
+    }
+
     @Test
     void tenThousandIdleUnauthenticatedSocketsAreAllClosedAtTheDeadlineWithBoundedMemory() throws Exception {
         int n = Integer.getInteger("gateway.idle.sockets", 10_000);
@@ -125,6 +131,12 @@ class IdleSocketsIT {
                                                     HttpResponse.BodyHandlers.discarding())
                                             .statusCode()
                                     == 200);
+                    // Free ports are picked before the gateway binds them: make sure the answers above came from
+                    // our gateway (it logs its listener), not from another process that took the port meanwhile.
+                    await().atMost(Duration.ofSeconds(30)).until(() -> !p.isAlive() || listening(log, listen));
+                    assertThat(p.isAlive())
+                            .as("the gateway process is running (see %s)", log)
+                            .isTrue();
                     long rssBefore = rssBytes(p.pid());
 
                     long openStart = System.nanoTime();
