@@ -78,6 +78,18 @@ class DeployFilesTest {
         String pom = Files.readString(Path.of("pom.xml"));
         assertThat(pom).contains("redis-entra-gateway.jar");
         assertThat(dockerfile).contains("USER 10001").contains("HEALTHCHECK").contains("ENTRYPOINT [\"java\"");
+        // The dependency layer copies every module's pom first (a missing one makes Maven fail to read the
+        // reactor, and `|| true` would hide it: no cached dependencies).
+        String parent = Files.readString(Path.of("..", "pom.xml"));
+        Matcher module = Pattern.compile("<module>([^<]+)</module>").matcher(parent);
+        while (module.find()) {
+            String m = module.group(1);
+            if (Files.exists(Path.of("..", m, "pom.xml")) && !m.startsWith("bench")) {
+                assertThat(dockerfile)
+                        .as("Dockerfile copies %s/pom.xml", m)
+                        .contains("COPY " + m + "/pom.xml " + m + "/");
+            }
+        }
     }
 
     /** Every env entry of a container whose image is the gateway's, as "file: NAME". */
