@@ -144,7 +144,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final SessionSettings settings;
     private final Authenticator authenticator;
     private final UpstreamConnector connector;
-    private final UpstreamCredentials credentials;
+    /** The gateway's own upstream identity: the session's until a role names another. */
+    private final UpstreamCredentials gatewayCredentials;
+    /** The upstream identity of the authenticated principal's roles (chosen by {@link AccessControl#upstreamFor}). */
+    private UpstreamCredentials credentials;
+
     private final GatewayEvents events;
     private final SessionRegistry registry;
     private final AccessControl access;
@@ -213,6 +217,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.authenticator = authenticator;
         this.connector = connector;
         this.credentials = credentials;
+        this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
         for (int i = 0; i < 3; i++) {
@@ -722,6 +727,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 && !access.admit(allowed.principal(), client.remoteAddress())) {
             decision = new AuthDecision.Denied("no_role", "matches no role of the roles file");
         }
+        UpstreamCredentials next = credentials;
+        if (decision instanceof AuthDecision.Allowed allowed && access != null) {
+            next = access.upstreamFor(allowed.principal(), gatewayCredentials, client.remoteAddress());
+            if (next == null) {
+                decision = new AuthDecision.Denied("ambiguous_upstream", "no single upstream identity for the roles");
+            }
+        }
+        if (decision instanceof AuthDecision.Allowed && upstream != null && next != credentials) {
+            String refusal = switchUpstreamIdentity(next);
+            if (refusal != null) {
+                // as Redis on a failed AUTH: the connection keeps its previous identity
+                events.authDecided(new AuthDecision.Denied("upstream_switch", refusal));
+                local(refusal, false);
+                resume();
+                return;
+            }
+        }
         events.authDecided(decision);
         if (log.isDebugEnabled()) {
             log.debug(
@@ -739,6 +761,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             cancel(authDeadline);
             armClientExpiry();
             if (upstream == null) {
+                credentials = next;
                 connectUpstream(onAllowed);
                 return;
             }
@@ -831,8 +854,40 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         flush();
     }
 
-    /** A renewed gateway token (on this session's loop). */
-    void onUpstreamToken(AccessToken token) {
+    /**
+     * Re-AUTHs the open upstream connection as another identity (a client re-AUTHed as a principal whose roles name
+     * another one), in order: commands sent before run as the old identity, commands after as the new one. Returns
+     * the error line when that cannot be done now (inside MULTI, a RESP2 subscription, a handover or a streamed
+     * command in progress, or no valid token of the new identity yet); nothing is changed then.
+     */
+    private String switchUpstreamIdentity(UpstreamCredentials next) {
+        AccessToken token = next.current().orElse(null);
+        if (token == null || token.isExpiredAt(settings.clock().instant())) {
+            events.upstreamFailed("no_credential");
+            return "-ERR upstream unavailable: no valid upstream credential for this user's roles yet; retry later";
+        }
+        if (inMulti
+                || handover != null
+                || framer.streaming()
+                || (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub)))) {
+            return "-ERR gateway: cannot change the upstream identity inside MULTI or a RESP2 subscription;"
+                    + " AUTH after EXEC/DISCARD/UNSUBSCRIBE or reconnect";
+        }
+        credentials = next;
+        pendingReauth = null; // a renewal of the previous identity is moot
+        injectAuth(token);
+        return null;
+    }
+
+    /** A renewed token of {@code from}; ignored unless it is this session's upstream identity. */
+    void onUpstreamToken(UpstreamCredentials from, AccessToken token) {
+        if (from == credentials) {
+            onUpstreamToken(token);
+        }
+    }
+
+    /** A renewed token of this session's upstream identity (on this session's loop). */
+    private void onUpstreamToken(AccessToken token) {
         if (failed || upstream == null || !upstream.isActive()) {
             return;
         }
