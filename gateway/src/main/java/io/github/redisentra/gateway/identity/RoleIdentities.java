@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
@@ -107,6 +108,12 @@ public final class RoleIdentities implements RoleUpstreams, AutoCloseable {
     public synchronized UpstreamCredentials credentials(UpstreamSpec spec) {
         Entry e = entries.get(spec);
         return e == null ? null : e.credentials();
+    }
+
+    /** Completes when every identity prepared so far has its first token (or fails with the first failure). */
+    public synchronized CompletableFuture<Void> firstTokens() {
+        return CompletableFuture.allOf(
+                entries.values().stream().map(e -> e.identity().first()).toArray(CompletableFuture[]::new));
     }
 
     /** How many distinct role identities (token refreshers) are open. */

@@ -188,6 +188,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean upstreamNeedsFlush;
 
     private AccessToken pendingReauth;
+    /** Input stays paused until the cache acknowledged the AUTH of a switch to another upstream identity. */
+    private boolean awaitingSwitch;
+
     private Instant upstreamAuthValidUntil;
     private ScheduledFuture<?> authDeadline;
     private ScheduledFuture<?> upstreamExpiryGuard;
@@ -769,7 +772,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else {
             local(WRONGPASS, false);
         }
-        resume();
+        if (!awaitingSwitch) {
+            resume();
+        }
     }
 
     private long validUntil(Instant exp) {
@@ -876,6 +881,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         credentials = next;
         pendingReauth = null; // a renewal of the previous identity is moot
         injectAuth(token);
+        // Commands after the AUTH wait for the cache's answer: were it refused, the connection would still be the
+        // previous identity's (the session then fails instead of forwarding them).
+        awaitingSwitch = true;
         return null;
     }
 
@@ -1391,6 +1399,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             log.debug("client {}: upstream accepted {}", client.remoteAddress(), injected.token());
             armUpstreamGuard(injected.token());
+            if (awaitingSwitch) {
+                awaitingSwitch = false;
+                if (!draining && !closing) {
+                    resume();
+                }
+            }
         } else if (entry instanceof Replaced replaced) {
             frame.release();
             writeLine(replaced.line());

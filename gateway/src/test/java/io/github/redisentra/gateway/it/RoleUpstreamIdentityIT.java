@@ -56,6 +56,7 @@ class RoleUpstreamIdentityIT {
     static final String READERS = "11111111-1111-4111-8111-111111111111";
     static final String WRITERS = "22222222-2222-4222-8222-222222222222";
     static final String LOOKERS = "33333333-3333-4333-8333-333333333333";
+    static final String GHOSTS = "44444444-4444-4444-8444-444444444444";
     /** Short enough to see renewals in a bounded test; the refreshers renew at half of it. */
     static final Duration MI_LIFETIME = Duration.ofSeconds(16);
 
@@ -69,8 +70,10 @@ class RoleUpstreamIdentityIT {
     static User bob; // writers
     static User carol; // readers + writers: two identities, refused
     static User dave; // lookers: another role naming the reader identity
+    static User gina; // ghosts: an identity the cache does not know
     static ManagedIdentity readerMi;
     static ManagedIdentity writerMi;
+    static ManagedIdentity ghostMi;
     static RedisServer redis;
     static AzureCacheStandIn readerCache;
     static AzureCacheStandIn writerCache;
@@ -111,8 +114,10 @@ class RoleUpstreamIdentityIT {
         bob = tenant.addUser(UserSpec.named("bob").groups(WRITERS));
         carol = tenant.addUser(UserSpec.named("carol").groups(READERS, WRITERS));
         dave = tenant.addUser(UserSpec.named("dave").groups(LOOKERS));
+        gina = tenant.addUser(UserSpec.named("gina").groups(GHOSTS));
         readerMi = tenant.addManagedIdentity("reader-mi").tokenLifetime(MI_LIFETIME);
         writerMi = tenant.addManagedIdentity("writer-mi").tokenLifetime(MI_LIFETIME);
+        ghostMi = tenant.addManagedIdentity("ghost-mi"); // no access policy: the cache has no user for it
         redis = RedisServer.builder().tlsOnly().name("role-identity-it").start();
         readerCache = AzureCacheStandIn.builder(redis)
                 .objectId(readerMi.objectId())
@@ -143,8 +148,21 @@ class RoleUpstreamIdentityIT {
                     rules: +@all ~* &*
                     upstream:
                       tokenCommand: "%s"
+                  ghosts:
+                    match:
+                      groups: [%s]
+                    rules: +@all ~* &*
+                    upstream:
+                      tokenCommand: "%s"
                 """.formatted(
-                READERS, tokenCommand(readerMi), WRITERS, tokenCommand(writerMi), LOOKERS, tokenCommand(readerMi));
+                        READERS,
+                        tokenCommand(readerMi),
+                        WRITERS,
+                        tokenCommand(writerMi),
+                        LOOKERS,
+                        tokenCommand(readerMi),
+                        GHOSTS,
+                        tokenCommand(ghostMi));
         Path rolesFile = Files.writeString(dir.resolve("roles.yaml"), roles);
         Map<String, String> env = new HashMap<>();
         env.put("TENANT_ID", tenant.id());
@@ -171,6 +189,7 @@ class RoleUpstreamIdentityIT {
             return UpstreamIdentity.of(source, fast, derived.redisObjectId().orElse(null));
         });
         AccessControl access = new AccessControl(config.rolePolicy().orElseThrow(), identities);
+        identities.firstTokens().get(60, java.util.concurrent.TimeUnit.SECONDS);
         gw = new GatewayServer(
                         GatewaySettings.loopback(0)
                                 .withSession(SessionSettings.DEFAULTS)
@@ -273,7 +292,7 @@ class RoleUpstreamIdentityIT {
             assertThat(serverConnectionsAs(writerMi)).isEqualTo(1);
             assertThat(identities.size())
                     .as("one refresher per distinct identity")
-                    .isEqualTo(2);
+                    .isEqualTo(3);
 
             // Across several renewals each session keeps working as its own identity: a renewal not delivered would
             // let the session's upstream authentication lapse (closed by its expiry guard), one delivered to the
@@ -319,6 +338,20 @@ class RoleUpstreamIdentityIT {
             assertThat(c.line()).isEqualTo("$1");
             assertThat(c.line()).isEqualTo("2");
         }
+    }
+
+    @Test
+    void whenTheCacheRefusesTheNewIdentityNothingAfterTheAuthRunsAsThePreviousOne() throws Exception {
+        try (RawClient c = client()) {
+            assertThat(auth(c, bob)).isEqualTo("+OK");
+            assertThat(setReply(c, "ghost")).isEqualTo("+OK");
+            // pipelined behind the AUTH: must not run as the writer identity while the cache refuses the new one
+            c.send("AUTH " + token(gina) + "\r\nSET ghost overwritten\r\n");
+            assertThat(c.line())
+                    .isEqualTo("-ERR upstream unavailable: the cache refused the gateway's credential;"
+                            + " reconnect later");
+        }
+        assertThat(redis.cli().callString("GET", "ghost")).isEqualTo("v");
     }
 
     @Test
