@@ -299,6 +299,11 @@ public final class GatewayRuntime implements AutoCloseable {
                         + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
             }));
         }
+        if (roleIdentities != null) {
+            checks.add(ReadinessCheck.of(
+                    "role upstream tokens",
+                    () -> roleIdentities.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
+        }
         checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
         return checks;
     }

@@ -1,16 +1,19 @@
 package io.github.redisentra.gateway.identity;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.acl.RolePolicy.UpstreamSpec;
 import io.github.redisentra.gateway.acl.RoleUpstreams;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -114,6 +117,25 @@ public final class RoleIdentities implements RoleUpstreams, AutoCloseable {
     public synchronized CompletableFuture<Void> firstTokens() {
         return CompletableFuture.allOf(
                 entries.values().stream().map(e -> e.identity().first()).toArray(CompletableFuture[]::new));
+    }
+
+    /**
+     * Why some role identity has no token valid until {@code until} (for readiness), or empty when all have one.
+     * Names the identity's role block and the token's expiry or last failure, never a token.
+     */
+    public synchronized Optional<String> tokenProblem(Instant until) {
+        List<String> problems = new ArrayList<>();
+        for (Map.Entry<UpstreamSpec, Entry> e : entries.entrySet()) {
+            Optional<RefreshStatus> st = e.getValue().identity().status();
+            if (st.isEmpty() || st.get().hasValidToken(until)) {
+                continue;
+            }
+            RefreshStatus s = st.get();
+            problems.add(e.getKey().where().replaceFirst("^.*: ", "") + ": "
+                    + (s.tokenExpiry() == null ? "no token yet" : "token expires at " + s.tokenExpiry())
+                    + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
+        }
+        return problems.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", problems));
     }
 
     /** How many distinct role identities (token refreshers) are open. */

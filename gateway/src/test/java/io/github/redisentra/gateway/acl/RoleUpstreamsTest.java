@@ -141,6 +141,29 @@ class RoleUpstreamsTest {
     }
 
     @Test
+    void readinessNamesTheRoleIdentityWhoseTokenRunsOut() throws Exception {
+        Instant soon = Instant.now().plusSeconds(30);
+        RoleIdentities ids = new RoleIdentities(settings -> UpstreamIdentity.of(
+                StaticTokenSource.of(
+                        "secret",
+                        settings.containsKey("UAMI_CLIENT_ID")
+                                ? soon
+                                : Instant.now().plusSeconds(3600)),
+                RefreshPolicy.defaults(),
+                "user"));
+        try (ids) {
+            new AccessControl(parse(POLICY), ids);
+            ids.firstTokens().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(ids.tokenProblem(Instant.now())).isEmpty();
+            assertThat(ids.tokenProblem(Instant.now().plusSeconds(60)))
+                    .hasValueSatisfying(p -> assertThat(p)
+                            .startsWith("roles.readers.upstream: token expires at ")
+                            .doesNotContain("roles.writers")
+                            .doesNotContain("secret"));
+        }
+    }
+
+    @Test
     void withoutIdentitiesARoleNamingOneIsRefusedNotGivenTheGatewaysIdentity() throws Exception {
         AccessControl ac = new AccessControl(parse(POLICY));
         UpstreamCredentials gateway = UpstreamCredentials.password("gw", "pw");
