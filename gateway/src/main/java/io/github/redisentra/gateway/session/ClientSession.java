@@ -471,6 +471,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         RolePolicy current = access.current();
         if (current != permissionsPolicy) {
+            if (access.upstreamFor(principal, gatewayCredentials, client.remoteAddress()) != credentials) {
+                // a reload gave this user another upstream identity (or none): never keep acting as the old one
+                cmd.release();
+                events.commandRefused("upstream_changed");
+                fail("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
+                return false;
+            }
             permissionsPolicy = current;
             permissions = AccessControl.permissionsFor(current, principal);
         }

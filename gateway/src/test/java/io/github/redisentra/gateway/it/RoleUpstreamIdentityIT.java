@@ -17,6 +17,7 @@ import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
 import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
@@ -80,6 +81,8 @@ class RoleUpstreamIdentityIT {
     static EntraAuthenticator auth;
     static RoleIdentities identities;
     static GatewayServer gw;
+    static AccessControl access;
+    static String rolesYaml;
     static final Map<String, AtomicInteger> miTokens = new ConcurrentHashMap<>();
     static final TokenEventListener counter = new TokenEventListener() {
         @Override
@@ -163,6 +166,7 @@ class RoleUpstreamIdentityIT {
                         tokenCommand(readerMi),
                         GHOSTS,
                         tokenCommand(ghostMi));
+        rolesYaml = roles;
         Path rolesFile = Files.writeString(dir.resolve("roles.yaml"), roles);
         Map<String, String> env = new HashMap<>();
         env.put("TENANT_ID", tenant.id());
@@ -188,7 +192,7 @@ class RoleUpstreamIdentityIT {
             TokenSource source = UpstreamTokenSources.create(derived, derived.redisTokenScope());
             return UpstreamIdentity.of(source, fast, derived.redisObjectId().orElse(null));
         });
-        AccessControl access = new AccessControl(config.rolePolicy().orElseThrow(), identities);
+        access = new AccessControl(config.rolePolicy().orElseThrow(), identities);
         identities.firstTokens().get(60, java.util.concurrent.TimeUnit.SECONDS);
         gw = new GatewayServer(
                         GatewaySettings.loopback(0)
@@ -352,6 +356,33 @@ class RoleUpstreamIdentityIT {
                             + " reconnect later");
         }
         assertThat(redis.cli().callString("GET", "ghost")).isEqualTo("v");
+    }
+
+    @Test
+    void aReloadGivingAUserAnotherIdentityClosesTheirOpenSessionsAtTheNextCommand() throws Exception {
+        RolePolicy original = access.current();
+        Path changed = Files.writeString(
+                dir.resolve("roles-changed.yaml"),
+                rolesYaml.replaceFirst(
+                        "(readers:[\\s\\S]*?tokenCommand: \")[^\"]*\"",
+                        "$1" + java.util.regex.Matcher.quoteReplacement(tokenCommand(writerMi)) + "\""));
+        try (RawClient a = client();
+                RawClient b = client()) {
+            assertThat(auth(a, alice)).isEqualTo("+OK");
+            assertThat(auth(b, bob)).isEqualTo("+OK");
+            access.install(RolePolicy.load(changed, original.table()));
+            a.send("GET k\r\n");
+            assertThat(a.line())
+                    .isEqualTo("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
+            b.send("PING\r\n");
+            assertThat(b.line()).isEqualTo("+PONG"); // the writers' identity did not change
+            try (RawClient again = client()) {
+                assertThat(auth(again, alice)).isEqualTo("+OK");
+                assertThat(setReply(again, "k")).isEqualTo("+OK"); // now the writer identity
+            }
+        } finally {
+            access.install(original);
+        }
     }
 
     @Test
