@@ -53,63 +53,29 @@ final class ConfigCheck {
             out.println("entra: off (LDAP-only gateway)");
         }
 
-        UpstreamIdentity upstream;
-        try {
-            upstream = UpstreamIdentity.fromConfig(config);
-        } catch (RuntimeException e) {
-            out.println("upstream credential: FAILED: " + message(e));
+        int up = checkUpstream("upstream", config, waitMillis, out);
+        if (up == FATAL) {
             return 1;
         }
-        try (upstream) {
-            UpstreamIdentity.Credentials c;
-            // The refresher retries forever; for a check, the first failure is the answer.
-            CompletableFuture<UpstreamIdentity.Credentials> first = new CompletableFuture<>();
-            upstream.first().whenComplete((v, e) -> {
-                if (e != null) {
-                    first.completeExceptionally(e);
-                } else {
-                    first.complete(v);
+        ok &= up == OK;
+        // the identities roles name (upstream: blocks), each checked the same way
+        if (config.rolePolicy().isPresent()) {
+            for (io.github.redisentra.gateway.acl.RolePolicy.UpstreamSpec spec :
+                    config.rolePolicy().get().upstreams()) {
+                String label = "role upstream " + spec.where().replaceFirst("^.*: ", "");
+                GatewayConfig derived;
+                try {
+                    derived = config.withUpstreamIdentity(spec.settings());
+                } catch (Exception e) {
+                    out.println(label + " credential: FAILED: " + message(e));
+                    return 1;
                 }
-            });
-            AutoCloseable failures = upstream.subscribe(new TokenListener() {
-                @Override
-                public void onToken(AccessToken token) {}
-
-                @Override
-                public void onRefreshFailure(Throwable error, int consecutiveFailures, Instant nextAttempt) {
-                    first.completeExceptionally(error);
+                int r = checkUpstream(label, derived, waitMillis, out);
+                if (r == FATAL) {
+                    return 1;
                 }
-            });
-            try (failures) {
-                c = first.get(
-                        Math.max(
-                                waitMillis,
-                                config.localRedisTokenCommandTimeout().toMillis() + 1000),
-                        TimeUnit.MILLISECONDS);
-                out.println("upstream credential: OK, " + upstream.describe() + ", user " + c.username()
-                        + (c.expiresAt() == null ? "" : ", expires " + c.expiresAt()) + ", sha256 " + c.fingerprint());
-            } catch (ExecutionException e) {
-                out.println("upstream credential: FAILED (" + upstream.describe() + "): " + message(e.getCause()));
-                return 1;
-            } catch (TimeoutException e) {
-                out.println("upstream credential: FAILED (" + upstream.describe() + "): no token in time");
-                return 1;
+                ok &= r == OK;
             }
-            try {
-                UpstreamProbe.check(config, c);
-                out.println("upstream: OK, " + config.redisAddress()
-                        + (config.redisTls() ? " over TLS (" + config.redisHostname() + ")" : " in plaintext")
-                        + ", AUTH and PING succeeded");
-            } catch (Exception e) {
-                ok = false;
-                out.println("upstream: FAILED: " + message(e));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return 1;
-        } catch (Exception e) { // closing the subscription
-            out.println("upstream credential: FAILED: " + message(e));
-            return 1;
         }
         if (config.ldap().isPresent()) {
             ok &= checkLdap(config, out, clock);
@@ -155,5 +121,73 @@ final class ConfigCheck {
             }
         }
         return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+    }
+
+    private static final int OK = 0;
+    private static final int PROBE_FAILED = 1;
+    private static final int FATAL = 2;
+
+    /** Obtains a token of {@code config}'s upstream identity and AUTHs + PINGs upstream with it. */
+    private static int checkUpstream(String label, GatewayConfig config, long waitMillis, PrintStream out) {
+        boolean probeOk = true;
+        UpstreamIdentity upstream;
+        try {
+            upstream = UpstreamIdentity.fromConfig(config);
+        } catch (RuntimeException e) {
+            out.println(label + " credential: FAILED: " + message(e));
+            return FATAL;
+        }
+        try (upstream) {
+            UpstreamIdentity.Credentials c;
+            // The refresher retries forever; for a check, the first failure is the answer.
+            CompletableFuture<UpstreamIdentity.Credentials> first = new CompletableFuture<>();
+            upstream.first().whenComplete((v, e) -> {
+                if (e != null) {
+                    first.completeExceptionally(e);
+                } else {
+                    first.complete(v);
+                }
+            });
+            AutoCloseable failures = upstream.subscribe(new TokenListener() {
+                @Override
+                public void onToken(AccessToken token) {}
+
+                @Override
+                public void onRefreshFailure(Throwable error, int consecutiveFailures, Instant nextAttempt) {
+                    first.completeExceptionally(error);
+                }
+            });
+            try (failures) {
+                c = first.get(
+                        Math.max(
+                                waitMillis,
+                                config.localRedisTokenCommandTimeout().toMillis() + 1000),
+                        TimeUnit.MILLISECONDS);
+                out.println(label + " credential: OK, " + upstream.describe() + ", user " + c.username()
+                        + (c.expiresAt() == null ? "" : ", expires " + c.expiresAt()) + ", sha256 " + c.fingerprint());
+            } catch (ExecutionException e) {
+                out.println(label + " credential: FAILED (" + upstream.describe() + "): " + message(e.getCause()));
+                return FATAL;
+            } catch (TimeoutException e) {
+                out.println(label + " credential: FAILED (" + upstream.describe() + "): no token in time");
+                return FATAL;
+            }
+            try {
+                UpstreamProbe.check(config, c);
+                out.println(label + ": OK, " + config.redisAddress()
+                        + (config.redisTls() ? " over TLS (" + config.redisHostname() + ")" : " in plaintext")
+                        + ", AUTH and PING succeeded");
+            } catch (Exception e) {
+                probeOk = false;
+                out.println(label + ": FAILED: " + message(e));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return FATAL;
+        } catch (Exception e) { // closing the subscription
+            out.println(label + " credential: FAILED: " + message(e));
+            return FATAL;
+        }
+        return probeOk ? OK : PROBE_FAILED;
     }
 }

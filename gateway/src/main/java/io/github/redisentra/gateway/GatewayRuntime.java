@@ -19,6 +19,7 @@ import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
@@ -81,6 +82,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final AccessControl accessControl;
+    private final RoleIdentities roleIdentities;
     private final PolicyReloader rolesReloader;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
@@ -123,7 +125,19 @@ public final class GatewayRuntime implements AutoCloseable {
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
-        this.accessControl = config.rolePolicy().map(AccessControl::new).orElse(null);
+        if (config.rolePolicy().isPresent()) {
+            // one refresher per distinct identity named by roles' upstream: blocks (none when no role names one)
+            this.roleIdentities = RoleIdentities.fromConfig(config);
+            try {
+                this.accessControl = new AccessControl(config.rolePolicy().get(), roleIdentities);
+            } catch (io.github.redisentra.gateway.acl.RolePolicy.InvalidPolicyException e) {
+                roleIdentities.close();
+                throw new io.github.redisentra.gateway.config.ConfigException(e.problems());
+            }
+        } else {
+            this.roleIdentities = null;
+            this.accessControl = null;
+        }
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(
@@ -229,6 +243,11 @@ public final class GatewayRuntime implements AutoCloseable {
     }
 
     /** Per-role permissions from {@code ROLES_FILE}, or empty when every authenticated command is forwarded. */
+    /** The upstream identities the roles name, when a roles file is configured. */
+    public Optional<RoleIdentities> roleIdentities() {
+        return Optional.ofNullable(roleIdentities);
+    }
+
     public Optional<AccessControl> accessControl() {
         return Optional.ofNullable(accessControl);
     }
@@ -279,6 +298,11 @@ public final class GatewayRuntime implements AutoCloseable {
                                 : "upstream token expires at " + s.tokenExpiry())
                         + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
             }));
+        }
+        if (roleIdentities != null) {
+            checks.add(ReadinessCheck.of(
+                    "role upstream tokens",
+                    () -> roleIdentities.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
         }
         checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
         return checks;
@@ -344,6 +368,9 @@ public final class GatewayRuntime implements AutoCloseable {
             ldap.close();
         }
         upstream.close();
+        if (roleIdentities != null) {
+            roleIdentities.close();
+        }
         if (graphToken != null) {
             graphToken.close();
         }

@@ -96,7 +96,7 @@ public final class GatewayServer implements AutoCloseable {
     /** Binds the listener; returns this. */
     public GatewayServer start() throws InterruptedException {
         UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
-        tokenSubscription = credentials.subscribe(registry::upstreamTokenRenewed);
+        tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelType)
@@ -138,6 +138,14 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The bound address (the real port when configured with port 0). */
+    /**
+     * The sessions whose upstream identity is {@code from} re-AUTH with {@code token}: for identities other than the
+     * gateway's own (roles' {@code upstream:} blocks, see {@code RoleIdentities#addRenewalSink}).
+     */
+    public void upstreamTokenRenewed(UpstreamCredentials from, io.github.redisentra.core.AccessToken token) {
+        registry.upstreamTokenRenewed(from, token);
+    }
+
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
     }

@@ -31,6 +31,7 @@ final class RespListenerWiring {
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
+        runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
             public void stopAccepting() {

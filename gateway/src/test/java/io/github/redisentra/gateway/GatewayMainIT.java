@@ -28,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -193,6 +194,46 @@ class GatewayMainIT {
                     .doesNotContain("sp-secret-value")
                     .contains("check-config: OK");
             assertThat(r.status()).isZero();
+        }
+    }
+
+    @Test
+    void checkConfigAlsoChecksEachIdentityTheRolesName() throws Exception {
+        ManagedIdentity reader = tenant.addManagedIdentity("role-reader-mi");
+        Path script = Files.writeString(
+                dir.resolve("role-reader-token.sh"),
+                "#!/bin/sh\ncurl -sf -H Metadata:true '" + emu.imdsEndpoint()
+                        + "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://redis.azure.com"
+                        + "&client_id=" + reader.clientId()
+                        + "' | sed -E 's/.*\"access_token\" *: *\"([^\"]+)\".*/\\1/'\n");
+        String roles = """
+                roles:
+                  readers:
+                    match: {groups: [%s]}
+                    rules: +@read ~*
+                    upstream:
+                      tokenCommand: sh %s
+                """.formatted(GROUP, script);
+        try (AzureCacheStandIn readerCache = AzureCacheStandIn.builder(redis)
+                .objectId(reader.objectId())
+                .rules("~* +@read +@connection")
+                .build()
+                .watch(emu)) {
+            Path ok = Files.writeString(dir.resolve("roles-ok.yaml"), roles);
+            Run r = main(env("ALLOWED_GROUP_IDS", null, "ROLES_FILE", ok.toString()), "--check-config");
+            assertThat(r.out())
+                    .contains("upstream: OK, ")
+                    .contains("role upstream roles.readers.upstream credential: OK, ")
+                    .contains("user " + reader.objectId())
+                    .contains("role upstream roles.readers.upstream: OK, 127.0.0.1:" + redis.tlsPort())
+                    .contains("check-config: OK");
+            assertThat(r.status()).isZero();
+
+            Path bad = Files.writeString(
+                    dir.resolve("roles-bad.yaml"), roles.replace("tokenCommand: sh " + script, "tokenCommand: exit 3"));
+            Run b = main(env("ALLOWED_GROUP_IDS", null, "ROLES_FILE", bad.toString()), "--check-config");
+            assertThat(b.out()).contains("role upstream roles.readers.upstream credential: FAILED");
+            assertThat(b.status()).isEqualTo(1);
         }
     }
 

@@ -2,9 +2,12 @@ package io.github.redisentra.gateway.acl;
 
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.net.SocketAddress;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.spi.LoggingEventBuilder;
@@ -19,9 +22,83 @@ public final class AccessControl {
     private static final Logger audit = LoggerFactory.getLogger(AuditLog.LOGGER);
 
     private volatile RolePolicy policy;
+    private final RoleUpstreams upstreams;
 
     public AccessControl(RolePolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
+        this.upstreams = null;
+    }
+
+    /**
+     * @param upstreams the identities roles name in {@code upstream:} blocks; {@code policy}'s are prepared now
+     * @throws RolePolicy.InvalidPolicyException when an identity of {@code policy} cannot be built
+     */
+    public AccessControl(RolePolicy policy, RoleUpstreams upstreams) throws RolePolicy.InvalidPolicyException {
+        this.upstreams = Objects.requireNonNull(upstreams, "upstreams");
+        upstreams.prepare(policy);
+        this.policy = Objects.requireNonNull(policy, "policy");
+    }
+
+    /**
+     * Puts {@code next} in force after preparing the upstream identities it names (a policy whose identities cannot
+     * be built is rejected and the one in force stays); identities no role names any more are closed afterwards.
+     */
+    public void install(RolePolicy next) throws RolePolicy.InvalidPolicyException {
+        Objects.requireNonNull(next, "policy");
+        if (upstreams != null) {
+            upstreams.prepare(next);
+        }
+        replace(next);
+        if (upstreams != null) {
+            upstreams.retainOnly(next);
+        }
+    }
+
+    /**
+     * Which upstream identity a newly authenticated principal's session uses: the one its matching roles name, or
+     * {@code gateway} (the gateway's own) when none names one. Roles that disagree (two different identities, or one
+     * naming an identity and another naming none) make it ambiguous: rather than pick a ceiling, the principal is
+     * refused (audit reason {@code ambiguous_upstream}) and {@code null} returned, as when a named identity is not
+     * available (reason {@code upstream_unavailable}).
+     */
+    public UpstreamCredentials upstreamFor(Principal p, UpstreamCredentials gateway, SocketAddress client) {
+        List<RolePolicy.Role> matched = policy.matching(p);
+        Set<RolePolicy.UpstreamSpec> specs = new LinkedHashSet<>();
+        boolean gatewayOwn = false;
+        for (RolePolicy.Role r : matched) {
+            if (r.upstream() == null) {
+                gatewayOwn = true;
+            } else {
+                specs.add(r.upstream());
+            }
+        }
+        if (specs.isEmpty()) {
+            return gateway;
+        }
+        if (specs.size() > 1 || gatewayOwn) {
+            refuse(p, client, "ambiguous_upstream", "matching roles name different upstream identities");
+            return null;
+        }
+        UpstreamCredentials c = upstreams == null
+                ? null
+                : upstreams.credentials(specs.iterator().next());
+        if (c == null) {
+            refuse(p, client, "upstream_unavailable", "the role's upstream identity is not available");
+        }
+        return c;
+    }
+
+    private static void refuse(Principal p, SocketAddress client, String reason, String detail) {
+        LoggingEventBuilder b = audit.atWarn()
+                .addKeyValue("event", "auth")
+                .addKeyValue("result", "denied")
+                .addKeyValue("reason", reason)
+                .addKeyValue("detail", detail)
+                .addKeyValue("oid", p.objectId());
+        if (client != null) {
+            b.addKeyValue("client", client.toString());
+        }
+        b.log("client refused");
     }
 
     public RolePolicy current() {

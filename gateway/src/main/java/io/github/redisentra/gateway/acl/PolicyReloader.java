@@ -77,6 +77,7 @@ public final class PolicyReloader implements AutoCloseable {
         RolePolicy next;
         try {
             next = RolePolicy.load(file, table);
+            access.install(next); // builds the upstream identities it names first; rejected when they cannot be
         } catch (RolePolicy.InvalidPolicyException e) {
             log.atError()
                     .addKeyValue("event", "roles_reload")
@@ -89,7 +90,6 @@ public final class PolicyReloader implements AutoCloseable {
                     "roles file {} could not be reloaded, the previous policy stays in force: {}", file, e.toString());
             return false;
         }
-        access.replace(next);
         if (onReload != null) {
             onReload.accept(next);
         }
@@ -112,6 +112,7 @@ public final class PolicyReloader implements AutoCloseable {
         RolePolicy next;
         try {
             next = RolePolicy.load(file, learned);
+            access.install(next);
         } catch (RolePolicy.InvalidPolicyException e) {
             log.atWarn()
                     .addKeyValue("event", "command_table")
@@ -126,7 +127,6 @@ public final class PolicyReloader implements AutoCloseable {
             return false;
         }
         table = learned;
-        access.replace(next);
         if (onReload != null) {
             onReload.accept(next);
         }

@@ -44,7 +44,57 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class RolePolicy {
     /** One role. */
-    public record Role(String name, Set<String> groups, Set<String> appRoles, String rules, AclSelector selector) {}
+    public record Role(
+            String name,
+            Set<String> groups,
+            Set<String> appRoles,
+            String rules,
+            AclSelector selector,
+            UpstreamSpec upstream) {
+        public Role(String name, Set<String> groups, Set<String> appRoles, String rules, AclSelector selector) {
+            this(name, groups, appRoles, rules, selector, null);
+        }
+    }
+
+    /**
+     * The upstream identity a role names ({@code upstream:} block): gateway settings overriding the gateway's own
+     * identity settings (e.g. {@code UAMI_CLIENT_ID}), built by the same identity builders. Equal specs are one
+     * identity. {@code where} is the block's position in the file (for errors); it is not part of equality.
+     */
+    public record UpstreamSpec(Map<String, String> settings, String where) {
+        /** The YAML field → gateway setting it sets. No secrets: a roles file names identities, never passwords. */
+        public static final Map<String, String> FIELDS = Map.of(
+                "managedIdentityClientId", "UAMI_CLIENT_ID",
+                "clientId", "AZURE_CLIENT_ID",
+                "tenantId", "AZURE_TENANT_ID",
+                "clientCertificatePath", "AZURE_CLIENT_CERTIFICATE_PATH",
+                "federatedTokenFile", "AZURE_FEDERATED_TOKEN_FILE",
+                "tokenCommand", "LOCAL_REDIS_TOKEN_COMMAND",
+                "objectId", "REDIS_AAD_OBJECT_ID",
+                "awsIamUserId", "AWS_IAM_USER_ID");
+
+        public UpstreamSpec {
+            settings = Map.copyOf(settings);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof UpstreamSpec u && u.settings.equals(settings);
+        }
+
+        @Override
+        public int hashCode() {
+            return settings.hashCode();
+        }
+
+        /** Names the identity without its command line (which may carry arguments an operator treats as private). */
+        @Override
+        public String toString() {
+            Map<String, String> shown = new java.util.TreeMap<>(settings);
+            shown.computeIfPresent("LOCAL_REDIS_TOKEN_COMMAND", (k, v) -> "<command>");
+            return "upstream identity " + shown;
+        }
+    }
 
     private final Path source;
     private final CommandTable table;
@@ -62,7 +112,7 @@ public final class RolePolicy {
         private static final long serialVersionUID = 1L;
         private final List<String> problems;
 
-        InvalidPolicyException(List<String> problems) {
+        public InvalidPolicyException(List<String> problems) {
             super(String.join("\n", problems), null, false, false);
             this.problems = List.copyOf(problems);
         }
@@ -142,7 +192,7 @@ public final class RolePolicy {
         if (c.mapping(node, path) == null) {
             return null;
         }
-        Map<String, Node> f = c.fields(node, path, List.of("match", "rules"));
+        Map<String, Node> f = c.fields(node, path, List.of("match", "rules", "upstream"));
         Set<String> groups = new LinkedHashSet<>();
         Set<String> appRoles = new LinkedHashSet<>();
         Node match = f.get("match");
@@ -178,7 +228,30 @@ public final class RolePolicy {
             c.problem(rulesNode, path + ".rules: " + e.getMessage());
             return null;
         }
-        return new Role(name, Set.copyOf(groups), Set.copyOf(appRoles), rules, selector);
+        UpstreamSpec upstream = null;
+        Node up = f.get("upstream");
+        if (up != null && c.mapping(up, path + ".upstream") != null) {
+            List<String> allowed = new ArrayList<>(new java.util.TreeSet<>(UpstreamSpec.FIELDS.keySet()));
+            Map<String, Node> uf = c.fields(up, path + ".upstream", allowed);
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (Map.Entry<String, Node> e : uf.entrySet()) {
+                String v = c.scalar(e.getValue(), path + ".upstream." + e.getKey());
+                if (v == null) {
+                    continue;
+                }
+                if (v.isBlank()) {
+                    c.problem(e.getValue(), path + ".upstream." + e.getKey() + ": empty value");
+                    continue;
+                }
+                settings.put(UpstreamSpec.FIELDS.get(e.getKey()), v.trim());
+            }
+            if (uf.isEmpty()) {
+                c.problem(up, path + ".upstream: names no identity (fields: " + allowed + ")");
+            } else if (!settings.isEmpty()) {
+                upstream = new UpstreamSpec(settings, c.at(up) + ": " + path + ".upstream");
+            }
+        }
+        return new Role(name, Set.copyOf(groups), Set.copyOf(appRoles), rules, selector, upstream);
     }
 
     /** Walks the node tree, collecting problems with their positions. */
@@ -317,6 +390,17 @@ public final class RolePolicy {
 
     public List<Role> matching(Principal p) {
         return matching(p.groups(), p.roles());
+    }
+
+    /** The distinct upstream identities the roles name. */
+    public Set<UpstreamSpec> upstreams() {
+        Set<UpstreamSpec> s = new LinkedHashSet<>();
+        for (Role r : roles) {
+            if (r.upstream() != null) {
+                s.add(r.upstream());
+            }
+        }
+        return s;
     }
 
     /** The union of the matching roles' permissions (shared per role set), or {@code null} when no role matches. */

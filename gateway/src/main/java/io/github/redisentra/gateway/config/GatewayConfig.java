@@ -181,6 +181,37 @@ public final class GatewayConfig {
         }
     }
 
+    /** The settings that choose and name the upstream identity; a role's {@code upstream:} block replaces them all. */
+    private static final List<Setting> IDENTITY_SETTINGS = List.of(
+            Setting.UAMI_CLIENT_ID,
+            Setting.AZURE_CLIENT_ID,
+            Setting.AZURE_TENANT_ID,
+            Setting.AZURE_CLIENT_SECRET,
+            Setting.AZURE_CLIENT_CERTIFICATE_PATH,
+            Setting.AZURE_CLIENT_CERTIFICATE_PASSWORD,
+            Setting.AZURE_FEDERATED_TOKEN_FILE,
+            Setting.LOCAL_REDIS_TOKEN,
+            Setting.LOCAL_REDIS_TOKEN_COMMAND,
+            Setting.REDIS_PASSWORD,
+            Setting.REDIS_USERNAME,
+            Setting.REDIS_AAD_OBJECT_ID,
+            Setting.AWS_IAM_USER_ID);
+
+    /**
+     * This configuration with another upstream identity (a role's {@code upstream:} block): every identity setting
+     * of this configuration is dropped and {@code identity} (setting name → value) takes their place; everything
+     * else (authority host, CA file, scope, AWS cache) stays. Validated like any configuration.
+     */
+    public GatewayConfig withUpstreamIdentity(Map<String, String> identity) throws ConfigException {
+        Map<String, String> m = new HashMap<>();
+        raw.forEach((k, v) -> m.put(k.key(), v));
+        for (Setting s : IDENTITY_SETTINGS) {
+            m.remove(s.key());
+        }
+        m.putAll(identity);
+        return from(m);
+    }
+
     /** Reads the process environment, overridden by system properties named like the settings. */
     public static GatewayConfig fromEnvironment() throws ConfigException {
         return from(environment());

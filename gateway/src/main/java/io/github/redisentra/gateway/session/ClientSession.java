@@ -144,7 +144,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final SessionSettings settings;
     private final Authenticator authenticator;
     private final UpstreamConnector connector;
-    private final UpstreamCredentials credentials;
+    /** The gateway's own upstream identity: the session's until a role names another. */
+    private final UpstreamCredentials gatewayCredentials;
+    /** The upstream identity of the authenticated principal's roles (chosen by {@link AccessControl#upstreamFor}). */
+    private UpstreamCredentials credentials;
+
     private final GatewayEvents events;
     private final SessionRegistry registry;
     private final AccessControl access;
@@ -184,6 +188,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean upstreamNeedsFlush;
 
     private AccessToken pendingReauth;
+    /** Input stays paused until the cache acknowledged the AUTH of a switch to another upstream identity. */
+    private boolean awaitingSwitch;
+
     private Instant upstreamAuthValidUntil;
     private ScheduledFuture<?> authDeadline;
     private ScheduledFuture<?> upstreamExpiryGuard;
@@ -213,6 +220,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.authenticator = authenticator;
         this.connector = connector;
         this.credentials = credentials;
+        this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
         for (int i = 0; i < 3; i++) {
@@ -463,6 +471,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         RolePolicy current = access.current();
         if (current != permissionsPolicy) {
+            if (access.upstreamFor(principal, gatewayCredentials, client.remoteAddress()) != credentials) {
+                // a reload gave this user another upstream identity (or none): never keep acting as the old one
+                cmd.release();
+                events.commandRefused("upstream_changed");
+                fail("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
+                return false;
+            }
             permissionsPolicy = current;
             permissions = AccessControl.permissionsFor(current, principal);
         }
@@ -722,6 +737,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 && !access.admit(allowed.principal(), client.remoteAddress())) {
             decision = new AuthDecision.Denied("no_role", "matches no role of the roles file");
         }
+        UpstreamCredentials next = credentials;
+        if (decision instanceof AuthDecision.Allowed allowed && access != null) {
+            next = access.upstreamFor(allowed.principal(), gatewayCredentials, client.remoteAddress());
+            if (next == null) {
+                decision = new AuthDecision.Denied("ambiguous_upstream", "no single upstream identity for the roles");
+            }
+        }
+        if (decision instanceof AuthDecision.Allowed && upstream != null && next != credentials) {
+            String refusal = switchUpstreamIdentity(next);
+            if (refusal != null) {
+                // as Redis on a failed AUTH: the connection keeps its previous identity
+                events.authDecided(new AuthDecision.Denied("upstream_switch", refusal));
+                local(refusal, false);
+                resume();
+                return;
+            }
+        }
         events.authDecided(decision);
         if (log.isDebugEnabled()) {
             log.debug(
@@ -739,6 +771,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             cancel(authDeadline);
             armClientExpiry();
             if (upstream == null) {
+                credentials = next;
                 connectUpstream(onAllowed);
                 return;
             }
@@ -746,7 +779,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else {
             local(WRONGPASS, false);
         }
-        resume();
+        if (!awaitingSwitch) {
+            resume();
+        }
     }
 
     private long validUntil(Instant exp) {
@@ -831,8 +866,43 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         flush();
     }
 
-    /** A renewed gateway token (on this session's loop). */
-    void onUpstreamToken(AccessToken token) {
+    /**
+     * Re-AUTHs the open upstream connection as another identity (a client re-AUTHed as a principal whose roles name
+     * another one), in order: commands sent before run as the old identity, commands after as the new one. Returns
+     * the error line when that cannot be done now (inside MULTI, a RESP2 subscription, a handover or a streamed
+     * command in progress, or no valid token of the new identity yet); nothing is changed then.
+     */
+    private String switchUpstreamIdentity(UpstreamCredentials next) {
+        AccessToken token = next.current().orElse(null);
+        if (token == null || token.isExpiredAt(settings.clock().instant())) {
+            events.upstreamFailed("no_credential");
+            return "-ERR upstream unavailable: no valid upstream credential for this user's roles yet; retry later";
+        }
+        if (inMulti
+                || handover != null
+                || framer.streaming()
+                || (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub)))) {
+            return "-ERR gateway: cannot change the upstream identity inside MULTI or a RESP2 subscription;"
+                    + " AUTH after EXEC/DISCARD/UNSUBSCRIBE or reconnect";
+        }
+        credentials = next;
+        pendingReauth = null; // a renewal of the previous identity is moot
+        injectAuth(token);
+        // Commands after the AUTH wait for the cache's answer: were it refused, the connection would still be the
+        // previous identity's (the session then fails instead of forwarding them).
+        awaitingSwitch = true;
+        return null;
+    }
+
+    /** A renewed token of {@code from}; ignored unless it is this session's upstream identity. */
+    void onUpstreamToken(UpstreamCredentials from, AccessToken token) {
+        if (from == credentials) {
+            onUpstreamToken(token);
+        }
+    }
+
+    /** A renewed token of this session's upstream identity (on this session's loop). */
+    private void onUpstreamToken(AccessToken token) {
         if (failed || upstream == null || !upstream.isActive()) {
             return;
         }
@@ -1336,6 +1406,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             log.debug("client {}: upstream accepted {}", client.remoteAddress(), injected.token());
             armUpstreamGuard(injected.token());
+            if (awaitingSwitch) {
+                awaitingSwitch = false;
+                if (!draining && !closing) {
+                    resume();
+                }
+            }
         } else if (entry instanceof Replaced replaced) {
             frame.release();
             writeLine(replaced.line());

@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,10 +41,13 @@ public final class SessionRegistry {
         return sessions.size();
     }
 
-    /** Every live session re-AUTHs its upstream connection with {@code token} (on its own event loop). */
-    public void upstreamTokenRenewed(AccessToken token) {
+    /**
+     * Every live session whose upstream identity is {@code from} re-AUTHs its upstream connection with {@code token}
+     * (on its own event loop); sessions of other identities (roles' {@code upstream:} blocks) ignore it.
+     */
+    public void upstreamTokenRenewed(UpstreamCredentials from, AccessToken token) {
         for (ClientSession s : sessions) {
-            s.executeOnLoop(() -> s.onUpstreamToken(token));
+            s.executeOnLoop(() -> s.onUpstreamToken(from, token));
         }
     }
 
