@@ -87,7 +87,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
-    private RespListener listener;
+    private volatile RespListener listener;
 
     private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
         this.config = config;
@@ -305,6 +305,12 @@ public final class GatewayRuntime implements AutoCloseable {
                     () -> roleIdentities.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
         }
         checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
+        // The admin listener starts first: never report ready before the RESP port accepts, or after it stopped.
+        checks.add(ReadinessCheck.of(
+                "listener",
+                () -> listener == null
+                        ? Optional.of("the RESP listener is not accepting connections")
+                        : Optional.empty()));
         return checks;
     }
 
