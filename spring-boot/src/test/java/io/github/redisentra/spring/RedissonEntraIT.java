@@ -1,0 +1,152 @@
+package io.github.redisentra.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.TokenListener;
+import io.github.redisentra.testkit.EmulatedAzure;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.redisson.Redisson;
+import org.redisson.api.RBucket;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+import org.redisson.config.Protocol;
+
+/**
+ * A plain {@link RedissonClient} with {@link RedissonEntraCredentialsResolver} against Azure, locally: the user signs
+ * in through MSAL against the Entra ID emulator, and a TLS redis-server stand-in accepts only the user's current
+ * tokens and closes every connection whose token expires. Tokens live 20 seconds, so the run spans several renewals;
+ * Redisson's pooled connections (idle ones included) and its pub/sub connection must AUTH again at each one. Run
+ * longer with {@code -Dredisentra.redisson.load.seconds=300}.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RedissonEntraIT {
+    static EmulatedAzure azure;
+    static EmulatedAzure.Identity id;
+
+    @BeforeAll
+    static void signIn() throws Exception {
+        azure = new EmulatedAzure();
+        id = azure.signIn(Duration.ofSeconds(20)); // its refresher renews at 75 %, renewals may be 2 s apart
+    }
+
+    @AfterAll
+    static void stop() {
+        if (id != null) {
+            id.close();
+        }
+        if (azure != null) {
+            azure.close();
+        }
+    }
+
+    @Test
+    void redissonKeepsWorkingAcrossRenewalsOfShortTokensWithoutCutConnections() throws Exception {
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.redisson.load.seconds", 40));
+        Set<String> tokens = ConcurrentHashMap.newKeySet();
+        AutoCloseable counting = id.refresher.subscribe(new TokenListener() {
+            @Override
+            public void onToken(AccessToken token) {
+                tokens.add(token.fingerprint());
+            }
+        });
+        RedissonEntraCredentialsResolver credentials = RedissonEntraCredentialsResolver.builder(id.refresher)
+                .usernameFrom(id.source)
+                .build();
+        Config config = new Config().setThreads(2).setNettyThreads(4).setCodec(StringCodec.INSTANCE);
+        config.useSingleServer()
+                .setAddress("rediss://" + azure.redis.host() + ":" + id.cache.tlsPort())
+                .setConnectionMinimumIdleSize(4)
+                .setConnectionPoolSize(8)
+                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setSubscriptionConnectionPoolSize(2)
+                .setTimeout(20_000)
+                .setRetryAttempts(0); // a failed command must show up as a failure, not be retried away
+        config.setSslTrustManagerFactory(trustingTheTestCa());
+        credentials.applyTo(config);
+        assertThat(config.getProtocol()).isEqualTo(Protocol.RESP3);
+        assertThat(config.getCredentialsResolver()).isSameAs(credentials);
+
+        RedissonClient redisson = Redisson.create(config);
+        try {
+            AtomicLong received = new AtomicLong();
+            RTopic topic = redisson.getTopic("news");
+            topic.addListener(String.class, (channel, message) -> received.incrementAndGet());
+
+            RBucket<String> bucket = redisson.getBucket("redisson:key");
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            long published = 0;
+            long operations = 0;
+            Instant start = Instant.now();
+            while (Duration.between(start, Instant.now()).compareTo(duration) < 0) {
+                try {
+                    bucket.set("v" + operations);
+                    assertThat(bucket.get()).isEqualTo("v" + operations);
+                    assertThat(redisson.getAtomicLong("redisson:counter").incrementAndGet())
+                            .isPositive();
+                    assertThat(redisson.getBucket("redisson:async")
+                                    .setAsync("a" + operations)
+                                    .toCompletableFuture()
+                                    .get(20, TimeUnit.SECONDS))
+                            .isNull();
+                    topic.publish("n" + published);
+                    published++;
+                    operations += 5;
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+                Thread.sleep(20); // pacing the load, not waiting for a condition
+            }
+            long sent = published;
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= sent);
+
+            assertThat(failures).as("failed operations").isEmpty();
+            assertThat(operations).isPositive();
+            assertThat(received.get()).isEqualTo(published);
+            assertThat(tokens.size() - 1)
+                    .as("renewals of 20 s tokens in %s", duration)
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(id.cache.connectionsCut())
+                    .as("connections cut at token expiry")
+                    .isZero();
+            assertThat(id.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+            assertThat(credentials.toString())
+                    .doesNotContain(id.refresher.current().orElseThrow().secret());
+        } finally {
+            redisson.shutdown();
+            credentials.close();
+            counting.close();
+        }
+    }
+
+    private static TrustManagerFactory trustingTheTestCa() throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream pem = Files.newInputStream(azure.redis.caFile())) {
+            trust.setCertificateEntry(
+                    "test-ca", CertificateFactory.getInstance("X.509").generateCertificate(pem));
+        }
+        TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trust);
+        return factory;
+    }
+}
