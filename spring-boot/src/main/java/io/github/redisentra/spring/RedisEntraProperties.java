@@ -99,8 +99,8 @@ public class RedisEntraProperties {
     private Duration signInTimeout = Duration.ofMinutes(15);
 
     /**
-     * RESP3 (default) lets Lettuce re-authenticate every connection, pub/sub included. RESP2 only for servers without
-     * RESP3: pub/sub connections then cannot be re-authenticated.
+     * RESP3 (default) lets Lettuce and Redisson re-authenticate every connection, pub/sub included. RESP2 only for
+     * servers without RESP3: pub/sub connections then cannot be re-authenticated.
      */
     private Protocol protocol = Protocol.RESP3;
 

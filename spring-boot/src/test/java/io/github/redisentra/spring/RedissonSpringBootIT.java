@@ -1,0 +1,156 @@
+package io.github.redisentra.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redisentra.core.TokenSource;
+import io.github.redisentra.testkit.EmulatedAzure;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.redisson.api.RTopic;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Protocol;
+import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.data.redis.core.StringRedisTemplate;
+
+/**
+ * A Spring Boot application on Redisson's own starter ({@code redisson-spring-boot-starter}, which builds the
+ * {@link RedissonClient} from {@code spring.data.redis.*} and serves Spring Data Redis through it) against the local
+ * Azure stand-in: TLS from Boot's SSL bundle, the Entra ID emulator, 20-second tokens, a cache that accepts only
+ * current tokens and cuts connections whose token expired. Runs only in the {@code redisson-starter} surefire
+ * execution (the starter would replace the Lettuce/Jedis factories of the other tests). Run longer with
+ * {@code -Dredisentra.redisson.load.seconds=300}.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class RedissonSpringBootIT {
+    static EmulatedAzure azure;
+    static EmulatedAzure.Identity id;
+    static TokenSource source;
+
+    @BeforeAll
+    static void signIn() throws Exception {
+        assumeThat(Boolean.getBoolean("redisentra.redisson.starter"))
+                .as("runs in the redisson-starter surefire execution only")
+                .isTrue();
+        azure = new EmulatedAzure();
+        id = azure.signIn(Duration.ofSeconds(20));
+        id.refresher.close(); // the application's refresher is the one under test
+        source = id.source;
+    }
+
+    @AfterAll
+    static void stop() {
+        if (id != null) {
+            id.close();
+        }
+        if (azure != null) {
+            azure.close();
+        }
+    }
+
+    @SpringBootConfiguration
+    @EnableAutoConfiguration
+    static class App {
+        @Bean
+        TokenSource tokenSource() {
+            return source;
+        }
+    }
+
+    @Test
+    void redissonStarterClientAndTemplateKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
+        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.redisson.load.seconds", 40));
+        // The application's own Redisson tuning next to redis-entra's customizer (small pools for a test machine).
+        // Registered here, not as an App @Bean: no test-class signature may name the starter's type, which the
+        // other surefire execution keeps off the classpath.
+        ApplicationContextInitializer<ConfigurableApplicationContext> smallPools = context -> context.getBeanFactory()
+                .registerSingleton("smallPools", (RedissonAutoConfigurationCustomizer) config -> {
+                    config.setThreads(2).setNettyThreads(4);
+                    config.useSingleServer()
+                            .setConnectionMinimumIdleSize(4)
+                            .setConnectionPoolSize(8)
+                            .setSubscriptionConnectionMinimumIdleSize(1)
+                            .setSubscriptionConnectionPoolSize(2)
+                            .setRetryAttempts(0);
+                });
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
+                .initializers(smallPools)
+                .properties(
+                        "spring.main.web-application-type=none",
+                        "spring.data.redis.host=" + azure.redis.host(),
+                        "spring.data.redis.port=" + id.cache.tlsPort(),
+                        "spring.data.redis.timeout=20s",
+                        "spring.data.redis.ssl.bundle=azure-cache",
+                        "spring.ssl.bundle.pem.azure-cache.truststore.certificate=file:" + azure.redis.caFile(),
+                        "redis.entra.enabled=true",
+                        "redis.entra.refresh.minimum-delay=2s")
+                .run()) {
+            RedissonClient redisson = context.getBean(RedissonClient.class);
+            StringRedisTemplate template = context.getBean(StringRedisTemplate.class);
+            MeterRegistry meters = context.getBean(MeterRegistry.class);
+
+            assertThat(redisson.getConfig().getCredentialsResolver())
+                    .isSameAs(context.getBean(RedissonEntraCredentialsResolver.class));
+            assertThat(redisson.getConfig().getProtocol()).isEqualTo(Protocol.RESP3);
+            assertThat(template.getConnectionFactory().getClass().getName()).contains("Redisson");
+
+            AtomicLong received = new AtomicLong();
+            RTopic topic = redisson.getTopic("news");
+            topic.addListener(String.class, (channel, message) -> received.incrementAndGet());
+
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            long published = 0;
+            long operations = 0;
+            Instant start = Instant.now();
+            while (Duration.between(start, Instant.now()).compareTo(duration) < 0) {
+                try {
+                    template.opsForValue().set("boot:key", "v" + operations);
+                    assertThat(template.opsForValue().get("boot:key")).isEqualTo("v" + operations);
+                    assertThat(redisson.getAtomicLong("boot:counter").incrementAndGet())
+                            .isPositive();
+                    topic.publish("n" + published);
+                    published++;
+                    operations += 4;
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+                Thread.sleep(20); // pacing the load, not waiting for a condition
+            }
+            long sent = published;
+            await().atMost(Duration.ofSeconds(10)).until(() -> received.get() >= sent);
+
+            assertThat(failures).as("failed operations").isEmpty();
+            assertThat(operations).isPositive();
+            assertThat(received.get()).isEqualTo(published);
+            assertThat(id.cache.connectionsCut())
+                    .as("connections cut at token expiry")
+                    .isZero();
+            assertThat(id.aclLog()).as("ACL LOG (refused AUTHs)").isEmpty();
+            assertThat(meters.get("redis.entra.token.renewals")
+                            .functionCounter()
+                            .count())
+                    .as("renewals of 20 s tokens in %s", duration)
+                    .isGreaterThanOrEqualTo(2);
+            assertThat(meters.get("redis.entra.token.failures")
+                            .functionCounter()
+                            .count())
+                    .isZero();
+        }
+    }
+}
