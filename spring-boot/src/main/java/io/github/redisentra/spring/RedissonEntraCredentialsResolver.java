@@ -170,8 +170,11 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
             latest = token;
             waiters = nextValid;
             nextValid = new CompletableFuture<>();
+            // The first token is no renewal: whoever holds the current stage keeps waiting for the next token.
             renewed = renewal;
-            renewal = new CompletableFuture<>();
+            if (!first) {
+                renewal = new CompletableFuture<>();
+            }
         }
         // Outside the lock: these run Redisson's continuations (an AUTH write per open connection, no blocking).
         waiters.complete(token);
