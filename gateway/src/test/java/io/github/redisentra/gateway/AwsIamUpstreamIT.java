@@ -42,7 +42,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -135,18 +134,9 @@ class AwsIamUpstreamIT {
     }
 
     static Map<String, String> env() {
-        Map<String, String> m = new HashMap<>();
-        m.put("TENANT_ID", tenant.id());
-        m.put("EXPECTED_AUDIENCE", api.clientId());
+        Map<String, String> m =
+                TestGatewaySettings.base(emu, tenant.id(), api.clientId(), emulatorCa, cache.tlsPort(), redis.caFile());
         m.put("REQUIRED_GROUP_IDS", GROUP);
-        m.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
-        m.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
-        m.put("HTTPS_CA_FILE", emulatorCa.toString());
-        m.put("REDIS_HOSTPORT", "127.0.0.1:" + cache.tlsPort());
-        m.put("REDIS_CA_FILE", redis.caFile().toString());
-        m.put("LISTEN_ADDR", "127.0.0.1:0");
-        m.put("ADMIN_ADDR", "127.0.0.1:0");
-        m.put("HTTP_TIMEOUT", "5s");
         m.put("DRAIN_TIMEOUT", "2s");
         m.put("UPSTREAM_AUTH", "aws-iam");
         m.put("AWS_CACHE_NAME", "My-Cache"); // the gateway lowercases it, as the service expects

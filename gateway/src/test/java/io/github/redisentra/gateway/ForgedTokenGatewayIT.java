@@ -35,7 +35,6 @@ import java.security.Signature;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -132,18 +131,10 @@ class ForgedTokenGatewayIT {
         });
         attacker.start();
 
-        Map<String, String> env = new HashMap<>();
-        env.put("TENANT_ID", contoso.id());
-        env.put("EXPECTED_AUDIENCE", api.clientId());
+        Map<String, String> env = TestGatewaySettings.base(
+                emu, contoso.id(), api.clientId(), emulatorCa, redis.tlsPort(), redis.caFile());
         env.put("ALLOWED_GROUP_IDS", GROUP);
-        env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
-        env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
-        env.put("HTTPS_CA_FILE", emulatorCa.toString());
-        env.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.tlsPort());
-        env.put("REDIS_CA_FILE", redis.caFile().toString());
-        env.put("LISTEN_ADDR", "127.0.0.1:0");
         env.put("ADMIN_ADDR", "off");
-        env.put("HTTP_TIMEOUT", "5s");
         env.put("CLOCK_SKEW", "1s");
         env.put("AZURE_CLIENT_ID", svc.clientId());
         env.put("AZURE_TENANT_ID", contoso.id());

@@ -32,7 +32,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -90,18 +89,9 @@ class GatewayMainIT {
     }
 
     static Map<String, String> env(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        m.put("TENANT_ID", tenant.id());
-        m.put("EXPECTED_AUDIENCE", api.clientId());
+        Map<String, String> m =
+                TestGatewaySettings.base(emu, tenant.id(), api.clientId(), emulatorCa, redis.tlsPort(), redis.caFile());
         m.put("ALLOWED_GROUP_IDS", GROUP);
-        m.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
-        m.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
-        m.put("HTTPS_CA_FILE", emulatorCa.toString());
-        m.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.tlsPort());
-        m.put("REDIS_CA_FILE", redis.caFile().toString());
-        m.put("LISTEN_ADDR", "127.0.0.1:0");
-        m.put("ADMIN_ADDR", "127.0.0.1:0");
-        m.put("HTTP_TIMEOUT", "5s");
         m.put("DRAIN_TIMEOUT", "2s");
         m.put("LOCAL_REDIS_TOKEN", upstreamToken());
         for (int i = 0; i < kv.length; i += 2) {

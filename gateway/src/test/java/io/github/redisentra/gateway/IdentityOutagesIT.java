@@ -36,7 +36,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,18 +109,10 @@ class IdentityOutagesIT {
     }
 
     static Map<String, String> env(String... kv) {
-        Map<String, String> m = new HashMap<>();
-        m.put("TENANT_ID", tenant.id());
-        m.put("EXPECTED_AUDIENCE", api.clientId());
+        Map<String, String> m =
+                TestGatewaySettings.base(emu, tenant.id(), api.clientId(), emulatorCa, redis.tlsPort(), redis.caFile());
         m.put("ALLOWED_GROUP_IDS", GROUP);
-        m.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
-        m.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
-        m.put("HTTPS_CA_FILE", emulatorCa.toString());
-        m.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.tlsPort());
-        m.put("REDIS_CA_FILE", redis.caFile().toString());
-        m.put("LISTEN_ADDR", "127.0.0.1:0");
         m.put("ADMIN_ADDR", "off");
-        m.put("HTTP_TIMEOUT", "5s");
         m.put("LOCAL_REDIS_TOKEN", "unused-the-test-passes-its-own-upstream-identity");
         for (int i = 0; i < kv.length; i += 2) {
             m.put(kv[i], kv[i + 1]);

@@ -30,7 +30,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -95,18 +94,10 @@ class NoDataLossIT {
                 .cutAtExpiry()
                 .build()
                 .watch(emu);
-        Map<String, String> env = new HashMap<>();
-        env.put("TENANT_ID", tenant.id());
-        env.put("EXPECTED_AUDIENCE", api.clientId());
+        Map<String, String> env =
+                TestGatewaySettings.base(emu, tenant.id(), api.clientId(), emulatorCa, cache.tlsPort(), redis.caFile());
         env.put("ALLOWED_GROUP_IDS", GROUP);
-        env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
-        env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
-        env.put("HTTPS_CA_FILE", emulatorCa.toString());
-        env.put("REDIS_HOSTPORT", "127.0.0.1:" + cache.tlsPort());
-        env.put("REDIS_CA_FILE", redis.caFile().toString());
-        env.put("LISTEN_ADDR", "127.0.0.1:0");
         env.put("ADMIN_ADDR", "off");
-        env.put("HTTP_TIMEOUT", "5s");
         env.put("LOCAL_REDIS_TOKEN", "unused-the-test-passes-its-own-upstream-identity");
         TokenSource miTokens = new TokenSource() {
             @Override
