@@ -158,7 +158,7 @@ class GatewayRuntimeLdapIT {
             env.put("LDAP_BIND_DN", TestDirectory.SVC_DN);
             env.put("LDAP_BIND_PASSWORD", TestDirectory.SVC_PW);
             env.put("LDAP_SEARCH_BASE", TestDirectory.PEOPLE);
-            env.put("LDAP_ALLOWED_GROUPS", "Redis Users");
+            env.put("LDAP_ALLOWED_GROUPS", "name:Redis Users");
             GatewayConfig config = GatewayConfig.from(env);
             assertThat(config.entra()).isFalse();
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

@@ -119,13 +119,14 @@ public enum Setting {
             "true"),
     LDAP_REQUIRED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ALL of them",
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ALL of them",
             "cn=redis-users,ou=groups,dc=example,dc=com"),
     LDAP_ALLOWED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them (not with"
-                    + " ROLES_FILE)",
-            "Redis Readers;Redis Writers"),
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ANY of them (not with ROLES_FILE)",
+            "name:Redis Readers;name:Redis Writers"),
     LDAP_ALLOW_ANY_USER(
             "false",
             "Admit every user the directory authenticates when no LDAP group rule or ROLES_FILE is set",

@@ -237,7 +237,7 @@ class GatewayConfigTest {
         assertThat(GatewayConfig.from(both).entra()).isTrue();
         both.put("ALLOW_ANY_TENANT_USER", "true");
         both.put("LDAP_ALLOW_ANY_USER", "true");
-        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
         assertThat(problems(both))
                 .containsExactly(
                         LdapConfigTest.ROLES_DECIDE_LDAP_ALLOWED,

@@ -61,10 +61,10 @@ class LdapConfigTest {
                         "LDAP_SERVERS", "ldap://ldap1.example.com:389 ldap://ldap2.example.com:389",
                         "LDAP_STARTTLS", "true",
                         "LDAP_BIND_DN_TEMPLATE", "uid={user},ou=people,dc=example,dc=com",
-                        "LDAP_REQUIRED_GROUPS", "redis-users"))
+                        "LDAP_REQUIRED_GROUPS", "name:redis-users"))
                 .orElseThrow();
         assertThat(openldap.servers()).hasSize(2);
-        assertThat(openldap.requiredGroups()).containsExactly("redis-users");
+        assertThat(openldap.requiredGroups()).containsExactly("name:redis-users");
         assertThat(openldap.cacheTtl().toSeconds()).isEqualTo(300);
     }
 
@@ -101,6 +101,26 @@ class LdapConfigTest {
                 .contains("LDAP_GROUP_SEARCH_BASE");
     }
 
+    @Test
+    void groupsAreDnsOrExplicitNamesAndABareNameIsRefusedWithBothWaysToWriteIt() throws Exception {
+        LdapConfig c = LdapConfig.read(Map.of(
+                        "LDAP_SERVERS", "ldaps://h",
+                        "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                        "LDAP_ALLOWED_GROUPS", "CN=Redis Users, OU=Groups,DC=x;name:Redis Readers"))
+                .orElseThrow();
+        assertThat(c.allowedGroups()).containsExactlyInAnyOrder("cn=redis users,ou=groups,dc=x", "name:redis readers");
+        assertThat(problems(Map.of(
+                        "LDAP_SERVERS", "ldaps://h",
+                        "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                        "LDAP_REQUIRED_GROUPS", "Redis Users;cn=x,,")))
+                .contains(
+                        "LDAP_REQUIRED_GROUPS: \"Redis Users\" is neither a DN nor name:<group name>: write the group's"
+                                + " DN (cn=Redis Users,ou=groups,dc=example,dc=com) to match that one group, or"
+                                + " name:Redis Users to match every directory group named \"Redis Users\" in any OU",
+                        "LDAP_REQUIRED_GROUPS: \"cn=x,,\" is not a valid DN (RFC 4514): write a group DN such as"
+                                + " cn=Redis Users,ou=groups,dc=example,dc=com, or name:<group name>");
+    }
+
     static final String ROLES_DECIDE_LDAP_ALLOWED =
             "ROLES_FILE decides who is admitted (a user must match a role): unset LDAP_ALLOWED_GROUPS and name those"
                     + " directory groups (DN or name) in the roles' match instead";
@@ -123,7 +143,7 @@ class LdapConfigTest {
                 .as("LDAP_REQUIRED_GROUPS still applies on top, as REQUIRED_GROUP_IDS does")
                 .containsExactly("cn=redis users,ou=groups,dc=x");
         Map<String, String> both = new java.util.HashMap<>(base);
-        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
         both.put("LDAP_ALLOW_ANY_USER", "true");
         assertThat(problems(both)).containsExactly(ROLES_DECIDE_LDAP_ALLOWED, ROLES_DECIDE_LDAP_ANY);
         Map<String, String> none = new java.util.HashMap<>(base);

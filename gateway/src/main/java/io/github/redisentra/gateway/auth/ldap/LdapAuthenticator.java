@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,8 +37,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The admitted {@link Principal}: {@code objectId} is the user name as sent (so {@code AUTH <user> …} matches it),
  * {@code displayName} the user's DN, {@code tenantId} {@code null}, {@code groups} <em>all</em> the user's directory
- * groups, each twice — as its normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}) and as its name
- * (the value of its first RDN, {@code Redis Users}) — so that role rules can name either. A directory sign-in does
+ * groups, each twice — as its normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}), which only a DN
+ * value matches, and as {@code name:} + its name ({@code name:redis users}, the value of its first RDN), which only an
+ * explicit {@code name:} value matches ({@link LdapConfig#directoryGroups}). A directory sign-in does
  * not expire by itself ({@code expiresAt} is far in the future): the session lasts until the client disconnects.
  *
  * <p>Blocking directory work runs on this authenticator's own threads; the returned stage never completes
@@ -170,7 +170,7 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
                 c.put(user, password, id);
             }
             dn = id.dn();
-            Set<String> groups = expand(id.groupDns());
+            Set<String> groups = LdapConfig.directoryGroups(id.groupDns());
             GroupPolicy.Outcome o = s.policy().evaluate(groups, Set.of());
             if (!o.admitted()) {
                 throw new LdapDirectory.Refusal(o.reason(), o.detail());
@@ -209,16 +209,6 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
                 throw new LdapDirectory.Refusal("invalid_username", "user name contains a control character");
             }
         }
-    }
-
-    /** The user's groups as policy and roles see them: each normalized DN and its name. */
-    static Set<String> expand(List<String> groupDns) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String g : groupDns) {
-            out.add(LdapConfig.normalizeGroup(g));
-            LdapConfig.groupName(g).ifPresent(out::add);
-        }
-        return out;
     }
 
     private void record(AuthRequest request, String dn, AuthDecision d, Set<String> matchedGroups) {
