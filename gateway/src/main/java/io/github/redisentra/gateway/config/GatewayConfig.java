@@ -145,6 +145,17 @@ public final class GatewayConfig {
                     + " or bind a loopback address (LISTEN_ADDR=127.0.0.1:6388), or set ALLOW_PLAINTEXT_LISTENER=true"
                     + " if the network is otherwise protected");
         }
+        boolean allowPlaintextUpstream = r.bool(ALLOW_PLAINTEXT_UPSTREAM);
+        if (redisAddress != null
+                && !redisTls
+                && !redisAddress.isLoopback()
+                && !allowPlaintextUpstream
+                && upstreamCredential != UpstreamCredential.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
+            r.problem("REDIS_TLS=false and REDIS_HOSTPORT " + redisAddress + " is not a loopback address: the"
+                    + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true (Azure"
+                    + " and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is otherwise"
+                    + " protected");
+        }
         if (entra
                 && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()

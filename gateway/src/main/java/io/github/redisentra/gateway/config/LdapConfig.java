@@ -248,6 +248,18 @@ public record LdapConfig(
             problem.accept("LDAP_STARTTLS=true applies to ldap:// servers; ldaps:// servers already use TLS — use"
                     + " one or the other");
         }
+        boolean allowPlaintext = p.bool(LDAP_ALLOW_PLAINTEXT);
+        if (!startTls && !allowPlaintext) {
+            // As for the RESP listener: clear text only on loopback, or when explicitly allowed.
+            for (Server s : servers) {
+                if (!s.ldaps() && !new HostPort(s.host(), s.port()).isLoopback()) {
+                    problem.accept("LDAP_SERVERS " + s.url() + " is not a loopback address and uses neither LDAPS nor"
+                            + " StartTLS: users' passwords would cross the network in clear. Use ldaps://" + s.host()
+                            + ":636, or set LDAP_STARTTLS=true, or set LDAP_ALLOW_PLAINTEXT=true if the network is"
+                            + " otherwise protected");
+                }
+            }
+        }
         String groupSearchBase = p.dn(LDAP_GROUP_SEARCH_BASE);
         boolean nested = p.bool(LDAP_NESTED_GROUPS);
         String groupFilter = p.get(LDAP_GROUP_SEARCH_FILTER);

@@ -91,6 +91,11 @@ public enum Setting {
             "search+bind: filter with {user} (escaped per RFC 4515); exactly one entry must match",
             "(&(objectClass=user)(sAMAccountName={user}))"),
     LDAP_STARTTLS("false", "Upgrade ldap:// connections with StartTLS before any bind", "true"),
+    LDAP_ALLOW_PLAINTEXT(
+            "false",
+            "Accept ldap:// servers without LDAP_STARTTLS on a non-loopback address (users' passwords then cross the"
+                    + " network in clear)",
+            "true"),
     LDAP_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for LDAPS/StartTLS (in addition to the JVM's)",
@@ -159,7 +164,15 @@ public enum Setting {
             null,
             "Host name for upstream TLS SNI and certificate checks; default: host of REDIS_HOSTPORT",
             "mycache.redis.cache.windows.net"),
-    REDIS_TLS("true", "Connect upstream with TLS (turn off only for a local Redis)", "false"),
+    REDIS_TLS(
+            "true",
+            "Connect upstream with TLS (turn off only for a local Redis: off loopback it needs ALLOW_PLAINTEXT_UPSTREAM)",
+            "false"),
+    ALLOW_PLAINTEXT_UPSTREAM(
+            "false",
+            "Accept REDIS_TLS=false with a non-loopback REDIS_HOSTPORT (the gateway's credential and all data then cross"
+                    + " the network in clear)",
+            "true"),
     REDIS_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for the upstream (in addition to the JVM's)",

@@ -96,6 +96,25 @@ class GatewayConfigTest {
     }
 
     @Test
+    void plaintextUpstreamOffLoopbackIsRefusedUnlessAllowed() throws Exception {
+        assertThat(problems(with("REDIS_TLS", "false")))
+                .containsExactly("REDIS_TLS=false and REDIS_HOSTPORT cache.example:6380 is not a loopback address: the"
+                        + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true"
+                        + " (Azure and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is"
+                        + " otherwise protected");
+        assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "ALLOW_PLAINTEXT_UPSTREAM", "true"))
+                        .redisTls())
+                .isFalse();
+        for (String loopback : List.of("127.0.0.1:6379", "localhost:6379", "[::1]:6379")) {
+            assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "REDIS_HOSTPORT", loopback))
+                            .redisTls())
+                    .isFalse();
+        }
+        assertThat(problems(with("ALLOW_PLAINTEXT_UPSTREAM", "maybe")))
+                .containsExactly("ALLOW_PLAINTEXT_UPSTREAM must be true or false, got \"maybe\"");
+    }
+
+    @Test
     void loopbackForms() throws Exception {
         assertThat(GatewayConfig.from(with("LISTEN_ADDR", "localhost:7000"))
                         .listenAddress()

@@ -85,14 +85,14 @@ class LdapConfigTest {
                 .contains("LDAP_CACHE_TTL")
                 .contains("no LDAP authorization rule");
         assertThat(problems(Map.of(
-                        "LDAP_SERVERS", "ldap://h",
+                        "LDAP_SERVERS", "ldaps://h",
                         "LDAP_BIND_DN_TEMPLATE", "uid=x{user},dc=x",
                         "LDAP_ALLOW_ANY_USER", "true")))
                 .singleElement()
                 .asString()
                 .contains("whole value of one RDN");
         assertThat(problems(Map.of(
-                        "LDAP_SERVERS", "ldap://h",
+                        "LDAP_SERVERS", "ldaps://h",
                         "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
                         "LDAP_NESTED_GROUPS", "true",
                         "LDAP_ALLOW_ANY_USER", "true")))
@@ -121,6 +121,29 @@ class LdapConfigTest {
                                 + " cn=Redis Users,ou=groups,dc=example,dc=com, or name:<group name>");
     }
 
+    @Test
+    void clearTextLdapOffLoopbackIsRefusedUnlessStartTlsOrExplicitlyAllowed() throws Exception {
+        Map<String, String> base = new java.util.HashMap<>(Map.of(
+                "LDAP_SERVERS", "ldaps://dc1.corp.example.com,ldap://dc2.corp.example.com",
+                "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                "LDAP_ALLOW_ANY_USER", "true"));
+        assertThat(problems(base))
+                .containsExactly("LDAP_SERVERS ldap://dc2.corp.example.com:389 is not a loopback address and uses"
+                        + " neither LDAPS nor StartTLS: users' passwords would cross the network in clear. Use"
+                        + " ldaps://dc2.corp.example.com:636, or set LDAP_STARTTLS=true, or set"
+                        + " LDAP_ALLOW_PLAINTEXT=true if the network is otherwise protected");
+        Map<String, String> allowed = new java.util.HashMap<>(base);
+        allowed.put("LDAP_ALLOW_PLAINTEXT", "true");
+        assertThat(LdapConfig.read(allowed).orElseThrow().servers()).hasSize(2);
+        Map<String, String> loopback = new java.util.HashMap<>(base);
+        loopback.put("LDAP_SERVERS", "ldap://127.0.0.1:389,ldap://localhost:10389,ldap://[::1]:389");
+        assertThat(LdapConfig.read(loopback).orElseThrow().servers()).hasSize(3);
+        Map<String, String> startTls = new java.util.HashMap<>(base);
+        startTls.put("LDAP_SERVERS", "ldap://dc2.corp.example.com");
+        startTls.put("LDAP_STARTTLS", "true");
+        assertThat(LdapConfig.read(startTls).orElseThrow().tls()).isTrue();
+    }
+
     static final String ROLES_DECIDE_LDAP_ALLOWED =
             "ROLES_FILE decides who is admitted (a user must match a role): unset LDAP_ALLOWED_GROUPS and name those"
                     + " directory groups (DN or name) in the roles' match instead";
@@ -130,7 +153,7 @@ class LdapConfigTest {
     @Test
     void withRolesFileTheRolesDecideWhichDirectoryUsersAreAdmitted() throws Exception {
         Map<String, String> base = Map.of(
-                "LDAP_SERVERS", "ldap://h",
+                "LDAP_SERVERS", "ldaps://h",
                 "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
                 "ROLES_FILE", "/etc/gateway/roles.yaml");
         LdapConfig c = LdapConfig.read(base).orElseThrow();
