@@ -38,8 +38,14 @@ public enum Setting {
     ALLOWED_APP_ROLES(null, "Comma-separated app roles; the token's `roles` must contain ANY of them", "Redis.User"),
     ALLOW_ANY_TENANT_USER(
             "false",
-            "Admit every valid token of the tenant when no group or role rule is set (otherwise the gateway refuses to"
-                    + " start); not with ROLES_FILE",
+            "Admit every user of the tenant (any valid user token) when no group or role rule is set (otherwise the"
+                    + " gateway refuses to start); not with ROLES_FILE. App-only tokens need ALLOW_ANY_TENANT_APP",
+            "true"),
+    ALLOW_ANY_TENANT_APP(
+            "false",
+            "With ALLOW_ANY_TENANT_USER: also admit app-only tokens (`idtyp=app`, or no `scp`) of every service"
+                    + " principal and managed identity of the tenant; otherwise an application needs a group or app"
+                    + " role rule",
             "true"),
     CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
     AZURE_AUTHORITY_HOST(

@@ -274,6 +274,37 @@ class EntraAuthenticatorIT {
     }
 
     @Test
+    void anyTenantUserAdmitsUsersButNotAppOnlyTokensUnlessAppsAreAllowedToo() throws Exception {
+        AppRegistration batch = contoso.registerApp(AppSpec.confidentialClient("batch-job"));
+        String appToken = emu.mintAccessToken(TokenRequest.forApp(contoso, batch, apiV2));
+        assertThat(claimsOf(appToken)).containsEntry("idtyp", "app").doesNotContainKey("scp");
+        Map<String, Object> noIdtyp = claimsOf(mint(alice, apiV2));
+        noIdtyp.remove("idtyp");
+        Map<String, Object> noIdtypNoScp = new HashMap<>(noIdtyp);
+        noIdtypNoScp.remove("scp");
+        auth.close();
+        auth = authenticator(
+                env("ALLOWED_GROUP_IDS", "", "ALLOWED_APP_ROLES", "", "ALLOW_ANY_TENANT_USER", "true"),
+                this::graphToken);
+        auth.start().get(20, TimeUnit.SECONDS);
+        assertAllowed(null, mint(bob, apiV2)); // any user of the tenant
+        assertAllowed(null, forgeWithTenantKey(noIdtyp)); // idtyp is optional: scp makes it a user token
+        assertDenied(appToken, "app_not_allowed");
+        assertDenied(forgeWithTenantKey(noIdtypNoScp), "app_not_allowed");
+
+        auth.close();
+        auth = authenticator(
+                env(
+                        "ALLOWED_GROUP_IDS", "",
+                        "ALLOWED_APP_ROLES", "",
+                        "ALLOW_ANY_TENANT_USER", "true",
+                        "ALLOW_ANY_TENANT_APP", "true"),
+                this::graphToken);
+        auth.start().get(20, TimeUnit.SECONDS);
+        assertThat(assertAllowed(null, appToken).objectId()).isEqualTo(batch.objectId());
+    }
+
+    @Test
     void userNameMayBeEmptyDefaultOrTheTokensOid() throws Exception {
         String token = mint(alice, apiV2);
         assertAllowed("", token);

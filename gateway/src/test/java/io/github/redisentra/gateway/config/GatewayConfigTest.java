@@ -115,6 +115,23 @@ class GatewayConfigTest {
     }
 
     @Test
+    void anyTenantAppOnlyWidensAnyTenantUser() throws Exception {
+        assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"))
+                        .allowAnyTenantApp())
+                .isFalse();
+        assertThat(GatewayConfig.from(with(
+                                "REQUIRED_GROUP_IDS", null,
+                                "ALLOW_ANY_TENANT_USER", "true",
+                                "ALLOW_ANY_TENANT_APP", "true"))
+                        .allowAnyTenantApp())
+                .isTrue();
+        assertThat(problems(with("ALLOW_ANY_TENANT_APP", "true")))
+                .containsExactly("ALLOW_ANY_TENANT_APP=true widens ALLOW_ANY_TENANT_USER=true to applications: set"
+                        + " both, or admit applications by app role (ALLOWED_APP_ROLES, a roles file's appRoles) or"
+                        + " group instead");
+    }
+
+    @Test
     void loopbackForms() throws Exception {
         assertThat(GatewayConfig.from(with("LISTEN_ADDR", "localhost:7000"))
                         .listenAddress()
