@@ -58,7 +58,8 @@ public record LdapConfig(
         Set<String> allowedGroups,
         boolean allowAnyUser,
         Duration cacheTtl,
-        int cacheMaxEntries) {
+        int cacheMaxEntries,
+        Duration sessionMaxAge) {
 
     /** The placeholder for the user name in {@code LDAP_BIND_DN_TEMPLATE} and {@code LDAP_SEARCH_FILTER}. */
     public static final String USER = "{user}";
@@ -90,6 +91,15 @@ public record LdapConfig(
         servers = List.copyOf(servers);
         requiredGroups = Set.copyOf(requiredGroups);
         allowedGroups = Set.copyOf(allowedGroups);
+    }
+
+    /**
+     * How long a directory sign-in lasts before the client must {@code AUTH} again ({@code LDAP_SESSION_MAX_AGE}), or
+     * {@code null}: until the client disconnects.
+     */
+    @Override
+    public Duration sessionMaxAge() {
+        return sessionMaxAge;
     }
 
     /** Whether any TLS (LDAPS or StartTLS) is in use. */
@@ -321,7 +331,8 @@ public record LdapConfig(
                 allowed,
                 any,
                 p.duration(LDAP_CACHE_TTL, true),
-                p.intIn(LDAP_CACHE_MAX_ENTRIES, 0, 10_000_000)));
+                p.intIn(LDAP_CACHE_MAX_ENTRIES, 0, 10_000_000),
+                values.containsKey(LDAP_SESSION_MAX_AGE) ? p.duration(LDAP_SESSION_MAX_AGE, false) : null));
     }
 
     /** The LDAP settings, in table order. */

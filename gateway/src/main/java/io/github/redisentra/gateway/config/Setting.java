@@ -144,6 +144,12 @@ public enum Setting {
             "true"),
     LDAP_CACHE_TTL("300s", "How long a successful directory sign-in is cached (`0s` disables the cache)", "60s"),
     LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
+    LDAP_SESSION_MAX_AGE(
+            null,
+            "After this long (plus CLOCK_SKEW) a directory user's session gets -NOAUTH until the client signs in again"
+                    + " (subscribers are closed), as an Entra session does at its token's expiry; unset: the session"
+                    + " lasts until the client disconnects",
+            "8h"),
     ADMIN_API_TOKEN(
             null,
             "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"

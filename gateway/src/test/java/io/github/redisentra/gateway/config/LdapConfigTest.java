@@ -144,6 +144,24 @@ class LdapConfigTest {
         assertThat(LdapConfig.read(startTls).orElseThrow().tls()).isTrue();
     }
 
+    @Test
+    void sessionMaxAgeIsOptionalAndPositive() throws Exception {
+        Map<String, String> base = new java.util.HashMap<>(Map.of(
+                "LDAP_SERVERS",
+                "ldaps://h",
+                "LDAP_BIND_DN_TEMPLATE",
+                "uid={user},dc=x",
+                "LDAP_ALLOW_ANY_USER",
+                "true"));
+        assertThat(LdapConfig.read(base).orElseThrow().sessionMaxAge()).isNull();
+        base.put("LDAP_SESSION_MAX_AGE", "8h");
+        assertThat(LdapConfig.read(base).orElseThrow().sessionMaxAge()).isEqualTo(java.time.Duration.ofHours(8));
+        base.put("LDAP_SESSION_MAX_AGE", "0s");
+        assertThat(problems(base))
+                .containsExactly(
+                        "LDAP_SESSION_MAX_AGE must be a positive duration such as 30s, 5m or 500ms, got \"0s\"");
+    }
+
     static final String ROLES_DECIDE_LDAP_ALLOWED =
             "ROLES_FILE decides who is admitted (a user must match a role): unset LDAP_ALLOWED_GROUPS and name those"
                     + " directory groups (DN or name) in the roles' match instead";
