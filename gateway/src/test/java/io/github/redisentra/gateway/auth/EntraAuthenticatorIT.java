@@ -137,8 +137,9 @@ class EntraAuthenticatorIT {
         return a;
     }
 
-    String graphToken() {
-        return emu.mintAccessToken(TokenRequest.forManagedIdentity(contoso, gatewayMi, "https://graph.microsoft.com"));
+    java.util.concurrent.CompletionStage<String> graphToken() {
+        return java.util.concurrent.CompletableFuture.completedFuture(emu.mintAccessToken(
+                TokenRequest.forManagedIdentity(contoso, gatewayMi, "https://graph.microsoft.com")));
     }
 
     @BeforeEach
