@@ -58,11 +58,6 @@ public final class GraphBearer implements GraphGroups.BearerToken, AutoCloseable
         return first.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).thenApply(AccessToken::secret);
     }
 
-    /** Whether a Graph token was ever asked for (for tests and diagnostics). */
-    public synchronized boolean started() {
-        return refresher != null;
-    }
-
     @Override
     public synchronized void close() {
         closed = true;
