@@ -2,7 +2,7 @@ package io.github.redisentra.testkit;
 
 import io.github.redisentra.testkit.internal.FreePorts;
 import io.github.redisentra.testkit.internal.ProcessWatchdog;
-import java.io.File;
+import io.github.redisentra.testkit.internal.SlapdInstallation;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -63,17 +63,10 @@ import org.slf4j.LoggerFactory;
 public final class OpenLdapServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OpenLdapServer.class);
 
-    public static final String INSTALL_HINT =
-            "install OpenLDAP's server and tools (Debian/Ubuntu: apt-get install slapd ldap-utils)";
+    public static final String INSTALL_HINT = SlapdInstallation.INSTALL_HINT;
     /** The loopback address of the LDAPS listener whose name the server certificate does not carry. */
     public static final String OTHER_NAME_HOST = "127.0.0.2";
 
-    private static final List<String> BIN_DIRS =
-            List.of("/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin", "/usr/libexec", "/opt/homebrew/sbin");
-    private static final List<String> MODULE_DIRS =
-            List.of("/usr/lib/ldap", "/usr/lib64/openldap", "/usr/lib/openldap", "/usr/libexec/openldap");
-    private static final List<String> SCHEMA_DIRS = List.of("/etc/ldap/schema", "/etc/openldap/schema");
-    private static final List<String> SCHEMAS = List.of("core", "cosine", "inetorgperson", "namedobject");
     private static final int MAX_START_ATTEMPTS = 5;
     private static final Set<OpenLdapServer> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -88,7 +81,7 @@ public final class OpenLdapServer implements AutoCloseable {
                         "openldap-testkit-cleanup"));
     }
 
-    private final Tools tools;
+    private final SlapdInstallation tools;
     private final Path dir;
     private final String suffix;
     private final String rootDn;
@@ -100,7 +93,7 @@ public final class OpenLdapServer implements AutoCloseable {
     private ProcessWatchdog watchdog;
     private boolean closed;
 
-    private OpenLdapServer(Builder b, Tools tools, Path dir, int[] ports) {
+    private OpenLdapServer(Builder b, SlapdInstallation tools, Path dir, int[] ports) {
         this.tools = tools;
         this.dir = dir;
         this.suffix = b.suffix;
@@ -119,7 +112,7 @@ public final class OpenLdapServer implements AutoCloseable {
     /** Why no server can be started here (what to install), or empty when slapd and the tools are present. */
     public static Optional<String> unavailable() {
         try {
-            Tools.locate();
+            SlapdInstallation.locate();
             return Optional.empty();
         } catch (IllegalStateException e) {
             return Optional.of(e.getMessage());
@@ -143,6 +136,11 @@ public final class OpenLdapServer implements AutoCloseable {
 
     public String suffix() {
         return suffix;
+    }
+
+    /** The temporary directory holding the configuration, the database, the TLS files and the log. */
+    public Path directory() {
+        return dir;
     }
 
     /** The database's root DN (the testkit's administrator; its password stays inside this object). */
@@ -230,7 +228,7 @@ public final class OpenLdapServer implements AutoCloseable {
                 + OTHER_NAME_HOST + ":" + otherNamePort + "/ " + ldapiUrl();
         try {
             process = new ProcessBuilder(
-                            tools.slapd.toString(),
+                            tools.slapd().toString(),
                             "-d",
                             "32768",
                             "-F",
@@ -246,7 +244,7 @@ public final class OpenLdapServer implements AutoCloseable {
             if (process != null) {
                 process.destroyForcibly();
             }
-            throw new UncheckedIOException("could not run " + tools.slapd + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("could not run " + tools.slapd() + ": " + e.getMessage(), e);
         }
         long deadline = System.nanoTime() + startupTimeout.toNanos();
         long pollMillis = 10;
@@ -299,7 +297,7 @@ public final class OpenLdapServer implements AutoCloseable {
 
     private void ldapmodify(String ldif, boolean addEntries) {
         List<String> cmd = new ArrayList<>(List.of(
-                tools.ldapmodify.toString(),
+                tools.ldapmodify().toString(),
                 "-x",
                 "-H",
                 ldapiUrl(),
@@ -312,31 +310,7 @@ public final class OpenLdapServer implements AutoCloseable {
         } else {
             cmd.addAll(List.of("-e", "relax"));
         }
-        run(cmd, ldif, "ldapmodify");
-    }
-
-    private static void run(List<String> cmd, String stdin, String what) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            try (var in = p.getOutputStream()) {
-                if (stdin != null) {
-                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException(what + " did not finish within 60 s");
-            }
-            if (p.exitValue() != 0) {
-                throw new IllegalStateException(what + " failed (exit " + p.exitValue() + "): " + out.strip());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not run " + what + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + what, e);
-        }
+        SlapdInstallation.run(cmd, ldif, "ldapmodify");
     }
 
     /** Configures and starts an {@link OpenLdapServer}. */
@@ -405,7 +379,7 @@ public final class OpenLdapServer implements AutoCloseable {
          *     not start, or an LDIF is refused (with slapd's or the tool's message)
          */
         public OpenLdapServer start() {
-            Tools tools = Tools.locate();
+            SlapdInstallation tools = SlapdInstallation.locate();
             Path dir = scratch();
             try {
                 String rootPassword = RedisServer.randomHex(16);
@@ -416,10 +390,12 @@ public final class OpenLdapServer implements AutoCloseable {
                 ca.writeCertificatePem(dir.resolve("ca.pem"));
                 Files.createDirectories(dir.resolve("slapd.d"));
                 Files.createDirectories(dir.resolve("db"));
-                writeOwnerOnly(dir.resolve("config.ldif"), configLdif(tools, dir, rootPassword));
-                run(
+                writeOwnerOnly(
+                        dir.resolve("config.ldif"),
+                        tools.configLdif(dir, suffix, rootDn(), rootPassword, defaultPolicy, useLockout));
+                SlapdInstallation.run(
                         List.of(
-                                tools.slapadd.toString(),
+                                tools.slapadd().toString(),
                                 "-F",
                                 dir.resolve("slapd.d").toString(),
                                 "-n",
@@ -435,9 +411,9 @@ public final class OpenLdapServer implements AutoCloseable {
                             String.join(
                                             "\n",
                                             offline.stream().map(String::strip).toList()) + "\n");
-                    run(
+                    SlapdInstallation.run(
                             List.of(
-                                    tools.slapadd.toString(),
+                                    tools.slapadd().toString(),
                                     "-F",
                                     dir.resolve("slapd.d").toString(),
                                     "-b",
@@ -463,7 +439,7 @@ public final class OpenLdapServer implements AutoCloseable {
                 for (String ldif : online) {
                     server.add(ldif.strip() + "\n");
                 }
-                log.info("started {} ({})", server, tools.slapd);
+                log.info("started {} ({})", server, tools.slapd());
                 return server;
             } catch (IOException e) {
                 RedisServer.deleteRecursively(dir);
@@ -472,59 +448,6 @@ public final class OpenLdapServer implements AutoCloseable {
                 RedisServer.deleteRecursively(dir);
                 throw e;
             }
-        }
-
-        private String configLdif(Tools tools, Path dir, String rootPassword) {
-            StringBuilder b = new StringBuilder();
-            b.append("dn: cn=config\nobjectClass: olcGlobal\ncn: config\n")
-                    .append("olcPidFile: ")
-                    .append(dir.resolve("slapd.pid"))
-                    .append("\nolcLogLevel: none\n")
-                    .append("olcTLSCertificateFile: ")
-                    .append(dir.resolve("server.pem"))
-                    .append("\nolcTLSCertificateKeyFile: ")
-                    .append(dir.resolve("server.key"))
-                    .append("\nolcTLSCACertificateFile: ")
-                    .append(dir.resolve("ca.pem"))
-                    .append("\nolcTLSProtocolMin: 3.3\n\n");
-            b.append("dn: cn=module{0},cn=config\nobjectClass: olcModuleList\ncn: module{0}\n")
-                    .append("olcModulePath: ")
-                    .append(tools.modules)
-                    .append("\nolcModuleLoad: back_mdb\nolcModuleLoad: ppolicy\nolcModuleLoad: memberof\n\n");
-            b.append("dn: cn=schema,cn=config\nobjectClass: olcSchemaConfig\ncn: schema\n\n");
-            for (String s : SCHEMAS) {
-                b.append("include: file://")
-                        .append(tools.schemas.resolve(s + ".ldif"))
-                        .append("\n\n");
-            }
-            b.append("dn: olcDatabase={-1}frontend,cn=config\nobjectClass: olcDatabaseConfig\n")
-                    .append("objectClass: olcFrontendConfig\nolcDatabase: {-1}frontend\n\n");
-            b.append("dn: olcDatabase={0}config,cn=config\nobjectClass: olcDatabaseConfig\nolcDatabase: {0}config\n")
-                    .append("olcAccess: {0}to * by * none\n\n");
-            b.append("dn: olcDatabase={1}mdb,cn=config\nobjectClass: olcDatabaseConfig\nobjectClass: olcMdbConfig\n")
-                    .append("olcDatabase: {1}mdb\nolcSuffix: ")
-                    .append(suffix)
-                    .append("\nolcRootDN: ")
-                    .append(rootDn())
-                    .append("\nolcRootPW: ")
-                    .append(rootPassword)
-                    .append("\nolcDbDirectory: ")
-                    .append(dir.resolve("db"))
-                    .append("\nolcDbMaxSize: 67108864\n")
-                    .append("olcDbIndex: objectClass eq\nolcDbIndex: uid eq\nolcDbIndex: member eq\n")
-                    .append("olcAccess: {0}to attrs=userPassword by self write by anonymous auth by * none\n")
-                    .append("olcAccess: {1}to * by users read by * none\n\n");
-            b.append("dn: olcOverlay={0}memberof,olcDatabase={1}mdb,cn=config\nobjectClass: olcOverlayConfig\n")
-                    .append("objectClass: olcMemberOf\nolcOverlay: {0}memberof\nolcMemberOfRefInt: TRUE\n\n");
-            b.append("dn: olcOverlay={1}ppolicy,olcDatabase={1}mdb,cn=config\nobjectClass: olcOverlayConfig\n")
-                    .append("objectClass: olcPPolicyConfig\nolcOverlay: {1}ppolicy\n")
-                    .append("olcPPolicyUseLockout: ")
-                    .append(useLockout ? "TRUE" : "FALSE")
-                    .append('\n');
-            if (defaultPolicy != null) {
-                b.append("olcPPolicyDefault: ").append(defaultPolicy).append('\n');
-            }
-            return b.toString();
         }
 
         private static Path scratch() {
@@ -547,68 +470,6 @@ public final class OpenLdapServer implements AutoCloseable {
                         file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
             Files.writeString(file, text, StandardCharsets.UTF_8);
-        }
-    }
-
-    /** Where slapd, slapadd, ldapmodify, the modules and the schema files are on this machine. */
-    private record Tools(Path slapd, Path slapadd, Path ldapmodify, Path modules, Path schemas) {
-        static Tools locate() {
-            List<String> dirs = new ArrayList<>();
-            for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-                if (!d.isBlank()) {
-                    dirs.add(d);
-                }
-            }
-            dirs.addAll(BIN_DIRS);
-            String configured = System.getProperty("openldap.slapd");
-            if (configured != null && !configured.isBlank()) {
-                dirs.add(0, Path.of(configured).toAbsolutePath().getParent().toString());
-                if (!Files.isExecutable(Path.of(configured))) {
-                    throw new IllegalStateException(
-                            "-Dopenldap.slapd=" + configured + " is not an executable file; fix it or " + INSTALL_HINT);
-                }
-            }
-            Path slapd = find(dirs, "slapd");
-            Path slapadd = find(dirs, "slapadd");
-            Path ldapmodify = find(dirs, "ldapmodify");
-            Path modules = MODULE_DIRS.stream()
-                    .map(Path::of)
-                    .filter(d -> Files.exists(d.resolve("ppolicy.la")) || Files.exists(d.resolve("ppolicy.so")))
-                    .findFirst()
-                    .orElse(null);
-            Path schemas = SCHEMA_DIRS.stream()
-                    .map(Path::of)
-                    .filter(d -> Files.isReadable(d.resolve("namedobject.ldif")))
-                    .findFirst()
-                    .orElse(null);
-            List<String> missing = new ArrayList<>();
-            if (slapd == null || slapadd == null) {
-                missing.add("slapd/slapadd not found on PATH or in " + String.join(", ", BIN_DIRS));
-            }
-            if (ldapmodify == null) {
-                missing.add("ldapmodify not found");
-            }
-            if (modules == null) {
-                missing.add("no OpenLDAP module directory with ppolicy in " + String.join(", ", MODULE_DIRS));
-            }
-            if (schemas == null) {
-                missing.add("no OpenLDAP schema directory with namedobject.ldif in " + String.join(", ", SCHEMA_DIRS));
-            }
-            if (!missing.isEmpty()) {
-                throw new IllegalStateException(
-                        "OpenLDAP is not installed here (" + String.join("; ", missing) + "): " + INSTALL_HINT);
-            }
-            return new Tools(slapd, slapadd, ldapmodify, modules, schemas);
-        }
-
-        private static Path find(List<String> dirs, String name) {
-            for (String d : dirs) {
-                Path p = Path.of(d, name);
-                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                    return p;
-                }
-            }
-            return null;
         }
     }
 }
