@@ -24,6 +24,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -306,6 +311,40 @@ class OpenLdapGatewayIT {
                 }
             });
         }
+    }
+
+    @Test
+    void manyConcurrentSignInsShareTheDirectoryPool() throws Exception {
+        Map<String, String> env = searchBind(slapd.ldapsUrl());
+        env.put("LDAP_ALLOWED_GROUPS", "Redis Readers;Redis Writers");
+        env.put("LDAP_CACHE_TTL", "0s"); // every sign-in is a search and a bind at slapd
+        env.put("LDAP_POOL_SIZE", "2");
+        int clients = 40;
+        withGateway(env, (runtime, port) -> {
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            try {
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<String>> answers = new ArrayList<>();
+                for (int i = 0; i < clients; i++) {
+                    String user = i % 2 == 0 ? "alice" : "walt";
+                    answers.add(pool.submit(() -> {
+                        try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
+                            go.await();
+                            return c.callString("AUTH", user, user + "-pw") + " " + c.callString("PING");
+                        }
+                    }));
+                }
+                go.countDown();
+                for (Future<String> a : answers) {
+                    assertThat(a.get(60, TimeUnit.SECONDS)).isEqualTo("OK PONG");
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(runtime.ldap().orElseThrow().metrics().attempts("allowed", null))
+                    .as("each sign-in asked the directory")
+                    .isEqualTo(clients);
+        });
     }
 
     private static boolean serverUp(LdapAuthenticator ldap, String url) {
