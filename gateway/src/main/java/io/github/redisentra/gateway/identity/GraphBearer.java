@@ -51,11 +51,17 @@ public final class GraphBearer implements GraphGroups.BearerToken, AutoCloseable
         CompletableFuture<AccessToken> first = r.firstToken();
         if (first.isDone() && !first.isCompletedExceptionally()) {
             // There was a token, it expired, and renewing it keeps failing: say why instead of sending a stale one.
-            return CompletableFuture.failedFuture(
-                    new IllegalStateException("the gateway's Graph token expired and renewing it fails: "
-                            + r.status().lastFailureMessage()));
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "it expired and renewing it fails: " + r.status().lastFailureMessage()));
         }
-        return first.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).thenApply(AccessToken::secret);
+        return first.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).handle((token, e) -> {
+            if (e != null) {
+                String why = r.status().lastFailureMessage();
+                throw new IllegalStateException("none within " + timeout.toMillis() + " ms (HTTP_TIMEOUT)"
+                        + (why == null ? "" : "; last failure: " + why));
+            }
+            return token.secret();
+        });
     }
 
     @Override
