@@ -400,7 +400,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (upstream == null || handover != null || resp2Subscribed()) {
             return false;
         }
-        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), credentials, limits().maxBulkBytes());
+        // an undecided command is buffered whole, within the limit of one argument
+        long bufferable = limits().maxBulkBytes() - (long) head.frame().readableBytes();
+        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), credentials, bufferable);
         if (d.kind() == CommandGate.Kind.SESSION
                 || d.kind() == CommandGate.Kind.UNDECIDED
                 || (d == CommandGate.FORWARD && interpreted(head))) {

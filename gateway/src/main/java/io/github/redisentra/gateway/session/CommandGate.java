@@ -105,8 +105,8 @@ final class CommandGate {
      *
      * @param resp2Subscribed whether the connection is in RESP2 subscribed mode
      * @param upstreamIdentity the identity the session's upstream connection acts as
-     * @param maxBuffered for a head: the largest bulk the session may still buffer; an undecided head whose large
-     *     bulk is longer is refused (the arguments it would need are never read)
+     * @param maxBuffered for a head: how many more bytes of the command the session may buffer; an undecided head
+     *     whose large bulk is longer is refused (the arguments it would need are never read)
      */
     Decision decide(Command cmd, boolean resp2Subscribed, UpstreamCredentials upstreamIdentity, long maxBuffered) {
         boolean exec = cmd.is("EXEC");
