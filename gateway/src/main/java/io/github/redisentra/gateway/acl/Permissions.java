@@ -64,6 +64,11 @@ public final class Permissions {
             return code == AclSelector.OK;
         }
 
+        /** Whether the verdict depends on arguments not read yet (see {@link Permissions#check}). */
+        public boolean undecided() {
+            return code == UNDECIDED;
+        }
+
         /** A stable reason for audit and metrics: {@code command}, {@code key}, {@code channel}, {@code sort}. */
         public String reason() {
             return switch (code) {
@@ -71,12 +76,13 @@ public final class Permissions {
                 case AclSelector.DENIED_CMD -> "command";
                 case AclSelector.DENIED_KEY -> "key";
                 case AclSelector.DENIED_CHANNEL -> "channel";
+                case UNDECIDED -> "undecided";
                 default -> "sort";
             };
         }
     }
 
-    static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9;
+    static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9, UNDECIDED = 16;
     private static final Verdict OK = new Verdict(AclSelector.OK, null, 0);
 
     private final CommandTable table;
@@ -98,48 +104,82 @@ public final class Permissions {
         return table;
     }
 
-    /** Checks a command (argument 0 is its name). */
+    /**
+     * Checks a command (argument 0 is its name). With a view that has not read every argument yet (see {@link
+     * Args}), the verdict is exact when it could be decided from the arguments read, and {@linkplain
+     * Verdict#undecided() undecided} when it depends on one not read yet: keys and channels are found from the
+     * command table's key specs, so a large value that is not a key does not keep a command undecided.
+     */
     public Verdict check(Args a) {
-        String name = a.lower(0);
-        Spec cmd = table.command(name);
-        if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
-            String subName = a.lower(1);
-            Spec sub = cmd.subcommands.get(subName);
-            if (sub == null) {
-                return unknown(name + "|" + subName);
+        Spec cmd;
+        try {
+            String name = a.lower(0);
+            cmd = table.command(name);
+            if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
+                String subName = a.lower(1);
+                Spec sub = cmd.subcommands.get(subName);
+                if (sub == null) {
+                    return unknown(name + "|" + subName);
+                }
+                cmd = sub;
             }
-            cmd = sub;
-        }
-        if (cmd == null) {
-            return unknown(name);
+            if (cmd == null) {
+                return unknown(name);
+            }
+        } catch (Args.NotYetRead e) {
+            return new Verdict(UNDECIDED, a.lower(0), 0);
         }
         boolean shared = sharedIdentityRule && sharedIdentity(cmd, a);
         Keys.Ref[] keys = null;
         int relevant = AclSelector.DENIED_CMD;
         int lastPos = 0;
         int[] pos = new int[1];
+        boolean undecided = false;
         for (AclSelector s : selectors) {
-            if (keys == null && !s.allKeys() && cmd.hasKeys()) {
-                keys = Keys.keys(cmd, a);
-            }
+            int r;
             pos[0] = 0;
-            int r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
-            if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
-                r = AclSelector.DENIED_CMD;
-            }
-            if (r == AclSelector.OK) {
-                int sort = sortPatterns(cmd, a);
-                if (sort != AclSelector.OK && !anyUnrestrictedRead(cmd, a)) {
-                    return new Verdict(sort, cmd.fullName, 0);
+            try {
+                if (!s.commandAllowed(cmd, a)) {
+                    r = AclSelector.DENIED_CMD; // as Redis: the command first, keys only for an allowed command
+                } else {
+                    if (keys == null && !s.allKeys() && cmd.hasKeys()) {
+                        keys = Keys.keys(cmd, a);
+                    }
+                    r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
+                    if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
+                        r = AclSelector.DENIED_CMD;
+                    }
                 }
-                return OK;
+                if (r == AclSelector.OK) {
+                    int sort = sortPatterns(cmd, a);
+                    if (sort != AclSelector.OK && !anyUnrestrictedRead(cmd, a)) {
+                        return new Verdict(sort, cmd.fullName, 0);
+                    }
+                    return OK;
+                }
+            } catch (Args.NotYetRead e) {
+                undecided = true; // another selector may still allow it from what was read
+                continue;
             }
             if (r > relevant || (r == relevant && pos[0] > lastPos)) {
                 relevant = r;
                 lastPos = pos[0];
             }
         }
-        return new Verdict(relevant, cmd.fullName, lastPos);
+        return new Verdict(undecided ? UNDECIDED : relevant, cmd.fullName, lastPos);
+    }
+
+    /**
+     * The refusal for a command whose verdict depends on an argument the gateway will not read (larger than it
+     * buffers): such an argument matches no key or channel pattern and names no subcommand, so the command is
+     * refused as Redis refuses a key (or channel, or command) outside the user's permissions.
+     */
+    public Verdict unreadable(Verdict undecided) {
+        Spec cmd = table.lookup(undecided.fullName());
+        int code = cmd != null && cmd.hasKeys()
+                ? AclSelector.DENIED_KEY
+                : cmd != null && Keys.hasChannels(cmd) ? AclSelector.DENIED_CHANNEL : AclSelector.DENIED_CMD;
+        return new Verdict(code, undecided.fullName(), 0);
     }
 
     /**
