@@ -22,7 +22,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -47,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * token expires is closed with an {@code -ERR}.
  *
  * <h2>Ordering</h2>
- * Every command appends exactly one entry to the ledger: forwarded (owed the next upstream reply), local (bytes the
+ * Every command appends exactly one entry to the {@link ReplyLedger}: forwarded (owed the next upstream reply), local (bytes the
  * gateway answers), injected (a gateway command whose reply is checked and swallowed) or replaced (an upstream reply
  * swallowed and answered with other bytes). Local entries are written only when they reach the head, so pipelined
  * {@code GET a / AUTH t / GET b} is answered in that order. Pub/sub confirmations may answer one command several
@@ -108,38 +107,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private static final byte[] BARE_AUTH = "*1\r\n$4\r\nAUTH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_CMD = "*1\r\n$7\r\nDISCARD\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESET_CMD = "*1\r\n$5\r\nRESET\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int UNKNOWN = -1;
 
     /** Bytes of unsent replies above which the gateway stops reading a client that does not read. */
     static final long LOCAL_BACKLOG_CAP = 1024 * 1024;
 
-    /** Ledger entry: owed the next upstream reply, passed through. */
-    private static final Object FORWARD = new Object();
-
-    private record Local(String line, boolean closeAfter) {}
-
-    private record Replaced(String line) {}
-
-    private record Injected(AccessToken token) {}
-
-    private record Hello(int protocol) {}
-
-    private static final Object RESET_ENTRY = new Object();
-
-    /** Ledger entry: the PING a handover sends on the old connection; its reply marks the old stream's end. */
-    private static final Object HANDOVER_PING = new Object();
-
     private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    private static final class PubSub {
-        final int family;
-        int remaining;
-
-        PubSub(int family, int remaining) {
-            this.family = family;
-            this.remaining = remaining;
-        }
-    }
 
     private final SessionSettings settings;
     private final Authenticator authenticator;
@@ -160,7 +132,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private CommandGate.Decision streamed;
 
     private long backlogHigh;
-    private final ArrayDeque<Object> ledger = new ArrayDeque<>();
+    private final ReplyLedger ledger = new ReplyLedger();
     private final PubSubReply pubSub = new PubSubReply();
 
     @SuppressWarnings("unchecked")
@@ -366,7 +338,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (cmd.streaming()) {
                     if (streamed == CommandGate.FORWARD) {
                         writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
-                        ledger.add(FORWARD);
+                        ledger.add(ReplyLedger.FORWARD);
                     } else {
                         cmd.release();
                         refused(streamed);
@@ -468,7 +440,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (inMulti && upstream != null) { // as Redis's execCommandAbort: the transaction is discarded
                     inMulti = false;
                     writeUpstream(Unpooled.wrappedBuffer(DISCARD_CMD));
-                    ledger.add(new Replaced(d.line()));
+                    ledger.add(new ReplyLedger.Replaced(d.line()));
                 } else {
                     local(d.line(), false);
                 }
@@ -485,20 +457,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void refuse(String errorLine) {
         if (inMulti && upstream != null) {
             writeUpstream(Unpooled.wrappedBuffer(BARE_AUTH));
-            ledger.add(new Replaced(errorLine));
+            ledger.add(new ReplyLedger.Replaced(errorLine));
         } else {
             local(errorLine, false);
         }
     }
 
     private void forward(Command cmd) {
-        Object entry = FORWARD;
+        ReplyLedger.Owed entry = ReplyLedger.FORWARD;
         if (cmd.is("MULTI")) {
             inMulti = true;
         } else if (cmd.is("EXEC") || cmd.is("DISCARD")) {
             inMulti = false;
         } else if (!inMulti) {
-            entry = pubSubEntry(cmd);
+            entry = ReplyLedger.forwarded(cmd);
         }
         writeUpstream(cmd.takeFrame());
         ledger.add(entry);
@@ -511,37 +483,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             pendingReauth = null;
             injectAuth(t);
         }
-    }
-
-    private static Object pubSubEntry(Command cmd) {
-        int family;
-        boolean subscribe;
-        if (cmd.is("SUBSCRIBE")) {
-            family = 0;
-            subscribe = true;
-        } else if (cmd.is("PSUBSCRIBE")) {
-            family = 1;
-            subscribe = true;
-        } else if (cmd.is("SSUBSCRIBE")) {
-            family = 2;
-            subscribe = true;
-        } else if (cmd.is("UNSUBSCRIBE")) {
-            family = 0;
-            subscribe = false;
-        } else if (cmd.is("PUNSUBSCRIBE")) {
-            family = 1;
-            subscribe = false;
-        } else if (cmd.is("SUNSUBSCRIBE")) {
-            family = 2;
-            subscribe = false;
-        } else {
-            return FORWARD;
-        }
-        int n = cmd.argc() - 1;
-        if (subscribe && n == 0) {
-            return FORWARD; // arity error from upstream: one plain reply
-        }
-        return new PubSub(family, n == 0 ? UNKNOWN : n);
     }
 
     // ---------------------------------------------------------------- AUTH / HELLO / RESET
@@ -646,7 +587,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             bulk(frame, name);
         }
         writeUpstream(frame);
-        ledger.add(new Hello(version));
+        ledger.add(new ReplyLedger.Hello(version));
     }
 
     private void handleReset(Command cmd) {
@@ -666,7 +607,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         writeUpstream(Unpooled.wrappedBuffer(RESET_CMD));
-        ledger.add(RESET_ENTRY);
+        ledger.add(ReplyLedger.RESET);
         // RESET de-authenticates the upstream connection too: make it the gateway's again at once.
         credentials
                 .current()
@@ -826,7 +767,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         bulk(frame, user);
         bulk(frame, secret);
         writeUpstream(frame);
-        ledger.add(new Injected(token));
+        ledger.add(new ReplyLedger.Injected(token));
         flush();
     }
 
@@ -845,7 +786,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (inMulti
                 || handover != null
                 || framer.streaming()
-                || (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub)))) {
+                || (protocol == 2 && (subscribed() || ledger.owesPubSub()))) {
             return "-ERR gateway: cannot change the upstream identity inside MULTI or a RESP2 subscription;"
                     + " AUTH after EXEC/DISCARD/UNSUBSCRIBE or reconnect";
         }
@@ -875,7 +816,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             pendingReauth = token; // sent after EXEC/DISCARD, the handover or the streamed command in progress
             return;
         }
-        if (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub))) {
+        if (protocol == 2 && (subscribed() || ledger.owesPubSub())) {
             // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
             // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
             startHandover(token);
@@ -1137,7 +1078,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (--confirmationsOwed == 0) {
                     pinged = true;
                     writeUpstream(Unpooled.wrappedBuffer(PING_CMD));
-                    ledger.add(HANDOVER_PING);
+                    ledger.add(ReplyLedger.HANDOVER_PING);
                     flush();
                 }
                 return;
@@ -1267,7 +1208,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public boolean onReplyPart(ByteBuf part) {
-        if (failed || ledger.peekFirst() != FORWARD || (protocol == 2 && subscribed())) {
+        if (failed || !ledger.headIsForward() || (protocol == 2 && subscribed())) {
             return false;
         }
         midReply = true;
@@ -1281,10 +1222,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      */
     @Override
     public boolean claimPassThrough() {
-        if (failed || midReply || ledger.peekFirst() != FORWARD || (protocol == 2 && subscribed())) {
+        if (failed || midReply || !ledger.headIsForward() || (protocol == 2 && subscribed())) {
             return false;
         }
-        ledger.pollFirst();
+        ledger.next();
         return true;
     }
 
@@ -1306,13 +1247,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         if (midReply) {
             midReply = false;
-            ledger.pollFirst();
+            ledger.next();
             toClient(frame);
             flushLocals();
             return;
         }
-        Object head = ledger.peekFirst();
-        boolean pubSubInPlay = push || (protocol == 2 && (subscribed() || head instanceof PubSub));
+        ReplyLedger.Owed head = ledger.head();
+        boolean pubSubInPlay = push || (protocol == 2 && (subscribed() || head instanceof ReplyLedger.PubSub));
         int kind = pubSubInPlay ? pubSub.classify(frame) : PubSubReply.NONE;
         if (kind == PubSubReply.MESSAGE && (push || subscribed())) {
             if (handover != null) {
@@ -1322,12 +1263,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if ((kind == PubSubReply.SUBSCRIBED || kind == PubSubReply.UNSUBSCRIBED)
-                && head instanceof PubSub ps
+                && head instanceof ReplyLedger.PubSub ps
                 && ps.family == pubSub.family) {
             Set<String> set = subscriptions[pubSub.family];
-            if (ps.remaining == UNKNOWN) {
-                ps.remaining = Math.max(1, set.size());
-            }
+            boolean last = ps.confirmed(set.size());
             if (pubSub.channel != null) {
                 if (kind == PubSubReply.SUBSCRIBED) {
                     set.add(pubSub.channel);
@@ -1336,8 +1275,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 }
             }
             toClient(frame);
-            if (--ps.remaining == 0) {
-                ledger.pollFirst();
+            if (last) {
+                ledger.next();
                 afterSubscriptionChange();
                 flushLocals();
             }
@@ -1347,14 +1286,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             outOfBand(frame); // invalidations and other out-of-band data
             return;
         }
-        Object entry = ledger.pollFirst();
-        if (entry == null || entry instanceof Local) {
+        ReplyLedger.Owed entry = ledger.next();
+        if (entry == null || entry instanceof ReplyLedger.Local) {
             frame.release();
             log.warn("client {}: upstream sent a reply no command is waiting for", client.remoteAddress());
             fail("-ERR gateway: upstream reply stream out of sync; reconnect");
             return;
         }
-        if (entry instanceof Injected injected) {
+        if (entry instanceof ReplyLedger.Injected injected) {
             // exactly +OK: a +QUEUED would mean the AUTH landed inside a transaction
             boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
             frame.release();
@@ -1378,25 +1317,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     resume();
                 }
             }
-        } else if (entry instanceof Replaced replaced) {
+        } else if (entry instanceof ReplyLedger.Replaced replaced) {
             frame.release();
             writeLine(replaced.line());
-        } else if (entry instanceof Hello hello) {
+        } else if (entry instanceof ReplyLedger.Hello hello) {
             if (frame.getByte(frame.readerIndex()) != '-' && hello.protocol() > 0) {
                 protocol = hello.protocol();
             }
             toClient(frame);
-        } else if (entry == HANDOVER_PING) {
+        } else if (entry instanceof ReplyLedger.HandoverPing) {
             frame.release();
             if (handover != null) {
                 handover.oldStreamEnded();
             }
-        } else if (entry == RESET_ENTRY) {
+        } else if (entry instanceof ReplyLedger.Reset) {
             protocol = 2;
             clearSubscriptions();
             toClient(frame);
         } else {
-            toClient(frame); // FORWARD, or a pub/sub command answered by an error
+            toClient(frame); // Forward, or a pub/sub command answered by an error
         }
         flushLocals();
     }
@@ -1463,13 +1402,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 closeAfterFlush();
             }
         } else {
-            ledger.add(new Local(line, closeAfter));
+            ledger.add(new ReplyLedger.Local(line, closeAfter));
         }
     }
 
     private void flushLocals() {
-        while (ledger.peekFirst() instanceof Local l) {
-            ledger.pollFirst();
+        ReplyLedger.Local l;
+        while ((l = ledger.nextLocal()) != null) {
             writeLine(l.line());
             if (l.closeAfter()) {
                 closeAfterFlush();
@@ -1590,10 +1529,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void releaseLedger() {
-        Object e;
-        while ((e = ledger.pollFirst()) != null) {
-            ReferenceCountUtil.release(e);
-        }
+        ledger.clear(); // entries hold no buffers
     }
 
     private void armAuthDeadline() {
