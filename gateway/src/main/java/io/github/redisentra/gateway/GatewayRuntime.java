@@ -154,7 +154,7 @@ public final class GatewayRuntime implements AutoCloseable {
         } else {
             rolesReloader = null;
         }
-        subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
+        subscriptions.add(upstream.listen(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
             if (authenticator == null) {
@@ -189,11 +189,12 @@ public final class GatewayRuntime implements AutoCloseable {
      */
     private void learnCommandTable() {
         upstream.first()
-                .thenAccept(credentials -> rolesReloader.execute(() -> {
+                .thenAccept(token -> rolesReloader.execute(() -> {
                     try {
                         CommandTable learned = UpstreamProbe.converse(
                                 config,
-                                credentials,
+                                upstream,
+                                token,
                                 (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
                         rolesReloader.adoptTable(learned);
                     } catch (Exception e) {

@@ -27,7 +27,7 @@ final class RespListenerWiring {
                 settings(config, Clock.systemUTC()),
                 runtime.clientAuthenticator(),
                 endpoint(config),
-                runtime.upstream().asUpstreamCredentials(),
+                runtime.upstream(),
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
