@@ -18,10 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * An upstream identity as {@link UpstreamCredentials} (the gateway's own, or one a role names): one token for the
- * identity, kept fresh by the core
- * {@link TokenRefresher} (renewed at least 3 minutes before {@code exp}, with jitter and backoff), or a static
- * password for a self-hosted Redis. Upstream connections read {@link #current()} when they connect and
- * {@link #subscribe(Consumer) subscribe} to re-AUTH when a new token arrives.
+ * identity, kept fresh by the core {@link TokenRefresher} (renewed at least 3 minutes before {@code exp}, with jitter
+ * and backoff), or a static password for a self-hosted Redis. Upstream connections read {@link #current()} when they
+ * connect and {@link #subscribe(Consumer) subscribe} to re-AUTH when a new token arrives.
  *
  * <p>User name: {@code REDIS_AAD_OBJECT_ID} when set, otherwise the {@code oid} of the token (the identity's object
  * id, which Azure caches expect), or {@code REDIS_USERNAME} with a password, or {@code AWS_IAM_USER_ID} with
