@@ -80,6 +80,9 @@ public final class GatewayConfig {
     private final Duration authTimeout;
     private final int preAuthMaxBulkBytes;
     private final int preAuthMaxArgs;
+    private final int preAuthMaxBytes;
+    private final int maxClients;
+    private final int maxUnauthenticatedPerAddress;
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
@@ -127,6 +130,14 @@ public final class GatewayConfig {
         this.authTimeout = r.duration(AUTH_TIMEOUT, false);
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
+        this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
+        this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
+        this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        if (preAuthMaxBytes < preAuthMaxBulkBytes + 1024) {
+            r.problem("PREAUTH_MAX_BYTES (" + preAuthMaxBytes + ") must leave room for one PREAUTH_MAX_BULK_BYTES ("
+                    + preAuthMaxBulkBytes + ") argument plus 1024 bytes for the rest of the command: set it to at"
+                    + " least " + (preAuthMaxBulkBytes + 1024) + ", or lower PREAUTH_MAX_BULK_BYTES");
+        }
         this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
@@ -445,6 +456,20 @@ public final class GatewayConfig {
 
     public int preAuthMaxArgs() {
         return preAuthMaxArgs;
+    }
+
+    /** {@code PREAUTH_MAX_BYTES}: the budget of input bytes held per unauthenticated connection. */
+    public int preAuthMaxBytes() {
+        return preAuthMaxBytes;
+    }
+
+    public int maxClients() {
+        return maxClients;
+    }
+
+    /** {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 0 for no cap. */
+    public int maxUnauthenticatedPerAddress() {
+        return maxUnauthenticatedPerAddress;
     }
 
     public Duration drainTimeout() {

@@ -213,6 +213,23 @@ public enum Setting {
     PREAUTH_MAX_BULK_BYTES(
             "65536", "Largest argument accepted before authentication (a JWT with ~200 groups fits)", "32768"),
     PREAUTH_MAX_ARGS("10", "Most arguments in one command before authentication", "10"),
+    PREAUTH_MAX_BYTES(
+            "81920",
+            "Most bytes an unauthenticated connection may have buffered in all (the partial command and anything"
+                    + " before it, not per argument); more closes it with an error. At least PREAUTH_MAX_BULK_BYTES +"
+                    + " 1024",
+            "131072"),
+    MAX_CLIENTS(
+            "10000",
+            "Most open client connections, like Redis's maxclients: one more gets `-ERR max number of clients"
+                    + " reached` and is closed",
+            "20000"),
+    MAX_UNAUTHENTICATED_PER_ADDRESS(
+            "256",
+            "Most connections from one source address that have not signed in yet (one more is refused with an"
+                    + " error); `0`: no cap. Behind a load balancer that hides client addresses (SNAT) all its clients"
+                    + " share one: see \"Connection limits\"",
+            "1000"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
     LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");

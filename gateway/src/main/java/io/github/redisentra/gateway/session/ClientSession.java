@@ -766,6 +766,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
             principal = p;
+            ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
             permissionsPolicy = null; // recomputed for the new principal at its first command
             principalValidUntilMillis = validUntil(p.expiresAt());
             cancel(authDeadline);

@@ -75,6 +75,26 @@ class GatewayConfigTest {
     }
 
     @Test
+    void admissionLimitsHaveTheDocumentedDefaultsAndTheBudgetFitsOneArgument() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.maxClients()).isEqualTo(10_000);
+        assertThat(c.maxUnauthenticatedPerAddress()).isEqualTo(256);
+        assertThat(c.preAuthMaxBytes()).isEqualTo(81_920);
+        assertThat(GatewayConfig.from(with("MAX_UNAUTHENTICATED_PER_ADDRESS", "0"))
+                        .maxUnauthenticatedPerAddress())
+                .isZero();
+        assertThat(problems(with("PREAUTH_MAX_BYTES", "40000")))
+                .containsExactly("PREAUTH_MAX_BYTES (40000) must leave room for one PREAUTH_MAX_BULK_BYTES (65536)"
+                        + " argument plus 1024 bytes for the rest of the command: set it to at least 66560, or lower"
+                        + " PREAUTH_MAX_BULK_BYTES");
+        assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
+                        .preAuthMaxBytes())
+                .isEqualTo(40_000);
+        assertThat(problems(with("MAX_CLIENTS", "0")))
+                .containsExactly("MAX_CLIENTS must be a whole number from 1 to 1000000, got \"0\"");
+    }
+
+    @Test
     void defaultListenAddressIsTheProxysPort6388() {
         assertThat(Setting.LISTEN_ADDR.defaultValue()).contains("0.0.0.0:6388");
     }
