@@ -15,6 +15,7 @@ import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.RoutingAuthenticator;
+import io.github.redisentra.gateway.auth.SignInThrottle;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
@@ -121,7 +122,17 @@ public final class GatewayRuntime implements AutoCloseable {
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
+        LdapAuthenticator directory = ldap;
+        this.clientAuthenticator = new SignInThrottle(
+                new RoutingAuthenticator(authenticator, ldap, audit, clock),
+                new SignInThrottle.Rules(
+                        config.authFailuresPerAddress(),
+                        config.authFailuresPerUser(),
+                        config.authFailureWindow(),
+                        config.authFailureDelay()),
+                request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
+                audit,
+                clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
@@ -232,7 +243,10 @@ public final class GatewayRuntime implements AutoCloseable {
         return authenticator;
     }
 
-    /** What clients' AUTH goes to: Entra for JWT-shaped passwords, LDAP for the others when configured. */
+    /**
+     * What clients' AUTH goes to: the sign-in throttle, then Entra for JWT-shaped passwords, LDAP for the others when
+     * configured.
+     */
     public Authenticator clientAuthenticator() {
         return clientAuthenticator;
     }

@@ -83,6 +83,10 @@ public final class GatewayConfig {
     private final int preAuthMaxBytes;
     private final int maxClients;
     private final int maxUnauthenticatedPerAddress;
+    private final int authFailuresPerAddress;
+    private final int authFailuresPerUser;
+    private final Duration authFailureWindow;
+    private final Duration authFailureDelay;
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
@@ -133,6 +137,13 @@ public final class GatewayConfig {
         this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
         this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
         this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        this.authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
+        this.authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
+        this.authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
+        this.authFailureDelay = r.duration(AUTH_FAILURE_DELAY, true);
+        if (authFailureDelay != null && authFailureDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            r.problem("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got " + authFailureDelay);
+        }
         if (preAuthMaxBytes < preAuthMaxBulkBytes + 1024) {
             r.problem("PREAUTH_MAX_BYTES (" + preAuthMaxBytes + ") must leave room for one PREAUTH_MAX_BULK_BYTES ("
                     + preAuthMaxBulkBytes + ") argument plus 1024 bytes for the rest of the command: set it to at"
@@ -465,6 +476,24 @@ public final class GatewayConfig {
 
     public int maxClients() {
         return maxClients;
+    }
+
+    /** {@code AUTH_FAILURES_PER_ADDRESS}; 0 for off. */
+    public int authFailuresPerAddress() {
+        return authFailuresPerAddress;
+    }
+
+    /** {@code AUTH_FAILURES_PER_USER}; 0 for off. */
+    public int authFailuresPerUser() {
+        return authFailuresPerUser;
+    }
+
+    public Duration authFailureWindow() {
+        return authFailureWindow;
+    }
+
+    public Duration authFailureDelay() {
+        return authFailureDelay;
     }
 
     /** {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 0 for no cap. */

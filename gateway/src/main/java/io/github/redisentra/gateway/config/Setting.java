@@ -230,6 +230,29 @@ public enum Setting {
                     + " error); `0`: no cap. Behind a load balancer that hides client addresses (SNAT) all its clients"
                     + " share one: see \"Connection limits\"",
             "1000"),
+    AUTH_FAILURES_PER_ADDRESS(
+            "20",
+            "Failed sign-ins (Entra or LDAP) from one source address after which its further attempts are refused"
+                    + " unchecked until AUTH_FAILURE_WINDOW has passed since its last failure; `0`: off. See"
+                    + " \"Brute-force protection\"",
+            "50"),
+    AUTH_FAILURES_PER_USER(
+            "3",
+            "Failed directory (LDAP) sign-ins for one user name after which its further attempts are refused without"
+                    + " asking the directory until AUTH_FAILURE_WINDOW has passed since its last failure (a success"
+                    + " clears it). Keep it below the directory's lockout threshold; `0`: off",
+            "4"),
+    AUTH_FAILURE_WINDOW(
+            "15m",
+            "How long after its last failed sign-in an address or user name is forgotten; at least the directory's"
+                    + " lockout counter reset (AD \"Reset account lockout counter after\", ppolicy"
+                    + " pwdFailureCountInterval)",
+            "30m"),
+    AUTH_FAILURE_DELAY(
+            "1s",
+            "Every failed sign-in is answered this much later (scheduled: no thread waits, the client's further input"
+                    + " waits); successful sign-ins are never delayed; `0s`: off",
+            "2s"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
     LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");

@@ -778,7 +778,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             onAllowed.run();
         } else {
-            local(WRONGPASS, false);
+            String reply = ((AuthDecision.Denied) decision).reply();
+            local(reply != null ? reply : WRONGPASS, false);
         }
         if (!awaitingSwitch) {
             resume();

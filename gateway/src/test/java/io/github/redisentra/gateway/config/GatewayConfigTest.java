@@ -90,6 +90,12 @@ class GatewayConfigTest {
         assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
                         .preAuthMaxBytes())
                 .isEqualTo(40_000);
+        assertThat(c.authFailuresPerAddress()).isEqualTo(20);
+        assertThat(c.authFailuresPerUser()).isEqualTo(3);
+        assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(problems(with("AUTH_FAILURE_DELAY", "5m")))
+                .containsExactly("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got PT5M");
         assertThat(problems(with("MAX_CLIENTS", "0")))
                 .containsExactly("MAX_CLIENTS must be a whole number from 1 to 1000000, got \"0\"");
     }

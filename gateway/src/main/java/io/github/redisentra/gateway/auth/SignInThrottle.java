@@ -1,0 +1,256 @@
+package io.github.redisentra.gateway.auth;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * Throttles failed sign-ins, in front of every other authenticator (so in one place for Entra and LDAP):
+ *
+ * <ul>
+ *   <li><b>Per source address</b> (Entra and LDAP): after {@link Rules#failuresPerAddress()} failed sign-ins, further
+ *       attempts from that address are refused without being checked until {@link Rules#window()} has passed since
+ *       its last failure.
+ *   <li><b>Per user name</b> (directory sign-ins only: an Entra user's {@code oid} is known only from a valid token,
+ *       and the name an Entra client sends is not checked until then): after {@link Rules#failuresPerUser()} failed
+ *       sign-ins for a name, further attempts for it are refused <em>without asking the directory</em> until the
+ *       window has passed since its last failure; a successful sign-in clears the name's count, as directories do.
+ *   <li><b>Every failed reply is delayed</b> by {@link Rules#failureDelay()} (scheduled, never blocking a thread; the
+ *       session reads nothing more from that client meanwhile). Successful sign-ins are never delayed.
+ * </ul>
+ *
+ * <p>Attempts in flight count against the limits as if they will fail, so many parallel connections cannot get more
+ * than the limit of guesses past the throttle at once. Failures that are the gateway's or the identity provider's
+ * fault ({@link #NOT_A_GUESS}) are not counted. The counters follow the directory's own rule (a count that resets
+ * only after a quiet window or a success), so with {@code failuresPerUser} below the directory's lockout threshold
+ * and {@code window} at least its reset interval, the directory never sees enough failures to lock an account
+ * (README "Brute-force protection").
+ *
+ * <p>Refusals are {@link AuthDecision.Denied} with reason {@code throttled_address} or {@code throttled_user}, a
+ * Redis-style {@code -ERR} line telling when to retry, and one audit event each.
+ */
+public final class SignInThrottle implements Authenticator {
+    /**
+     * Denial reasons that say nothing about the credential (the gateway, the IdP or the directory failed): not
+     * counted.
+     */
+    static final Set<String> NOT_A_GUESS = Set.of(
+            "internal_error",
+            "keys_unavailable",
+            "overage_unresolved",
+            "directory_error",
+            "directory_unavailable",
+            "entra_not_configured");
+
+    /** Most keys tracked per scope; when full, idle ones are swept and new keys beyond it go untracked. */
+    static final int MAX_TRACKED = 100_000;
+
+    /**
+     * @param failuresPerAddress failed sign-ins from one address before it is refused ({@code 0}: off)
+     * @param failuresPerUser failed directory sign-ins for one user name before it is refused ({@code 0}: off)
+     * @param window how long after its last failure an address or user name is forgotten
+     * @param failureDelay how long every failed reply is held back ({@code 0}: not delayed)
+     */
+    public record Rules(int failuresPerAddress, int failuresPerUser, Duration window, Duration failureDelay) {
+        public Rules {
+            if (failuresPerAddress < 0 || failuresPerUser < 0) {
+                throw new IllegalArgumentException("failure limits must be >= 0 (0: off)");
+            }
+            if (window == null || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("window must be positive, got " + window);
+            }
+            if (failureDelay == null || failureDelay.isNegative()) {
+                throw new IllegalArgumentException("failureDelay must be >= 0, got " + failureDelay);
+            }
+        }
+
+        /** No limits, no delay. */
+        public static final Rules OFF = new Rules(0, 0, Duration.ofMinutes(15), Duration.ZERO);
+    }
+
+    private final Authenticator delegate;
+    private final Rules rules;
+    private final Predicate<AuthRequest> directorySignIn;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Failures byAddress;
+    private final Failures byUser;
+
+    /**
+     * @param directorySignIn whether a request goes to the directory (then its user name is throttled too)
+     */
+    public SignInThrottle(
+            Authenticator delegate, Rules rules, Predicate<AuthRequest> directorySignIn, AuditLog audit, Clock clock) {
+        this.delegate = delegate;
+        this.rules = rules;
+        this.directorySignIn = directorySignIn;
+        this.audit = audit;
+        this.clock = clock;
+        this.byAddress = new Failures(rules.failuresPerAddress(), rules.window().toMillis(), false);
+        this.byUser = new Failures(rules.failuresPerUser(), rules.window().toMillis(), true);
+    }
+
+    @Override
+    public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
+        long now = clock.millis();
+        String address = addressKey(request.clientAddress());
+        String user = request.username() != null && !request.username().isEmpty() && directorySignIn.test(request)
+                ? request.username().toLowerCase(Locale.ROOT)
+                : null;
+        long wait = byAddress.tryBegin(address, now);
+        if (wait > 0) {
+            return refuse(request, "throttled_address", "from this address", wait);
+        }
+        wait = byUser.tryBegin(user, now);
+        if (wait > 0) {
+            byAddress.end(address, false, false, now);
+            return refuse(request, "throttled_user", "for this user name", wait);
+        }
+        return delegate.authenticate(request).thenCompose(d -> {
+            long t = clock.millis();
+            boolean denied = d instanceof AuthDecision.Denied;
+            boolean guess = d instanceof AuthDecision.Denied den && !NOT_A_GUESS.contains(den.reason());
+            byAddress.end(address, guess, false, t);
+            byUser.end(user, guess, !denied, t);
+            return denied ? delayed(d) : CompletableFuture.completedFuture(d);
+        });
+    }
+
+    private CompletionStage<AuthDecision> refuse(AuthRequest request, String reason, String scope, long waitMillis) {
+        long seconds = Math.max(1, TimeUnit.MILLISECONDS.toSeconds(waitMillis + 999));
+        String detail = "too many failed sign-ins " + scope + " (limit "
+                + (reason.equals("throttled_user") ? rules.failuresPerUser() : rules.failuresPerAddress())
+                + " within " + rules.window() + "); refused for " + seconds + " s without being checked";
+        audit.record(new AuditEvent(
+                clock.instant(),
+                request.clientAddress(),
+                "denied",
+                reason,
+                detail,
+                null,
+                reason.equals("throttled_user") ? printable(request.username()) : null,
+                null,
+                Set.of(),
+                Set.of(),
+                null,
+                null));
+        return delayed(new AuthDecision.Denied(
+                reason, detail, "-ERR too many failed sign-ins " + scope + "; try again in " + seconds + " seconds"));
+    }
+
+    private CompletionStage<AuthDecision> delayed(AuthDecision d) {
+        long ms = rules.failureDelay().toMillis();
+        if (ms <= 0) {
+            return CompletableFuture.completedFuture(d);
+        }
+        return CompletableFuture.supplyAsync(() -> d, CompletableFuture.delayedExecutor(ms, TimeUnit.MILLISECONDS));
+    }
+
+    private static String addressKey(SocketAddress a) {
+        if (a instanceof InetSocketAddress i && i.getAddress() != null) {
+            return i.getAddress().getHostAddress();
+        }
+        return null;
+    }
+
+    private static String printable(String s) {
+        if (s == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 64; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return sb.toString();
+    }
+
+    /** Consecutive failures per key (address or user name), as a directory counts them. */
+    static final class Failures {
+        private final int limit;
+        private final long windowMillis;
+        private final boolean successClears;
+        private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
+
+        private static final class Entry {
+            int failures;
+            int inFlight;
+            long lastFailure;
+        }
+
+        Failures(int limit, long windowMillis, boolean successClears) {
+            this.limit = limit;
+            this.windowMillis = windowMillis;
+            this.successClears = successClears;
+        }
+
+        /** Registers an attempt in flight: 0 when it may proceed, else the milliseconds until one may. */
+        long tryBegin(String key, long now) {
+            if (limit == 0 || key == null) {
+                return 0;
+            }
+            if (!entries.containsKey(key) && entries.size() >= MAX_TRACKED) {
+                sweep(now);
+                if (entries.size() >= MAX_TRACKED) {
+                    return 0; // untracked: see MAX_TRACKED
+                }
+            }
+            long[] wait = new long[1];
+            entries.compute(key, (k, e) -> {
+                if (e == null) {
+                    e = new Entry();
+                }
+                if (e.failures > 0 && now - e.lastFailure >= windowMillis) {
+                    e.failures = 0;
+                }
+                if (e.failures + e.inFlight >= limit) {
+                    // blocked by past failures: until the window after the last one; by attempts in flight: shortly
+                    wait[0] = e.failures >= limit ? Math.max(1, e.lastFailure + windowMillis - now) : 1000;
+                } else {
+                    e.inFlight++;
+                }
+                return e.failures == 0 && e.inFlight == 0 ? null : e;
+            });
+            return wait[0];
+        }
+
+        /** Ends an attempt begun with {@link #tryBegin}. */
+        void end(String key, boolean failed, boolean succeeded, long now) {
+            if (limit == 0 || key == null) {
+                return;
+            }
+            entries.computeIfPresent(key, (k, e) -> {
+                e.inFlight = Math.max(0, e.inFlight - 1);
+                if (failed) {
+                    if (e.failures > 0 && now - e.lastFailure >= windowMillis) {
+                        e.failures = 0;
+                    }
+                    e.failures++;
+                    e.lastFailure = now;
+                } else if (succeeded && successClears) {
+                    e.failures = 0;
+                }
+                return e.failures == 0 && e.inFlight == 0 ? null : e;
+            });
+        }
+
+        private void sweep(long now) {
+            for (String k : entries.keySet()) {
+                entries.computeIfPresent(
+                        k, (kk, e) -> e.inFlight == 0 && now - e.lastFailure >= windowMillis ? null : e);
+            }
+        }
+
+        int tracked() {
+            return entries.size();
+        }
+    }
+}
