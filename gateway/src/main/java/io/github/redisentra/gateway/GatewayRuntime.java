@@ -24,6 +24,8 @@ import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
+import io.github.redisentra.gateway.logging.LineRateLimiter;
+import io.github.redisentra.gateway.logging.LogLines;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -117,7 +119,7 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
-        AuditLog audit = new AuditLog();
+        AuditLog audit = new AuditLog(List.of(), new LineRateLimiter("auth_denied", config.logDeniedPerSecond()));
         this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
@@ -149,6 +151,12 @@ public final class GatewayRuntime implements AutoCloseable {
             this.roleIdentities = null;
             this.accessControl = null;
         }
+        List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
+        if (accessControl != null) {
+            accessControl.deniedLines(new LineRateLimiter("command_denied", config.logDeniedPerSecond()));
+            lineLimits.add(accessControl.deniedLines());
+        }
+        metrics.addSection(() -> LogLines.render(lineLimits));
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(

@@ -87,6 +87,7 @@ public final class GatewayConfig {
     private final int authFailuresPerUser;
     private final Duration authFailureWindow;
     private final Duration authFailureDelay;
+    private final int logDeniedPerSecond;
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
@@ -137,6 +138,7 @@ public final class GatewayConfig {
         this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
         this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
         this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        this.logDeniedPerSecond = r.positiveInt(LOG_DENIED_PER_SECOND, 0, 1_000_000);
         this.authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
         this.authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
         this.authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
@@ -476,6 +478,11 @@ public final class GatewayConfig {
 
     public int maxClients() {
         return maxClients;
+    }
+
+    /** {@code LOG_DENIED_PER_SECOND}: audit lines per second for refusals of each kind; 0 for every line. */
+    public int logDeniedPerSecond() {
+        return logDeniedPerSecond;
     }
 
     /** {@code AUTH_FAILURES_PER_ADDRESS}; 0 for off. */

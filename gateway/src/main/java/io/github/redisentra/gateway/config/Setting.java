@@ -255,7 +255,13 @@ public enum Setting {
             "2s"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
-    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");
+    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
+    LOG_DENIED_PER_SECOND(
+            "20",
+            "Most audit lines per second for refused sign-ins, and as many for refused commands (bursts of five"
+                    + " seconds' worth); the rest are counted, not written (`suppressed=N` on the next line,"
+                    + " log_lines_suppressed_total). `0`: every line",
+            "100");
 
     private final String defaultValue;
     private final String meaning;

@@ -90,6 +90,7 @@ class GatewayConfigTest {
         assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
                         .preAuthMaxBytes())
                 .isEqualTo(40_000);
+        assertThat(c.logDeniedPerSecond()).isEqualTo(20);
         assertThat(c.authFailuresPerAddress()).isEqualTo(20);
         assertThat(c.authFailuresPerUser()).isEqualTo(3);
         assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
