@@ -102,9 +102,7 @@ public final class SignInThrottle implements Authenticator {
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
         long now = clock.millis();
         String address = addressKey(request.clientAddress());
-        String user = request.username() != null && !request.username().isEmpty() && directorySignIn.test(request)
-                ? request.username().toLowerCase(Locale.ROOT)
-                : null;
+        String user = directorySignIn.test(request) ? userKey(request.username()) : null;
         long wait = byAddress.tryBegin(address, now);
         if (wait > 0) {
             return refuse(request, "throttled_address", "from this address", wait);
@@ -114,14 +112,42 @@ public final class SignInThrottle implements Authenticator {
             byAddress.end(address, false, false, now);
             return refuse(request, "throttled_user", "for this user name", wait);
         }
-        return delegate.authenticate(request).thenCompose(d -> {
-            long t = clock.millis();
-            boolean denied = d instanceof AuthDecision.Denied;
-            boolean guess = d instanceof AuthDecision.Denied den && !NOT_A_GUESS.contains(den.reason());
-            byAddress.end(address, guess, false, t);
-            byUser.end(user, guess, !denied, t);
-            return denied ? delayed(d) : CompletableFuture.completedFuture(d);
-        });
+        CompletionStage<AuthDecision> decided;
+        try {
+            decided = delegate.authenticate(request);
+        } catch (RuntimeException e) {
+            decided = CompletableFuture.failedFuture(e);
+        }
+        return decided.handle((d, error) -> {
+                    // whatever happens, the attempt in flight ends here (a stuck count would lock the key out)
+                    AuthDecision decision = d != null
+                            ? d
+                            : new AuthDecision.Denied(
+                                    "internal_error",
+                                    error == null
+                                            ? "no decision"
+                                            : error.getClass().getSimpleName());
+                    long t = clock.millis();
+                    boolean denied = decision instanceof AuthDecision.Denied;
+                    boolean guess = decision instanceof AuthDecision.Denied den && !NOT_A_GUESS.contains(den.reason());
+                    byAddress.end(address, guess, false, t);
+                    byUser.end(user, guess, !denied, t);
+                    return decision;
+                })
+                .thenCompose(d -> d instanceof AuthDecision.Denied ? delayed(d) : CompletableFuture.completedFuture(d));
+    }
+
+    /**
+     * The key of a directory user name: compared as LDAP's {@code caseIgnoreMatch} compares {@code uid} and
+     * {@code sAMAccountName} (case, surrounding and repeated spaces ignored), so spelling variants of one account
+     * share one count.
+     */
+    static String userKey(String username) {
+        if (username == null) {
+            return null;
+        }
+        String k = username.strip().replaceAll("\\s+", " ").toLowerCase(Locale.ROOT);
+        return k.isEmpty() ? null : k;
     }
 
     private CompletionStage<AuthDecision> refuse(AuthRequest request, String reason, String scope, long waitMillis) {

@@ -169,6 +169,29 @@ class SignInThrottleTest {
     }
 
     @Test
+    void spellingVariantsOfOneNameShareOneCountAndABrokenCheckNeverLeavesAnAttemptInFlight() {
+        SignInThrottle t = throttle(0, 2, Duration.ZERO);
+        decide(t, "alice", "x", A);
+        decide(t, "  ALICE ", "x", A);
+        assertThat(reason(decide(t, "Alice", "pw", A))).isEqualTo("throttled_user");
+        assertThat(SignInThrottle.userKey("Jane   Doe ")).isEqualTo("jane doe");
+
+        SignInThrottle broken = new SignInThrottle(
+                r -> {
+                    throw new IllegalStateException("a bug in a check");
+                },
+                new SignInThrottle.Rules(1, 1, WINDOW, Duration.ZERO),
+                r -> true,
+                new AuditLog(),
+                clock);
+        for (int i = 0; i < 3; i++) {
+            assertThat(reason(decide(broken, "alice", "pw", A)))
+                    .as("not counted as a guess, and the attempt ends")
+                    .isEqualTo("internal_error");
+        }
+    }
+
+    @Test
     void failedRepliesAreDelayedAndSuccessfulOnesAreNot() {
         SignInThrottle t = throttle(20, 3, Duration.ofHours(1));
         assertThat(t.authenticate(new AuthRequest("alice", "pw", A)).toCompletableFuture())
