@@ -27,8 +27,9 @@ import java.util.function.Predicate;
  *       session reads nothing more from that client meanwhile). Successful sign-ins are never delayed.
  * </ul>
  *
- * <p>Attempts in flight count against the limits as if they will fail, so many parallel connections cannot get more
- * than the limit of guesses past the throttle at once. Failures that are the gateway's or the identity provider's
+ * <p>Attempts being checked count against the limits as if they will fail: more attempts for one key than the limit
+ * allows wait for one to end (a pool signing one user in at once is served in turn), so parallel connections never
+ * get more than the limit of guesses past the throttle. Failures that are the gateway's or the identity provider's
  * fault ({@link #NOT_A_GUESS}) are not counted. The counters follow the directory's own rule (a count that resets
  * only after a quiet window or a success), so with {@code failuresPerUser} below the directory's lockout threshold
  * and {@code window} at least its reset interval, the directory never sees enough failures to lock an account
@@ -100,18 +101,23 @@ public final class SignInThrottle implements Authenticator {
 
     @Override
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
-        long now = clock.millis();
         String address = addressKey(request.clientAddress());
         String user = directorySignIn.test(request) ? userKey(request.username()) : null;
-        long wait = byAddress.tryBegin(address, now);
-        if (wait > 0) {
-            return refuse(request, "throttled_address", "from this address", wait);
-        }
-        wait = byUser.tryBegin(user, now);
-        if (wait > 0) {
-            byAddress.end(address, false, false, now);
-            return refuse(request, "throttled_user", "for this user name", wait);
-        }
+        return byAddress.begin(address, clock.millis()).thenCompose(addressWait -> {
+            if (addressWait > 0) {
+                return refuse(request, "throttled_address", "from this address", addressWait);
+            }
+            return byUser.begin(user, clock.millis()).thenCompose(userWait -> {
+                if (userWait > 0) {
+                    byAddress.end(address, false, false, clock.millis());
+                    return refuse(request, "throttled_user", "for this user name", userWait);
+                }
+                return check(request, address, user);
+            });
+        });
+    }
+
+    private CompletionStage<AuthDecision> check(AuthRequest request, String address, String user) {
         CompletionStage<AuthDecision> decided;
         try {
             decided = delegate.authenticate(request);
@@ -130,8 +136,8 @@ public final class SignInThrottle implements Authenticator {
                     long t = clock.millis();
                     boolean denied = decision instanceof AuthDecision.Denied;
                     boolean guess = decision instanceof AuthDecision.Denied den && !NOT_A_GUESS.contains(den.reason());
-                    byAddress.end(address, guess, false, t);
                     byUser.end(user, guess, !denied, t);
+                    byAddress.end(address, guess, false, t);
                     return decision;
                 })
                 .thenCompose(d -> d instanceof AuthDecision.Denied ? delayed(d) : CompletableFuture.completedFuture(d));
@@ -199,8 +205,16 @@ public final class SignInThrottle implements Authenticator {
         return sb.toString();
     }
 
-    /** Consecutive failures per key (address or user name), as a directory counts them. */
+    /**
+     * Consecutive failures per key (address or user name), as a directory counts them, and the attempts being checked:
+     * at most {@code limit - failures} run at once per key; more wait for one of them to end (so a pool of connections
+     * signing in one user at once is served in turn, while parallel guesses never put more than the limit of failures
+     * before the directory).
+     */
     static final class Failures {
+        /** Attempts that may wait per key; more are refused as if throttled. */
+        static final int MAX_WAITING = 1024;
+
         private final int limit;
         private final long windowMillis;
         private final boolean successClears;
@@ -210,6 +224,11 @@ public final class SignInThrottle implements Authenticator {
             int failures;
             int inFlight;
             long lastFailure;
+            final java.util.ArrayDeque<CompletableFuture<Long>> waiting = new java.util.ArrayDeque<>();
+
+            boolean idle() {
+                return failures == 0 && inFlight == 0 && waiting.isEmpty();
+            }
         }
 
         Failures(int limit, long windowMillis, boolean successClears) {
@@ -218,60 +237,101 @@ public final class SignInThrottle implements Authenticator {
             this.successClears = successClears;
         }
 
-        /** Registers an attempt in flight: 0 when it may proceed, else the milliseconds until one may. */
-        long tryBegin(String key, long now) {
+        /**
+         * Starts an attempt: completes with 0 when it may be checked (it is then in flight until {@link #end}), or
+         * with the milliseconds until one may; waits (incomplete) while other attempts of the key are being checked.
+         */
+        CompletableFuture<Long> begin(String key, long now) {
             if (limit == 0 || key == null) {
-                return 0;
+                return CompletableFuture.completedFuture(0L);
             }
             if (!entries.containsKey(key) && entries.size() >= MAX_TRACKED) {
                 sweep(now);
                 if (entries.size() >= MAX_TRACKED) {
-                    return 0; // untracked: see MAX_TRACKED
+                    return CompletableFuture.completedFuture(0L); // untracked: see MAX_TRACKED
                 }
             }
-            long[] wait = new long[1];
+            CompletableFuture<Long> attempt = new CompletableFuture<>();
+            long[] decided = {-1};
             entries.compute(key, (k, e) -> {
                 if (e == null) {
                     e = new Entry();
                 }
-                if (e.failures > 0 && now - e.lastFailure >= windowMillis) {
-                    e.failures = 0;
-                }
-                if (e.failures + e.inFlight >= limit) {
-                    // blocked by past failures: until the window after the last one; by attempts in flight: shortly
-                    wait[0] = e.failures >= limit ? Math.max(1, e.lastFailure + windowMillis - now) : 1000;
-                } else {
+                forgetOld(e, now);
+                if (e.failures >= limit) {
+                    decided[0] = waitFor(e, now);
+                } else if (e.failures + e.inFlight < limit) {
                     e.inFlight++;
+                    decided[0] = 0;
+                } else if (e.waiting.size() < MAX_WAITING) {
+                    e.waiting.add(attempt);
+                } else {
+                    decided[0] = 1000;
                 }
-                return e.failures == 0 && e.inFlight == 0 ? null : e;
+                return e.idle() ? null : e;
             });
-            return wait[0];
+            if (decided[0] >= 0) {
+                attempt.complete(decided[0]);
+            }
+            return attempt;
         }
 
-        /** Ends an attempt begun with {@link #tryBegin}. */
+        /** Ends an attempt begun with {@link #begin}; lets waiting ones go on, or refuses them once over the limit. */
         void end(String key, boolean failed, boolean succeeded, long now) {
             if (limit == 0 || key == null) {
                 return;
             }
+            java.util.List<CompletableFuture<Long>> go = new java.util.ArrayList<>();
+            java.util.List<CompletableFuture<Long>> refused = new java.util.ArrayList<>();
+            long[] wait = {0};
             entries.computeIfPresent(key, (k, e) -> {
                 e.inFlight = Math.max(0, e.inFlight - 1);
                 if (failed) {
-                    if (e.failures > 0 && now - e.lastFailure >= windowMillis) {
-                        e.failures = 0;
-                    }
+                    forgetOld(e, now);
                     e.failures++;
                     e.lastFailure = now;
                 } else if (succeeded && successClears) {
                     e.failures = 0;
                 }
-                return e.failures == 0 && e.inFlight == 0 ? null : e;
+                while (!e.waiting.isEmpty()) {
+                    if (e.failures >= limit) {
+                        wait[0] = waitFor(e, now);
+                        refused.add(e.waiting.poll());
+                    } else if (e.failures + e.inFlight < limit) {
+                        e.inFlight++;
+                        go.add(e.waiting.poll());
+                    } else {
+                        break;
+                    }
+                }
+                return e.idle() ? null : e;
             });
+            // completed on another thread: a waiting attempt goes on to its own check, never inside this one's stack
+            for (CompletableFuture<Long> f : go) {
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> f.complete(0L));
+            }
+            for (CompletableFuture<Long> f : refused) {
+                java.util.concurrent.ForkJoinPool.commonPool().execute(() -> f.complete(wait[0]));
+            }
+        }
+
+        private void forgetOld(Entry e, long now) {
+            if (e.failures > 0 && now - e.lastFailure >= windowMillis) {
+                e.failures = 0;
+            }
+        }
+
+        private long waitFor(Entry e, long now) {
+            return Math.max(1, e.lastFailure + windowMillis - now);
         }
 
         private void sweep(long now) {
             for (String k : entries.keySet()) {
                 entries.computeIfPresent(
-                        k, (kk, e) -> e.inFlight == 0 && now - e.lastFailure >= windowMillis ? null : e);
+                        k,
+                        (kk, e) -> e.inFlight == 0 && e.waiting.isEmpty() && now - e.lastFailure >= windowMillis
+                                ? null
+                                : e);
             }
         }
 

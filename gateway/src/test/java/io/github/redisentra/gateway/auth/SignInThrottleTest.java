@@ -51,7 +51,8 @@ class SignInThrottleTest {
     /** "pw" is every user's password; counts what reaches it. */
     static final class Directory implements Authenticator {
         final AtomicInteger calls = new AtomicInteger();
-        final List<CompletableFuture<AuthDecision>> held = new ArrayList<>();
+        final java.util.Queue<CompletableFuture<AuthDecision>> held =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
         boolean hold;
 
         @Override
@@ -131,20 +132,50 @@ class SignInThrottleTest {
     }
 
     @Test
-    void attemptsInFlightCountSoParallelGuessesCannotPassTheLimit() {
+    void parallelGuessesWaitForTheOnesBeingCheckedAndNeverPassTheLimit() {
         SignInThrottle t = throttle(0, 3, Duration.ZERO);
         directory.hold = true;
-        List<CompletionStage<AuthDecision>> parallel = new ArrayList<>();
+        List<CompletableFuture<AuthDecision>> parallel = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
-            parallel.add(t.authenticate(new AuthRequest("alice", "guess" + i, A)));
+            parallel.add(
+                    t.authenticate(new AuthRequest("alice", "guess" + i, A)).toCompletableFuture());
         }
+        assertThat(directory.calls).as("guesses being checked by the directory").hasValue(3);
+        assertThat(parallel).noneMatch(CompletableFuture::isDone);
+        for (CompletableFuture<AuthDecision> held : List.copyOf(directory.held)) {
+            held.complete(new AuthDecision.Denied("invalid_credentials", "bad password"));
+        }
+        List<String> reasons = parallel.stream().map(f -> reason(f.join())).toList();
+        assertThat(reasons).filteredOn("invalid_credentials"::equals).hasSize(3);
+        assertThat(reasons).filteredOn("throttled_user"::equals).hasSize(47);
         assertThat(directory.calls).as("guesses that reached the directory").hasValue(3);
-        long refused = parallel.stream()
-                .filter(s -> s.toCompletableFuture().isDone())
-                .map(s -> reason(s.toCompletableFuture().join()))
-                .filter("throttled_user"::equals)
-                .count();
-        assertThat(refused).isEqualTo(47);
+    }
+
+    @Test
+    void aPoolSigningOneUserInAtOnceIsServedInTurn() {
+        SignInThrottle t = throttle(20, 3, Duration.ZERO);
+        directory.hold = true;
+        List<CompletableFuture<AuthDecision>> pool = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            pool.add(t.authenticate(new AuthRequest("alice", "pw", A)).toCompletableFuture());
+        }
+        int answered = 0;
+        while (answered < 40) {
+            List<CompletableFuture<AuthDecision>> now = new ArrayList<>();
+            for (CompletableFuture<AuthDecision> f; (f = directory.held.poll()) != null; ) {
+                now.add(f);
+            }
+            assertThat(now)
+                    .as("at most the limit at once")
+                    .hasSizeLessThanOrEqualTo(3)
+                    .isNotEmpty();
+            now.forEach(f -> f.complete(new AuthDecision.Allowed(ALICE)));
+            answered += now.size();
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofSeconds(10))
+                    .until(() -> !directory.held.isEmpty() || pool.stream().allMatch(CompletableFuture::isDone));
+        }
+        assertThat(pool).allMatch(f -> f.join() instanceof AuthDecision.Allowed);
     }
 
     @Test
