@@ -275,4 +275,37 @@ class ClientAdmissionIT {
             first.close();
         }
     }
+
+    @Test
+    void overTlsTheRefusalIsReadableAfterTheHandshake() throws Exception {
+        io.github.redisentra.testkit.TestCertificateAuthority ca =
+                io.github.redisentra.testkit.TestCertificateAuthority.create("admission-listener-ca");
+        io.github.redisentra.testkit.TestCertificate cert = ca.issueServerCertificate();
+        io.netty.handler.ssl.SslContext serverTls = io.netty.handler.ssl.SslContextBuilder.forServer(
+                        cert.privateKey(), cert.chain().toArray(new java.security.cert.X509Certificate[0]))
+                .sslProvider(io.github.redisentra.gateway.upstream.TlsContexts.provider())
+                .build();
+        CountingEvents events = new CountingEvents();
+        GatewayServer gw = h.startGateway(
+                GatewaySettings.loopback(0)
+                        .withSession(GatewayHarness.sessionSettings())
+                        .withListenerTls(serverTls)
+                        .withDrainTimeout(Duration.ofSeconds(2))
+                        .withConnectionLimits(new ConnectionLimits(1, 0)),
+                events,
+                h.endpoint());
+        javax.net.ssl.SSLSocketFactory tls = ca.trustingSslContext().getSocketFactory();
+        try (java.net.Socket first =
+                        tls.createSocket("localhost", gw.localAddress().getPort());
+                java.net.Socket over =
+                        tls.createSocket("localhost", gw.localAddress().getPort())) {
+            ((javax.net.ssl.SSLSocket) first).startHandshake();
+            over.setSoTimeout(20_000);
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(over.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(in.readLine()).isEqualTo("-ERR max number of clients reached");
+            assertThat(in.read()).as("then closed").isEqualTo(-1);
+        }
+        assertThat(events.refused("max_clients")).isEqualTo(1);
+    }
 }
