@@ -1,5 +1,6 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.gateway.auth.SourceAddress;
 import io.github.redisentra.gateway.session.SessionEvent;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -8,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +64,8 @@ final class ClientAdmission {
             if (over[0]) {
                 open.decrementAndGet();
                 events.connectionRefused("unauthenticated_per_address");
-                return "-ERR too many unauthenticated connections from " + address.getHostAddress() + " (limit " + cap
+                return "-ERR too many unauthenticated connections from " + SourceAddress.describe(address) + " (limit "
+                        + cap
                         + ", MAX_UNAUTHENTICATED_PER_ADDRESS): sign in on the open ones first, or raise the limit";
             }
         }
@@ -112,7 +113,7 @@ final class ClientAdmission {
     }
 
     private static InetAddress addressOf(SocketAddress remote) {
-        return remote instanceof InetSocketAddress i ? i.getAddress() : null;
+        return SourceAddress.of(remote);
     }
 
     private final class Tracker extends ChannelInboundHandlerAdapter {

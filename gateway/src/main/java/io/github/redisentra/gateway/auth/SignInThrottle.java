@@ -1,6 +1,5 @@
 package io.github.redisentra.gateway.auth;
 
-import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -187,10 +186,8 @@ public final class SignInThrottle implements Authenticator {
     }
 
     private static String addressKey(SocketAddress a) {
-        if (a instanceof InetSocketAddress i && i.getAddress() != null) {
-            return i.getAddress().getHostAddress();
-        }
-        return null;
+        java.net.InetAddress key = SourceAddress.of(a);
+        return key == null ? null : SourceAddress.describe(key);
     }
 
     private static String printable(String s) {

@@ -223,6 +223,21 @@ class SignInThrottleTest {
     }
 
     @Test
+    void ipv6AddressesAreCountedByTheirSlash64() {
+        SignInThrottle t = throttle(2, 0, Duration.ZERO);
+        decide(t, "a", "x", new InetSocketAddress("2001:db8:1:2::1", 1));
+        decide(t, "b", "x", new InetSocketAddress("2001:db8:1:2:ffff:ffff:ffff:fffe", 1));
+        AuthDecision refused = decide(t, "c", "pw", new InetSocketAddress("2001:db8:1:2::77", 1));
+        assertThat(reason(refused)).as("same /64, another address").isEqualTo("throttled_address");
+        assertThat(reason(decide(t, "c", "pw", new InetSocketAddress("2001:db8:1:3::1", 1))))
+                .as("the next /64")
+                .isEqualTo("allowed");
+        assertThat(SourceAddress.describe(SourceAddress.of(new InetSocketAddress("2001:db8:1:2:3:4:5:6", 1))))
+                .isEqualTo("2001:db8:1:2:0:0:0:0/64");
+        assertThat(SourceAddress.describe(SourceAddress.of(A))).isEqualTo("192.0.2.1");
+    }
+
+    @Test
     void failedRepliesAreDelayedAndSuccessfulOnesAreNot() {
         SignInThrottle t = throttle(20, 3, Duration.ofHours(1));
         assertThat(t.authenticate(new AuthRequest("alice", "pw", A)).toCompletableFuture())

@@ -261,6 +261,8 @@ class ClientAdmissionIT {
         try (RawClient b = new RawClient(port);
                 RawClient c = new RawClient(port)) {
             signInAndPing(first);
+            // connections are admitted on their event loops: let all three in before the one too many
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.connectionCount() == 3);
             try (RawClient over = new RawClient(port)) {
                 assertThat(over.line()).isEqualTo("-ERR max number of clients reached");
                 assertThat(over.closedByServer()).isTrue();
@@ -296,15 +298,18 @@ class ClientAdmissionIT {
                 h.endpoint());
         javax.net.ssl.SSLSocketFactory tls = ca.trustingSslContext().getSocketFactory();
         try (java.net.Socket first =
-                        tls.createSocket("localhost", gw.localAddress().getPort());
-                java.net.Socket over =
-                        tls.createSocket("localhost", gw.localAddress().getPort())) {
+                tls.createSocket("localhost", gw.localAddress().getPort())) {
             ((javax.net.ssl.SSLSocket) first).startHandshake();
+            // connections are admitted on their event loops: let the first in before the one too many
+            await().atMost(Duration.ofSeconds(10)).until(() -> gw.connectionCount() == 1);
+            java.net.Socket over =
+                    tls.createSocket("localhost", gw.localAddress().getPort());
             over.setSoTimeout(20_000);
             java.io.BufferedReader in = new java.io.BufferedReader(
                     new java.io.InputStreamReader(over.getInputStream(), StandardCharsets.UTF_8));
             assertThat(in.readLine()).isEqualTo("-ERR max number of clients reached");
             assertThat(in.read()).as("then closed").isEqualTo(-1);
+            over.close();
         }
         assertThat(events.refused("max_clients")).isEqualTo(1);
     }
