@@ -90,6 +90,7 @@ class QuickStartIT {
             Path log = TARGET.resolve("quickstart-process.log");
             ProcessBuilder pb = new ProcessBuilder(
                             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                            "-XX:TieredStopAtLevel=1",
                             "-Djavax.net.ssl.trustStore=" + trustStore.toAbsolutePath(),
                             "-Djavax.net.ssl.trustStorePassword=changeit",
                             "-Djavax.net.ssl.trustStoreType=PKCS12",
