@@ -10,8 +10,9 @@ import java.util.Set;
  * its keys and its channels. Immutable and shared by all sessions with the same roles.
  *
  * <p>Two gateway rules come on top of Redis's, because every client acts upstream through the gateway's shared
- * identity: commands in {@link #SHARED_IDENTITY} pass only when the allowing role names them explicitly ({@code
- * +flushall}, {@code +config|get}; a category such as {@code +@all} is not enough), and commands the table does not
+ * identity: commands in {@link #SHARED_IDENTITY} (and {@code CLIENT TRACKING … BCAST|REDIRECT}) pass only when the
+ * allowing role names them explicitly ({@code +flushall}, {@code +config|get}, {@code +client|tracking}; a category
+ * such as {@code +@all} or {@code +@connection} is not enough), and commands the table does not
  * know pass only for a role with {@code allcommands allkeys allchannels} (their keys cannot be found).
  */
 public final class Permissions {
@@ -27,6 +28,7 @@ public final class Permissions {
             "client|list",
             "client|no-evict",
             "client|pause",
+            "client|unblock",
             "client|unpause",
             "cluster",
             "config",
@@ -111,9 +113,7 @@ public final class Permissions {
         if (cmd == null) {
             return unknown(name);
         }
-        boolean shared = sharedIdentityRule
-                && (SHARED_IDENTITY.contains(cmd.fullName)
-                        || (cmd.parent != null && SHARED_IDENTITY.contains(cmd.parent.fullName)));
+        boolean shared = sharedIdentityRule && sharedIdentity(cmd, a);
         Keys.Ref[] keys = null;
         int relevant = AclSelector.DENIED_CMD;
         int lastPos = 0;
@@ -140,6 +140,31 @@ public final class Permissions {
             }
         }
         return new Verdict(relevant, cmd.fullName, lastPos);
+    }
+
+    /**
+     * Whether the command reaches beyond the client's own connection and data through the shared identity: the
+     * {@link #SHARED_IDENTITY} commands, and {@code CLIENT TRACKING} with {@code BCAST} (invalidations for every
+     * key written by anyone, so key names outside the role's patterns) or {@code REDIRECT} (invalidations sent to
+     * another connection, possibly another user's).
+     */
+    static boolean sharedIdentity(Spec cmd, Args a) {
+        if (SHARED_IDENTITY.contains(cmd.fullName)
+                || (cmd.parent != null && SHARED_IDENTITY.contains(cmd.parent.fullName))) {
+            return true;
+        }
+        if (cmd.fullName.equals("client|tracking")) {
+            // CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+            for (int j = 3; j < a.count(); j++) {
+                if (a.is(j, "BCAST") || a.is(j, "REDIRECT")) {
+                    return true;
+                }
+                if (a.is(j, "PREFIX")) {
+                    j++; // a prefix may itself be spelled BCAST
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean explicit(AclSelector s, Spec cmd) {

@@ -51,6 +51,30 @@ class PermissionsTest {
     }
 
     @Test
+    void clientUnblockAndTrackingBcastOrRedirectReachOtherUsersAndNeedAGrantByName() {
+        // +@connection (in many read-only roles) includes CLIENT UNBLOCK and CLIENT TRACKING.
+        for (Permissions p : List.of(perms("+@read +@connection ~app:*"), perms("+@all allkeys allchannels"))) {
+            assertThat(reason(p, "CLIENT", "UNBLOCK", "42")).isEqualTo("command");
+            assertThat(reason(p, "client", "unblock", "42", "ERROR")).isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on")).isEqualTo("allowed"); // own keys only
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "OPTIN", "NOLOOP")).isEqualTo("allowed");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "PREFIX", "bcast")).isEqualTo("allowed");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "PREFIX", "app:", "bcast"))
+                    .isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "Bcast")).isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "REDIRECT", "7")).isEqualTo("command");
+        }
+        assertThat(perms("+@read +@connection ~app:*")
+                        .check(Args.of("CLIENT", "TRACKING", "on", "BCAST"))
+                        .fullName())
+                .isEqualTo("client|tracking");
+        Permissions named = perms("+@read +@connection ~app:* +client|unblock +client|tracking");
+        assertThat(reason(named, "CLIENT", "UNBLOCK", "42")).isEqualTo("allowed");
+        assertThat(reason(named, "CLIENT", "TRACKING", "on", "BCAST")).isEqualTo("allowed");
+        assertThat(reason(named, "CLIENT", "TRACKING", "on", "REDIRECT", "7")).isEqualTo("allowed");
+    }
+
+    @Test
     void unknownCommandsAndSubcommandsPassOnlyForAnUnrestrictedRole() {
         assertThat(reason(perms("+@all allkeys"), "MODULE.CMD", "k")).isEqualTo("command");
         assertThat(reason(perms("+@all allkeys allchannels"), "MODULE.CMD", "k"))
