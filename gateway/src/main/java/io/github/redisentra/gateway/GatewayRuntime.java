@@ -13,6 +13,7 @@ import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.RoutingAuthenticator;
+import io.github.redisentra.gateway.auth.SignInThrottle;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
@@ -22,6 +23,8 @@ import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
+import io.github.redisentra.gateway.logging.LineRateLimiter;
+import io.github.redisentra.gateway.logging.LogLines;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -112,12 +115,22 @@ public final class GatewayRuntime implements AutoCloseable {
             }
         }
         GraphGroups.BearerToken bearer = graphToken;
-        AuditLog audit = new AuditLog();
+        AuditLog audit = new AuditLog(List.of(), new LineRateLimiter("auth_denied", config.logDeniedPerSecond()));
         this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
+        LdapAuthenticator directory = ldap;
+        this.clientAuthenticator = new SignInThrottle(
+                new RoutingAuthenticator(authenticator, ldap, audit, clock),
+                new SignInThrottle.Rules(
+                        config.authFailuresPerAddress(),
+                        config.authFailuresPerUser(),
+                        config.authFailureWindow(),
+                        config.authFailureDelay()),
+                request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
+                audit,
+                clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
@@ -134,6 +147,12 @@ public final class GatewayRuntime implements AutoCloseable {
             this.roleIdentities = null;
             this.accessControl = null;
         }
+        List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
+        if (accessControl != null) {
+            accessControl.deniedLines(new LineRateLimiter("command_denied", config.logDeniedPerSecond()));
+            lineLimits.add(accessControl.deniedLines());
+        }
+        metrics.addSection(() -> LogLines.render(lineLimits));
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(
@@ -215,7 +234,10 @@ public final class GatewayRuntime implements AutoCloseable {
         return authenticator;
     }
 
-    /** What clients' AUTH goes to: Entra for JWT-shaped passwords, LDAP for the others when configured. */
+    /**
+     * What clients' AUTH goes to: the sign-in throttle, then Entra for JWT-shaped passwords, LDAP for the others when
+     * configured.
+     */
     public Authenticator clientAuthenticator() {
         return clientAuthenticator;
     }

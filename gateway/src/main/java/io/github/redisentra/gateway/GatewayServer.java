@@ -48,6 +48,7 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayEvents events;
     private final AccessControl access;
     private final SessionRegistry registry = new SessionRegistry();
+    private final ClientAdmission admission;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Class<? extends ServerChannel> serverChannelType;
@@ -79,6 +80,7 @@ public final class GatewayServer implements AutoCloseable {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.events = events == null ? GatewayEvents.NONE : events;
+        this.admission = new ClientAdmission(settings.connectionLimits(), this.events);
         IoHandlerFactory io;
         if (Epoll.isAvailable()) {
             io = EpollIoHandler.newFactory();
@@ -114,6 +116,11 @@ public final class GatewayServer implements AutoCloseable {
                         if (settings.listenerTls() != null) {
                             ch.pipeline().addLast("tls", settings.listenerTls().newHandler(ch.alloc()));
                         }
+                        String refusal = admission.admit(ch.remoteAddress());
+                        if (refusal != null) {
+                            ch.pipeline().addLast("refusal", ClientAdmission.refusal(refusal));
+                            return;
+                        }
                         ch.pipeline()
                                 .addLast(
                                         "session",
@@ -124,7 +131,8 @@ public final class GatewayServer implements AutoCloseable {
                                                 credentials,
                                                 events,
                                                 registry,
-                                                access));
+                                                access))
+                                .addLast("admission", admission.tracker(ch.remoteAddress()));
                     }
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();
@@ -153,6 +161,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Number of open client connections. */
     public int connectionCount() {
         return registry.size();
+    }
+
+    /** Number of open client connections that have not signed in yet. */
+    public int unauthenticatedCount() {
+        return admission.unauthenticated();
     }
 
     /** See {@link SessionRegistry#largestInputBacklogBytes()}. */

@@ -14,16 +14,28 @@ import java.util.Objects;
  * @param listenerTls the server TLS context for client connections, or {@code null} for plaintext
  * @param session per-session limits and timers
  * @param drainTimeout on shutdown, how long in-flight commands may take to be answered before connections close
+ * @param connectionLimits how many connections are admitted ({@link ClientAdmission})
  */
 public record GatewaySettings(
-        InetSocketAddress listenAddress, SslContext listenerTls, SessionSettings session, Duration drainTimeout) {
+        InetSocketAddress listenAddress,
+        SslContext listenerTls,
+        SessionSettings session,
+        Duration drainTimeout,
+        ConnectionLimits connectionLimits) {
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(connectionLimits, "connectionLimits");
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0, got " + drainTimeout);
         }
+    }
+
+    /** With the default {@link ConnectionLimits}. */
+    public GatewaySettings(
+            InetSocketAddress listenAddress, SslContext listenerTls, SessionSettings session, Duration drainTimeout) {
+        this(listenAddress, listenerTls, session, drainTimeout, ConnectionLimits.DEFAULTS);
     }
 
     /** Plaintext on a loopback port, default session settings, 10 s drain. */
@@ -33,14 +45,18 @@ public record GatewaySettings(
     }
 
     public GatewaySettings withListenerTls(SslContext tls) {
-        return new GatewaySettings(listenAddress, tls, session, drainTimeout);
+        return new GatewaySettings(listenAddress, tls, session, drainTimeout, connectionLimits);
     }
 
     public GatewaySettings withSession(SessionSettings s) {
-        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout);
+        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout, connectionLimits);
     }
 
     public GatewaySettings withDrainTimeout(Duration d) {
-        return new GatewaySettings(listenAddress, listenerTls, session, d);
+        return new GatewaySettings(listenAddress, listenerTls, session, d, connectionLimits);
+    }
+
+    public GatewaySettings withConnectionLimits(ConnectionLimits limits) {
+        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, limits);
     }
 }

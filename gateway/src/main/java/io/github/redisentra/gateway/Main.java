@@ -3,6 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.gateway.config.ConfigException;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.Setting;
+import io.github.redisentra.gateway.logging.AsyncLogAppender;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Map;
@@ -13,10 +14,15 @@ import java.util.Map;
  * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
  */
 public final class Main {
+    /** How long the exit waits for queued log lines to be written. */
+    private static final java.time.Duration LOG_DRAIN = java.time.Duration.ofSeconds(2);
+
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start));
+        int status = run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start);
+        AsyncLogAppender.drainAll(LOG_DRAIN);
+        System.exit(status);
     }
 
     /**
@@ -59,7 +65,13 @@ public final class Main {
         }
         try {
             GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());
-            Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "gateway-shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                runtime.shutdown();
+                                AsyncLogAppender.drainAll(LOG_DRAIN); // logging is asynchronous: write the last lines
+                            },
+                            "gateway-shutdown"));
             runtime.start(server);
             Thread.currentThread().join();
             return 0;

@@ -31,6 +31,7 @@ final class RespListenerWiring {
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
+        runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
         runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
@@ -58,7 +59,11 @@ final class RespListenerWiring {
                     config.listenTlsKeyFile().orElseThrow().toFile());
         }
         RequestLimits preAuth = new RequestLimits(
-                config.preAuthMaxArgs(), config.preAuthMaxBulkBytes(), RequestLimits.REDIS_INLINE_MAX, false);
+                config.preAuthMaxArgs(),
+                config.preAuthMaxBulkBytes(),
+                RequestLimits.REDIS_INLINE_MAX,
+                false,
+                config.preAuthMaxBytes());
         SessionSettings session = new SessionSettings(
                 preAuth,
                 RequestLimits.AUTHENTICATED_DEFAULT,
@@ -66,7 +71,12 @@ final class RespListenerWiring {
                 config.clockSkew(),
                 UPSTREAM_REAUTH_MARGIN,
                 clock);
-        return new GatewaySettings(config.listenAddress().toSocketAddress(), tls, session, config.drainTimeout());
+        return new GatewaySettings(
+                config.listenAddress().toSocketAddress(),
+                tls,
+                session,
+                config.drainTimeout(),
+                new ConnectionLimits(config.maxClients(), config.maxUnauthenticatedPerAddress()));
     }
 
     static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {

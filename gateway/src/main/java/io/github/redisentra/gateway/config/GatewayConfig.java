@@ -81,6 +81,14 @@ public final class GatewayConfig {
     private final Duration authTimeout;
     private final int preAuthMaxBulkBytes;
     private final int preAuthMaxArgs;
+    private final int preAuthMaxBytes;
+    private final int maxClients;
+    private final int maxUnauthenticatedPerAddress;
+    private final int authFailuresPerAddress;
+    private final int authFailuresPerUser;
+    private final Duration authFailureWindow;
+    private final Duration authFailureDelay;
+    private final int logDeniedPerSecond;
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
@@ -129,6 +137,22 @@ public final class GatewayConfig {
         this.authTimeout = r.duration(AUTH_TIMEOUT, false);
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
+        this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
+        this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
+        this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        this.logDeniedPerSecond = r.positiveInt(LOG_DENIED_PER_SECOND, 0, 1_000_000);
+        this.authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
+        this.authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
+        this.authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
+        this.authFailureDelay = r.duration(AUTH_FAILURE_DELAY, true);
+        if (authFailureDelay != null && authFailureDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            r.problem("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got " + authFailureDelay);
+        }
+        if (preAuthMaxBytes < preAuthMaxBulkBytes + 1024) {
+            r.problem("PREAUTH_MAX_BYTES (" + preAuthMaxBytes + ") must leave room for one PREAUTH_MAX_BULK_BYTES ("
+                    + preAuthMaxBulkBytes + ") argument plus 1024 bytes for the rest of the command: set it to at"
+                    + " least " + (preAuthMaxBulkBytes + 1024) + ", or lower PREAUTH_MAX_BULK_BYTES");
+        }
         this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
@@ -467,6 +491,43 @@ public final class GatewayConfig {
 
     public int preAuthMaxArgs() {
         return preAuthMaxArgs;
+    }
+
+    /** {@code PREAUTH_MAX_BYTES}: the budget of input bytes held per unauthenticated connection. */
+    public int preAuthMaxBytes() {
+        return preAuthMaxBytes;
+    }
+
+    public int maxClients() {
+        return maxClients;
+    }
+
+    /** {@code LOG_DENIED_PER_SECOND}: audit lines per second for refusals of each kind; 0 for every line. */
+    public int logDeniedPerSecond() {
+        return logDeniedPerSecond;
+    }
+
+    /** {@code AUTH_FAILURES_PER_ADDRESS}; 0 for off. */
+    public int authFailuresPerAddress() {
+        return authFailuresPerAddress;
+    }
+
+    /** {@code AUTH_FAILURES_PER_USER}; 0 for off. */
+    public int authFailuresPerUser() {
+        return authFailuresPerUser;
+    }
+
+    public Duration authFailureWindow() {
+        return authFailureWindow;
+    }
+
+    public Duration authFailureDelay() {
+        return authFailureDelay;
+    }
+
+    /** {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 0 for no cap. */
+    public int maxUnauthenticatedPerAddress() {
+        return maxUnauthenticatedPerAddress;
     }
 
     public Duration drainTimeout() {

@@ -75,6 +75,33 @@ class GatewayConfigTest {
     }
 
     @Test
+    void admissionLimitsHaveTheDocumentedDefaultsAndTheBudgetFitsOneArgument() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.maxClients()).isEqualTo(10_000);
+        assertThat(c.maxUnauthenticatedPerAddress()).isEqualTo(256);
+        assertThat(c.preAuthMaxBytes()).isEqualTo(81_920);
+        assertThat(GatewayConfig.from(with("MAX_UNAUTHENTICATED_PER_ADDRESS", "0"))
+                        .maxUnauthenticatedPerAddress())
+                .isZero();
+        assertThat(problems(with("PREAUTH_MAX_BYTES", "40000")))
+                .containsExactly("PREAUTH_MAX_BYTES (40000) must leave room for one PREAUTH_MAX_BULK_BYTES (65536)"
+                        + " argument plus 1024 bytes for the rest of the command: set it to at least 66560, or lower"
+                        + " PREAUTH_MAX_BULK_BYTES");
+        assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
+                        .preAuthMaxBytes())
+                .isEqualTo(40_000);
+        assertThat(c.logDeniedPerSecond()).isEqualTo(20);
+        assertThat(c.authFailuresPerAddress()).isEqualTo(20);
+        assertThat(c.authFailuresPerUser()).isEqualTo(3);
+        assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(problems(with("AUTH_FAILURE_DELAY", "5m")))
+                .containsExactly("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got PT5M");
+        assertThat(problems(with("MAX_CLIENTS", "0")))
+                .containsExactly("MAX_CLIENTS must be a whole number from 1 to 1000000, got \"0\"");
+    }
+
+    @Test
     void defaultListenAddressIsTheProxysPort6388() {
         assertThat(Setting.LISTEN_ADDR.defaultValue()).contains("0.0.0.0:6388");
     }
