@@ -128,12 +128,14 @@ public final class GatewayServer implements AutoCloseable {
                     }
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();
+        NativeSupport natives = NativeSupport.detect();
         log.info(
-                "gateway listening on {} ({}), upstream {}, TLS engine {}",
+                "gateway listening on {} ({}), upstream {}, {}",
                 serverChannel.localAddress(),
                 settings.listenerTls() != null ? "TLS" : "plaintext",
                 endpoint,
-                io.github.redisentra.gateway.upstream.TlsContexts.describe());
+                natives.describe());
+        natives.problem().ifPresent(log::warn);
         return this;
     }
 
