@@ -321,10 +321,20 @@ public final class GatewayRuntime implements AutoCloseable {
             if (ldap != null && config.adminApiToken().isPresent()) {
                 admin.route(
                         LdapAdminApi.PREFIX,
-                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayConfig::environment));
+                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayRuntime::environmentWithEnvFile));
             }
         }
         listener = server.start(this);
+    }
+
+    /** What a reload reads: the environment over the {@code .env} file, as at start. */
+    private static java.util.Map<String, String> environmentWithEnvFile() {
+        try {
+            return io.github.redisentra.gateway.config.EnvFile.apply(GatewayConfig.environment())
+                    .environment();
+        } catch (io.github.redisentra.gateway.config.ConfigException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
     }
 
     /** The RESP listener, once started. */

@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.config.ConfigException;
+import io.github.redisentra.gateway.config.EnvFile;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.Setting;
 import java.io.PrintStream;
@@ -11,6 +12,8 @@ import java.util.Map;
  * {@code java -jar redis-entra-gateway.jar [--help | --check-config]}.
  *
  * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
+ * Settings come from the environment (and {@code -D} properties) over an optional {@code .env} file
+ * ({@link EnvFile}).
  */
 public final class Main {
     private Main() {}
@@ -45,8 +48,11 @@ public final class Main {
             }
         }
         GatewayConfig config;
+        EnvFile.Loaded loaded;
         try {
-            config = GatewayConfig.from(env);
+            loaded = EnvFile.apply(env);
+            loaded.warnings().forEach(err::println);
+            config = GatewayConfig.from(loaded.environment());
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.println("(java -jar redis-entra-gateway.jar --help lists every setting)");
@@ -56,6 +62,10 @@ public final class Main {
         if (check) {
             System.setProperty("redisentra.log.level", "WARN");
             return ConfigCheck.run(config, out, Clock.systemUTC());
+        }
+        if (loaded.file() != null) {
+            org.slf4j.LoggerFactory.getLogger(Main.class)
+                    .info("settings read from {} (the process environment wins over it)", loaded.file());
         }
         try {
             GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());

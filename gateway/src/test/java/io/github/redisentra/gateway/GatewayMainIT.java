@@ -121,6 +121,19 @@ class GatewayMainIT {
     }
 
     @Test
+    void settingsComeFromTheEnvFileUnderTheEnvironment(@TempDir Path dir) throws Exception {
+        Path envFile = Files.writeString(dir.resolve("gateway.env"), "LOG_FORMAT=xml\nTENNANT_ID=typo\n");
+        Run fromFile = main(Map.of("ENV_FILE", envFile.toString()), "--check-config");
+        assertThat(fromFile.status()).isEqualTo(2);
+        assertThat(fromFile.err())
+                .contains(envFile + ":2: TENNANT_ID is not a gateway setting")
+                .contains("LOG_FORMAT must be json or text, got \"xml\"");
+        Run environmentWins = main(Map.of("ENV_FILE", envFile.toString(), "LOG_FORMAT", "text"), "--check-config");
+        assertThat(environmentWins.status()).isEqualTo(2);
+        assertThat(environmentWins.err()).doesNotContain("LOG_FORMAT").contains("TENANT_ID");
+    }
+
+    @Test
     void helpListsEverySetting() {
         Run r = main(Map.of(), "--help");
         assertThat(r.status()).isZero();

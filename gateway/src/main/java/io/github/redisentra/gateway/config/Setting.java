@@ -215,7 +215,12 @@ public enum Setting {
     PREAUTH_MAX_ARGS("10", "Most arguments in one command before authentication", "10"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
-    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");
+    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
+    ENV_FILE(
+            null,
+            "File of NAME=value lines read at start under the environment (docker --env-file syntax; see"
+                    + " .env.example); default: ./.env when present. The process environment and -D properties win",
+            "/etc/gateway/gateway.env");
 
     private final String defaultValue;
     private final String meaning;
