@@ -112,7 +112,10 @@ public final class GatewayServer implements AutoCloseable {
                             return;
                         }
                         if (settings.listenerTls() != null) {
-                            ch.pipeline().addLast("tls", settings.listenerTls().newHandler(ch.alloc()));
+                            ch.pipeline()
+                                    .addLast(
+                                            "tls",
+                                            settings.listenerTls().current().newHandler(ch.alloc()));
                         }
                         ch.pipeline()
                                 .addLast(
@@ -195,6 +198,9 @@ public final class GatewayServer implements AutoCloseable {
                     registry.size(),
                     settings.drainTimeout());
             registry.closeAll("-ERR gateway shutting down");
+        }
+        if (settings.listenerTls() != null) {
+            settings.listenerTls().close();
         }
         Duration quiet = Duration.ofMillis(50);
         boss.shutdownGracefully(0, quiet.toMillis() * 20, TimeUnit.MILLISECONDS);

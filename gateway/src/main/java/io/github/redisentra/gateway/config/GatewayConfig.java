@@ -47,6 +47,7 @@ public final class GatewayConfig {
     private final HostPort listenAddress;
     private final Path listenTlsCertFile;
     private final Path listenTlsKeyFile;
+    private final Duration listenTlsReloadInterval;
     private final boolean allowPlaintextListener;
     private final String tenantId;
     private final List<String> expectedAudiences;
@@ -91,6 +92,7 @@ public final class GatewayConfig {
         this.listenAddress = r.hostPort(LISTEN_ADDR);
         this.listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
         this.listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
+        this.listenTlsReloadInterval = r.duration(LISTEN_TLS_RELOAD_INTERVAL, true);
         this.allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
         // Entra sign-in is on unless the gateway is LDAP-only (LDAP_SERVERS set, TENANT_ID/EXPECTED_AUDIENCE not).
         this.entra = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
@@ -239,6 +241,11 @@ public final class GatewayConfig {
 
     public Optional<Path> listenTlsKeyFile() {
         return Optional.ofNullable(listenTlsKeyFile);
+    }
+
+    /** How often the listener's certificate files are checked for changes ({@link Duration#ZERO}: never). */
+    public Duration listenTlsReloadInterval() {
+        return listenTlsReloadInterval;
     }
 
     /** Whether the client-facing listener uses TLS. */

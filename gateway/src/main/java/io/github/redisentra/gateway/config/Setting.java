@@ -19,6 +19,11 @@ public enum Setting {
             "127.0.0.1:6388"),
     LISTEN_TLS_CERT_FILE(null, "PEM certificate chain for the client-facing TLS listener", "/etc/gateway/tls.crt"),
     LISTEN_TLS_KEY_FILE(null, "PEM private key (PKCS#8) for LISTEN_TLS_CERT_FILE", "/etc/gateway/tls.key"),
+    LISTEN_TLS_RELOAD_INTERVAL(
+            "30s",
+            "How often the listener certificate and key files are checked for new content (cert-manager renewals);"
+                    + " new connections get a changed pair once it is valid, open ones keep theirs. `0s`: never",
+            "1m"),
     ALLOW_PLAINTEXT_LISTENER(
             "false",
             "Accept plaintext clients on a non-loopback LISTEN_ADDR (tokens then cross the network in clear)",
