@@ -9,6 +9,7 @@ import io.github.redisentra.gateway.acl.PolicyReloader;
 import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
+import io.github.redisentra.gateway.admin.ProcessMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
@@ -158,6 +159,7 @@ public final class GatewayRuntime implements AutoCloseable {
         } else {
             rolesReloader = null;
         }
+        metrics.addSection(new ProcessMetrics(buildInfo())::render);
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
@@ -170,6 +172,26 @@ public final class GatewayRuntime implements AutoCloseable {
                     s.keyCount(),
                     s.keysAge().map(d -> d.toMillis() / 1000.0).orElse(0.0));
         });
+    }
+
+    /** The labels of {@code build_info}: gateway version, Java, Netty, transport and TLS engine in use. */
+    static java.util.Map<String, String> buildInfo() {
+        java.util.Properties build = new java.util.Properties();
+        try (java.io.InputStream in = GatewayRuntime.class.getResourceAsStream("build.properties")) {
+            if (in != null) {
+                build.load(in);
+            }
+        } catch (IOException e) {
+            // unknown version below
+        }
+        io.netty.util.Version netty = io.netty.util.Version.identify().get("netty-common");
+        NativeSupport natives = NativeSupport.detect();
+        return java.util.Map.of(
+                "version", build.getProperty("version", "unknown"),
+                "java", Runtime.version().toString(),
+                "netty", netty == null ? "unknown" : netty.artifactVersion(),
+                "transport", natives.epoll() ? "epoll" : "nio",
+                "tls_engine", natives.openSsl() ? "openssl" : "jdk");
     }
 
     /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */

@@ -53,6 +53,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends SocketChannel> socketChannelType;
     private Channel serverChannel;
+    private volatile UpstreamConnector connector;
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -96,6 +97,7 @@ public final class GatewayServer implements AutoCloseable {
     /** Binds the listener; returns this. */
     public GatewayServer start() throws InterruptedException {
         UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
+        this.connector = connector;
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -153,6 +155,12 @@ public final class GatewayServer implements AutoCloseable {
 
     public InetSocketAddress localAddress() {
         return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** Open upstream connections per node ({@code host:port}); empty before {@link #start()}. */
+    public java.util.Map<String, Integer> upstreamConnectionsByNode() {
+        UpstreamConnector c = connector;
+        return c == null ? java.util.Map.of() : c.openConnectionsByNode();
     }
 
     /** Number of open client connections. */

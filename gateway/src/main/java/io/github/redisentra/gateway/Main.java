@@ -59,6 +59,7 @@ public final class Main {
             return 2;
         }
         System.setProperty("redisentra.log.format", config.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        System.setProperty("redisentra.log.level", config.logLevel());
         if (check) {
             System.setProperty("redisentra.log.level", "WARN");
             return ConfigCheck.run(config, out, Clock.systemUTC());

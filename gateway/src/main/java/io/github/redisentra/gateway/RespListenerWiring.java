@@ -38,6 +38,7 @@ final class RespListenerWiring {
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
+        runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
         runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
@@ -55,6 +56,20 @@ final class RespListenerWiring {
                 return server.localAddress();
             }
         };
+    }
+
+    private static String upstreamNodes(java.util.Map<String, Integer> byNode) {
+        String name = GatewayMetrics.PREFIX + "upstream_connections_open";
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP ").append(name).append(" Open upstream connections per cache node\n");
+        sb.append("# TYPE ").append(name).append(" gauge\n");
+        byNode.forEach((node, n) -> sb.append(name)
+                .append("{node=\"")
+                .append(node.replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\"} ")
+                .append(n)
+                .append('\n'));
+        return sb.toString();
     }
 
     static GatewaySettings settings(GatewayConfig config, Clock clock) throws Exception {

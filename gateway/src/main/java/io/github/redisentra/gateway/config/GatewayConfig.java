@@ -84,6 +84,7 @@ public final class GatewayConfig {
     private final Duration drainTimeout;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
+    private final String logLevel;
     private final LdapConfig ldap;
     private final boolean entra;
 
@@ -133,6 +134,7 @@ public final class GatewayConfig {
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
+        this.logLevel = r.logLevel();
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
@@ -467,6 +469,11 @@ public final class GatewayConfig {
         return logFormat;
     }
 
+    /** {@code ERROR}, {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE}. */
+    public String logLevel() {
+        return logLevel;
+    }
+
     /**
      * Whether Entra (JWT) sign-in is on: always, except for an LDAP-only gateway ({@code LDAP_SERVERS} set and
      * neither {@code TENANT_ID} nor {@code EXPECTED_AUDIENCE}).
@@ -756,6 +763,15 @@ public final class GatewayConfig {
                 }
                 return null;
             }
+        }
+
+        String logLevel() {
+            String v = getOrDefault(LOG_LEVEL).toUpperCase(Locale.ROOT);
+            if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(v)) {
+                problem("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"" + getOrDefault(LOG_LEVEL) + "\"");
+                return "INFO";
+            }
+            return v;
         }
 
         LogFormat logFormat() {

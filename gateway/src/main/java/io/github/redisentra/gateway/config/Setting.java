@@ -221,6 +221,10 @@ public enum Setting {
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
     LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
+    LOG_LEVEL(
+            "INFO",
+            "Log level: ERROR, WARN, INFO, DEBUG or TRACE (the audit log `redis-entra.audit` stays at INFO)",
+            "DEBUG"),
     ENV_FILE(
             null,
             "File of NAME=value lines read at start under the environment (docker --env-file syntax; see"
