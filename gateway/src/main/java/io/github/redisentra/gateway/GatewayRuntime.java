@@ -11,12 +11,15 @@ import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ProcessMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
+import io.github.redisentra.gateway.admin.UserLockApi;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.LockingAuthenticator;
 import io.github.redisentra.gateway.auth.RoutingAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
@@ -80,6 +83,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final EntraAuthenticator authenticator;
     private final LdapAuthenticator ldap;
     private final Authenticator clientAuthenticator;
+    private final LockingAuthenticator lockout;
     private final UpstreamIdentity upstream;
     private final TokenRefresher graphToken;
     private final AccessControl accessControl;
@@ -122,7 +126,20 @@ public final class GatewayRuntime implements AutoCloseable {
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
+        UserLocks locks = config.userLocksFile().isPresent()
+                ? UserLocks.file(config.userLocksFile().get(), clock)
+                : UserLocks.inMemory(clock);
+        // Every credential passes the lock-out after the Entra / directory checks: one place refuses locked users.
+        this.lockout = new LockingAuthenticator(
+                new RoutingAuthenticator(authenticator, ldap, audit, clock), locks, audit, clock);
+        this.clientAuthenticator = lockout;
+        metrics.addSection(() -> lockout.renderMetrics(GatewayMetrics.PREFIX));
+        if (!locks.active().isEmpty()) {
+            log.warn(
+                    "{} user lock(s) in force from {}",
+                    locks.active().size(),
+                    config.userLocksFile().get());
+        }
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
@@ -259,6 +276,11 @@ public final class GatewayRuntime implements AutoCloseable {
         return clientAuthenticator;
     }
 
+    /** The user lock-out every client credential passes (incident response, {@code /admin/locks}). */
+    public LockingAuthenticator lockout() {
+        return lockout;
+    }
+
     /** The LDAP authenticator, when LDAP sign-in is configured. */
     public Optional<LdapAuthenticator> ldap() {
         return Optional.ofNullable(ldap);
@@ -340,6 +362,15 @@ public final class GatewayRuntime implements AutoCloseable {
     public void start(RespListenerFactory server) throws Exception {
         if (config.adminAddress().isPresent()) {
             admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
+            if (config.adminApiToken().isPresent()) {
+                admin.route(
+                        UserLockApi.PATH,
+                        new UserLockApi(lockout, config.adminApiToken().get()));
+                if (config.userLocksFile().isEmpty()) {
+                    log.info("user locks (/admin/locks) are kept in memory only; set USER_LOCKS_FILE to keep them"
+                            + " across restarts");
+                }
+            }
             if (ldap != null && config.adminApiToken().isPresent()) {
                 admin.route(
                         LdapAdminApi.PREFIX,

@@ -119,17 +119,10 @@ public final class GatewayServer implements AutoCloseable {
                                             "tls",
                                             settings.listenerTls().current().newHandler(ch.alloc()));
                         }
-                        ch.pipeline()
-                                .addLast(
-                                        "session",
-                                        new ClientSession(
-                                                settings.session(),
-                                                authenticator,
-                                                connector,
-                                                credentials,
-                                                events,
-                                                registry,
-                                                access));
+                        ClientSession session = new ClientSession(
+                                settings.session(), authenticator, connector, credentials, events, registry, access);
+                        registry.attach(ch, session);
+                        ch.pipeline().addLast("session", session);
                     }
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();
@@ -161,6 +154,11 @@ public final class GatewayServer implements AutoCloseable {
     public java.util.Map<String, Integer> upstreamConnectionsByNode() {
         UpstreamConnector c = connector;
         return c == null ? java.util.Map.of() : c.openConnectionsByNode();
+    }
+
+    /** Who is signed in on which connection, and closing a user's sessions (for user locks). */
+    public io.github.redisentra.gateway.auth.SessionDirectory sessions() {
+        return registry;
     }
 
     /** Number of open client connections. */

@@ -38,6 +38,7 @@ final class RespListenerWiring {
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
+        runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
         runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {

@@ -85,6 +85,7 @@ public final class GatewayConfig {
     private final HostPort adminAddress;
     private final LogFormat logFormat;
     private final String logLevel;
+    private final Path userLocksFile;
     private final LdapConfig ldap;
     private final boolean entra;
 
@@ -135,6 +136,7 @@ public final class GatewayConfig {
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
         this.logLevel = r.logLevel();
+        this.userLocksFile = r.writableFile(USER_LOCKS_FILE);
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
@@ -469,6 +471,11 @@ public final class GatewayConfig {
         return logFormat;
     }
 
+    /** Where user locks are kept across restarts; empty: in memory only. */
+    public Optional<Path> userLocksFile() {
+        return Optional.ofNullable(userLocksFile);
+    }
+
     /** {@code ERROR}, {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE}. */
     public String logLevel() {
         return logLevel;
@@ -492,7 +499,8 @@ public final class GatewayConfig {
         return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
     }
 
-    static Duration parseDuration(String v) {
+    /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */
+    public static Duration parseDuration(String v) {
         return Reader.parseDuration(v);
     }
 
@@ -763,6 +771,21 @@ public final class GatewayConfig {
                 }
                 return null;
             }
+        }
+
+        /** A file the gateway writes (it may not exist yet): its directory must exist. */
+        Path writableFile(Setting s) {
+            String v = get(s);
+            if (v == null) {
+                return null;
+            }
+            Path p = Path.of(v);
+            Path dir = p.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir) || Files.isDirectory(p)) {
+                problem(s.key() + " must name a file in an existing directory, got \"" + v + "\"");
+                return null;
+            }
+            return p;
         }
 
         String logLevel() {

@@ -139,9 +139,15 @@ public enum Setting {
     LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
     ADMIN_API_TOKEN(
             null,
-            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"
-                    + " unset disables the admin API (secret)",
+            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (user locks; LDAP status, cache flush,"
+                    + " reload); unset disables the admin API (secret)",
             "<secret>"),
+
+    USER_LOCKS_FILE(
+            null,
+            "JSON file keeping the user locks placed through the admin API (/admin/locks) across restarts; written on"
+                    + " every change, its directory must be writable. Unset: locks are kept in memory only",
+            "/var/lib/redis-entra/locks.json"),
 
     // Per-role permissions
     ROLES_FILE(
