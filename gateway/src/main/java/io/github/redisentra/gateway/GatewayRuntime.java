@@ -400,11 +400,25 @@ public final class GatewayRuntime implements AutoCloseable {
         return Optional.ofNullable(admin);
     }
 
-    /** SIGTERM: report not-ready, stop accepting, let in-flight commands finish within the drain timeout, close. */
+    /**
+     * SIGTERM: report not-ready, keep accepting for {@code SHUTDOWN_DELAY}, stop accepting, let in-flight commands
+     * finish within the drain timeout, close.
+     */
     public synchronized void shutdown() {
         log.info("shutting down: not ready, no new connections, draining for up to {}", config.drainTimeout());
         if (admin != null) {
             admin.markDraining();
+        }
+        Duration delay = config.shutdownDelay();
+        if (listener != null && !delay.isZero()) {
+            // Load balancers and Kubernetes endpoints need a moment to see the 503 and stop routing new connections
+            // here; until then the listener keeps accepting, so no client meets a closed port.
+            log.info("not ready; still accepting for {} (SHUTDOWN_DELAY) before the drain", delay);
+            try {
+                Thread.sleep(delay.toMillis()); // shutdown path, off the event loops
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (listener != null) {
             try {

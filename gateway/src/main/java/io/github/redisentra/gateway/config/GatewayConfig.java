@@ -82,6 +82,7 @@ public final class GatewayConfig {
     private final int preAuthMaxBulkBytes;
     private final int preAuthMaxArgs;
     private final Duration drainTimeout;
+    private final Duration shutdownDelay;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
     private final String logLevel;
@@ -132,6 +133,7 @@ public final class GatewayConfig {
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
         this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
+        this.shutdownDelay = r.duration(SHUTDOWN_DELAY, true);
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
@@ -460,6 +462,11 @@ public final class GatewayConfig {
 
     public Duration drainTimeout() {
         return drainTimeout;
+    }
+
+    /** On SIGTERM: not ready but still accepting for this long before the drain. */
+    public Duration shutdownDelay() {
+        return shutdownDelay;
     }
 
     /** The admin HTTP listener address, or empty when {@code ADMIN_ADDR=off}. */

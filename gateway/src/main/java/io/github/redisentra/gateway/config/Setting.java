@@ -224,6 +224,11 @@ public enum Setting {
     PREAUTH_MAX_BULK_BYTES(
             "65536", "Largest argument accepted before authentication (a JWT with ~200 groups fits)", "32768"),
     PREAUTH_MAX_ARGS("10", "Most arguments in one command before authentication", "10"),
+    SHUTDOWN_DELAY(
+            "0s",
+            "On SIGTERM, how long /readyz answers 503 while the listener still accepts, before the drain: time for load"
+                    + " balancers and Kubernetes endpoints to stop sending new connections (the manifests use 5s)",
+            "5s"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
     LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
