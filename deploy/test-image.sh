@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 IMAGE=${IMAGE:-localhost/redis-entra-gateway:test}
 M2=${TEST_IMAGE_M2:-$HOME/.m2}
 WORK=${TEST_IMAGE_WORK:-$(mktemp -d /tmp/redis-entra-image.XXXXXX)}
+mkdir -p "$WORK"
 say() { printf '[test-image] %s\n' "$*"; }
 
 [ "$(id -u)" -eq 0 ] || { echo "deploy/test-image.sh: run as root (buildah with chroot isolation)" >&2; exit 2; }
