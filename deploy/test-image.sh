@@ -81,7 +81,7 @@ start=$(date +%s)
 buildah bud --isolation chroot --pull=never "${volume[@]}" -f deploy/Dockerfile -t "$IMAGE" . >"$WORK/build.log" 2>&1 \
   || { tail -40 "$WORK/build.log"; exit 1; }
 say "image built in $(( $(date +%s) - start ))s: $(buildah images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$IMAGE" | head -1)"
-say "user $(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$IMAGE"), entrypoint $(buildah inspect --type image --format '{{json .OCIv1.Config.Entrypoint}}' "$IMAGE")"
+say "user $(buildah inspect --type image --format '{{.OCIv1.Config.User}}' "$IMAGE"), entrypoint $(buildah inspect --type image --format '{{.OCIv1.Config.Entrypoint}}' "$IMAGE")"
 
 say "running the image: ContainerImageIT"
 mvn -B -q -o -pl gateway -am test -Dtest=ContainerImageIT -Dsurefire.failIfNoSpecifiedTests=false \

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
+import com.nimbusds.jose.util.JSONObjectUtils;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.emulator.EntraEmulator;
@@ -30,6 +31,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -82,10 +84,7 @@ class ContainerImageIT {
                         "LOCAL_REDIS_TOKEN="
                                 + emu.mintAccessToken(
                                         TokenRequest.forManagedIdentity(tenant, mi, AzureCacheStandIn.REDIS_AUDIENCE)),
-                        "LISTEN_ADDR=127.0.0.1:" + listen,
-                        "ADMIN_ADDR=127.0.0.1:" + admin,
                         "DRAIN_TIMEOUT=5s",
-                        "LOG_FORMAT=text",
                         "");
                 Path envFile = Files.writeString(work.resolve("gateway.env"), env);
                 for (Path f : List.of(envFile, work.resolve("emulator-ca.pem"), work.resolve("redis-ca.pem"))) {
@@ -104,6 +103,14 @@ class ContainerImageIT {
                         work + ":/etc/gateway:ro",
                         "-e",
                         "ENV_FILE=/etc/gateway/gateway.env",
+                        // The image's ENV (LISTEN_ADDR, ADMIN_ADDR, LOG_FORMAT) is process environment, which wins
+                        // over the file: set these three as a deployment would, on the container.
+                        "-e",
+                        "LISTEN_ADDR=127.0.0.1:" + listen,
+                        "-e",
+                        "ADMIN_ADDR=127.0.0.1:" + admin,
+                        "-e",
+                        "LOG_FORMAT=text",
                         container,
                         "--"));
                 cmd.addAll(entrypoint(image));
@@ -118,6 +125,7 @@ class ContainerImageIT {
                 try {
                     await().atMost(Duration.ofSeconds(180))
                             .ignoreExceptions()
+                            .failFast("the container exited: " + log, () -> !buildah.isAlive())
                             .untilAsserted(() -> assertThat(http.send(
                                                     HttpRequest.newBuilder(readyz)
                                                             .build(),
@@ -166,19 +174,23 @@ class ContainerImageIT {
                 } finally {
                     buildah.destroyForcibly();
                     run("buildah", "rm", container);
+                    try (var files = Files.walk(work)) {
+                        files.sorted(java.util.Comparator.reverseOrder())
+                                .forEach(f -> f.toFile().delete());
+                    }
                 }
             }
         }
     }
 
     /** The image's ENTRYPOINT, as buildah reports it. */
+    @SuppressWarnings("unchecked")
     static List<String> entrypoint(String image) throws Exception {
-        String json =
-                run("buildah", "inspect", "--type", "image", "--format", "{{json .OCIv1.Config.Entrypoint}}", image);
+        Map<String, Object> inspected = JSONObjectUtils.parse(run("buildah", "inspect", "--type", "image", image));
+        Map<String, Object> config = (Map<String, Object>) ((Map<String, Object>) inspected.get("OCIv1")).get("config");
         List<String> out = new ArrayList<>();
-        Matcher m = Pattern.compile("\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        while (m.find()) {
-            out.add(m.group(1));
+        for (Object o : (List<Object>) config.get("Entrypoint")) {
+            out.add((String) o);
         }
         assertThat(out).as("entrypoint of " + image).isNotEmpty().startsWith("java");
         return out;
