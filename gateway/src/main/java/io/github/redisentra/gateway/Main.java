@@ -9,7 +9,7 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * {@code java -jar redis-entra-gateway.jar [--help | --check-config]}.
+ * {@code java -jar redis-entra-gateway.jar [--help | --check-config | --env-example]}.
  *
  * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
  * Settings come from the environment (and {@code -D} properties) over an optional {@code .env} file
@@ -41,8 +41,12 @@ public final class Main {
                     return 0;
                 }
                 case "--check-config" -> check = true;
+                case "--env-example" -> {
+                    out.print(EnvFile.example());
+                    return 0;
+                }
                 default -> {
-                    err.println("unknown argument \"" + a + "\"; use --help or --check-config");
+                    err.println("unknown argument \"" + a + "\"; use --help, --check-config or --env-example");
                     return 2;
                 }
             }
@@ -87,9 +91,10 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append("redis-entra gateway: admits Redis clients by Entra ID group or app role and forwards them to the\n")
                 .append("cache as its own identity.\n\n")
-                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --help]\n")
+                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --env-example | --help]\n")
                 .append("  --check-config  validate the configuration, read the tenant's metadata and signing keys,\n")
                 .append("                  get an upstream token, connect upstream once; exit non-zero on a problem\n")
+                .append("  --env-example   print a .env file with every setting commented out (see ENV_FILE)\n")
                 .append("  --help          this text\n\n")
                 .append("Settings (environment variables; -DNAME=value overrides):\n\n");
         int width = 0;

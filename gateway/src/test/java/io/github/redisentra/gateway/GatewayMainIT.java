@@ -128,6 +128,9 @@ class GatewayMainIT {
         assertThat(fromFile.err())
                 .contains(envFile + ":2: TENNANT_ID is not a gateway setting")
                 .contains("LOG_FORMAT must be json or text, got \"xml\"");
+        Run example = main(Map.of(), "--env-example");
+        assertThat(example.status()).isZero();
+        assertThat(example.out()).isEqualTo(io.github.redisentra.gateway.config.EnvFile.example());
         Run environmentWins = main(Map.of("ENV_FILE", envFile.toString(), "LOG_FORMAT", "text"), "--check-config");
         assertThat(environmentWins.status()).isEqualTo(2);
         assertThat(environmentWins.err()).doesNotContain("LOG_FORMAT").contains("TENANT_ID");

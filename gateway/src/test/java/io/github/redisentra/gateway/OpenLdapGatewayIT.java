@@ -167,13 +167,13 @@ class OpenLdapGatewayIT {
         env.put("LDAP_GROUP_SEARCH_BASE", OpenLdapDirectory.GROUPS);
         env.put("LDAP_GROUP_SEARCH_FILTER", "(&(objectClass=groupOfNames)(member={dn}))");
         env.put("LDAP_GROUP_ATTRIBUTE", "description"); // not memberOf: the groups must come from the search
-        env.put("LDAP_ALLOWED_GROUPS", "Redis Readers;Redis Writers");
+        env.put("LDAP_ALLOWED_GROUPS", "name:Redis Readers;name:Redis Writers");
         withGateway(env, (runtime, port) -> {
             try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
                 assertThat(c.callString("AUTH", "alice", "alice-pw")).isEqualTo("OK");
-                assertThat(lastAudit("alice")).containsEntry("groups", "[redis readers]");
+                assertThat(lastAudit("alice")).containsEntry("groups", "[name:redis readers]");
                 assertThat(c.callString("AUTH", "walt", "walt-pw")).isEqualTo("OK");
-                assertThat(lastAudit("walt")).containsEntry("groups", "[redis writers]");
+                assertThat(lastAudit("walt")).containsEntry("groups", "[name:redis writers]");
                 assertThat(c.callString("PING")).isEqualTo("PONG");
                 assertRefused(c, "bob", "bob-pw", "missing_group");
                 assertRefused(c, "nobody", "x", "unknown_user");
@@ -316,7 +316,7 @@ class OpenLdapGatewayIT {
     @Test
     void manyConcurrentSignInsShareTheDirectoryPool() throws Exception {
         Map<String, String> env = searchBind(slapd.ldapsUrl());
-        env.put("LDAP_ALLOWED_GROUPS", "Redis Readers;Redis Writers");
+        env.put("LDAP_ALLOWED_GROUPS", "name:Redis Readers;name:Redis Writers");
         env.put("LDAP_CACHE_TTL", "0s"); // every sign-in is a search and a bind at slapd
         env.put("LDAP_POOL_SIZE", "2");
         int clients = 40;

@@ -114,7 +114,8 @@ public final class EnvFile {
                 .append("# point ENV_FILE at a copy, then uncomment what you need. The process environment and\n")
                 .append("# -DNAME=value properties win over the file. One NAME=value per line; quotes around a value\n")
                 .append("# are removed; no inline comments. Reference: README.md, \"Configuration reference\".\n")
-                .append("# Generated from gateway/.../config/Setting.java; EnvFileTest keeps the two equal.\n");
+                .append(
+                        "# Generated from Setting.java (java -jar redis-entra-gateway.jar --env-example); EnvFileTest checks it.\n");
         for (Setting s : Setting.values()) {
             sb.append('\n');
             for (String line : wrap(s.meaning()
