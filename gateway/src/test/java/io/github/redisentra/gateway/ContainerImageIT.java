@@ -90,6 +90,7 @@ class ContainerImageIT {
                 for (Path f : List.of(envFile, work.resolve("emulator-ca.pem"), work.resolve("redis-ca.pem"))) {
                     Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
                 }
+                List<String> entrypoint = entrypoint(image);
                 String container = run("buildah", "from", "--pull=never", image).strip();
                 Path log = work.resolve("gateway.log");
                 List<String> cmd = new ArrayList<>(List.of(
@@ -113,7 +114,7 @@ class ContainerImageIT {
                         "LOG_FORMAT=text",
                         container,
                         "--"));
-                cmd.addAll(entrypoint(image));
+                cmd.addAll(entrypoint);
                 Process buildah = new ProcessBuilder(cmd)
                         .redirectErrorStream(true)
                         .redirectOutput(log.toFile())
