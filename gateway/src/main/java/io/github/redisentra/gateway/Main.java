@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.config.ConfigException;
+import io.github.redisentra.gateway.config.EnvFile;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.Setting;
 import io.github.redisentra.gateway.logging.AsyncLogAppender;
@@ -9,9 +10,11 @@ import java.time.Clock;
 import java.util.Map;
 
 /**
- * {@code java -jar redis-entra-gateway.jar [--help | --check-config]}.
+ * {@code java -jar redis-entra-gateway.jar [--help | --check-config | --env-example]}.
  *
  * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
+ * Settings come from the environment (and {@code -D} properties) over an optional {@code .env} file
+ * ({@link EnvFile}).
  */
 public final class Main {
     /** How long the exit waits for queued log lines to be written. */
@@ -44,24 +47,36 @@ public final class Main {
                     return 0;
                 }
                 case "--check-config" -> check = true;
+                case "--env-example" -> {
+                    out.print(EnvFile.example());
+                    return 0;
+                }
                 default -> {
-                    err.println("unknown argument \"" + a + "\"; use --help or --check-config");
+                    err.println("unknown argument \"" + a + "\"; use --help, --check-config or --env-example");
                     return 2;
                 }
             }
         }
         GatewayConfig config;
+        EnvFile.Loaded loaded;
         try {
-            config = GatewayConfig.from(env);
+            loaded = EnvFile.apply(env);
+            loaded.warnings().forEach(err::println);
+            config = GatewayConfig.from(loaded.environment());
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.println("(java -jar redis-entra-gateway.jar --help lists every setting)");
             return 2;
         }
         System.setProperty("redisentra.log.format", config.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        System.setProperty("redisentra.log.level", config.logLevel());
         if (check) {
             System.setProperty("redisentra.log.level", "WARN");
             return ConfigCheck.run(config, out, Clock.systemUTC());
+        }
+        if (loaded.file() != null) {
+            org.slf4j.LoggerFactory.getLogger(Main.class)
+                    .info("settings read from {} (the process environment wins over it)", loaded.file());
         }
         try {
             GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());
@@ -88,9 +103,10 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append("redis-entra gateway: admits Redis clients by Entra ID group or app role and forwards them to the\n")
                 .append("cache as its own identity.\n\n")
-                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --help]\n")
+                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --env-example | --help]\n")
                 .append("  --check-config  validate the configuration, read the tenant's metadata and signing keys,\n")
                 .append("                  get an upstream token, connect upstream once; exit non-zero on a problem\n")
+                .append("  --env-example   print a .env file with every setting commented out (see ENV_FILE)\n")
                 .append("  --help          this text\n\n")
                 .append("Settings (environment variables; -DNAME=value overrides):\n\n");
         int width = 0;

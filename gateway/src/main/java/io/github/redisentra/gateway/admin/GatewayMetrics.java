@@ -20,7 +20,10 @@ import java.util.function.Supplier;
  * input.
  */
 public final class GatewayMetrics implements GatewayEvents {
-    private static final String P = "redis_entra_gateway_";
+    /** The prefix of every metric name. */
+    public static final String PREFIX = "redis_entra_gateway_";
+
+    private static final String P = PREFIX;
 
     private final Clock clock;
     private final LongAdder connections = new LongAdder();

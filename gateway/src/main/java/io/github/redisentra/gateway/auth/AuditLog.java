@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.auth;
 
 import io.github.redisentra.gateway.logging.LineRateLimiter;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,16 @@ public final class AuditLog {
             b.addKeyValue("suppressed", suppressed); // refusal lines left out since the previous one
         }
         b.log(allowed ? "client authenticated" : "client refused");
+    }
+
+    /**
+     * An administrator's action (e.g. {@code user_locked}, {@code user_unlocked}) with its fields, at WARN so it stands
+     * out; fields hold identifiers and counts, never a credential.
+     */
+    public void adminAction(String event, Map<String, String> fields) {
+        LoggingEventBuilder b = log.atWarn().addKeyValue("event", event);
+        fields.forEach((k, v) -> put(b, k, v));
+        b.log("admin: " + event);
     }
 
     private static void put(LoggingEventBuilder b, String k, String v) {

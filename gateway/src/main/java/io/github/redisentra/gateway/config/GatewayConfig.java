@@ -47,6 +47,7 @@ public final class GatewayConfig {
     private final HostPort listenAddress;
     private final Path listenTlsCertFile;
     private final Path listenTlsKeyFile;
+    private final Duration listenTlsReloadInterval;
     private final boolean allowPlaintextListener;
     private final String tenantId;
     private final List<String> expectedAudiences;
@@ -90,8 +91,11 @@ public final class GatewayConfig {
     private final Duration authFailureDelay;
     private final int logDeniedPerSecond;
     private final Duration drainTimeout;
+    private final Duration shutdownDelay;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
+    private final String logLevel;
+    private final Path userLocksFile;
     private final LdapConfig ldap;
     private final boolean entra;
 
@@ -100,6 +104,7 @@ public final class GatewayConfig {
         this.listenAddress = r.hostPort(LISTEN_ADDR);
         this.listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
         this.listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
+        this.listenTlsReloadInterval = r.duration(LISTEN_TLS_RELOAD_INTERVAL, true);
         this.allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
         // Entra sign-in is on unless the gateway is LDAP-only (LDAP_SERVERS set, TENANT_ID/EXPECTED_AUDIENCE not).
         this.entra = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
@@ -154,9 +159,12 @@ public final class GatewayConfig {
                     + " least " + (preAuthMaxBulkBytes + 1024) + ", or lower PREAUTH_MAX_BULK_BYTES");
         }
         this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
+        this.shutdownDelay = r.duration(SHUTDOWN_DELAY, true);
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
+        this.logLevel = r.logLevel();
+        this.userLocksFile = r.writableFile(USER_LOCKS_FILE);
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
@@ -280,6 +288,11 @@ public final class GatewayConfig {
 
     public Optional<Path> listenTlsKeyFile() {
         return Optional.ofNullable(listenTlsKeyFile);
+    }
+
+    /** How often the listener's certificate files are checked for changes ({@link Duration#ZERO}: never). */
+    public Duration listenTlsReloadInterval() {
+        return listenTlsReloadInterval;
     }
 
     /** Whether the client-facing listener uses TLS. */
@@ -534,6 +547,11 @@ public final class GatewayConfig {
         return drainTimeout;
     }
 
+    /** On SIGTERM: not ready but still accepting for this long before the drain. */
+    public Duration shutdownDelay() {
+        return shutdownDelay;
+    }
+
     /** The admin HTTP listener address, or empty when {@code ADMIN_ADDR=off}. */
     public Optional<HostPort> adminAddress() {
         return Optional.ofNullable(adminAddress);
@@ -541,6 +559,16 @@ public final class GatewayConfig {
 
     public LogFormat logFormat() {
         return logFormat;
+    }
+
+    /** Where user locks are kept across restarts; empty: in memory only. */
+    public Optional<Path> userLocksFile() {
+        return Optional.ofNullable(userLocksFile);
+    }
+
+    /** {@code ERROR}, {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE}. */
+    public String logLevel() {
+        return logLevel;
     }
 
     /**
@@ -561,7 +589,8 @@ public final class GatewayConfig {
         return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
     }
 
-    static Duration parseDuration(String v) {
+    /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */
+    public static Duration parseDuration(String v) {
         return Reader.parseDuration(v);
     }
 
@@ -832,6 +861,30 @@ public final class GatewayConfig {
                 }
                 return null;
             }
+        }
+
+        /** A file the gateway writes (it may not exist yet): its directory must exist. */
+        Path writableFile(Setting s) {
+            String v = get(s);
+            if (v == null) {
+                return null;
+            }
+            Path p = Path.of(v);
+            Path dir = p.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir) || Files.isDirectory(p)) {
+                problem(s.key() + " must name a file in an existing directory, got \"" + v + "\"");
+                return null;
+            }
+            return p;
+        }
+
+        String logLevel() {
+            String v = getOrDefault(LOG_LEVEL).toUpperCase(Locale.ROOT);
+            if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(v)) {
+                problem("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"" + getOrDefault(LOG_LEVEL) + "\"");
+                return "INFO";
+            }
+            return v;
         }
 
         LogFormat logFormat() {

@@ -19,6 +19,11 @@ public enum Setting {
             "127.0.0.1:6388"),
     LISTEN_TLS_CERT_FILE(null, "PEM certificate chain for the client-facing TLS listener", "/etc/gateway/tls.crt"),
     LISTEN_TLS_KEY_FILE(null, "PEM private key (PKCS#8) for LISTEN_TLS_CERT_FILE", "/etc/gateway/tls.key"),
+    LISTEN_TLS_RELOAD_INTERVAL(
+            "30s",
+            "How often the listener certificate and key files are checked for new content (cert-manager renewals);"
+                    + " new connections get a changed pair once it is valid, open ones keep theirs. `0s`: never",
+            "1m"),
     ALLOW_PLAINTEXT_LISTENER(
             "false",
             "Accept plaintext clients on a non-loopback LISTEN_ADDR (tokens then cross the network in clear)",
@@ -152,9 +157,15 @@ public enum Setting {
             "8h"),
     ADMIN_API_TOKEN(
             null,
-            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"
-                    + " unset disables the admin API (secret)",
+            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (user locks; LDAP status, cache flush,"
+                    + " reload); unset disables the admin API (secret)",
             "<secret>"),
+
+    USER_LOCKS_FILE(
+            null,
+            "JSON file keeping the user locks placed through the admin API (/admin/locks) across restarts; written on"
+                    + " every change, its directory must be writable. Unset: locks are kept in memory only",
+            "/var/lib/redis-entra/locks.json"),
 
     // Per-role permissions
     ROLES_FILE(
@@ -279,6 +290,11 @@ public enum Setting {
             "Every failed sign-in is answered this much later (scheduled: no thread waits, the client's further input"
                     + " waits); successful sign-ins are never delayed; `0s`: off",
             "2s"),
+    SHUTDOWN_DELAY(
+            "0s",
+            "On SIGTERM, how long /readyz answers 503 while the listener still accepts, before the drain: time for load"
+                    + " balancers and Kubernetes endpoints to stop sending new connections (the manifests use 5s)",
+            "5s"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
     LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
@@ -287,7 +303,16 @@ public enum Setting {
             "Most audit lines per second for refused sign-ins, and as many for refused commands (bursts of five"
                     + " seconds' worth); the rest are counted, not written (`suppressed=N` on the next line,"
                     + " log_lines_suppressed_total). `0`: every line",
-            "100");
+            "100"),
+    LOG_LEVEL(
+            "INFO",
+            "Log level: ERROR, WARN, INFO, DEBUG or TRACE (the audit log `redis-entra.audit` stays at INFO)",
+            "DEBUG"),
+    ENV_FILE(
+            null,
+            "File of NAME=value lines read at start under the environment (docker --env-file syntax; see"
+                    + " .env.example); default: ./.env when present. The process environment and -D properties win",
+            "/etc/gateway/gateway.env");
 
     private final String defaultValue;
     private final String meaning;

@@ -50,6 +50,17 @@ class GatewayConfigTest {
     }
 
     @Test
+    void logLevelAndListenerReloadIntervalHaveDefaultsAndAreChecked() throws Exception {
+        assertThat(GatewayConfig.from(minimal()).logLevel()).isEqualTo("INFO");
+        assertThat(GatewayConfig.from(minimal()).listenTlsReloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(GatewayConfig.from(with("LOG_LEVEL", "debug")).logLevel()).isEqualTo("DEBUG");
+        assertThat(GatewayConfig.from(with("LISTEN_TLS_RELOAD_INTERVAL", "0s")).listenTlsReloadInterval())
+                .isZero();
+        assertThat(problems(with("LOG_LEVEL", "verbose")))
+                .containsExactly("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"verbose\"");
+    }
+
+    @Test
     void minimalConfigurationHasTheDocumentedDefaults() throws Exception {
         GatewayConfig c = GatewayConfig.from(minimal());
         assertThat(c.tenantId()).isEqualTo(TENANT.toLowerCase());
