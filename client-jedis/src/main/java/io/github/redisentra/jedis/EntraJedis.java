@@ -1,6 +1,6 @@
 package io.github.redisentra.jedis;
 
-import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ClientCredentialSettings;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -11,7 +11,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -123,9 +122,7 @@ public final class EntraJedis {
         private JedisClientConfig clientConfig =
                 DefaultJedisClientConfig.builder().build();
         private GenericObjectPoolConfig<Connection> poolConfig = new ConnectionPoolConfig();
-        private String username;
-        private Function<AccessToken, String> usernames =
-                token -> token.objectId().orElse(null);
+        private final ClientCredentialSettings credentials = new ClientCredentialSettings(Duration.ZERO);
         private ReauthenticationListener listener = ReauthenticationListener.logging();
         private Duration firstTokenWait = DEFAULT_FIRST_TOKEN_WAIT;
 
@@ -166,22 +163,17 @@ public final class EntraJedis {
          * server's ACL user has another name.
          */
         public Builder username(String username) {
-            if (username != null && username.isBlank()) {
-                throw new IllegalArgumentException(
-                        "username must not be blank; pass null to use the token's oid claim as the Redis user");
-            }
-            this.username = username;
+            credentials.username(username);
             return this;
         }
 
         /**
-         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername(AccessToken)}: the user name
+         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername}: the user name
          * configured on the source, else the token's {@code oid}) instead of from the token alone. A
          * {@link #username(String)} still wins.
          */
         public Builder usernameFrom(TokenSource source) {
-            Objects.requireNonNull(source, "source");
-            this.usernames = source::redisUsername;
+            credentials.usernameFrom(source);
             return this;
         }
 
@@ -198,6 +190,19 @@ public final class EntraJedis {
                 throw new IllegalArgumentException("firstTokenWait must be positive, got " + wait);
             }
             this.firstTokenWait = wait;
+            return this;
+        }
+
+        /**
+         * How long opening a connection waits for a valid token when there is none (the renewal is failing past
+         * expiry, e.g. during an identity-provider outage). Default zero: fail at once with a
+         * {@link JedisAuthenticationException}, so commands fail fast while no token is valid. With a wait, a command
+         * that needs a new connection blocks (at most this long) and goes through as soon as the refresher has a
+         * token again &mdash; what Lettuce does with its {@code tokenWait} (60 s there). Keep it below the
+         * application's own request timeout; it holds the calling thread.
+         */
+        public Builder tokenWait(Duration tokenWait) {
+            credentials.tokenWait(tokenWait);
             return this;
         }
 
@@ -230,7 +235,7 @@ public final class EntraJedis {
             }
             awaitFirstToken();
             ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(
-                    refresher, username != null ? token -> username : usernames, listener);
+                    refresher, credentials.usernames(), listener, credentials.tokenWait());
             try {
                 JedisClientConfig config = DefaultJedisClientConfig.builder()
                         .from(clientConfig)

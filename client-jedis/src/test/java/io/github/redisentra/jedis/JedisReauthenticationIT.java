@@ -1,6 +1,7 @@
 package io.github.redisentra.jedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.core.AccessToken;
@@ -8,6 +9,7 @@ import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.CommandProbe;
 import io.github.redisentra.testkit.EmulatedAzure;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +86,12 @@ class JedisReauthenticationIT {
     }
 
     RedisClient client(ReauthenticationListener listener) {
+        return client(listener, Duration.ZERO);
+    }
+
+    RedisClient client(ReauthenticationListener listener, Duration tokenWait) {
         RedisClient client = EntraJedis.builder(refresher)
+                .tokenWait(tokenWait)
                 .hostAndPort(new HostAndPort(azure.redis.host(), id.cache.tlsPort()))
                 .clientConfig(DefaultJedisClientConfig.builder()
                         .ssl(true)
@@ -351,5 +358,73 @@ class JedisReauthenticationIT {
         assertThat(reauth.failed).isEmpty();
         assertThat(EntraJedis.connectionsOnExpiredTokens(client)).isZero();
         assertThat(id.cache.connectionsCut()).isZero();
+    }
+
+    /**
+     * The issue's outage: the token endpoint answers 503 for longer than the token lives, the cache cuts the
+     * connections at expiry, commands keep being issued. With {@code tokenWait}, a command needing a new connection
+     * waits for the next token instead of failing at once (Lettuce's behaviour). Measures how soon after the endpoint
+     * is back a command succeeds again. 20 s by default; the long form is {@code -Dredis-entra.outage.seconds=45}.
+     */
+    @Test
+    void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
+        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
+        identity(Duration.ofSeconds(10));
+        RedisClient client = client(new ReauthCounts(), Duration.ofSeconds(3));
+        assertThat(client.set("probe", "0")).isEqualTo("OK");
+        AccessToken renewed = awaitRenewal(); // the outage starts with a whole fresh token, which expires within it
+        long before = azure.emu.requestCount(Endpoint.TOKEN);
+        azure.emu.faults().outage(Endpoint.TOKEN, true);
+        Instant outageStart = Instant.now();
+        try (CommandProbe probe = new CommandProbe("jedis", Duration.ofMillis(10), () -> client.set("probe", "1"))) {
+            await().atMost(outage.plusSeconds(10)).until(() -> !Instant.now().isBefore(outageStart.plus(outage)));
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
+            Instant outageEnd = Instant.now();
+            long requests = azure.emu.requestCount(Endpoint.TOKEN) - before;
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> probe.firstSuccessAfter(outageEnd).isPresent());
+            Duration recovery = Duration.between(
+                    outageEnd, probe.firstSuccessAfter(outageEnd).orElseThrow());
+            double perSecond =
+                    requests / (Duration.between(outageStart, outageEnd).toMillis() / 1000.0);
+            System.out.printf(
+                    "Jedis (tokenWait 3 s), outage %s over 10 s tokens: %d token requests (%.2f/s), %d failed"
+                            + " commands of %d, commands succeed again %d ms after the endpoint returned%n",
+                    outage, requests, perSecond, probe.failures(), probe.attempts(), recovery.toMillis());
+
+            assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+            assertThat(probe.anySuccessBetween(renewed.expiresAt().plusSeconds(1), outageEnd))
+                    .isFalse();
+            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(perSecond).isLessThanOrEqualTo(0.5);
+            // Waiting, not failing fast: about one failure per tokenWait (plus the connections cut at expiry).
+            long expiredSeconds =
+                    Duration.between(renewed.expiresAt(), outageEnd).toSeconds();
+            assertThat(probe.failures()).isLessThanOrEqualTo(expiredSeconds / 3 + 10);
+        }
+    }
+
+    @Test
+    void withoutTokenWaitCommandsFailFastWhileNoTokenIsValid() throws Exception {
+        identity(Duration.ofSeconds(6));
+        RedisClient client = client(new ReauthCounts());
+        assertThat(client.set("k", "v")).isEqualTo("OK");
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        AccessToken held = refresher.current().orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> refresher.current().isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> id.cache.connectionsCut() >= 1);
+        Instant started = Instant.now();
+        // The cut connection fails once; a new one finds no valid token and fails at once.
+        for (int i = 0; i < 3; i++) {
+            try {
+                client.set("k", "v");
+            } catch (redis.clients.jedis.exceptions.JedisException expected) {
+                // counted below
+            }
+        }
+        assertThatThrownBy(() -> client.set("k", "v"))
+                .hasMessageContaining("No valid Entra ID token")
+                .hasMessageNotContaining(held.secret());
+        assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(2));
     }
 }

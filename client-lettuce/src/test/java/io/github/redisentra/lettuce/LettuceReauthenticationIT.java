@@ -8,6 +8,7 @@ import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.CommandProbe;
 import io.github.redisentra.testkit.EmulatedAzure;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
@@ -403,5 +404,49 @@ class LettuceReauthenticationIT {
                 .until(() -> id.tokenRequests() == atRecovery);
         assertThat(reauth.failed).isEmpty();
         assertThat(id.cache.connectionsCut()).isZero();
+    }
+
+    /**
+     * The issue's outage: the token endpoint answers 503 for longer than the token lives, the cache cuts the
+     * connection at expiry, commands keep being issued. Measures how soon after the endpoint is back a command
+     * succeeds again. 20 s by default; the long form is {@code -Dredis-entra.outage.seconds=45}.
+     */
+    @Test
+    void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
+        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
+        identity(Duration.ofSeconds(10));
+        RedisClient client = client(provider());
+        StatefulRedisConnection<String, String> connection = client.connect();
+        cleanup.add(connection);
+        connection.setTimeout(Duration.ofSeconds(5));
+        AccessToken renewed = awaitRenewal(); // the outage starts with a whole fresh token, which expires within it
+        long before = azure.emu.requestCount(Endpoint.TOKEN);
+        azure.emu.faults().outage(Endpoint.TOKEN, true);
+        Instant outageStart = Instant.now();
+        Instant outageEnd;
+        try (CommandProbe probe = new CommandProbe(
+                "lettuce", Duration.ofMillis(10), () -> connection.sync().set("probe", "1"))) {
+            await().atMost(outage.plusSeconds(10)).until(() -> !Instant.now().isBefore(outageStart.plus(outage)));
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
+            outageEnd = Instant.now();
+            long requests = azure.emu.requestCount(Endpoint.TOKEN) - before;
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> probe.firstSuccessAfter(outageEnd).isPresent());
+            Duration recovery = Duration.between(
+                    outageEnd, probe.firstSuccessAfter(outageEnd).orElseThrow());
+            double perSecond =
+                    requests / (Duration.between(outageStart, outageEnd).toMillis() / 1000.0);
+            System.out.printf(
+                    "Lettuce, outage %s over 10 s tokens: %d token requests (%.2f/s), %d failed commands,"
+                            + " commands succeed again %d ms after the endpoint returned%n",
+                    outage, requests, perSecond, probe.failures(), recovery.toMillis());
+
+            // The cache really cut the connection: nothing succeeded between expiry and the end of the outage.
+            assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+            assertThat(probe.anySuccessBetween(renewed.expiresAt().plusSeconds(1), outageEnd))
+                    .isFalse();
+            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(perSecond).isLessThanOrEqualTo(0.5);
+        }
     }
 }
