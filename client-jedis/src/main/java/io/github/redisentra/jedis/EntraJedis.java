@@ -1,6 +1,7 @@
 package io.github.redisentra.jedis;
 
 import io.github.redisentra.core.ClientCredentialSettings;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -20,6 +21,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.authentication.JedisAuthenticationException;
+import redis.clients.jedis.builders.StandaloneClientBuilder;
 import redis.clients.jedis.providers.ConnectionProvider;
 
 /**
@@ -213,12 +215,38 @@ public final class EntraJedis {
          * @throws JedisAuthenticationException when no token could be had
          */
         public RedisClient build() {
+            return applyTo(RedisClient.builder()).build();
+        }
+
+        /**
+         * Makes the {@link RedisClient} you build yourself re-authenticate: sets this builder's server, its client
+         * configuration (yours, given to {@link #clientConfig}, with the token credentials and RESP3) and its
+         * re-authenticating pooled connection provider (your {@link #poolConfig}) on {@code clientBuilder}, and hands
+         * it back for the rest of your settings ({@code keyPreProcessor}, {@code jsonObjectMapper},
+         * {@code searchDialect}, …) and {@code build()}. Do not set another connection provider, pool or client
+         * configuration on it afterwards: they would replace the re-authenticating ones. Waits for the first token
+         * like {@link #build()}.
+         *
+         * <pre>{@code
+         * RedisClient redis = EntraJedis.builder(refresher)
+         *         .hostAndPort(hostAndPort)
+         *         .clientConfig(myClientConfig)       // TLS, timeouts, client name, database
+         *         .poolConfig(myPoolConfig)           // your pool sizes and idle settings
+         *         .applyTo(RedisClient.builder())
+         *         .searchDialect(2)
+         *         .build();
+         * }</pre>
+         *
+         * @throws JedisAuthenticationException when no token could be had
+         */
+        public <B extends StandaloneClientBuilder<?>> B applyTo(B clientBuilder) {
+            Objects.requireNonNull(clientBuilder, "clientBuilder");
             Components components = buildComponents();
-            return RedisClient.builder()
+            clientBuilder
                     .hostAndPort(hostAndPort)
                     .clientConfig(components.clientConfig())
-                    .connectionProvider(components.connectionProvider())
-                    .build();
+                    .connectionProvider(components.connectionProvider());
+            return clientBuilder;
         }
 
         /**

@@ -62,7 +62,7 @@ public final class TokenRefresher implements AutoCloseable {
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final int MAX_MESSAGE = 500;
     /** Added at random to a throttle's retry hint, so a fleet released by the same throttle does not retry in step. */
-    private static final Duration THROTTLE_JITTER = Duration.ofMillis(250);
+    private static final Duration THROTTLE_JITTER = Duration.ofMillis(100);
 
     private final TokenSource source;
     private final RefreshPolicy policy;

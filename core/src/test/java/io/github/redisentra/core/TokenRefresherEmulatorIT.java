@@ -150,12 +150,15 @@ class TokenRefresherEmulatorIT {
 
     /**
      * The issue's outage: the token endpoint answers 503 for longer than the token lives, so the token expires
-     * mid-outage. Real MSAL in between (it retries a 5xx once and then throttles itself for 5 s). Measures how soon a
-     * new token arrives after the endpoint is back and how many requests the outage cost. 15 s by default; the long
-     * form is {@code -Dredis-entra.outage.seconds=45}.
+     * mid-outage. Real MSAL in between: it retries a 5xx once after 1 s and then refuses to send for 5 s
+     * ({@code MsalThrottlingException}), which the refresher waits out without growing its backoff. So recovery lies
+     * anywhere between 0 and ~5.3 s (MSAL's throttle, the refresher's 0.1 s of jitter, the request); without MSAL's
+     * throttle (connection failures) the refresher's 2-3 s retry decides. Measures how soon a new token arrives after
+     * the endpoint is back and how many requests the outage cost. 15 s by default; the long form is
+     * {@code -Dredis-entra.outage.seconds=45}.
      */
     @Test
-    void anOutageLongerThanTheTokenRecoversWithinFiveSecondsAtMostOneRequestPerTwoSeconds() throws Exception {
+    void anOutageLongerThanTheTokenRecoversWithinMsalsThrottleAtMostOneRequestPerTwoSeconds() throws Exception {
         Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 15));
         AppRegistration api = tenant.registerApp(AppSpec.api("expiry-api")).tokenLifetime(Duration.ofSeconds(8));
         AppRegistration cli = tenant.registerApp(AppSpec.publicClient("expiry-cli"));
@@ -203,7 +206,7 @@ class TokenRefresherEmulatorIT {
                     outage, requestsDuringOutage, perSecond, recovery.toMillis());
 
             assertThat(first.expiresAt()).isBefore(outageEnd);
-            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(5));
+            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(6));
             assertThat(perSecond).isLessThanOrEqualTo(0.5);
             assertThat(refresher.status().consecutiveFailures()).isZero();
         }

@@ -1,9 +1,9 @@
 package io.github.redisentra.jedis.internal;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
-import io.github.redisentra.jedis.ReauthenticationListener;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -91,16 +91,16 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     }
 
     /** The credentials every connection should use now. */
-    public TokenCredentials currentCredentials() {
+    public JedisCredentials currentCredentials() {
         AccessToken token = refresher
                 .current()
                 .filter(t -> !t.isExpiredAt(Instant.now()))
                 .orElseThrow(() -> noToken(Duration.ZERO));
-        return new TokenCredentials(usernames.apply(token), token);
+        return new JedisCredentials(usernames.apply(token), token);
     }
 
     /** The current credentials, or the next valid ones within the token wait. */
-    private TokenCredentials awaitCredentials() {
+    private JedisCredentials awaitCredentials() {
         Optional<AccessToken> now = refresher.current().filter(t -> !t.isExpiredAt(Instant.now()));
         if (now.isPresent() || tokenWait.isZero()) {
             return currentCredentials();
@@ -108,7 +108,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
         CompletableFuture<AccessToken> next = refresher.validToken();
         try {
             AccessToken token = next.get(tokenWait.toNanos(), TimeUnit.NANOSECONDS);
-            return new TokenCredentials(usernames.apply(token), token);
+            return new JedisCredentials(usernames.apply(token), token);
         } catch (TimeoutException e) {
             throw noToken(tokenWait);
         } catch (InterruptedException e) {
@@ -133,8 +133,8 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
      * Jedis calls this for each new connection's handshake; without a valid token it waits up to the token wait.
      */
     @Override
-    public TokenCredentials get() {
-        TokenCredentials credentials = awaitCredentials();
+    public JedisCredentials get() {
+        JedisCredentials credentials = awaitCredentials();
         handshakeToken.set(credentials.token());
         return credentials;
     }
@@ -183,7 +183,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
             // borrow; the server decides whether its authentication still holds.
             return;
         }
-        TokenCredentials credentials = new TokenCredentials(usernames.apply(token), token);
+        JedisCredentials credentials = new JedisCredentials(usernames.apply(token), token);
         try {
             connection.reauthenticate(credentials);
         } catch (RuntimeException e) {
@@ -221,7 +221,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     }
 
     private void reauthenticateAll() {
-        TokenCredentials credentials;
+        JedisCredentials credentials;
         try {
             credentials = currentCredentials();
         } catch (RuntimeException e) {
