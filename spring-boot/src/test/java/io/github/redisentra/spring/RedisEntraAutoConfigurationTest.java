@@ -134,6 +134,34 @@ class RedisEntraAutoConfigurationTest {
     }
 
     @Test
+    void aUserAssignedManagedIdentityIsChosenByOneSettingOnly() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=managed-identity",
+                        "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.managed-identity-object-id=66666666-7777-8888-9999-000000000000")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("managed-identity-object-id")
+                        .hasMessageContaining("more than one is set"));
+    }
+
+    @Test
+    void aPasswordForAPemCertificateIsRefusedWithWhatToDoAndWithoutThePassword() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=client-certificate",
+                        "redis.entra.tenant-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.certificate=/nonexistent/svc.pem",
+                        "redis.entra.certificate-password=pem-pass-value")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("openssl pkcs12 -export")
+                        .hasMessageNotContaining("pem-pass-value"));
+    }
+
+    @Test
     void failFastRefusesToStartWhenTheFirstTokenCannotBeHad() {
         runner.withPropertyValues(
                         "redis.entra.enabled=true",
