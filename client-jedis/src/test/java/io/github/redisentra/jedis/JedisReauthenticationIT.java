@@ -7,11 +7,10 @@ import static org.awaitility.Awaitility.await;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
-import io.github.redisentra.testkit.CommandProbe;
 import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ReauthenticationITBase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,9 +24,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.AbstractTransaction;
@@ -47,46 +43,7 @@ import redis.clients.jedis.util.SafeEncoder;
  * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class JedisReauthenticationIT {
-    static EmulatedAzure azure;
-
-    EmulatedAzure.Identity id;
-    TokenRefresher refresher;
-    final AtomicLong tokensSeen = new AtomicLong();
-    final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @BeforeAll
-    static void startAzure() {
-        azure = new EmulatedAzure();
-    }
-
-    @AfterAll
-    static void stopAzure() {
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-        azure.emu.faults().outage(Endpoint.TOKEN, false);
-    }
-
-    void identity(Duration lifetime) throws Exception {
-        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
-    }
-
-    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
-        id = azure.signIn(lifetime, flow);
-        cleanup.add(id);
-        refresher = id.refresher;
-        refresher.subscribe(token -> tokensSeen.incrementAndGet());
-    }
-
+class JedisReauthenticationIT extends ReauthenticationITBase {
     RedisClient client(ReauthenticationListener listener) {
         return client(listener, Duration.ZERO);
     }
@@ -128,13 +85,6 @@ class JedisReauthenticationIT {
 
     static String whoami(RedisClient client) {
         return SafeEncoder.encode((byte[]) client.sendCommand(Protocol.Command.ACL, "WHOAMI"));
-    }
-
-    AccessToken awaitRenewal() {
-        AccessToken before = refresher.current().orElseThrow();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> refresher.current().filter(t -> !t.equals(before)).isPresent());
-        return refresher.current().orElseThrow();
     }
 
     @Test
@@ -411,42 +361,19 @@ class JedisReauthenticationIT {
      */
     @Test
     void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
-        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
         identity(Duration.ofSeconds(10));
         RedisClient client = client(new ReauthCounts(), Duration.ofSeconds(3));
         assertThat(client.set("probe", "0")).isEqualTo("OK");
-        AccessToken renewed = awaitRenewal(); // the outage starts with a whole fresh token, which expires within it
-        long before = azure.emu.requestCount(Endpoint.TOKEN);
-        // Connections dropped: the refresher's own timing decides. (With HTTP 503, MSAL4J also refuses to send for
-        // 5 s after each answer, which puts recovery anywhere up to ~5.3 s; TokenRefresherEmulatorIT measures that.)
-        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
-        Instant outageStart = Instant.now();
-        try (CommandProbe probe = new CommandProbe("jedis", Duration.ofMillis(10), () -> client.set("probe", "1"))) {
-            await().atMost(outage.plusSeconds(10)).until(() -> !Instant.now().isBefore(outageStart.plus(outage)));
-            azure.emu.faults().outage(Endpoint.TOKEN, false);
-            Instant outageEnd = Instant.now();
-            long requests = azure.emu.requestCount(Endpoint.TOKEN) - before;
-            await().atMost(Duration.ofSeconds(20))
-                    .until(() -> probe.firstSuccessAfter(outageEnd).isPresent());
-            Duration recovery = Duration.between(
-                    outageEnd, probe.firstSuccessAfter(outageEnd).orElseThrow());
-            double perSecond =
-                    requests / (Duration.between(outageStart, outageEnd).toMillis() / 1000.0);
-            System.out.printf(
-                    "Jedis (tokenWait 3 s), outage %s over 10 s tokens: %d token requests (%.2f/s), %d failed"
-                            + " commands of %d, commands succeed again %d ms after the endpoint returned%n",
-                    outage, requests, perSecond, probe.failures(), probe.attempts(), recovery.toMillis());
+        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
+        OutageRecovery r = outageDrill("Jedis (tokenWait 3 s)", outage, () -> client.set("probe", "1"));
 
-            assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
-            assertThat(probe.anySuccessBetween(renewed.expiresAt().plusSeconds(1), outageEnd))
-                    .isFalse();
-            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(5));
-            assertThat(perSecond).isLessThanOrEqualTo(0.5);
-            // Waiting, not failing fast: about one failure per tokenWait (plus the connections cut at expiry).
-            long expiredSeconds =
-                    Duration.between(renewed.expiresAt(), outageEnd).toSeconds();
-            assertThat(probe.failures()).isLessThanOrEqualTo(expiredSeconds / 3 + 10);
-        }
+        assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+        assertThat(r.succeededWhileExpired()).isFalse();
+        assertThat(r.recovery()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        assertThat(r.requestsPerSecond()).isLessThanOrEqualTo(0.5);
+        // Waiting, not failing fast: about one failure per tokenWait while no token is valid (plus the cut
+        // connections), where failing fast makes thousands.
+        assertThat(r.failedCommands()).isLessThanOrEqualTo(outage.toSeconds() / 3 + 10);
     }
 
     @Test

@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
-import io.github.redisentra.testkit.CommandProbe;
 import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ReauthenticationITBase;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -35,9 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,46 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class LettuceReauthenticationIT {
-    static EmulatedAzure azure;
-
-    EmulatedAzure.Identity id;
-    TokenRefresher refresher;
-    final AtomicLong tokensSeen = new AtomicLong();
-    final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @BeforeAll
-    static void startAzure() {
-        azure = new EmulatedAzure();
-    }
-
-    @AfterAll
-    static void stopAzure() {
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-        azure.emu.faults().outage(Endpoint.TOKEN, false);
-    }
-
-    void identity(Duration lifetime) throws Exception {
-        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
-    }
-
-    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
-        id = azure.signIn(lifetime, flow);
-        cleanup.add(id);
-        refresher = id.refresher;
-        refresher.subscribe(token -> tokensSeen.incrementAndGet());
-    }
-
+class LettuceReauthenticationIT extends ReauthenticationITBase {
     EntraCredentialsProvider provider() {
         EntraCredentialsProvider provider = EntraCredentialsProvider.create(refresher);
         cleanup.add(provider);
@@ -133,13 +90,6 @@ class LettuceReauthenticationIT {
         ReauthCounts counts = new ReauthCounts();
         cleanup.add(EntraLettuce.watchReauthentication(client, counts));
         return counts;
-    }
-
-    AccessToken awaitRenewal() {
-        AccessToken before = refresher.current().orElseThrow();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> refresher.current().filter(t -> !t.equals(before)).isPresent());
-        return refresher.current().orElseThrow();
     }
 
     @Test
@@ -414,42 +364,20 @@ class LettuceReauthenticationIT {
      */
     @Test
     void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
-        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
         identity(Duration.ofSeconds(10));
         RedisClient client = client(provider());
         StatefulRedisConnection<String, String> connection = client.connect();
         cleanup.add(connection);
         connection.setTimeout(Duration.ofSeconds(5));
-        AccessToken renewed = awaitRenewal(); // the outage starts with a whole fresh token, which expires within it
-        long before = azure.emu.requestCount(Endpoint.TOKEN);
-        // Connections dropped: the refresher's own timing decides. (With HTTP 503, MSAL4J also refuses to send for
-        // 5 s after each answer, which puts recovery anywhere up to ~5.3 s; TokenRefresherEmulatorIT measures that.)
-        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
-        Instant outageStart = Instant.now();
-        Instant outageEnd;
-        try (CommandProbe probe = new CommandProbe(
-                "lettuce", Duration.ofMillis(10), () -> connection.sync().set("probe", "1"))) {
-            await().atMost(outage.plusSeconds(10)).until(() -> !Instant.now().isBefore(outageStart.plus(outage)));
-            azure.emu.faults().outage(Endpoint.TOKEN, false);
-            outageEnd = Instant.now();
-            long requests = azure.emu.requestCount(Endpoint.TOKEN) - before;
-            await().atMost(Duration.ofSeconds(20))
-                    .until(() -> probe.firstSuccessAfter(outageEnd).isPresent());
-            Duration recovery = Duration.between(
-                    outageEnd, probe.firstSuccessAfter(outageEnd).orElseThrow());
-            double perSecond =
-                    requests / (Duration.between(outageStart, outageEnd).toMillis() / 1000.0);
-            System.out.printf(
-                    "Lettuce, outage %s over 10 s tokens: %d token requests (%.2f/s), %d failed commands,"
-                            + " commands succeed again %d ms after the endpoint returned%n",
-                    outage, requests, perSecond, probe.failures(), recovery.toMillis());
+        OutageRecovery r = outageDrill(
+                "Lettuce",
+                Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20)),
+                () -> connection.sync().set("probe", "1"));
 
-            // The cache really cut the connection: nothing succeeded between expiry and the end of the outage.
-            assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
-            assertThat(probe.anySuccessBetween(renewed.expiresAt().plusSeconds(1), outageEnd))
-                    .isFalse();
-            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(5));
-            assertThat(perSecond).isLessThanOrEqualTo(0.5);
-        }
+        // The cache really cut the connection: nothing succeeded between expiry and the end of the outage.
+        assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+        assertThat(r.succeededWhileExpired()).isFalse();
+        assertThat(r.recovery()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        assertThat(r.requestsPerSecond()).isLessThanOrEqualTo(0.5);
     }
 }
