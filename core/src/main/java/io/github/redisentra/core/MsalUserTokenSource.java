@@ -474,7 +474,13 @@ public final class MsalUserTokenSource implements TokenSource {
                 String fileName = "msal-" + clientId + ".cache";
                 try {
                     aspect = ProtectedTokenCache.open(cacheDirectory, fileName, clientId);
-                } catch (Exception | LinkageError e) {
+                } catch (Exception | Error e) {
+                    // Not only LinkageError (no libsecret): with libsecret but no working Secret Service the
+                    // extension's Linux path fails with JNA's java.lang.Error ("Exception reading field 'domain' in
+                    // class ...GError", Azure/azure-sdk-for-java#32138). Only a VirtualMachineError is fatal here.
+                    if (e instanceof VirtualMachineError vme) {
+                        throw vme;
+                    }
                     String why = shortReason(e);
                     if (!allowUnprotectedCache) {
                         // The full error (JNA's link error quotes the whole classpath) only at DEBUG.

@@ -163,7 +163,7 @@ class MsalUserTokenSourceIT {
         try {
             io.github.redisentra.core.internal.ProtectedTokenCache.open(cacheDir, "probe", "probe");
             protectedAvailable = true;
-        } catch (Exception | LinkageError e) {
+        } catch (Exception | Error e) {
             protectedAvailable = false;
         }
         org.junit.jupiter.api.Assumptions.assumeFalse(protectedAvailable, "an OS-protected store exists here");
