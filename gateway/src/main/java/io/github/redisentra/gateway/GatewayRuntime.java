@@ -1,8 +1,6 @@
 package io.github.redisentra.gateway;
 
-import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.PolicyReloader;
@@ -19,6 +17,7 @@ import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.GraphBearer;
 import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
@@ -28,11 +27,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +77,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final LdapAuthenticator ldap;
     private final Authenticator clientAuthenticator;
     private final UpstreamIdentity upstream;
-    private final TokenRefresher graphToken;
+    private final GraphBearer graphToken;
     private final AccessControl accessControl;
     private final RoleIdentities roleIdentities;
     private final PolicyReloader rolesReloader;
@@ -102,10 +99,9 @@ public final class GatewayRuntime implements AutoCloseable {
                                 .map(p -> !p.groupsOfInterest().isEmpty())
                                 .orElse(false));
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
-            this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
-                    .policy(RefreshPolicy.defaults())
-                    .name("microsoft-graph")
-                    .build();
+            // Fetched when a token with group overage first needs it, never before (GraphBearer).
+            this.graphToken = new GraphBearer(
+                    UpstreamTokenSources.create(config, config.graphTokenScope()), config.httpTimeout());
         } else {
             this.graphToken = null;
             if (needsGraph) {
@@ -115,7 +111,7 @@ public final class GatewayRuntime implements AutoCloseable {
                         config.upstreamCredential().description());
             }
         }
-        GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
+        GraphGroups.BearerToken bearer = graphToken;
         AuditLog audit = new AuditLog();
         this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
@@ -208,19 +204,6 @@ public final class GatewayRuntime implements AutoCloseable {
                                 rolesReloader.table().version());
                     }
                 }));
-    }
-
-    private String graphBearer() throws Exception {
-        Instant soon = clock.instant().plusSeconds(30);
-        Optional<io.github.redisentra.core.AccessToken> t =
-                graphToken.current().filter(x -> x.expiresAt().isAfter(soon));
-        if (t.isPresent()) {
-            return t.get().secret();
-        }
-        return graphToken
-                .firstToken()
-                .get(config.httpTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .secret();
     }
 
     public GatewayConfig config() {

@@ -11,8 +11,8 @@ import java.util.Set;
  * @param displayName {@code upn}/{@code preferred_username}/{@code name}, for the audit log only
  * @param expiresAt after this instant (plus the configured skew) the session must authenticate again
  * @param groups Entra: the group ids that matched the policy. LDAP: all the user's directory groups, each as its
- *     normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}) and as its name (first RDN value,
- *     {@code Redis Users})
+ *     normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}) and as {@code name:} + its name (first RDN
+ *     value, {@code name:redis users}); the two forms never collide, so a DN-shaped group name cannot pose as a DN
  * @param roles the app roles that matched the policy
  */
 public record Principal(

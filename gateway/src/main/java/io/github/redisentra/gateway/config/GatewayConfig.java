@@ -54,6 +54,7 @@ public final class GatewayConfig {
     private final Set<String> allowedGroupIds;
     private final Set<String> allowedAppRoles;
     private final boolean allowAnyTenantUser;
+    private final boolean allowAnyTenantApp;
     private final Duration clockSkew;
     private final URI authorityHost;
     private final Duration metadataRefreshInterval;
@@ -100,6 +101,7 @@ public final class GatewayConfig {
         this.allowedGroupIds = r.guidSet(ALLOWED_GROUP_IDS);
         this.allowedAppRoles = r.stringSet(ALLOWED_APP_ROLES);
         this.allowAnyTenantUser = r.bool(ALLOW_ANY_TENANT_USER);
+        this.allowAnyTenantApp = r.bool(ALLOW_ANY_TENANT_APP);
         this.clockSkew = r.duration(CLOCK_SKEW, true);
         this.authorityHost = r.httpsUrl(AZURE_AUTHORITY_HOST);
         this.metadataRefreshInterval = r.duration(METADATA_REFRESH_INTERVAL, false);
@@ -145,6 +147,17 @@ public final class GatewayConfig {
                     + " or bind a loopback address (LISTEN_ADDR=127.0.0.1:6388), or set ALLOW_PLAINTEXT_LISTENER=true"
                     + " if the network is otherwise protected");
         }
+        boolean allowPlaintextUpstream = r.bool(ALLOW_PLAINTEXT_UPSTREAM);
+        if (redisAddress != null
+                && !redisTls
+                && !redisAddress.isLoopback()
+                && !allowPlaintextUpstream
+                && upstreamCredential != UpstreamCredential.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
+            r.problem("REDIS_TLS=false and REDIS_HOSTPORT " + redisAddress + " is not a loopback address: the"
+                    + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true (Azure"
+                    + " and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is otherwise"
+                    + " protected");
+        }
         if (entra
                 && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
@@ -157,6 +170,10 @@ public final class GatewayConfig {
         if (r.get(ROLES_FILE) != null && (r.get(ALLOWED_GROUP_IDS) != null || r.get(ALLOWED_APP_ROLES) != null)) {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOWED_GROUP_IDS and"
                     + " ALLOWED_APP_ROLES and name those groups and app roles in the roles' match instead");
+        }
+        if (allowAnyTenantApp && !allowAnyTenantUser) {
+            r.problem("ALLOW_ANY_TENANT_APP=true widens ALLOW_ANY_TENANT_USER=true to applications: set both, or admit"
+                    + " applications by app role (ALLOWED_APP_ROLES, a roles file's appRoles) or group instead");
         }
         if (r.get(ROLES_FILE) != null && allowAnyTenantUser) {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOW_ANY_TENANT_USER (a"
@@ -274,6 +291,11 @@ public final class GatewayConfig {
 
     public boolean allowAnyTenantUser() {
         return allowAnyTenantUser;
+    }
+
+    /** Whether ALLOW_ANY_TENANT_USER also admits app-only tokens (service principals, managed identities). */
+    public boolean allowAnyTenantApp() {
+        return allowAnyTenantApp;
     }
 
     public Duration clockSkew() {

@@ -38,8 +38,14 @@ public enum Setting {
     ALLOWED_APP_ROLES(null, "Comma-separated app roles; the token's `roles` must contain ANY of them", "Redis.User"),
     ALLOW_ANY_TENANT_USER(
             "false",
-            "Admit every valid token of the tenant when no group or role rule is set (otherwise the gateway refuses to"
-                    + " start); not with ROLES_FILE",
+            "Admit every user of the tenant (any valid user token) when no group or role rule is set (otherwise the"
+                    + " gateway refuses to start); not with ROLES_FILE. App-only tokens need ALLOW_ANY_TENANT_APP",
+            "true"),
+    ALLOW_ANY_TENANT_APP(
+            "false",
+            "With ALLOW_ANY_TENANT_USER: also admit app-only tokens (`idtyp=app`, or no `scp`) of every service"
+                    + " principal and managed identity of the tenant; otherwise an application needs a group or app"
+                    + " role rule",
             "true"),
     CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
     AZURE_AUTHORITY_HOST(
@@ -91,6 +97,11 @@ public enum Setting {
             "search+bind: filter with {user} (escaped per RFC 4515); exactly one entry must match",
             "(&(objectClass=user)(sAMAccountName={user}))"),
     LDAP_STARTTLS("false", "Upgrade ldap:// connections with StartTLS before any bind", "true"),
+    LDAP_ALLOW_PLAINTEXT(
+            "false",
+            "Accept ldap:// servers without LDAP_STARTTLS on a non-loopback address (users' passwords then cross the"
+                    + " network in clear)",
+            "true"),
     LDAP_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for LDAPS/StartTLS (in addition to the JVM's)",
@@ -119,19 +130,26 @@ public enum Setting {
             "true"),
     LDAP_REQUIRED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ALL of them",
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ALL of them",
             "cn=redis-users,ou=groups,dc=example,dc=com"),
     LDAP_ALLOWED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them (not with"
-                    + " ROLES_FILE)",
-            "Redis Readers;Redis Writers"),
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ANY of them (not with ROLES_FILE)",
+            "name:Redis Readers;name:Redis Writers"),
     LDAP_ALLOW_ANY_USER(
             "false",
             "Admit every user the directory authenticates when no LDAP group rule or ROLES_FILE is set",
             "true"),
     LDAP_CACHE_TTL("300s", "How long a successful directory sign-in is cached (`0s` disables the cache)", "60s"),
     LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
+    LDAP_SESSION_MAX_AGE(
+            null,
+            "After this long (plus CLOCK_SKEW) a directory user's session gets -NOAUTH until the client signs in again"
+                    + " (subscribers are closed), as an Entra session does at its token's expiry; unset: the session"
+                    + " lasts until the client disconnects",
+            "8h"),
     ADMIN_API_TOKEN(
             null,
             "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"
@@ -158,7 +176,15 @@ public enum Setting {
             null,
             "Host name for upstream TLS SNI and certificate checks; default: host of REDIS_HOSTPORT",
             "mycache.redis.cache.windows.net"),
-    REDIS_TLS("true", "Connect upstream with TLS (turn off only for a local Redis)", "false"),
+    REDIS_TLS(
+            "true",
+            "Connect upstream with TLS (turn off only for a local Redis: off loopback it needs ALLOW_PLAINTEXT_UPSTREAM)",
+            "false"),
+    ALLOW_PLAINTEXT_UPSTREAM(
+            "false",
+            "Accept REDIS_TLS=false with a non-loopback REDIS_HOSTPORT (the gateway's credential and all data then cross"
+                    + " the network in clear)",
+            "true"),
     REDIS_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for the upstream (in addition to the JVM's)",

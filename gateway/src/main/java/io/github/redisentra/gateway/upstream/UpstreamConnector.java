@@ -20,7 +20,7 @@ import javax.net.ssl.SSLParameters;
  * with TLS, SNI and host name verification when the endpoint asks for TLS. The returned future completes when the
  * connection is usable: after the TLS handshake, before any AUTH.
  */
-public final class UpstreamConnector {
+public final class UpstreamConnector implements UpstreamDialer {
     private final UpstreamEndpoint endpoint;
     private final Class<? extends SocketChannel> channelType;
 
@@ -29,11 +29,13 @@ public final class UpstreamConnector {
         this.channelType = Objects.requireNonNull(channelType, "channelType");
     }
 
+    @Override
     public UpstreamEndpoint endpoint() {
         return endpoint;
     }
 
     /** Connects; the sink receives the replies of the returned channel. */
+    @Override
     public Future<Channel> connect(EventLoop loop, ReplySink sink) {
         Promise<Channel> ready = loop.newPromise();
         Bootstrap b = new Bootstrap()

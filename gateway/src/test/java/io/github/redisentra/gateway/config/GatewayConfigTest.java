@@ -96,6 +96,42 @@ class GatewayConfigTest {
     }
 
     @Test
+    void plaintextUpstreamOffLoopbackIsRefusedUnlessAllowed() throws Exception {
+        assertThat(problems(with("REDIS_TLS", "false")))
+                .containsExactly("REDIS_TLS=false and REDIS_HOSTPORT cache.example:6380 is not a loopback address: the"
+                        + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true"
+                        + " (Azure and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is"
+                        + " otherwise protected");
+        assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "ALLOW_PLAINTEXT_UPSTREAM", "true"))
+                        .redisTls())
+                .isFalse();
+        for (String loopback : List.of("127.0.0.1:6379", "localhost:6379", "[::1]:6379")) {
+            assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "REDIS_HOSTPORT", loopback))
+                            .redisTls())
+                    .isFalse();
+        }
+        assertThat(problems(with("ALLOW_PLAINTEXT_UPSTREAM", "maybe")))
+                .containsExactly("ALLOW_PLAINTEXT_UPSTREAM must be true or false, got \"maybe\"");
+    }
+
+    @Test
+    void anyTenantAppOnlyWidensAnyTenantUser() throws Exception {
+        assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"))
+                        .allowAnyTenantApp())
+                .isFalse();
+        assertThat(GatewayConfig.from(with(
+                                "REQUIRED_GROUP_IDS", null,
+                                "ALLOW_ANY_TENANT_USER", "true",
+                                "ALLOW_ANY_TENANT_APP", "true"))
+                        .allowAnyTenantApp())
+                .isTrue();
+        assertThat(problems(with("ALLOW_ANY_TENANT_APP", "true")))
+                .containsExactly("ALLOW_ANY_TENANT_APP=true widens ALLOW_ANY_TENANT_USER=true to applications: set"
+                        + " both, or admit applications by app role (ALLOWED_APP_ROLES, a roles file's appRoles) or"
+                        + " group instead");
+    }
+
+    @Test
     void loopbackForms() throws Exception {
         assertThat(GatewayConfig.from(with("LISTEN_ADDR", "localhost:7000"))
                         .listenAddress()
@@ -237,7 +273,7 @@ class GatewayConfigTest {
         assertThat(GatewayConfig.from(both).entra()).isTrue();
         both.put("ALLOW_ANY_TENANT_USER", "true");
         both.put("LDAP_ALLOW_ANY_USER", "true");
-        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
         assertThat(problems(both))
                 .containsExactly(
                         LdapConfigTest.ROLES_DECIDE_LDAP_ALLOWED,
