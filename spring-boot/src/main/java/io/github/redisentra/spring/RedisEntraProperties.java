@@ -155,6 +155,15 @@ public class RedisEntraProperties {
         private Duration maxBackoff = Duration.ofSeconds(60);
 
         /**
+         * Retry delay while no valid token is held or the current one is about to expire (random between this and 1.5
+         * times this): how soon a recovered identity provider is used.
+         */
+        private Duration expiringBackoff = Duration.ofSeconds(2);
+
+        /** How long one token request may take before it is abandoned and counted as a failure. */
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        /**
          * The policy these settings describe.
          *
          * @throws RedisEntraConfigurationException naming the {@code redis.entra.refresh.*} property that is wrong
@@ -167,6 +176,8 @@ public class RedisEntraProperties {
             apply("jitter-ratio", () -> b.jitterRatio(jitterRatio));
             apply("initial-backoff", () -> b.initialBackoff(initialBackoff));
             apply("max-backoff", () -> b.maxBackoff(maxBackoff));
+            apply("expiring-backoff", () -> b.expiringBackoff(expiringBackoff));
+            apply("request-timeout", () -> b.requestTimeout(requestTimeout));
             try {
                 return b.build();
             } catch (IllegalArgumentException e) {
@@ -202,6 +213,22 @@ public class RedisEntraProperties {
 
         public void setLowerBound(Duration lowerBound) {
             this.lowerBound = lowerBound;
+        }
+
+        public Duration getExpiringBackoff() {
+            return expiringBackoff;
+        }
+
+        public void setExpiringBackoff(Duration expiringBackoff) {
+            this.expiringBackoff = expiringBackoff;
+        }
+
+        public Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
         }
 
         public Duration getMinimumDelay() {

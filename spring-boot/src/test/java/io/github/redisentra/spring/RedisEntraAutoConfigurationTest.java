@@ -118,6 +118,24 @@ class RedisEntraAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
                         .hasMessageContaining("redis.entra.refresh.max-backoff"));
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "redis.entra.refresh.expiring-backoff=0s")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("redis.entra.refresh.expiring-backoff"));
+    }
+
+    @Test
+    void theOutageSettingsReachTheRefreshPolicy() {
+        RedisEntraProperties.Refresh refresh = new RedisEntraProperties.Refresh();
+        assertThat(refresh.toPolicy().expiringBackoff()).isEqualTo(java.time.Duration.ofSeconds(2));
+        refresh.setExpiringBackoff(java.time.Duration.ofSeconds(5));
+        refresh.setRequestTimeout(java.time.Duration.ofSeconds(12));
+        assertThat(refresh.toPolicy().expiringBackoff()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(refresh.toPolicy().requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(12));
     }
 
     @Test
