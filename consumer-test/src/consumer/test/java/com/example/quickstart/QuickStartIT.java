@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.redisentra.core.MsalUserTokenSource;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
@@ -17,7 +18,6 @@ import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
 import io.github.redisentra.jedis.EntraJedis;
 import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
-import io.github.redisentra.lettuce.ReauthenticationListener;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisServer;
 import io.lettuce.core.ClientOptions;
