@@ -221,6 +221,10 @@ class OpenLdapGatewayIT {
         Map<String, String> env = settings(slapd.ldapsUrl());
         env.put("LDAP_BIND_DN_TEMPLATE", "uid={user}," + OpenLdapDirectory.PEOPLE);
         env.put("LDAP_REQUIRED_GROUPS", OpenLdapDirectory.USERS_GROUP);
+        // slapd's own lockout is under test here: the gateway's sign-in throttle (which would stop these guesses
+        // first, see theGatewayStopsGuessingBeforeSlapdLocksTheAccount) is off
+        env.put("AUTH_FAILURES_PER_USER", "0");
+        env.put("AUTH_FAILURE_DELAY", "0s");
         withGateway(env, (runtime, port) -> {
             try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
                 for (int i = 1; i <= OpenLdapDirectory.MAX_FAILURE; i++) {
@@ -237,6 +241,75 @@ class OpenLdapGatewayIT {
                 assertThat(c.callString("AUTH", "locky", "locky-pw")).isEqualTo("OK");
             }
         });
+    }
+
+    /**
+     * Password guessing against a real ppolicy (lockout at {@value OpenLdapDirectory#MAX_FAILURE} failures, failures
+     * never forgotten but at a success): with {@code AUTH_FAILURES_PER_USER} one below that threshold, 30 guesses one
+     * after another and 10 in parallel let slapd see only that many failures, and once the window has passed the
+     * user's right password works (a locked account would get {@code account_locked} whatever its password).
+     */
+    @Test
+    void theGatewayStopsGuessingBeforeSlapdLocksTheAccount() throws Exception {
+        Map<String, String> env = settings(slapd.ldapsUrl());
+        env.put("LDAP_BIND_DN_TEMPLATE", "uid={user}," + OpenLdapDirectory.PEOPLE);
+        env.put("LDAP_REQUIRED_GROUPS", OpenLdapDirectory.USERS_GROUP);
+        env.put("LDAP_CACHE_TTL", "0s");
+        env.put("AUTH_FAILURES_PER_USER", Integer.toString(OpenLdapDirectory.MAX_FAILURE - 1));
+        env.put("AUTH_FAILURE_WINDOW", "5s");
+        env.put("AUTH_FAILURE_DELAY", "0s");
+        withGateway(env, (runtime, port) -> {
+            int before = auditCount("brute", "invalid_credentials");
+            try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
+                for (int i = 0; i < 30; i++) {
+                    String guess = "guess-" + i;
+                    assertThatThrownBy(() -> c.call("AUTH", "brute", guess)).isInstanceOf(RedisErrorReply.class);
+                }
+            }
+            List<RedisCli> parallel = new ArrayList<>();
+            try {
+                for (int i = 0; i < 10; i++) {
+                    parallel.add(RedisCli.connect("127.0.0.1", port));
+                }
+                List<java.util.concurrent.CompletableFuture<Void>> guesses = new ArrayList<>();
+                for (RedisCli p : parallel) {
+                    guesses.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                        try {
+                            p.call("AUTH", "brute", "parallel-guess");
+                        } catch (RedisErrorReply refused) {
+                            // every one is refused: by slapd or by the gateway
+                        }
+                    }));
+                }
+                java.util.concurrent.CompletableFuture.allOf(
+                                guesses.toArray(new java.util.concurrent.CompletableFuture[0]))
+                        .get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } finally {
+                parallel.forEach(RedisCli::close);
+            }
+            assertThat(auditCount("brute", "invalid_credentials") - before)
+                    .as("failed binds slapd answered for brute")
+                    .isEqualTo(OpenLdapDirectory.MAX_FAILURE - 1);
+            try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
+                org.awaitility.Awaitility.await()
+                        .atMost(java.time.Duration.ofSeconds(30))
+                        .pollInterval(java.time.Duration.ofMillis(500))
+                        .ignoreExceptions()
+                        .until(() -> c.callString("AUTH", "brute", "brute-pw").equals("OK"));
+                assertThat(c.callString("SET", "brute:ok", "1")).isEqualTo("OK");
+            }
+            assertThat(lastAudit("brute")).containsEntry("result", "allowed");
+        });
+    }
+
+    static int auditCount(String user, String reason) {
+        int[] n = {0};
+        forEachAudit(kv -> {
+            if (user.equals(kv.get("oid")) && reason.equals(kv.get("reason"))) {
+                n[0]++;
+            }
+        });
+        return n[0];
     }
 
     @Test

@@ -255,6 +255,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         String tid;
         String displayName;
         Instant exp;
+        Instant iat;
 
         Check(AuthRequest request) {
             this.request = request;
@@ -359,7 +360,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal("malformed", "exp is not a number");
             }
             Instant nbf = epoch("nbf");
-            Instant iat = epoch("iat");
+            iat = epoch("iat");
             if (now.isAfter(exp.plus(skew))) {
                 throw new Refusal("expired", "expired at " + exp);
             }
@@ -451,7 +452,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                     displayName,
                     exp,
                     o.matchedGroups(),
-                    o.matchedRoles()));
+                    o.matchedRoles(),
+                    iat));
         }
 
         /**

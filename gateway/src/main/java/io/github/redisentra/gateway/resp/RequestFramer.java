@@ -30,12 +30,18 @@ import java.util.function.Predicate;
  * own {@code proto-max-bulk-len}. A bulk the gate does not accept is buffered (within {@link
  * RequestLimits#maxBulkBytes()}) and the gate is asked again at the command's next large bulk, with that one read:
  * a gate that needs to see more arguments before deciding just declines until it has seen them.
+ *
+ * <p><b>Budget before authentication.</b> With unauthenticated limits, when a call returns {@code null} (the
+ * command is incomplete) and more than {@link RequestLimits#maxHeldBytes()} bytes are buffered, the call throws:
+ * whatever the shape of the input, an unauthenticated connection never makes the gateway hold more than that budget
+ * (plus one socket read).
  */
 public final class RequestFramer {
     private static final String MULTIBULK_INVALID = "ERR Protocol error: invalid multibulk length";
     private static final String MULTIBULK_UNAUTH = "ERR Protocol error: unauthenticated multibulk length";
     private static final String BULK_INVALID = "ERR Protocol error: invalid bulk length";
     private static final String BULK_UNAUTH = "ERR Protocol error: unauthenticated bulk length";
+    private static final String HELD_UNAUTH = "ERR Protocol error: unauthenticated request larger than ";
     private static final long BAD_NUMBER = Long.MIN_VALUE;
     private static final long REDIS_MAX_BULK = 512L * 1024 * 1024;
 
@@ -68,6 +74,15 @@ public final class RequestFramer {
      * complete arguments only and must not keep the command.
      */
     public Command next(ByteBuf in, RequestLimits limits, Predicate<Command> streamGate) throws RespProtocolException {
+        Command c = scan(in, limits, streamGate);
+        if (c == null && !limits.authenticated() && in.readableBytes() > limits.maxHeldBytes()) {
+            // Everything still buffered waits for the rest of a command: the unauthenticated connection's budget.
+            throw new RespProtocolException(HELD_UNAUTH + limits.maxHeldBytes() + " bytes");
+        }
+        return c;
+    }
+
+    private Command scan(ByteBuf in, RequestLimits limits, Predicate<Command> streamGate) throws RespProtocolException {
         if (streaming) {
             throw new IllegalStateException("a streamed command is in progress: call nextPart");
         }

@@ -670,6 +670,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
             gate.signIn(p, validUntil(p.expiresAt()));
+            ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
             cancel(authDeadline);
             armClientExpiry();
             if (upstream == null) {
@@ -679,7 +680,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             onAllowed.run();
         } else {
-            local(WRONGPASS, false);
+            String reply = ((AuthDecision.Denied) decision).reply();
+            local(reply != null ? reply : WRONGPASS, false);
         }
         if (!upstreamAuth.switching()) {
             resume();

@@ -50,6 +50,17 @@ class GatewayConfigTest {
     }
 
     @Test
+    void logLevelAndListenerReloadIntervalHaveDefaultsAndAreChecked() throws Exception {
+        assertThat(GatewayConfig.from(minimal()).logLevel()).isEqualTo("INFO");
+        assertThat(GatewayConfig.from(minimal()).listenTlsReloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(GatewayConfig.from(with("LOG_LEVEL", "debug")).logLevel()).isEqualTo("DEBUG");
+        assertThat(GatewayConfig.from(with("LISTEN_TLS_RELOAD_INTERVAL", "0s")).listenTlsReloadInterval())
+                .isZero();
+        assertThat(problems(with("LOG_LEVEL", "verbose")))
+                .containsExactly("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"verbose\"");
+    }
+
+    @Test
     void minimalConfigurationHasTheDocumentedDefaults() throws Exception {
         GatewayConfig c = GatewayConfig.from(minimal());
         assertThat(c.tenantId()).isEqualTo(TENANT.toLowerCase());
@@ -72,6 +83,33 @@ class GatewayConfigTest {
         assertThat(c.adminAddress()).contains(new HostPort("127.0.0.1", 8388));
         assertThat(c.logFormat()).isEqualTo(GatewayConfig.LogFormat.JSON);
         assertThat(c.redisTokenScope()).isEqualTo("https://redis.azure.com/.default");
+    }
+
+    @Test
+    void admissionLimitsHaveTheDocumentedDefaultsAndTheBudgetFitsOneArgument() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.maxClients()).isEqualTo(10_000);
+        assertThat(c.maxUnauthenticatedPerAddress()).isEqualTo(256);
+        assertThat(c.preAuthMaxBytes()).isEqualTo(81_920);
+        assertThat(GatewayConfig.from(with("MAX_UNAUTHENTICATED_PER_ADDRESS", "0"))
+                        .maxUnauthenticatedPerAddress())
+                .isZero();
+        assertThat(problems(with("PREAUTH_MAX_BYTES", "40000")))
+                .containsExactly("PREAUTH_MAX_BYTES (40000) must leave room for one PREAUTH_MAX_BULK_BYTES (65536)"
+                        + " argument plus 1024 bytes for the rest of the command: set it to at least 66560, or lower"
+                        + " PREAUTH_MAX_BULK_BYTES");
+        assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
+                        .preAuthMaxBytes())
+                .isEqualTo(40_000);
+        assertThat(c.logDeniedPerSecond()).isEqualTo(20);
+        assertThat(c.authFailuresPerAddress()).isEqualTo(20);
+        assertThat(c.authFailuresPerUser()).isEqualTo(3);
+        assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(problems(with("AUTH_FAILURE_DELAY", "5m")))
+                .containsExactly("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got PT5M");
+        assertThat(problems(with("MAX_CLIENTS", "0")))
+                .containsExactly("MAX_CLIENTS must be a whole number from 1 to 1000000, got \"0\"");
     }
 
     @Test
