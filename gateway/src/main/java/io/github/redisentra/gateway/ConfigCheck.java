@@ -138,9 +138,9 @@ final class ConfigCheck {
             return FATAL;
         }
         try (upstream) {
-            UpstreamIdentity.Credentials c;
+            AccessToken c;
             // The refresher retries forever; for a check, the first failure is the answer.
-            CompletableFuture<UpstreamIdentity.Credentials> first = new CompletableFuture<>();
+            CompletableFuture<AccessToken> first = new CompletableFuture<>();
             upstream.first().whenComplete((v, e) -> {
                 if (e != null) {
                     first.completeExceptionally(e);
@@ -148,7 +148,7 @@ final class ConfigCheck {
                     first.complete(v);
                 }
             });
-            AutoCloseable failures = upstream.subscribe(new TokenListener() {
+            AutoCloseable failures = upstream.listen(new TokenListener() {
                 @Override
                 public void onToken(AccessToken token) {}
 
@@ -163,8 +163,9 @@ final class ConfigCheck {
                                 waitMillis,
                                 config.localRedisTokenCommandTimeout().toMillis() + 1000),
                         TimeUnit.MILLISECONDS);
-                out.println(label + " credential: OK, " + upstream.describe() + ", user " + c.username()
-                        + (c.expiresAt() == null ? "" : ", expires " + c.expiresAt()) + ", sha256 " + c.fingerprint());
+                out.println(label + " credential: OK, " + upstream.describe() + ", user " + upstream.username(c)
+                        + (c.expiresAt().equals(Instant.MAX) ? "" : ", expires " + c.expiresAt()) + ", sha256 "
+                        + c.fingerprint());
             } catch (ExecutionException e) {
                 out.println(label + " credential: FAILED (" + upstream.describe() + "): " + message(e.getCause()));
                 return FATAL;
@@ -173,7 +174,7 @@ final class ConfigCheck {
                 return FATAL;
             }
             try {
-                UpstreamProbe.check(config, c);
+                UpstreamProbe.check(config, upstream, c);
                 out.println(label + ": OK, " + config.redisAddress()
                         + (config.redisTls() ? " over TLS (" + config.redisHostname() + ")" : " in plaintext")
                         + ", AUTH and PING succeeded");

@@ -193,7 +193,7 @@ public final class GatewayRuntime implements AutoCloseable {
             rolesReloader = null;
         }
         metrics.addSection(new ProcessMetrics(buildInfo())::render);
-        subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
+        subscriptions.add(upstream.listen(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
             if (authenticator == null) {
@@ -248,11 +248,12 @@ public final class GatewayRuntime implements AutoCloseable {
      */
     private void learnCommandTable() {
         upstream.first()
-                .thenAccept(credentials -> rolesReloader.execute(() -> {
+                .thenAccept(token -> rolesReloader.execute(() -> {
                     try {
                         CommandTable learned = UpstreamProbe.converse(
                                 config,
-                                credentials,
+                                upstream,
+                                token,
                                 (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
                         rolesReloader.adoptTable(learned);
                     } catch (Exception e) {

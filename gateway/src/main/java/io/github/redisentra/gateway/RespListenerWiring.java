@@ -34,7 +34,7 @@ final class RespListenerWiring {
                 settings,
                 runtime.clientAuthenticator(),
                 endpoint(config),
-                runtime.upstream().asUpstreamCredentials(),
+                runtime.upstream(),
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();

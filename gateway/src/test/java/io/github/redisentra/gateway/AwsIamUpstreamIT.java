@@ -206,7 +206,7 @@ class AwsIamUpstreamIT {
                 .build();
         UpstreamIdentity upstream = UpstreamIdentity.awsIam(presentedToTheCache(source), policy, aws.userId());
         AtomicLong renewals = new AtomicLong();
-        AutoCloseable counting = upstream.subscribe((UpstreamIdentity.Credentials c) -> renewals.incrementAndGet());
+        AutoCloseable counting = upstream.subscribe((AccessToken t) -> renewals.incrementAndGet());
         GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC(), upstream);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         RedisClient lettuce = null;

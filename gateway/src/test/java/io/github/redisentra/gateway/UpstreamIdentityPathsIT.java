@@ -21,6 +21,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.UpstreamCredential;
+import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisServer;
@@ -124,7 +125,8 @@ class UpstreamIdentityPathsIT {
             assertThat(config.upstreamCredential()).isEqualTo(kind);
             try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
                 // the first upstream token, fetched through azure-identity from the emulator
-                assertThat(runtime.upstream().first().get(30, TimeUnit.SECONDS).username())
+                UpstreamIdentity upstream = runtime.upstream();
+                assertThat(upstream.username(upstream.first().get(30, TimeUnit.SECONDS)))
                         .isEqualTo(upstreamObjectId);
                 runtime.start(RespListenerWiring::start);
                 GatewayRuntime.RespListener listener = runtime.listener().orElseThrow();

@@ -73,9 +73,9 @@ public final class RoleIdentities implements RoleUpstreams, AutoCloseable {
             }
             try {
                 UpstreamIdentity id = factory.create(spec.settings());
-                UpstreamCredentials creds = id.asUpstreamCredentials();
+                UpstreamCredentials creds = id;
                 AutoCloseable renewals = id.expires()
-                        ? id.subscribe((io.github.redisentra.core.TokenListener) token -> {
+                        ? id.subscribe(token -> {
                             for (BiConsumer<UpstreamCredentials, AccessToken> s : sinks) {
                                 s.accept(creds, token);
                             }

@@ -9,6 +9,7 @@ import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.gateway.config.AwsIamUpstream;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -16,10 +17,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * The gateway's own upstream credential: one token for the whole process, kept fresh by the core
- * {@link TokenRefresher} (renewed at least 3 minutes before {@code exp}, with jitter and backoff), or a static
- * password for a self-hosted Redis. Upstream connections read {@link #current()} when they connect and
- * {@link #subscribe(Consumer) subscribe} to re-AUTH when a new token arrives.
+ * An upstream identity as {@link UpstreamCredentials} (the gateway's own, or one a role names): one token for the
+ * identity, kept fresh by the core {@link TokenRefresher} (renewed at least 3 minutes before {@code exp}, with jitter
+ * and backoff), or a static password for a self-hosted Redis. Upstream connections read {@link #current()} when they
+ * connect and {@link #subscribe(Consumer) subscribe} to re-AUTH when a new token arrives.
  *
  * <p>User name: {@code REDIS_AAD_OBJECT_ID} when set, otherwise the {@code oid} of the token (the identity's object
  * id, which Azure caches expect), or {@code REDIS_USERNAME} with a password, or {@code AWS_IAM_USER_ID} with
@@ -27,32 +28,28 @@ import java.util.function.Consumer;
  * 7.5 minutes, each renewal re-AUTHing every upstream connection, which also keeps them inside the services'
  * 12-hour connection limit).
  */
-public final class UpstreamIdentity implements AutoCloseable {
-
-    /** A user name and secret to send as {@code AUTH <username> <password>}. {@link #toString()} redacts. */
-    public record Credentials(String username, String password, Instant expiresAt, String fingerprint) {
-        @Override
-        public String toString() {
-            return "Credentials[username=" + username + ", password=<redacted sha256=" + fingerprint + ">, expiresAt="
-                    + expiresAt + "]";
-        }
-    }
+public final class UpstreamIdentity implements UpstreamCredentials, AutoCloseable {
 
     private final TokenSource source;
     private final TokenRefresher refresher;
-    private final Credentials staticCredentials;
+    /** The static password as a token that never expires (the form every upstream credential takes), or null. */
+    private final AccessToken password;
+
+    private final String passwordUser;
     private final String configuredUser;
     private final Duration connectionLimit;
 
     private UpstreamIdentity(
             TokenSource source,
             TokenRefresher refresher,
-            Credentials staticCredentials,
+            AccessToken password,
+            String passwordUser,
             String configuredUser,
             Duration connectionLimit) {
         this.source = source;
         this.refresher = refresher;
-        this.staticCredentials = staticCredentials;
+        this.password = password;
+        this.passwordUser = passwordUser;
         this.configuredUser = configuredUser;
         this.connectionLimit = connectionLimit;
     }
@@ -62,11 +59,7 @@ public final class UpstreamIdentity implements AutoCloseable {
         if (config.redisPassword().isPresent()) {
             String pw = config.redisPassword().get();
             return new UpstreamIdentity(
-                    null,
-                    null,
-                    new Credentials(config.redisUsername(), pw, null, AccessToken.fingerprintOf(pw)),
-                    null,
-                    null);
+                    null, null, AccessToken.opaque(pw, null, Instant.MAX), config.redisUsername(), null, null);
         }
         if (config.awsIam().isPresent()) {
             AwsIamUpstream aws = config.awsIam().get();
@@ -95,38 +88,67 @@ public final class UpstreamIdentity implements AutoCloseable {
             TokenSource source, RefreshPolicy policy, String username, Duration connectionLimit) {
         TokenRefresher r =
                 TokenRefresher.builder(source).policy(policy).name("upstream").build();
-        return new UpstreamIdentity(source, r, null, username, connectionLimit);
-    }
-
-    /** Completes with the first credentials; fails with the source's error message when none can be had. */
-    public CompletableFuture<Credentials> first() {
-        if (refresher == null) {
-            return CompletableFuture.completedFuture(staticCredentials);
-        }
-        return refresher.firstToken().thenApply(this::toCredentials);
-    }
-
-    /** The current credentials, or empty before the first token. */
-    public Optional<Credentials> current() {
-        if (refresher == null) {
-            return Optional.of(staticCredentials);
-        }
-        return refresher.current().map(this::toCredentials);
+        return new UpstreamIdentity(source, r, null, null, username, connectionLimit);
     }
 
     /**
-     * Calls {@code onRenewed} with every new token's credentials, on the refresher's thread (hand the work to an
-     * event loop; do not block). Nothing is ever delivered for a static password.
+     * Completes with the first token (a static password at once), checked to have a user name; fails with the
+     * source's error message when none can be had.
      */
-    public AutoCloseable subscribe(Consumer<Credentials> onRenewed) {
+    public CompletableFuture<AccessToken> first() {
         if (refresher == null) {
-            return () -> {};
+            return CompletableFuture.completedFuture(password);
         }
-        return refresher.subscribe(token -> onRenewed.accept(toCredentials(token)));
+        return refresher.firstToken().thenApply(t -> {
+            username(t); // a token without oid and no configured user name fails here, not at the first AUTH
+            return t;
+        });
     }
 
-    /** Subscribes a raw listener (e.g. metrics); nothing for a static password. */
-    public AutoCloseable subscribe(TokenListener listener) {
+    @Override
+    public Optional<AccessToken> current() {
+        return refresher == null ? Optional.of(password) : refresher.current();
+    }
+
+    /**
+     * {@code REDIS_USERNAME} (or {@code default}) with a password; otherwise the configured user name, or the
+     * token's {@code oid}.
+     *
+     * @throws IllegalStateException when the token has no {@code oid} and no user name is configured
+     */
+    @Override
+    public String username(AccessToken token) {
+        if (refresher == null) {
+            return passwordUser == null || passwordUser.isEmpty() ? "default" : passwordUser;
+        }
+        if (configuredUser != null && !configuredUser.isBlank()) {
+            return configuredUser;
+        }
+        return token.objectId()
+                .orElseThrow(() -> new IllegalStateException("the upstream token " + token + " has no oid claim: set"
+                        + " REDIS_AAD_OBJECT_ID to the object id of the gateway's identity"));
+    }
+
+    /**
+     * The token's expiry, or for AWS IAM {@link AwsIamTokenSource#CONNECTION_LIMIT 12 hours} after each acknowledged
+     * AUTH; never for a password.
+     */
+    @Override
+    public Instant authenticatedUntil(AccessToken token, Instant acknowledgedAt) {
+        return connectionLimit == null ? token.expiresAt() : acknowledgedAt.plus(connectionLimit);
+    }
+
+    /**
+     * Calls {@code onRenewed} with every new token, on the refresher's thread (hand the work to an event loop; do not
+     * block). Nothing is ever delivered for a static password.
+     */
+    @Override
+    public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
+        return refresher == null ? () -> {} : refresher.subscribe(onRenewed::accept);
+    }
+
+    /** Listens to the refresher's events, renewals and failures (e.g. metrics); nothing for a static password. */
+    public AutoCloseable listen(TokenListener listener) {
         return refresher == null ? () -> {} : refresher.subscribe(listener);
     }
 
@@ -141,27 +163,15 @@ public final class UpstreamIdentity implements AutoCloseable {
     }
 
     public String describe() {
-        return refresher == null ? "static password for user " + staticCredentials.username() : source.describe();
+        return refresher == null ? "static password for user " + username(password) : source.describe();
     }
 
-    /** The same identity in the form the session layer's upstream connections consume. */
-    public io.github.redisentra.gateway.upstream.UpstreamCredentials asUpstreamCredentials() {
-        if (refresher == null) {
-            return io.github.redisentra.gateway.upstream.UpstreamCredentials.password(
-                    staticCredentials.username(), staticCredentials.password());
-        }
-        io.github.redisentra.gateway.upstream.UpstreamCredentials tokens =
-                io.github.redisentra.gateway.upstream.UpstreamCredentials.fromRefresher(configuredUser, refresher);
-        return connectionLimit == null ? tokens : tokens.withConnectionLimit(connectionLimit);
-    }
-
-    private Credentials toCredentials(AccessToken t) {
-        String user = configuredUser != null ? configuredUser : t.objectId().orElse(null);
-        if (user == null) {
-            throw new IllegalStateException("the upstream token " + t + " has no oid claim: set REDIS_AAD_OBJECT_ID to"
-                    + " the object id of the gateway's identity");
-        }
-        return new Credentials(user, t.secret(), t.expiresAt(), t.fingerprint());
+    @Override
+    public String toString() {
+        return refresher == null
+                ? "password credentials for user " + username(password)
+                : "token credentials" + (configuredUser == null ? " (user = token oid)" : " for " + configuredUser)
+                        + (connectionLimit == null ? "" : ", connections kept " + connectionLimit + " after each AUTH");
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.github.redisentra.gateway.identity;
 
+import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,13 +31,13 @@ public final class UpstreamProbe {
      * @throws IOException naming the failing step, e.g. {@code AUTH refused: -WRONGPASS invalid username-password
      *     pair or user is disabled.}
      */
-    public static void check(GatewayConfig config, UpstreamIdentity.Credentials credentials)
+    public static void check(GatewayConfig config, UpstreamCredentials identity, AccessToken token)
             throws IOException, GeneralSecurityException {
         Socket socket = open(config);
         try {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            authenticate(config, credentials, out, in);
+            authenticate(config, identity, token, out, in);
             out.write(command("PING"));
             out.flush();
             String pong = readLine(in);
@@ -55,13 +57,13 @@ public final class UpstreamProbe {
 
     /** Connects and authenticates as {@link #check} does, then hands the connection to {@code conversation}. */
     public static <T> T converse(
-            GatewayConfig config, UpstreamIdentity.Credentials credentials, Conversation<T> conversation)
+            GatewayConfig config, UpstreamCredentials identity, AccessToken token, Conversation<T> conversation)
             throws IOException, GeneralSecurityException {
         Socket socket = open(config);
         try {
             OutputStream out = socket.getOutputStream();
             InputStream in = new BufferedInputStream(socket.getInputStream());
-            authenticate(config, credentials, out, in);
+            authenticate(config, identity, token, out, in);
             return conversation.talk(out, in);
         } finally {
             socket.close();
@@ -74,14 +76,14 @@ public final class UpstreamProbe {
     }
 
     private static void authenticate(
-            GatewayConfig config, UpstreamIdentity.Credentials credentials, OutputStream out, InputStream in)
+            GatewayConfig config, UpstreamCredentials identity, AccessToken token, OutputStream out, InputStream in)
             throws IOException {
-        out.write(command("AUTH", credentials.username(), credentials.password()));
+        String user = identity.username(token);
+        out.write(command("AUTH", user, token.secret()));
         out.flush();
         String auth = readLine(in);
         if (!auth.equals("+OK")) {
-            throw new IOException(
-                    "AUTH as " + credentials.username() + " refused by " + config.redisAddress() + ": " + auth);
+            throw new IOException("AUTH as " + user + " refused by " + config.redisAddress() + ": " + auth);
         }
     }
 

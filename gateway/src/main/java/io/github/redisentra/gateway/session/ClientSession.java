@@ -12,18 +12,21 @@ import io.github.redisentra.gateway.resp.RequestFramer;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.resp.RespProtocolException;
 import io.github.redisentra.gateway.upstream.ReplySink;
+import io.github.redisentra.gateway.upstream.UpstreamAuth;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -47,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * token expires is closed with an {@code -ERR}.
  *
  * <h2>Ordering</h2>
- * Every command appends exactly one entry to the ledger: forwarded (owed the next upstream reply), local (bytes the
+ * Every command appends exactly one entry to the {@link ReplyLedger}: forwarded (owed the next upstream reply), local (bytes the
  * gateway answers), injected (a gateway command whose reply is checked and swallowed) or replaced (an upstream reply
  * swallowed and answered with other bytes). Local entries are written only when they reach the head, so pipelined
  * {@code GET a / AUTH t / GET b} is answered in that order. Pub/sub confirmations may answer one command several
@@ -67,7 +70,10 @@ import org.slf4j.LoggerFactory;
  * {@code EXEC}/{@code DISCARD}.
  *
  * <h2>Upstream re-AUTH</h2>
- * A renewed gateway token is written as {@code AUTH <user> <token>} (injected) unless the session is in MULTI or in
+ * {@link UpstreamAuth} owns the upstream connection's authentication and is the only writer of
+ * {@code AUTH <user> <token>} frames (the session carries them as opaque bytes and owes their replies to it); the
+ * session only tells it when an AUTH can go ({@link UpstreamAuth.Moment}). A renewed gateway token is written as
+ * {@code AUTH <user> <token>} (injected) unless the session is in MULTI or in
  * the middle of a streamed command (then it is sent when that ends). A RESP2 subscriber, where Redis refuses AUTH,
  * is moved to a new upstream connection authenticated with the renewed token and carrying its subscriptions
  * (make before break, see {@link Handover}). If the renewed token is not acknowledged
@@ -108,46 +114,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private static final byte[] BARE_AUTH = "*1\r\n$4\r\nAUTH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_CMD = "*1\r\n$7\r\nDISCARD\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESET_CMD = "*1\r\n$5\r\nRESET\r\n".getBytes(StandardCharsets.US_ASCII);
-    private static final int UNKNOWN = -1;
 
     /** Bytes of unsent replies above which the gateway stops reading a client that does not read. */
     static final long LOCAL_BACKLOG_CAP = 1024 * 1024;
 
-    /** Ledger entry: owed the next upstream reply, passed through. */
-    private static final Object FORWARD = new Object();
-
-    private record Local(String line, boolean closeAfter) {}
-
-    private record Replaced(String line) {}
-
-    private record Injected(AccessToken token) {}
-
-    private record Hello(int protocol) {}
-
-    private static final Object RESET_ENTRY = new Object();
-
-    /** Ledger entry: the PING a handover sends on the old connection; its reply marks the old stream's end. */
-    private static final Object HANDOVER_PING = new Object();
-
     private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
-
-    private static final class PubSub {
-        final int family;
-        int remaining;
-
-        PubSub(int family, int remaining) {
-            this.family = family;
-            this.remaining = remaining;
-        }
-    }
 
     private final SessionSettings settings;
     private final Authenticator authenticator;
     private final UpstreamDialer connector;
     /** The gateway's own upstream identity: the session's until a role names another. */
     private final UpstreamCredentials gatewayCredentials;
-    /** The upstream identity of the authenticated principal's roles (chosen by {@link AccessControl#upstreamFor}). */
-    private UpstreamCredentials credentials;
+    /**
+     * The upstream connection's authentication, as the identity of the authenticated principal's roles (chosen by
+     * {@link AccessControl#upstreamFor}): the only writer of AUTH frames upstream.
+     */
+    private final UpstreamAuth upstreamAuth;
 
     private final GatewayEvents events;
     private final SessionRegistry registry;
@@ -160,7 +142,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private CommandGate.Decision streamed;
 
     private long backlogHigh;
-    private final ArrayDeque<Object> ledger = new ArrayDeque<>();
+    private final ReplyLedger ledger = new ReplyLedger();
     private final PubSubReply pubSub = new PubSubReply();
 
     @SuppressWarnings("unchecked")
@@ -187,13 +169,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean clientNeedsFlush;
     private boolean upstreamNeedsFlush;
 
-    private AccessToken pendingReauth;
-    /** Input stays paused until the cache acknowledged the AUTH of a switch to another upstream identity. */
-    private boolean awaitingSwitch;
-
-    private Instant upstreamAuthValidUntil;
     private ScheduledFuture<?> authDeadline;
-    private ScheduledFuture<?> upstreamExpiryGuard;
     private ScheduledFuture<?> clientExpiryTimer;
 
     public ClientSession(
@@ -219,7 +195,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.settings = settings;
         this.authenticator = authenticator;
         this.connector = connector;
-        this.credentials = credentials;
+        this.upstreamAuth =
+                new UpstreamAuth(new AuthHost(), credentials, settings.clock(), settings.upstreamReauthMargin());
         this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
@@ -366,7 +343,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (cmd.streaming()) {
                     if (streamed == CommandGate.FORWARD) {
                         writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
-                        ledger.add(FORWARD);
+                        ledger.add(ReplyLedger.FORWARD);
                     } else {
                         cmd.release();
                         refused(streamed);
@@ -402,7 +379,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         // an undecided command is buffered whole, within the limit of one argument
         long bufferable = limits().maxBulkBytes() - (long) head.frame().readableBytes();
-        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), credentials, bufferable);
+        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), upstreamAuth.identity(), bufferable);
         if (d.kind() == CommandGate.Kind.SESSION
                 || d.kind() == CommandGate.Kind.UNDECIDED
                 || (d == CommandGate.FORWARD && interpreted(head))) {
@@ -441,7 +418,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void handle(Command cmd) {
-        CommandGate.Decision d = gate.decide(cmd, resp2Subscribed(), credentials, Long.MAX_VALUE);
+        CommandGate.Decision d = gate.decide(cmd, resp2Subscribed(), upstreamAuth.identity(), Long.MAX_VALUE);
         if (d == CommandGate.FORWARD) {
             forward(cmd);
         } else if (d != CommandGate.SESSION) {
@@ -468,7 +445,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (inMulti && upstream != null) { // as Redis's execCommandAbort: the transaction is discarded
                     inMulti = false;
                     writeUpstream(Unpooled.wrappedBuffer(DISCARD_CMD));
-                    ledger.add(new Replaced(d.line()));
+                    ledger.add(new ReplyLedger.Replaced(d.line()));
                 } else {
                     local(d.line(), false);
                 }
@@ -485,20 +462,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void refuse(String errorLine) {
         if (inMulti && upstream != null) {
             writeUpstream(Unpooled.wrappedBuffer(BARE_AUTH));
-            ledger.add(new Replaced(errorLine));
+            ledger.add(new ReplyLedger.Replaced(errorLine));
         } else {
             local(errorLine, false);
         }
     }
 
     private void forward(Command cmd) {
-        Object entry = FORWARD;
+        ReplyLedger.Owed entry = ReplyLedger.FORWARD;
         if (cmd.is("MULTI")) {
             inMulti = true;
         } else if (cmd.is("EXEC") || cmd.is("DISCARD")) {
             inMulti = false;
         } else if (!inMulti) {
-            entry = pubSubEntry(cmd);
+            entry = ReplyLedger.forwarded(cmd);
         }
         writeUpstream(cmd.takeFrame());
         ledger.add(entry);
@@ -506,42 +483,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void afterForward() {
-        if (!inMulti && pendingReauth != null && !(protocol == 2 && subscribed())) {
-            AccessToken t = pendingReauth;
-            pendingReauth = null;
-            injectAuth(t);
+        if (!inMulti && !resp2Subscribed()) {
+            upstreamAuth.sendDeferred();
         }
-    }
-
-    private static Object pubSubEntry(Command cmd) {
-        int family;
-        boolean subscribe;
-        if (cmd.is("SUBSCRIBE")) {
-            family = 0;
-            subscribe = true;
-        } else if (cmd.is("PSUBSCRIBE")) {
-            family = 1;
-            subscribe = true;
-        } else if (cmd.is("SSUBSCRIBE")) {
-            family = 2;
-            subscribe = true;
-        } else if (cmd.is("UNSUBSCRIBE")) {
-            family = 0;
-            subscribe = false;
-        } else if (cmd.is("PUNSUBSCRIBE")) {
-            family = 1;
-            subscribe = false;
-        } else if (cmd.is("SUNSUBSCRIBE")) {
-            family = 2;
-            subscribe = false;
-        } else {
-            return FORWARD;
-        }
-        int n = cmd.argc() - 1;
-        if (subscribe && n == 0) {
-            return FORWARD; // arity error from upstream: one plain reply
-        }
-        return new PubSub(family, n == 0 ? UNKNOWN : n);
     }
 
     // ---------------------------------------------------------------- AUTH / HELLO / RESET
@@ -646,13 +590,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             bulk(frame, name);
         }
         writeUpstream(frame);
-        ledger.add(new Hello(version));
+        ledger.add(new ReplyLedger.Hello(version));
     }
 
     private void handleReset(Command cmd) {
         cmd.release();
         inMulti = false;
-        pendingReauth = null;
+        upstreamAuth.dropDeferred();
         boolean wasAuthenticated = gate.principal() != null;
         gate.signOut();
         cancel(clientExpiryTimer);
@@ -666,14 +610,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         writeUpstream(Unpooled.wrappedBuffer(RESET_CMD));
-        ledger.add(RESET_ENTRY);
-        // RESET de-authenticates the upstream connection too: make it the gateway's again at once.
-        credentials
-                .current()
-                .ifPresentOrElse(
-                        this::injectAuth,
-                        () -> fail("-ERR upstream unavailable:"
-                                + " the gateway has no valid upstream credential; reconnect later"));
+        ledger.add(ReplyLedger.RESET);
+        upstreamAuth.afterReset(); // RESET de-authenticates the upstream connection too
     }
 
     private void authenticate(String user, String password, Runnable onAllowed) {
@@ -703,15 +641,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 && !access.admit(allowed.principal(), client.remoteAddress())) {
             decision = new AuthDecision.Denied("no_role", "matches no role of the roles file");
         }
-        UpstreamCredentials next = credentials;
+        UpstreamCredentials next = upstreamAuth.identity();
         if (decision instanceof AuthDecision.Allowed allowed && access != null) {
             next = access.upstreamFor(allowed.principal(), gatewayCredentials, client.remoteAddress());
             if (next == null) {
                 decision = new AuthDecision.Denied("ambiguous_upstream", "no single upstream identity for the roles");
             }
         }
-        if (decision instanceof AuthDecision.Allowed && upstream != null && next != credentials) {
-            String refusal = switchUpstreamIdentity(next);
+        if (decision instanceof AuthDecision.Allowed && upstream != null && next != upstreamAuth.identity()) {
+            String refusal = upstreamAuth.switchTo(next);
             if (refusal != null) {
                 // as Redis on a failed AUTH: the connection keeps its previous identity
                 events.authDecided(new AuthDecision.Denied("upstream_switch", refusal));
@@ -736,7 +674,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             cancel(authDeadline);
             armClientExpiry();
             if (upstream == null) {
-                credentials = next;
+                upstreamAuth.choose(next);
                 connectUpstream(onAllowed);
                 return;
             }
@@ -745,7 +683,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             String reply = ((AuthDecision.Denied) decision).reply();
             local(reply != null ? reply : WRONGPASS, false);
         }
-        if (!awaitingSwitch) {
+        if (!upstreamAuth.switching()) {
             resume();
         }
     }
@@ -773,9 +711,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     // ---------------------------------------------------------------- upstream connection
 
     private void connectUpstream(Runnable onReady) {
-        AccessToken token = credentials.current().orElse(null);
-        if (token == null || token.isExpiredAt(settings.clock().instant())) {
-            events.upstreamFailed("no_credential");
+        AccessToken token = upstreamAuth.usableToken();
+        if (token == null) {
             fail("-ERR upstream unavailable: the gateway has no valid upstream credential yet; retry later");
             return;
         }
@@ -800,9 +737,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             upstreamLink = link;
             upstream.config().setAutoRead(client.isWritable());
             events.upstreamConnected();
-            // a renewal that arrived while connecting was not delivered to this session: use the newest token
-            AccessToken newest = credentials.current().orElse(token);
-            injectAuth(newest.expiresAt().isAfter(token.expiresAt()) ? newest : token);
+            upstreamAuth.connected(token);
             onReady.run();
             resume();
         });
@@ -818,99 +753,83 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 + (m == null ? "" : ": " + m.replace('\r', ' ').replace('\n', ' '));
     }
 
-    /** Writes {@code AUTH <user> <token>} upstream; its reply is checked and swallowed. */
-    private void injectAuth(AccessToken token) {
-        byte[] user = credentials.username(token).getBytes(StandardCharsets.UTF_8);
-        byte[] secret = token.secret().getBytes(StandardCharsets.UTF_8);
-        ByteBuf frame = client.alloc().buffer(48 + user.length + secret.length);
-        header(frame, '*', 3);
-        bulk(frame, "AUTH".getBytes(StandardCharsets.US_ASCII));
-        bulk(frame, user);
-        bulk(frame, secret);
-        writeUpstream(frame);
-        ledger.add(new Injected(token));
-        flush();
-    }
-
-    /**
-     * Re-AUTHs the open upstream connection as another identity (a client re-AUTHed as a principal whose roles name
-     * another one), in order: commands sent before run as the old identity, commands after as the new one. Returns
-     * the error line when that cannot be done now (inside MULTI, a RESP2 subscription, a handover or a streamed
-     * command in progress, or no valid token of the new identity yet); nothing is changed then.
-     */
-    private String switchUpstreamIdentity(UpstreamCredentials next) {
-        AccessToken token = next.current().orElse(null);
-        if (token == null || token.isExpiredAt(settings.clock().instant())) {
-            events.upstreamFailed("no_credential");
-            return "-ERR upstream unavailable: no valid upstream credential for this user's roles yet; retry later";
-        }
-        if (inMulti
-                || handover != null
-                || framer.streaming()
-                || (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub)))) {
-            return "-ERR gateway: cannot change the upstream identity inside MULTI or a RESP2 subscription;"
-                    + " AUTH after EXEC/DISCARD/UNSUBSCRIBE or reconnect";
-        }
-        credentials = next;
-        pendingReauth = null; // a renewal of the previous identity is moot
-        injectAuth(token);
-        // Commands after the AUTH wait for the cache's answer: were it refused, the connection would still be the
-        // previous identity's (the session then fails instead of forwarding them).
-        awaitingSwitch = true;
-        return null;
-    }
-
     /** A renewed token of {@code from}; ignored unless it is this session's upstream identity. */
     void onUpstreamToken(UpstreamCredentials from, AccessToken token) {
-        if (from == credentials) {
-            onUpstreamToken(token);
-        }
-    }
-
-    /** A renewed token of this session's upstream identity (on this session's loop). */
-    private void onUpstreamToken(AccessToken token) {
-        if (failed || upstream == null || !upstream.isActive()) {
+        if (from != upstreamAuth.identity() || failed || upstream == null || !upstream.isActive()) {
             return;
         }
         log.debug("client {}: upstream token renewed ({}), inMulti={}", client.remoteAddress(), token, inMulti);
-        if (inMulti || handover != null || framer.streaming()) {
-            pendingReauth = token; // sent after EXEC/DISCARD, the handover or the streamed command in progress
-            return;
-        }
-        if (protocol == 2 && (subscribed() || ledger.stream().anyMatch(e -> e instanceof PubSub))) {
-            // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
-            // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
-            startHandover(token);
-            return;
-        }
-        injectAuth(token);
+        upstreamAuth.renewed(from, token);
     }
 
-    private void armUpstreamGuard(AccessToken acknowledged) {
-        // Until when the cache keeps this connection without another AUTH: the token's expiry (Azure), or a
-        // connection limit counted from this AUTH (AWS IAM: 12 hours); the credentials say which.
-        Instant until = credentials.authenticatedUntil(
-                acknowledged, Instant.ofEpochMilli(settings.clock().millis()));
-        upstreamAuthValidUntil = until;
-        cancel(upstreamExpiryGuard);
-        if (until.equals(Instant.MAX)) {
-            return;
+    /** What the upstream authentication may do on this session's connection. */
+    private final class AuthHost implements UpstreamAuth.Host {
+        @Override
+        public void writeAuth(ByteBuf frame, AccessToken token) {
+            writeUpstream(frame);
+            ledger.add(new ReplyLedger.Injected(token));
+            flush();
         }
-        long delay = until.toEpochMilli()
-                - settings.upstreamReauthMargin().toMillis()
-                - settings.clock().millis();
-        upstreamExpiryGuard = client.eventLoop()
-                .schedule(
-                        () -> {
-                            if (!failed && upstreamAuthValidUntil.equals(until)) {
-                                events.upstreamReauthenticated(false);
-                                fail("-ERR gateway: the upstream connection could not be re-authenticated before"
-                                        + " its authentication expired (long blocking command, MULTI or RESP2"
-                                        + " subscription); reconnect");
-                            }
-                        },
-                        Math.max(0, delay),
-                        TimeUnit.MILLISECONDS);
+
+        @Override
+        public UpstreamAuth.Moment moment() {
+            if (inMulti || handover != null || framer.streaming()) {
+                return UpstreamAuth.Moment.LATER;
+            }
+            // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
+            // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
+            if (protocol == 2 && (subscribed() || ledger.owesPubSub())) {
+                return UpstreamAuth.Moment.HANDOVER;
+            }
+            return UpstreamAuth.Moment.NOW;
+        }
+
+        @Override
+        public void startHandover(AccessToken token) {
+            ClientSession.this.startHandover(token);
+        }
+
+        @Override
+        public void switchAcknowledged() {
+            if (!draining && !closing) {
+                resume();
+            }
+        }
+
+        @Override
+        public void fail(String errorLine) {
+            ClientSession.this.fail(errorLine);
+        }
+
+        @Override
+        public boolean failed() {
+            return failed;
+        }
+
+        @Override
+        public void reauthenticated(boolean success) {
+            events.upstreamReauthenticated(success);
+        }
+
+        @Override
+        public void upstreamFailed(String reason) {
+            events.upstreamFailed(reason);
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return client.eventLoop();
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return client.alloc();
+        }
+
+        @Override
+        public SocketAddress clientAddress() {
+            return client.remoteAddress();
+        }
     }
 
     // ---------------------------------------------------------------- RESP2 subscriber handover
@@ -1047,7 +966,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             begun = true;
             if (!(protocol == 2 && subscribed())) { // the subscription ended while replies were awaited
                 handover = null;
-                injectAuth(token);
+                upstreamAuth.send(token);
                 processInput();
                 return;
             }
@@ -1074,13 +993,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
 
         private ByteBuf resubscription() {
-            byte[] user = credentials.username(token).getBytes(StandardCharsets.UTF_8);
-            byte[] secret = token.secret().getBytes(StandardCharsets.UTF_8);
-            ByteBuf b = client.alloc().buffer(256 + secret.length);
-            header(b, '*', 3);
-            bulk(b, "AUTH".getBytes(StandardCharsets.US_ASCII));
-            bulk(b, user);
-            bulk(b, secret);
+            ByteBuf b = client.alloc().buffer(256 + token.secret().length());
+            upstreamAuth.writeAuthFrame(b, token);
             confirmationsOwed = 0;
             String[] names = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"};
             for (int family = 0; family < 2; family++) {
@@ -1106,7 +1020,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         /** A reply on the new connection. */
         void onReply(ByteBuf frame) {
             if (!authenticated) {
-                boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
+                boolean ok = UpstreamAuth.isOk(frame);
                 frame.release();
                 if (!ok) {
                     log.warn(
@@ -1139,7 +1053,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 if (--confirmationsOwed == 0) {
                     pinged = true;
                     writeUpstream(Unpooled.wrappedBuffer(PING_CMD));
-                    ledger.add(HANDOVER_PING);
+                    ledger.add(ReplyLedger.HANDOVER_PING);
                     flush();
                 }
                 return;
@@ -1201,12 +1115,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     old.length,
                     fresh.length,
                     overlap);
-            armUpstreamGuard(token);
-            AccessToken next = pendingReauth;
-            pendingReauth = null;
-            if (next != null && next.expiresAt().isAfter(token.expiresAt())) {
-                onUpstreamToken(next);
-            }
+            upstreamAuth.handedOver(token);
             if (handover == null) {
                 processInput();
             }
@@ -1269,7 +1178,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public boolean onReplyPart(ByteBuf part) {
-        if (failed || ledger.peekFirst() != FORWARD || (protocol == 2 && subscribed())) {
+        if (failed || !ledger.headIsForward() || (protocol == 2 && subscribed())) {
             return false;
         }
         midReply = true;
@@ -1283,10 +1192,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      */
     @Override
     public boolean claimPassThrough() {
-        if (failed || midReply || ledger.peekFirst() != FORWARD || (protocol == 2 && subscribed())) {
+        if (failed || midReply || !ledger.headIsForward() || (protocol == 2 && subscribed())) {
             return false;
         }
-        ledger.pollFirst();
+        ledger.next();
         return true;
     }
 
@@ -1308,13 +1217,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         if (midReply) {
             midReply = false;
-            ledger.pollFirst();
+            ledger.next();
             toClient(frame);
             flushLocals();
             return;
         }
-        Object head = ledger.peekFirst();
-        boolean pubSubInPlay = push || (protocol == 2 && (subscribed() || head instanceof PubSub));
+        ReplyLedger.Owed head = ledger.head();
+        boolean pubSubInPlay = push || (protocol == 2 && (subscribed() || head instanceof ReplyLedger.PubSub));
         int kind = pubSubInPlay ? pubSub.classify(frame) : PubSubReply.NONE;
         if (kind == PubSubReply.MESSAGE && (push || subscribed())) {
             if (handover != null) {
@@ -1324,12 +1233,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if ((kind == PubSubReply.SUBSCRIBED || kind == PubSubReply.UNSUBSCRIBED)
-                && head instanceof PubSub ps
+                && head instanceof ReplyLedger.PubSub ps
                 && ps.family == pubSub.family) {
             Set<String> set = subscriptions[pubSub.family];
-            if (ps.remaining == UNKNOWN) {
-                ps.remaining = Math.max(1, set.size());
-            }
+            boolean last = ps.confirmed(set.size());
             if (pubSub.channel != null) {
                 if (kind == PubSubReply.SUBSCRIBED) {
                     set.add(pubSub.channel);
@@ -1338,8 +1245,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 }
             }
             toClient(frame);
-            if (--ps.remaining == 0) {
-                ledger.pollFirst();
+            if (last) {
+                ledger.next();
                 afterSubscriptionChange();
                 flushLocals();
             }
@@ -1349,56 +1256,36 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             outOfBand(frame); // invalidations and other out-of-band data
             return;
         }
-        Object entry = ledger.pollFirst();
-        if (entry == null || entry instanceof Local) {
+        ReplyLedger.Owed entry = ledger.next();
+        if (entry == null || entry instanceof ReplyLedger.Local) {
             frame.release();
             log.warn("client {}: upstream sent a reply no command is waiting for", client.remoteAddress());
             fail("-ERR gateway: upstream reply stream out of sync; reconnect");
             return;
         }
-        if (entry instanceof Injected injected) {
-            // exactly +OK: a +QUEUED would mean the AUTH landed inside a transaction
-            boolean ok = frame.readableBytes() == 5 && frame.getInt(frame.readerIndex()) == 0x2b4f4b0d;
-            frame.release();
-            if (!ok) {
-                events.upstreamReauthenticated(false);
-                log.warn(
-                        "upstream refused the gateway's credential {} for client {}",
-                        injected.token(),
-                        client.remoteAddress());
-                fail("-ERR upstream unavailable: the cache refused the gateway's credential; reconnect later");
+        if (entry instanceof ReplyLedger.Injected injected) {
+            if (!upstreamAuth.acknowledged(injected.token(), frame)) {
                 return;
             }
-            if (upstreamAuthValidUntil != null) {
-                events.upstreamReauthenticated(true);
-            }
-            log.debug("client {}: upstream accepted {}", client.remoteAddress(), injected.token());
-            armUpstreamGuard(injected.token());
-            if (awaitingSwitch) {
-                awaitingSwitch = false;
-                if (!draining && !closing) {
-                    resume();
-                }
-            }
-        } else if (entry instanceof Replaced replaced) {
+        } else if (entry instanceof ReplyLedger.Replaced replaced) {
             frame.release();
             writeLine(replaced.line());
-        } else if (entry instanceof Hello hello) {
+        } else if (entry instanceof ReplyLedger.Hello hello) {
             if (frame.getByte(frame.readerIndex()) != '-' && hello.protocol() > 0) {
                 protocol = hello.protocol();
             }
             toClient(frame);
-        } else if (entry == HANDOVER_PING) {
+        } else if (entry instanceof ReplyLedger.HandoverPing) {
             frame.release();
             if (handover != null) {
                 handover.oldStreamEnded();
             }
-        } else if (entry == RESET_ENTRY) {
+        } else if (entry instanceof ReplyLedger.Reset) {
             protocol = 2;
             clearSubscriptions();
             toClient(frame);
         } else {
-            toClient(frame); // FORWARD, or a pub/sub command answered by an error
+            toClient(frame); // Forward, or a pub/sub command answered by an error
         }
         flushLocals();
     }
@@ -1426,10 +1313,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void afterSubscriptionChange() {
-        if (protocol == 2 && !subscribed() && pendingReauth != null && !inMulti) {
-            AccessToken t = pendingReauth;
-            pendingReauth = null;
-            injectAuth(t);
+        if (protocol == 2 && !subscribed() && !inMulti) {
+            upstreamAuth.sendDeferred();
         }
     }
 
@@ -1465,13 +1350,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                 closeAfterFlush();
             }
         } else {
-            ledger.add(new Local(line, closeAfter));
+            ledger.add(new ReplyLedger.Local(line, closeAfter));
         }
     }
 
     private void flushLocals() {
-        while (ledger.peekFirst() instanceof Local l) {
-            ledger.pollFirst();
+        ReplyLedger.Local l;
+        while ((l = ledger.nextLocal()) != null) {
             writeLine(l.line());
             if (l.closeAfter()) {
                 closeAfterFlush();
@@ -1578,7 +1463,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         clientGone = true;
         registry.remove(this);
         cancel(authDeadline);
-        cancel(upstreamExpiryGuard);
+        upstreamAuth.close();
         cancel(clientExpiryTimer);
         releaseLedger();
         abandonHandover();
@@ -1592,10 +1477,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void releaseLedger() {
-        Object e;
-        while ((e = ledger.pollFirst()) != null) {
-            ReferenceCountUtil.release(e);
-        }
+        ledger.clear(); // entries hold no buffers
     }
 
     private void armAuthDeadline() {

@@ -11,9 +11,12 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * The identity the gateway presents upstream: what to send in {@code AUTH <user> <secret>} and when it changes.
- * Sessions never decide <em>which</em> identity they use; they ask this object (so per-role identities or other
- * upstream kinds can be added without touching session logic).
+ * The identity the gateway presents upstream: what to send in {@code AUTH <user> <secret>} and when it changes. The
+ * one type for an upstream credential: its secret is always an {@link AccessToken} (a static password is a token
+ * that never expires), implemented by {@code identity.UpstreamIdentity} (the gateway's own identity and each one a
+ * role names) and by the {@link #password} and {@link #tokens} factories (tests, embedding). Sessions never decide
+ * <em>which</em> identity they use; they ask this object (so per-role identities or other upstream kinds can be
+ * added without touching session logic).
  */
 public interface UpstreamCredentials {
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.testkit.RedisServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -50,9 +50,12 @@ class UpstreamCommandsIT {
     }
 
     static CommandTable learn() throws Exception {
-        UpstreamIdentity.Credentials c =
-                new UpstreamIdentity.Credentials(redis.adminUsername(), redis.adminPassword(), null, "test");
-        return UpstreamProbe.converse(config, c, (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
+        UpstreamCredentials admin = UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword());
+        return UpstreamProbe.converse(
+                config,
+                admin,
+                admin.current().orElseThrow(),
+                (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
     }
 
     @Test

@@ -1,0 +1,7 @@
+/**
+ * Per-role permissions with Redis 7 ACL semantics: the roles file ({@link io.github.redisentra.gateway.acl.RolePolicy}),
+ * Redis's command table and key specs, the compiled selectors, and
+ * {@link io.github.redisentra.gateway.acl.AccessControl}, the policy in force as sessions ask it (through
+ * {@code session.CommandGate}); reloaded as a whole when the file changes.
+ */
+package io.github.redisentra.gateway.acl;

@@ -1,0 +1,7 @@
+/**
+ * Who a client is: {@link io.github.redisentra.gateway.auth.Authenticator} implementations decide a client's
+ * {@code AUTH} credential (Entra tokens validated against the tenant's keys and group policy, directory passwords in
+ * {@code auth.ldap}) without blocking an event loop, into an {@link io.github.redisentra.gateway.auth.AuthDecision}
+ * with a {@link io.github.redisentra.gateway.auth.Principal}; every decision goes to the audit log (never the token).
+ */
+package io.github.redisentra.gateway.auth;
