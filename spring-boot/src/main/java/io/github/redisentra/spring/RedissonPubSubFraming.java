@@ -80,10 +80,15 @@ final class RedissonPubSubFraming extends ByteToMessageDecoder {
                 break;
             }
             if (next == UNKNOWN) {
+                // Not RESP as we know it: from here on, as without this decoder (what was kept back goes first).
                 passThrough = true;
-                next = end;
+                pass(in, run, i, out);
+                passHeld(out);
+                run = i;
+                i = end;
+                break;
             }
-            boolean waiting = current != null && current != answered && !passThrough;
+            boolean waiting = current != null && current != answered;
             if (waiting && in.getByte(i) == '>') {
                 pass(in, run, i, out);
                 if (held == null) {
@@ -94,10 +99,7 @@ final class RedissonPubSubFraming extends ByteToMessageDecoder {
             } else if (waiting) {
                 answered = current; // this frame is the reply: what was kept back goes right behind it
                 pass(in, run, next, out);
-                if (held != null) {
-                    out.add(held); // handed over: the next decoder releases it
-                    held = null;
-                }
+                passHeld(out);
                 run = next;
             }
             i = next;
@@ -110,6 +112,13 @@ final class RedissonPubSubFraming extends ByteToMessageDecoder {
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
         if (held != null) {
             held.release();
+            held = null;
+        }
+    }
+
+    private void passHeld(List<Object> out) {
+        if (held != null) {
+            out.add(held); // handed over: the next decoder releases it
             held = null;
         }
     }
