@@ -199,10 +199,10 @@ class AwsIamEndToEndIT {
         cleanup.add(lettuce::shutdown);
         AtomicLong lettuceReauths = new AtomicLong();
         List<Throwable> reauthFailures = new CopyOnWriteArrayList<>();
-        cleanup.add(EntraLettuce.watchReauthentication(
-                lettuce, new io.github.redisentra.lettuce.ReauthenticationListener() {
+        cleanup.add(
+                EntraLettuce.watchReauthentication(lettuce, new io.github.redisentra.core.ReauthenticationListener() {
                     @Override
-                    public void onReauthenticated(String endpointId) {
+                    public void onReauthenticated(String endpointId, String tokenFingerprint) {
                         lettuceReauths.incrementAndGet();
                     }
 
@@ -223,7 +223,7 @@ class AwsIamEndToEndIT {
                 .usernameFrom(source)
                 .hostAndPort(endpoint)
                 .clientConfig(jedisConfig(endpoint))
-                .listener(new io.github.redisentra.jedis.ReauthenticationListener() {
+                .listener(new io.github.redisentra.core.ReauthenticationListener() {
                     @Override
                     public void onReauthenticated(String connection, String tokenFingerprint) {
                         jedisReauths.incrementAndGet();

@@ -1,6 +1,7 @@
 package io.github.redisentra.jedis;
 
-import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ClientCredentialSettings;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -11,7 +12,6 @@ import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPoolConfig;
@@ -21,6 +21,7 @@ import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.authentication.JedisAuthenticationException;
+import redis.clients.jedis.builders.StandaloneClientBuilder;
 import redis.clients.jedis.providers.ConnectionProvider;
 
 /**
@@ -123,9 +124,7 @@ public final class EntraJedis {
         private JedisClientConfig clientConfig =
                 DefaultJedisClientConfig.builder().build();
         private GenericObjectPoolConfig<Connection> poolConfig = new ConnectionPoolConfig();
-        private String username;
-        private Function<AccessToken, String> usernames =
-                token -> token.objectId().orElse(null);
+        private final ClientCredentialSettings credentials = new ClientCredentialSettings(Duration.ZERO);
         private ReauthenticationListener listener = ReauthenticationListener.logging();
         private Duration firstTokenWait = DEFAULT_FIRST_TOKEN_WAIT;
 
@@ -166,22 +165,17 @@ public final class EntraJedis {
          * server's ACL user has another name.
          */
         public Builder username(String username) {
-            if (username != null && username.isBlank()) {
-                throw new IllegalArgumentException(
-                        "username must not be blank; pass null to use the token's oid claim as the Redis user");
-            }
-            this.username = username;
+            credentials.username(username);
             return this;
         }
 
         /**
-         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername(AccessToken)}: the user name
+         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername}: the user name
          * configured on the source, else the token's {@code oid}) instead of from the token alone. A
          * {@link #username(String)} still wins.
          */
         public Builder usernameFrom(TokenSource source) {
-            Objects.requireNonNull(source, "source");
-            this.usernames = source::redisUsername;
+            credentials.usernameFrom(source);
             return this;
         }
 
@@ -202,18 +196,57 @@ public final class EntraJedis {
         }
 
         /**
+         * How long opening a connection waits for a valid token when there is none (the renewal is failing past
+         * expiry, e.g. during an identity-provider outage). Default zero: fail at once with a
+         * {@link JedisAuthenticationException}, so commands fail fast while no token is valid. With a wait, a command
+         * that needs a new connection blocks (at most this long) and goes through as soon as the refresher has a
+         * token again &mdash; what Lettuce does with its {@code tokenWait} (60 s there). Keep it below the
+         * application's own request timeout; it holds the calling thread.
+         */
+        public Builder tokenWait(Duration tokenWait) {
+            credentials.tokenWait(tokenWait);
+            return this;
+        }
+
+        /**
          * Waits for the first token (blocking the calling thread, at most {@link #firstTokenWait(Duration)}) and
          * builds the client. Connections are opened lazily by the pool.
          *
          * @throws JedisAuthenticationException when no token could be had
          */
         public RedisClient build() {
+            return applyTo(RedisClient.builder()).build();
+        }
+
+        /**
+         * Makes the {@link RedisClient} you build yourself re-authenticate: sets this builder's server, its client
+         * configuration (yours, given to {@link #clientConfig}, with the token credentials and RESP3) and its
+         * re-authenticating pooled connection provider (your {@link #poolConfig}) on {@code clientBuilder}, and hands
+         * it back for the rest of your settings ({@code keyPreProcessor}, {@code jsonObjectMapper},
+         * {@code searchDialect}, …) and {@code build()}. Do not set another connection provider, pool or client
+         * configuration on it afterwards: they would replace the re-authenticating ones. Waits for the first token
+         * like {@link #build()}.
+         *
+         * <pre>{@code
+         * RedisClient redis = EntraJedis.builder(refresher)
+         *         .hostAndPort(hostAndPort)
+         *         .clientConfig(myClientConfig)       // TLS, timeouts, client name, database
+         *         .poolConfig(myPoolConfig)           // your pool sizes and idle settings
+         *         .applyTo(RedisClient.builder())
+         *         .searchDialect(2)
+         *         .build();
+         * }</pre>
+         *
+         * @throws JedisAuthenticationException when no token could be had
+         */
+        public <B extends StandaloneClientBuilder<?>> B applyTo(B clientBuilder) {
+            Objects.requireNonNull(clientBuilder, "clientBuilder");
             Components components = buildComponents();
-            return RedisClient.builder()
+            clientBuilder
                     .hostAndPort(hostAndPort)
                     .clientConfig(components.clientConfig())
-                    .connectionProvider(components.connectionProvider())
-                    .build();
+                    .connectionProvider(components.connectionProvider());
+            return clientBuilder;
         }
 
         /**
@@ -230,7 +263,7 @@ public final class EntraJedis {
             }
             awaitFirstToken();
             ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(
-                    refresher, username != null ? token -> username : usernames, listener);
+                    refresher, credentials.usernames(), listener, credentials.tokenWait());
             try {
                 JedisClientConfig config = DefaultJedisClientConfig.builder()
                         .from(clientConfig)

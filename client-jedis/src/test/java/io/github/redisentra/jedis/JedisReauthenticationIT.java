@@ -1,14 +1,16 @@
 package io.github.redisentra.jedis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
 import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ReauthenticationITBase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,12 +24,10 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.AbstractTransaction;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPubSub;
@@ -43,48 +43,14 @@ import redis.clients.jedis.util.SafeEncoder;
  * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class JedisReauthenticationIT {
-    static EmulatedAzure azure;
-
-    EmulatedAzure.Identity id;
-    TokenRefresher refresher;
-    final AtomicLong tokensSeen = new AtomicLong();
-    final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @BeforeAll
-    static void startAzure() {
-        azure = new EmulatedAzure();
-    }
-
-    @AfterAll
-    static void stopAzure() {
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-        azure.emu.faults().outage(Endpoint.TOKEN, false);
-    }
-
-    void identity(Duration lifetime) throws Exception {
-        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
-    }
-
-    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
-        id = azure.signIn(lifetime, flow);
-        cleanup.add(id);
-        refresher = id.refresher;
-        refresher.subscribe(token -> tokensSeen.incrementAndGet());
-    }
-
+class JedisReauthenticationIT extends ReauthenticationITBase {
     RedisClient client(ReauthenticationListener listener) {
+        return client(listener, Duration.ZERO);
+    }
+
+    RedisClient client(ReauthenticationListener listener, Duration tokenWait) {
         RedisClient client = EntraJedis.builder(refresher)
+                .tokenWait(tokenWait)
                 .hostAndPort(new HostAndPort(azure.redis.host(), id.cache.tlsPort()))
                 .clientConfig(DefaultJedisClientConfig.builder()
                         .ssl(true)
@@ -121,13 +87,6 @@ class JedisReauthenticationIT {
         return SafeEncoder.encode((byte[]) client.sendCommand(Protocol.Command.ACL, "WHOAMI"));
     }
 
-    AccessToken awaitRenewal() {
-        AccessToken before = refresher.current().orElseThrow();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> refresher.current().filter(t -> !t.equals(before)).isPresent());
-        return refresher.current().orElseThrow();
-    }
-
     @Test
     void connectsAsTheTokensOidWithTheCurrentToken() throws Exception {
         identity(Duration.ofMinutes(5));
@@ -148,10 +107,51 @@ class JedisReauthenticationIT {
     void everyConnectionIsReauthenticatedBeforeItsTokenExpiresUnderLoad() throws Exception {
         Duration lifetime = Duration.ofSeconds(20);
         Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 35));
-        int threads = Integer.getInteger("redisentra.load.threads", 4);
         identity(lifetime);
         ReauthCounts reauth = new ReauthCounts();
         RedisClient client = client(reauth);
+        runLoad(client, reauth, lifetime, duration);
+    }
+
+    @Test
+    void aRedisClientBuiltByTheUserWithItsOwnPoolAndClientConfigStaysAuthenticatedAcrossRenewals() throws Exception {
+        Duration lifetime = Duration.ofSeconds(8);
+        identity(lifetime);
+        ReauthCounts reauth = new ReauthCounts();
+        // The application's own settings, as it had them before adopting Entra ID.
+        ConnectionPoolConfig myPool = new ConnectionPoolConfig();
+        myPool.setMaxTotal(3);
+        myPool.setMinIdle(1);
+        myPool.setMaxWait(Duration.ofSeconds(10));
+        DefaultJedisClientConfig myConfig = DefaultJedisClientConfig.builder()
+                .ssl(true)
+                .sslSocketFactory(azure.redis.trustingSslContext().getSocketFactory())
+                .socketTimeoutMillis(20_000)
+                .clientName("my-app")
+                .build();
+        RedisClient client = EntraJedis.builder(refresher)
+                .hostAndPort(new HostAndPort(azure.redis.host(), id.cache.tlsPort()))
+                .clientConfig(myConfig)
+                .poolConfig(myPool)
+                .listener(reauth)
+                .applyTo(RedisClient.builder())
+                .searchDialect(2)
+                .build();
+        cleanup.add(client);
+
+        assertThat(client.getPool().getMaxTotal()).isEqualTo(3);
+        assertThat(SafeEncoder.encode((byte[]) client.sendCommand(Protocol.Command.CLIENT, "GETNAME")))
+                .isEqualTo("my-app");
+        runLoad(client, reauth, lifetime, Duration.ofSeconds(18));
+    }
+
+    /**
+     * Threads running commands, pipelines and transactions, a subscriber and a publisher on {@code client} for
+     * {@code duration}; then: no failed command, no refused AUTH, no connection cut or left on an expired token, every
+     * message received, one token request per renewal.
+     */
+    void runLoad(RedisClient client, ReauthCounts reauth, Duration lifetime, Duration duration) throws Exception {
+        int threads = Integer.getInteger("redisentra.load.threads", 4);
         Instant start = Instant.now();
 
         AtomicLong received = new AtomicLong();
@@ -351,5 +351,52 @@ class JedisReauthenticationIT {
         assertThat(reauth.failed).isEmpty();
         assertThat(EntraJedis.connectionsOnExpiredTokens(client)).isZero();
         assertThat(id.cache.connectionsCut()).isZero();
+    }
+
+    /**
+     * The issue's outage: the token endpoint is unreachable for longer than the token lives, the cache cuts the
+     * connections at expiry, commands keep being issued. With {@code tokenWait}, a command needing a new connection
+     * waits for the next token instead of failing at once (Lettuce's behaviour). Measures how soon after the endpoint
+     * is back a command succeeds again. 20 s by default; the long form is {@code -Dredis-entra.outage.seconds=45}.
+     */
+    @Test
+    void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
+        identity(Duration.ofSeconds(10));
+        RedisClient client = client(new ReauthCounts(), Duration.ofSeconds(3));
+        assertThat(client.set("probe", "0")).isEqualTo("OK");
+        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20));
+        OutageRecovery r = outageDrill("Jedis (tokenWait 3 s)", outage, () -> client.set("probe", "1"));
+
+        assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+        assertThat(r.succeededWhileExpired()).isFalse();
+        assertThat(r.recovery()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        assertThat(r.requestsPerSecond()).isLessThanOrEqualTo(0.5);
+        // Waiting, not failing fast: about one failure per tokenWait while no token is valid (plus the cut
+        // connections), where failing fast makes thousands.
+        assertThat(r.failedCommands()).isLessThanOrEqualTo(outage.toSeconds() / 3 + 10);
+    }
+
+    @Test
+    void withoutTokenWaitCommandsFailFastWhileNoTokenIsValid() throws Exception {
+        identity(Duration.ofSeconds(6));
+        RedisClient client = client(new ReauthCounts());
+        assertThat(client.set("k", "v")).isEqualTo("OK");
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        AccessToken held = refresher.current().orElseThrow();
+        await().atMost(Duration.ofSeconds(20)).until(() -> refresher.current().isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> id.cache.connectionsCut() >= 1);
+        Instant started = Instant.now();
+        // The cut connection fails once; a new one finds no valid token and fails at once.
+        for (int i = 0; i < 3; i++) {
+            try {
+                client.set("k", "v");
+            } catch (redis.clients.jedis.exceptions.JedisException expected) {
+                // counted below
+            }
+        }
+        assertThatThrownBy(() -> client.set("k", "v"))
+                .hasMessageContaining("No valid Entra ID token")
+                .hasMessageNotContaining(held.secret());
+        assertThat(Duration.between(started, Instant.now())).isLessThan(Duration.ofSeconds(2));
     }
 }

@@ -1,10 +1,11 @@
 package io.github.redisentra.lettuce;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ClientCredentialSettings;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
-import io.github.redisentra.lettuce.internal.TokenCredentials;
+import io.github.redisentra.lettuce.internal.LettuceCredentials;
 import io.lettuce.core.RedisCredentials;
 import io.lettuce.core.RedisCredentialsProvider;
 import java.time.Duration;
@@ -66,7 +67,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     private final Duration tokenWait;
     // Replays the latest credentials to each new subscriber: a (re)connecting Lettuce connection subscribes after its
     // handshake and must still see the newest token if a renewal happened in between.
-    private final Sinks.Many<TokenCredentials> sink = Sinks.many().replay().latest();
+    private final Sinks.Many<LettuceCredentials> sink = Sinks.many().replay().latest();
     private final Object lock = new Object();
     private final AutoCloseable subscription;
     private String lastFingerprint; // guarded by lock
@@ -75,9 +76,9 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     private EntraCredentialsProvider(Builder builder) {
         this.refresher = builder.refresher;
         this.ownsRefresher = builder.ownsRefresher;
-        this.username = builder.username;
-        this.usernames = builder.usernames;
-        this.tokenWait = builder.tokenWait;
+        this.username = builder.credentials.username();
+        this.usernames = builder.credentials.usernames();
+        this.tokenWait = builder.credentials.tokenWait();
         this.subscription = refresher.subscribe(new TokenListener() {
             @Override
             public void onToken(AccessToken token) {
@@ -103,7 +104,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     @Override
     public Mono<RedisCredentials> resolveCredentials() {
         return Mono.defer(() -> {
-            Optional<TokenCredentials> now = currentCredentials();
+            Optional<LettuceCredentials> now = currentCredentials();
             if (now.isPresent()) {
                 return Mono.just(now.get());
             }
@@ -167,16 +168,16 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
                 + refresher.current().map(AccessToken::toString).orElse("none") + "]";
     }
 
-    private Flux<TokenCredentials> validCredentials() {
+    private Flux<LettuceCredentials> validCredentials() {
         // A replayed element may have expired while renewal was failing; never AUTH with it.
         return sink.asFlux().filter(c -> isUsable(c.token()));
     }
 
-    private Optional<TokenCredentials> currentCredentials() {
+    private Optional<LettuceCredentials> currentCredentials() {
         return refresher
                 .current()
                 .filter(EntraCredentialsProvider::isUsable)
-                .map(t -> new TokenCredentials(usernameFor(t), t));
+                .map(t -> new LettuceCredentials(usernameFor(t), t));
     }
 
     private void publish(AccessToken token) {
@@ -188,7 +189,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
                 return;
             }
             lastFingerprint = token.fingerprint();
-            Sinks.EmitResult result = sink.tryEmitNext(new TokenCredentials(usernameFor(token), token));
+            Sinks.EmitResult result = sink.tryEmitNext(new LettuceCredentials(usernameFor(token), token));
             if (result.isFailure()) {
                 log.warn("Could not hand token {} to Lettuce connections: {}", token, result);
             } else {
@@ -225,10 +226,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     public static final class Builder {
         private final TokenRefresher refresher;
         private boolean ownsRefresher;
-        private String username;
-        private Function<AccessToken, String> usernames =
-                token -> token.objectId().orElse(null);
-        private Duration tokenWait = DEFAULT_TOKEN_WAIT;
+        private final ClientCredentialSettings credentials = new ClientCredentialSettings(DEFAULT_TOKEN_WAIT);
 
         private Builder(TokenRefresher refresher) {
             this.refresher = Objects.requireNonNull(refresher, "refresher");
@@ -239,11 +237,7 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
          * Redis expects; set it when the server's ACL user has another name (e.g. a gateway that ignores it).
          */
         public Builder username(String username) {
-            if (username != null && username.isBlank()) {
-                throw new IllegalArgumentException(
-                        "username must not be blank; pass null to use the token's oid claim as the Redis user");
-            }
-            this.username = username;
+            credentials.username(username);
             return this;
         }
 
@@ -253,18 +247,13 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
          * {@link #username(String)} still wins.
          */
         public Builder usernameFrom(TokenSource source) {
-            Objects.requireNonNull(source, "source");
-            this.usernames = source::redisUsername;
+            credentials.usernameFrom(source);
             return this;
         }
 
-        /** How long a connection attempt waits for a valid token before failing. Default 60 s. */
+        /** How long a connection attempt waits for a valid token before failing; zero fails at once. Default 60 s. */
         public Builder tokenWait(Duration tokenWait) {
-            Objects.requireNonNull(tokenWait, "tokenWait");
-            if (tokenWait.isNegative() || tokenWait.isZero()) {
-                throw new IllegalArgumentException("tokenWait must be positive, got " + tokenWait);
-            }
-            this.tokenWait = tokenWait;
+            credentials.tokenWait(tokenWait);
             return this;
         }
 

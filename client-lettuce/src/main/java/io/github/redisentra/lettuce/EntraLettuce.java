@@ -1,5 +1,6 @@
 package io.github.redisentra.lettuce;
 
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.lettuce.core.AbstractRedisClient;
@@ -155,7 +156,7 @@ public final class EntraLettuce {
                 if (event instanceof ReauthenticationFailedEvent failed) {
                     listener.onReauthenticationFailed(failed.getEpId(), failed.getCause());
                 } else if (event instanceof ReauthenticationEvent done) {
-                    listener.onReauthenticated(done.getEpId());
+                    listener.onReauthenticated(done.getEpId(), null);
                 }
             } catch (RuntimeException e) {
                 log.warn("ReauthenticationListener {} threw; ignoring: {}", listener, e.toString());

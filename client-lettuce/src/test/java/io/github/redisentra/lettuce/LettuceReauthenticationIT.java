@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
 import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ReauthenticationITBase;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -33,9 +34,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,46 +43,7 @@ import org.junit.jupiter.api.Timeout;
  * so several renewals happen within a test.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class LettuceReauthenticationIT {
-    static EmulatedAzure azure;
-
-    EmulatedAzure.Identity id;
-    TokenRefresher refresher;
-    final AtomicLong tokensSeen = new AtomicLong();
-    final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @BeforeAll
-    static void startAzure() {
-        azure = new EmulatedAzure();
-    }
-
-    @AfterAll
-    static void stopAzure() {
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-        azure.emu.faults().outage(Endpoint.TOKEN, false);
-    }
-
-    void identity(Duration lifetime) throws Exception {
-        identity(lifetime, EmulatedAzure.Flow.DEVICE_CODE);
-    }
-
-    void identity(Duration lifetime, EmulatedAzure.Flow flow) throws Exception {
-        id = azure.signIn(lifetime, flow);
-        cleanup.add(id);
-        refresher = id.refresher;
-        refresher.subscribe(token -> tokensSeen.incrementAndGet());
-    }
-
+class LettuceReauthenticationIT extends ReauthenticationITBase {
     EntraCredentialsProvider provider() {
         EntraCredentialsProvider provider = EntraCredentialsProvider.create(refresher);
         cleanup.add(provider);
@@ -115,7 +74,7 @@ class LettuceReauthenticationIT {
         final List<Throwable> failed = new CopyOnWriteArrayList<>();
 
         @Override
-        public void onReauthenticated(String endpointId) {
+        public void onReauthenticated(String endpointId, String tokenFingerprint) {
             succeeded
                     .computeIfAbsent(String.valueOf(endpointId), k -> new AtomicLong())
                     .incrementAndGet();
@@ -131,13 +90,6 @@ class LettuceReauthenticationIT {
         ReauthCounts counts = new ReauthCounts();
         cleanup.add(EntraLettuce.watchReauthentication(client, counts));
         return counts;
-    }
-
-    AccessToken awaitRenewal() {
-        AccessToken before = refresher.current().orElseThrow();
-        await().atMost(Duration.ofSeconds(60))
-                .until(() -> refresher.current().filter(t -> !t.equals(before)).isPresent());
-        return refresher.current().orElseThrow();
     }
 
     @Test
@@ -332,7 +284,7 @@ class LettuceReauthenticationIT {
             public void onReauthenticationFailed(String endpointId, Throwable cause) {}
 
             @Override
-            public void onReauthenticated(String endpointId) {
+            public void onReauthenticated(String endpointId, String tokenFingerprint) {
                 throw new IllegalStateException("listener failure (test)");
             }
         }));
@@ -403,5 +355,29 @@ class LettuceReauthenticationIT {
                 .until(() -> id.tokenRequests() == atRecovery);
         assertThat(reauth.failed).isEmpty();
         assertThat(id.cache.connectionsCut()).isZero();
+    }
+
+    /**
+     * The issue's outage: the token endpoint is unreachable for longer than the token lives, the cache cuts the
+     * connection at expiry, commands keep being issued. Measures how soon after the endpoint is back a command
+     * succeeds again. 20 s by default; the long form is {@code -Dredis-entra.outage.seconds=45}.
+     */
+    @Test
+    void afterAnOutageLongerThanTheTokenCommandsSucceedWithinFiveSecondsOfTheProviderReturning() throws Exception {
+        identity(Duration.ofSeconds(10));
+        RedisClient client = client(provider());
+        StatefulRedisConnection<String, String> connection = client.connect();
+        cleanup.add(connection);
+        connection.setTimeout(Duration.ofSeconds(5));
+        OutageRecovery r = outageDrill(
+                "Lettuce",
+                Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 20)),
+                () -> connection.sync().set("probe", "1"));
+
+        // The cache really cut the connection: nothing succeeded between expiry and the end of the outage.
+        assertThat(id.cache.connectionsCut()).isGreaterThanOrEqualTo(1);
+        assertThat(r.succeededWhileExpired()).isFalse();
+        assertThat(r.recovery()).isLessThanOrEqualTo(Duration.ofSeconds(5));
+        assertThat(r.requestsPerSecond()).isLessThanOrEqualTo(0.5);
     }
 }

@@ -69,6 +69,29 @@ public final class AzureCredentialTokenSource implements TokenSource {
     }
 
     /**
+     * A user-assigned managed identity, chosen by its object (principal) id &mdash; the id Azure Cache for Redis
+     * access policies name, and the Redis user name of its tokens.
+     */
+    public static AzureCredentialTokenSource managedIdentityByObjectId(String objectId) {
+        requireText("objectId", objectId);
+        return of(new ManagedIdentityCredentialBuilder().objectId(objectId).build());
+    }
+
+    /**
+     * A user-assigned managed identity, chosen by its ARM resource id ({@code
+     * /subscriptions/…/resourceGroups/…/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>}).
+     */
+    public static AzureCredentialTokenSource managedIdentityByResourceId(String resourceId) {
+        requireText("resourceId", resourceId);
+        if (!resourceId.startsWith("/subscriptions/")) {
+            throw new IllegalArgumentException("resourceId must be an ARM resource id such as /subscriptions/<id>"
+                    + "/resourceGroups/<group>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>,"
+                    + " got " + resourceId);
+        }
+        return of(new ManagedIdentityCredentialBuilder().resourceId(resourceId).build());
+    }
+
+    /**
      * AKS workload identity, configured by the variables the webhook injects ({@code AZURE_CLIENT_ID}, {@code
      * AZURE_TENANT_ID}, {@code AZURE_FEDERATED_TOKEN_FILE}).
      */
@@ -90,18 +113,51 @@ public final class AzureCredentialTokenSource implements TokenSource {
 
     /** A service principal with a certificate: a PEM file (certificate and private key) or a PFX without password. */
     public static AzureCredentialTokenSource clientCertificate(String tenantId, String clientId, Path certificate) {
+        return clientCertificate(tenantId, clientId, certificate, null);
+    }
+
+    /**
+     * A service principal with a certificate: a PFX/PKCS#12 file ({@code .pfx}, {@code .p12}) protected by
+     * {@code password}, or a PEM file (certificate and unencrypted private key) when {@code password} is
+     * {@code null}. azure-identity reads no encrypted PEM key; convert one to a password-protected PFX ({@code openssl
+     * pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx}).
+     *
+     * @throws IllegalArgumentException when a password is given for a PEM file
+     */
+    public static AzureCredentialTokenSource clientCertificate(
+            String tenantId, String clientId, Path certificate, String password) {
+        return of(
+                certificateCredential(tenantId, clientId, certificate, password).build());
+    }
+
+    /**
+     * azure-identity's builder for a certificate credential, set up like {@link #clientCertificate(String, String,
+     * Path, String)}, for further settings (authority host, HTTP client) before {@code build()}.
+     */
+    public static ClientCertificateCredentialBuilder certificateCredential(
+            String tenantId, String clientId, Path certificate, String password) {
         requireText("tenantId", tenantId);
         requireText("clientId", clientId);
         Objects.requireNonNull(certificate, "certificate");
         ClientCertificateCredentialBuilder b =
                 new ClientCertificateCredentialBuilder().tenantId(tenantId).clientId(clientId);
         String file = certificate.toString();
-        if (file.endsWith(".pfx") || file.endsWith(".p12")) {
+        String lower = file.toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(".pfx") || lower.endsWith(".p12")) {
             b.pfxCertificate(file);
+            if (password != null) {
+                b.clientCertificatePassword(password);
+            }
         } else {
+            if (password != null) {
+                throw new IllegalArgumentException("certificate " + file + " is read as PEM (its name does not end in"
+                        + " .pfx or .p12), and azure-identity cannot read an encrypted PEM key: convert it to a"
+                        + " password-protected PFX (openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx)"
+                        + " or give no password for an unencrypted PEM");
+            }
             b.pemCertificate(file);
         }
-        return of(b.build());
+        return b;
     }
 
     /** The signed-in Azure CLI user ({@code az login}); for development. */

@@ -259,6 +259,50 @@ public final class MsalUserTokenSource implements TokenSource {
                 r.expiresOnDate() == null ? null : r.expiresOnDate().toInstant());
     }
 
+    /** What to do when no OS-protected store is available, in a few lines. */
+    static String noProtectedStoreMessage(String why) {
+        return "No OS-protected store for the persistent token cache (" + why + ").\n"
+                + "First: on Linux install libsecret and a Secret Service and run in a D-Bus session with an unlocked"
+                + " keyring (Debian: apt-get install libsecret-1-0 gnome-keyring).\n"
+                + "Or: allowUnprotectedCache(true) (an owner-only 0600 file; redis.entra.allow-unprotected-cache=true),"
+                + " or no persistentCache(...) (tokens in memory only).";
+    }
+
+    /** One short line for why the store failed: its class and the first line of its message, without classpaths. */
+    static String shortReason(Throwable e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().strip();
+        int cut = message.indexOf('\n');
+        if (cut >= 0) {
+            message = message.substring(0, cut);
+        }
+        // JNA: "Unable to load library 'secret-1': Native library (…) not found in resource path ([file:…, …])".
+        cut = message.indexOf(" in resource path");
+        if (cut >= 0) {
+            message = message.substring(0, cut);
+        }
+        if (message.length() > 200) {
+            message = message.substring(0, 200) + "…";
+        }
+        return e.getClass().getSimpleName() + (message.isEmpty() ? "" : ": " + message);
+    }
+
+    /**
+     * The warning for an authority on a port other than 443 (MSAL4J drops it on silent renewal), if it has one.
+     */
+    static Optional<String> portWarning(URI authority, boolean customHttpClient) {
+        int port = authority.getPort();
+        if (port == -1 || port == 443) {
+            return Optional.empty();
+        }
+        return Optional.of("authority " + authority + " is on port " + port + ": MSAL4J sends silent token renewals to "
+                + authority.getHost() + " without the port (443), so sign-in works but renewals will fail"
+                + (customHttpClient
+                        ? " unless the IHttpClient given to httpClient(...) restores the port"
+                        : " with \"connection refused\"")
+                + ". Serve the authority on port 443"
+                + (customHttpClient ? "." : ", or pass an IHttpClient that restores the port (httpClient(...))."));
+    }
+
     /** Configures a {@link MsalUserTokenSource}; {@link #build()} checks the settings and opens the cache. */
     public static final class Builder {
         private final String clientId;
@@ -289,6 +333,11 @@ public final class MsalUserTokenSource implements TokenSource {
         /**
          * The authority, {@code https://<host>/<tenant>/}. Default {@code https://login.microsoftonline.com/organizations/}.
          * Must be https.
+         *
+         * <p>A port other than 443 ({@code https://idp.example:8443/<tenant>/}) works for sign-in but not for renewal:
+         * MSAL4J sends silent renewals for such an authority to the host <em>without</em> its port (443), so they fail
+         * with "connection refused" once the first token is due. {@link #build()} logs a warning then. Serve the
+         * authority on 443, or pass an {@link #httpClient(IHttpClient) IHttpClient} that restores the port.
          */
         public Builder authority(URI authority) {
             Objects.requireNonNull(authority, "authority");
@@ -425,15 +474,18 @@ public final class MsalUserTokenSource implements TokenSource {
                 String fileName = "msal-" + clientId + ".cache";
                 try {
                     aspect = ProtectedTokenCache.open(cacheDirectory, fileName, clientId);
-                } catch (Exception | LinkageError e) {
-                    String why = e.getClass().getSimpleName() + ": " + e.getMessage();
+                } catch (Exception | Error e) {
+                    // Not only LinkageError (no libsecret): with libsecret but no working Secret Service the
+                    // extension's Linux path fails with JNA's java.lang.Error ("Exception reading field 'domain' in
+                    // class ...GError", Azure/azure-sdk-for-java#32138). Only a VirtualMachineError is fatal here.
+                    if (e instanceof VirtualMachineError vme) {
+                        throw vme;
+                    }
+                    String why = shortReason(e);
                     if (!allowUnprotectedCache) {
-                        throw new IllegalStateException(
-                                "no OS-protected token cache on this machine (" + why
-                                        + "); install libsecret and run a Secret Service (Linux), or call"
-                                        + " allowUnprotectedCache(true) to keep tokens in a file only this user can read,"
-                                        + " or drop persistentCache(...) to keep them in memory",
-                                e);
+                        // The full error (JNA's link error quotes the whole classpath) only at DEBUG.
+                        log.debug("no OS-protected token cache in {}", cacheDirectory, e);
+                        throw new IllegalStateException(noProtectedStoreMessage(why));
                     }
                     try {
                         // The extension may have created its (still empty) file before failing.
@@ -454,6 +506,14 @@ public final class MsalUserTokenSource implements TokenSource {
                             fileCache.file());
                 }
             }
+            // With a transport of the caller's own (tests, proxies), it may already restore the port: say so quietly.
+            portWarning(authority, httpClient != null).ifPresent(w -> {
+                if (httpClient != null) {
+                    log.info(w);
+                } else {
+                    log.warn(w);
+                }
+            });
             PublicClientApplication.Builder b = PublicClientApplication.builder(clientId)
                     .instanceDiscovery(instanceDiscovery)
                     .validateAuthority(validateAuthority);

@@ -22,7 +22,19 @@ import java.util.Objects;
  * a token served from a cache, or one whose clock is skewed, can never make the refresher loop.
  *
  * <p>After a failure the refresher retries with exponential backoff: the n-th consecutive failure waits a random
- * time between half and all of {@code min(maxBackoff, initialBackoff × 2^(n-1))}. It never gives up.
+ * time between half and all of {@code min(maxBackoff, initialBackoff × 2^(n-1))}. It never gives up. Two exceptions:
+ *
+ * <ul>
+ *   <li>While no valid token is held, or the current one would expire before that backoff ends (or within
+ *       {@link Builder#expiringBackoff(Duration) expiringBackoff} after it), waiting long gains nothing: the delay is a
+ *       random time between {@code expiringBackoff} and 1.5 × {@code expiringBackoff} instead (default 2&ndash;3 s: at
+ *       most one request per 2 s per refresher, and a recovered identity provider is used within seconds).
+ *   <li>When the source was throttled on the client side (MSAL4J's {@code MsalThrottlingException}: no request was
+ *       sent), the next attempt is at the time the throttle allows, and the backoff does not grow.
+ * </ul>
+ *
+ * <p>A request to the source that has not answered after {@link Builder#requestTimeout(Duration) requestTimeout} is
+ * abandoned (its thread interrupted) and counts as a failure, so a hung call cannot stall renewal.
  *
  * <table>
  *   <caption>Settings and defaults</caption>
@@ -33,6 +45,8 @@ import java.util.Objects;
  *   <tr><td>jitter</td><td>up to 5 % of the delay ({@code jitterRatio(0.05)})</td></tr>
  *   <tr><td>initialBackoff</td><td>1 second</td></tr>
  *   <tr><td>maxBackoff</td><td>60 seconds</td></tr>
+ *   <tr><td>expiringBackoff</td><td>2 seconds</td></tr>
+ *   <tr><td>requestTimeout</td><td>30 seconds</td></tr>
  * </table>
  */
 public final class RefreshPolicy {
@@ -45,6 +59,8 @@ public final class RefreshPolicy {
     private final double jitterRatio;
     private final Duration initialBackoff;
     private final Duration maxBackoff;
+    private final Duration expiringBackoff;
+    private final Duration requestTimeout;
 
     private RefreshPolicy(Builder b) {
         this.refreshRatio = b.refreshRatio;
@@ -54,6 +70,8 @@ public final class RefreshPolicy {
         this.jitterRatio = b.jitterRatio;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
+        this.expiringBackoff = b.expiringBackoff;
+        this.requestTimeout = b.requestTimeout;
     }
 
     /** The documented defaults (see the class description). */
@@ -76,6 +94,8 @@ public final class RefreshPolicy {
         b.jitterRatio = jitterRatio;
         b.initialBackoff = initialBackoff;
         b.maxBackoff = maxBackoff;
+        b.expiringBackoff = expiringBackoff;
+        b.requestTimeout = requestTimeout;
         return b;
     }
 
@@ -117,6 +137,19 @@ public final class RefreshPolicy {
         return maxBackoff;
     }
 
+    /**
+     * The shortest retry delay while no valid token is held or the current one is about to expire; the delay is
+     * random between this and 1.5 times this.
+     */
+    public Duration expiringBackoff() {
+        return expiringBackoff;
+    }
+
+    /** How long one request to the token source may take before it is abandoned and counted as a failure. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
     /** The largest amount of jitter for a renewal due {@code delay} from now: never more than half the delay. */
     Duration maxJitter(Duration delay) {
         if (delay.isNegative() || delay.isZero()) {
@@ -146,19 +179,31 @@ public final class RefreshPolicy {
                 && Objects.equals(p.jitter, jitter)
                 && p.jitterRatio == jitterRatio
                 && p.initialBackoff.equals(initialBackoff)
-                && p.maxBackoff.equals(maxBackoff);
+                && p.maxBackoff.equals(maxBackoff)
+                && p.expiringBackoff.equals(expiringBackoff)
+                && p.requestTimeout.equals(requestTimeout);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(refreshRatio, lowerBound, minimumDelay, jitter, jitterRatio, initialBackoff, maxBackoff);
+        return Objects.hash(
+                refreshRatio,
+                lowerBound,
+                minimumDelay,
+                jitter,
+                jitterRatio,
+                initialBackoff,
+                maxBackoff,
+                expiringBackoff,
+                requestTimeout);
     }
 
     @Override
     public String toString() {
         return "RefreshPolicy[refreshRatio=" + refreshRatio + ", lowerBound=" + lowerBound + ", minimumDelay="
                 + minimumDelay + ", jitter=" + (jitter != null ? jitter.toString() : "ratio " + jitterRatio)
-                + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff + "]";
+                + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff + ", expiringBackoff="
+                + expiringBackoff + ", requestTimeout=" + requestTimeout + "]";
     }
 
     /** Builds a {@link RefreshPolicy}; every setting starts at its documented default and is checked on set. */
@@ -170,6 +215,8 @@ public final class RefreshPolicy {
         private double jitterRatio = 0.05;
         private Duration initialBackoff = Duration.ofSeconds(1);
         private Duration maxBackoff = Duration.ofSeconds(60);
+        private Duration expiringBackoff = Duration.ofSeconds(2);
+        private Duration requestTimeout = Duration.ofSeconds(30);
 
         private Builder() {}
 
@@ -226,6 +273,24 @@ public final class RefreshPolicy {
         /** Longest backoff between failed attempts (positive). Default 60 seconds. */
         public Builder maxBackoff(Duration maxBackoff) {
             this.maxBackoff = positive("maxBackoff", maxBackoff);
+            return this;
+        }
+
+        /**
+         * The retry delay while no valid token is held, or the current one would expire before the regular backoff
+         * ends: random between this and 1.5 × this (positive). Default 2 seconds, so at most one request per 2 s.
+         */
+        public Builder expiringBackoff(Duration expiringBackoff) {
+            this.expiringBackoff = positive("expiringBackoff", expiringBackoff);
+            return this;
+        }
+
+        /**
+         * How long one request to the token source may take (positive); a request still running then is abandoned,
+         * its thread interrupted, and the attempt counts as a failure. Default 30 seconds.
+         */
+        public Builder requestTimeout(Duration requestTimeout) {
+            this.requestTimeout = positive("requestTimeout", requestTimeout);
             return this;
         }
 

@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -34,7 +35,13 @@ import org.slf4j.LoggerFactory;
  *       off: it never loops.
  *   <li>A failure is logged and reported to every listener; the current token keeps being served while it is
  *       valid, and the refresher retries with exponential backoff and jitter, forever, also after the token
- *       expired. When the source recovers, one request brings a new token &mdash; no burst.
+ *       expired. While no valid token is held (or the current one is about to expire) the delay stays short
+ *       ({@link RefreshPolicy#expiringBackoff()}, 2&ndash;3 s by default), so a recovered source is used within
+ *       seconds; client-side throttling (MSAL4J's {@code MsalThrottlingException}, no request sent) is retried when
+ *       the throttle allows and does not grow the backoff. When the source recovers, one request brings a new token
+ *       &mdash; no burst.
+ *   <li>A request that has not answered within {@link RefreshPolicy#requestTimeout()} is abandoned (its thread is
+ *       interrupted, a late answer is dropped) and counts as a failure: a hung call cannot stall renewal.
  *   <li>Listeners are isolated: an exception thrown by one is logged, reaches no other listener, is not counted
  *       as a failure of the source and does not change the schedule.
  *   <li>{@link #close()} is idempotent and stops all scheduling. It closes neither the source nor a scheduler it
@@ -47,18 +54,24 @@ import org.slf4j.LoggerFactory;
  * AutoCloseable subscription = refresher.subscribe(token -> reauthenticate(token));
  * }</pre>
  *
- * <p>Listeners and the source run on the refresher's worker (the scheduler's thread); neither may block for long.
+ * <p>Listeners run on the refresher's worker (the scheduler's thread) and must not block for long; the source runs
+ * on a request thread of the refresher's own while the worker waits for it, at most the request timeout.
  */
 public final class TokenRefresher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final int MAX_MESSAGE = 500;
+    /** Added at random to a throttle's retry hint, so a fleet released by the same throttle does not retry in step. */
+    private static final Duration THROTTLE_JITTER = Duration.ofMillis(100);
 
     private final TokenSource source;
     private final RefreshPolicy policy;
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    /** Calls the source with a timeout, so the worker can stop waiting for one that hangs. */
+    private final SourceCalls calls;
+
     private final String name;
     private final RandomGenerator random;
 
@@ -80,6 +93,11 @@ public final class TokenRefresher implements AutoCloseable {
     private AccessToken current;
     private Instant lastSuccess;
     private int consecutiveFailures;
+    /** Failures that sent a request (throttled attempts did not): the exponent of the backoff. */
+    private int backoffFailures;
+    /** Futures of {@link #validToken()} callers waiting for a new token. */
+    private final List<CompletableFuture<AccessToken>> waiters = new CopyOnWriteArrayList<>();
+
     private String lastFailureMessage;
 
     private TokenRefresher(Builder b) {
@@ -88,12 +106,14 @@ public final class TokenRefresher implements AutoCloseable {
         this.clock = b.clock;
         this.random = b.random != null ? b.random : new SplittableRandom();
         this.name = b.name != null ? b.name : b.source.describe();
+        int n = THREADS.incrementAndGet();
+        this.calls = new SourceCalls(source, b.requests, "redis-entra-token-refresher-" + n + "-request");
         if (b.scheduler != null) {
             this.scheduler = b.scheduler;
             this.ownsScheduler = false;
         } else {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "redis-entra-token-refresher-" + THREADS.incrementAndGet());
+                Thread t = new Thread(r, "redis-entra-token-refresher-" + n);
                 t.setDaemon(true);
                 return t;
             });
@@ -120,6 +140,30 @@ public final class TokenRefresher implements AutoCloseable {
         synchronized (stateLock) {
             return current != null && !current.isExpiredAt(clock.instant()) ? Optional.of(current) : Optional.empty();
         }
+    }
+
+    /**
+     * A valid token: the current one at once when it has not expired, else the next one the refresher obtains. Like
+     * {@link #firstToken()} it does not fail when the source fails, only when the refresher is closed; bound the wait
+     * ({@code validToken().orTimeout(10, SECONDS)}, or cancel it after a timed {@code get}). Each call gets its own
+     * future; cancelling or completing it affects neither the refresher nor other callers.
+     */
+    public CompletableFuture<AccessToken> validToken() {
+        Optional<AccessToken> now = current();
+        if (now.isPresent()) {
+            return CompletableFuture.completedFuture(now.get());
+        }
+        CompletableFuture<AccessToken> f = new CompletableFuture<>();
+        waiters.add(f);
+        f.whenComplete((t, e) -> waiters.remove(f));
+        // A token may have arrived, or the refresher closed, between the check and the registration.
+        synchronized (stateLock) {
+            if (closed) {
+                f.completeExceptionally(new IllegalStateException("token refresher " + name + " was closed"));
+            }
+        }
+        current().ifPresent(f::complete);
+        return f;
     }
 
     /**
@@ -196,7 +240,10 @@ public final class TokenRefresher implements AutoCloseable {
         if (ownsScheduler) {
             scheduler.shutdownNow();
         }
-        first.completeExceptionally(new IllegalStateException("token refresher " + name + " was closed"));
+        calls.close();
+        IllegalStateException closedError = new IllegalStateException("token refresher " + name + " was closed");
+        first.completeExceptionally(closedError);
+        waiters.forEach(w -> w.completeExceptionally(closedError));
         log.debug("token refresher {} closed", name);
     }
 
@@ -260,7 +307,7 @@ public final class TokenRefresher implements AutoCloseable {
         AccessToken token = null;
         Throwable error = null;
         try {
-            token = source.getToken(held != null);
+            token = calls.getToken(held != null, policy.requestTimeout());
             if (token == null) {
                 error = new IllegalStateException(source.describe() + " returned no token");
             }
@@ -276,7 +323,7 @@ public final class TokenRefresher implements AutoCloseable {
         if (error == null) {
             onNewToken(token, started, now);
         } else {
-            onFailure(error, held != null && token != null && token.equals(held), now);
+            onFailure(error, held != null && token != null && token.equals(held), held, now);
         }
         if (error instanceof InterruptedException) {
             Thread.currentThread().interrupt(); // closing (or the scheduler's owner) asked this thread to stop
@@ -297,6 +344,7 @@ public final class TokenRefresher implements AutoCloseable {
                 current = token;
                 lastSuccess = now;
                 consecutiveFailures = 0;
+                backoffFailures = 0;
                 lastFailureMessage = null;
                 notBefore = now.plus(policy.minimumDelay());
             }
@@ -319,6 +367,9 @@ public final class TokenRefresher implements AutoCloseable {
             }
         }
         first.complete(token);
+        if (!token.isExpiredAt(now)) {
+            waiters.forEach(w -> w.complete(token));
+        }
         synchronized (stateLock) {
             inFlight = false;
             if (!closed) {
@@ -327,20 +378,32 @@ public final class TokenRefresher implements AutoCloseable {
         }
     }
 
-    private void onFailure(Throwable error, boolean sameToken, Instant now) {
+    private void onFailure(Throwable error, boolean sameToken, AccessToken held, Instant now) {
         int failures;
         Instant next;
         String message;
+        Optional<Duration> throttled = sameToken ? Optional.empty() : RetryHint.of(error);
         synchronized (stateLock) {
             if (closed) {
                 inFlight = false;
                 return;
             }
             failures = ++consecutiveFailures;
-            Duration ceiling = policy.backoffCeiling(failures);
-            Duration delay = ceiling.dividedBy(2).plusNanos((long) (ceiling.toNanos() / 2.0 * random.nextDouble()));
-            if (sameToken && delay.compareTo(policy.minimumDelay()) < 0) {
-                delay = policy.minimumDelay();
+            Duration delay;
+            if (throttled.isPresent()) {
+                // No request was sent: retry when the throttle allows (plus a little jitter), the backoff unchanged.
+                Duration hint = throttled.get();
+                delay = hint.plusNanos((long) (THROTTLE_JITTER.toNanos() * random.nextDouble()));
+            } else {
+                Duration ceiling = policy.backoffCeiling(++backoffFailures);
+                delay = ceiling.dividedBy(2).plusNanos((long) (ceiling.toNanos() / 2.0 * random.nextDouble()));
+                if (sameToken && delay.compareTo(policy.minimumDelay()) < 0) {
+                    delay = policy.minimumDelay();
+                } else if (!sameToken && expiresBefore(held, now.plus(delay).plus(policy.expiringBackoff()))) {
+                    // Nothing valid to serve meanwhile: retry soon, still one request at a time and jittered.
+                    Duration base = policy.expiringBackoff();
+                    delay = base.plusNanos((long) (base.toNanos() / 2.0 * random.nextDouble()));
+                }
             }
             next = now.plus(delay);
             notBefore = next;
@@ -375,6 +438,11 @@ public final class TokenRefresher implements AutoCloseable {
                 scheduleLocked(next);
             }
         }
+    }
+
+    /** Whether {@code token} is absent or expires before {@code instant}. */
+    private static boolean expiresBefore(AccessToken token, Instant instant) {
+        return token == null || !token.expiresAt().isAfter(instant);
     }
 
     /**
@@ -484,6 +552,7 @@ public final class TokenRefresher implements AutoCloseable {
         private ScheduledExecutorService scheduler;
         private String name;
         private RandomGenerator random;
+        private Executor requests;
 
         private Builder(TokenSource source) {
             this.source = source;
@@ -520,6 +589,16 @@ public final class TokenRefresher implements AutoCloseable {
         /** The randomness for jitter. Default a new {@link SplittableRandom}; tests pass a fixed one. */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        /**
+         * Where calls to the source run while the worker waits for them (at most the policy's request timeout).
+         * Default: daemon threads the refresher owns and stops on {@link #close()}. Tests pass a direct executor
+         * ({@code Runnable::run}) to keep everything on the scheduler's thread.
+         */
+        public Builder requestExecutor(Executor requests) {
+            this.requests = Objects.requireNonNull(requests, "requests");
             return this;
         }
 

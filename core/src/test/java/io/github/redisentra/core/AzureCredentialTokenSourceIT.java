@@ -10,6 +10,7 @@ import com.azure.core.util.ConfigurationBuilder;
 import com.azure.core.util.ConfigurationSource;
 import com.azure.identity.ClientCertificateCredentialBuilder;
 import com.azure.identity.ClientSecretCredentialBuilder;
+import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
@@ -21,8 +22,12 @@ import java.io.ByteArrayInputStream;
 import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -37,6 +42,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(60)
 class AzureCredentialTokenSourceIT {
@@ -168,6 +174,98 @@ class AzureCredentialTokenSourceIT {
                 api.defaultScope());
         assertThatThrownBy(() -> bad.getToken(false))
                 .satisfies(e -> assertThat(e.toString()).doesNotContain("wrong-secret-value"));
+    }
+
+    @Test
+    void userAssignedManagedIdentityIsChosenByObjectIdAndByResourceId() throws Exception {
+        ManagedIdentity byOid = tenant.addManagedIdentity("oid-mi");
+        ManagedIdentity byResource = tenant.addManagedIdentity("resource-mi");
+        // The factories as an application calls them; MSAL reads the App Service variables (test seam above).
+        AccessToken a = AzureCredentialTokenSource.managedIdentityByObjectId(byOid.objectId())
+                .getToken(false);
+        AccessToken b = AzureCredentialTokenSource.managedIdentityByResourceId(byResource.resourceId())
+                .getToken(false);
+        assertThat(a.objectId()).contains(byOid.objectId());
+        assertThat(b.objectId()).contains(byResource.objectId());
+        assertThatThrownBy(() -> AzureCredentialTokenSource.managedIdentityByResourceId(byResource.clientId()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ARM resource id");
+    }
+
+    @Test
+    void defaultAzureCredentialTakesItsEnvironmentLegThenItsManagedIdentityLeg() throws Exception {
+        AppRegistration api = tenant.registerApp(AppSpec.api("dac-api"));
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("svc-dac").secret("dac-secret"));
+        Map<String, String> environment = Map.of(
+                "AZURE_TENANT_ID", tenant.id(),
+                "AZURE_CLIENT_ID", svc.clientId(),
+                "AZURE_CLIENT_SECRET", "dac-secret",
+                "AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
+        AzureCredentialTokenSource viaEnvironment = AzureCredentialTokenSource.of(
+                new DefaultAzureCredentialBuilder()
+                        .configuration(configuration(environment))
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        AccessToken app = viaEnvironment.getToken(false);
+        assertThat(app.tenantId()).contains(tenant.id());
+        assertThat(app.objectId()).isPresent().isNotEqualTo(java.util.Optional.of(mi.objectId()));
+
+        // No service principal in the environment: the chain falls through to the managed identity.
+        AzureCredentialTokenSource viaManagedIdentity =
+                AzureCredentialTokenSource.of(new DefaultAzureCredentialBuilder()
+                        .configuration(appServiceConfiguration())
+                        .httpClient(trustingEmulator())
+                        .build());
+        assertThat(viaManagedIdentity.getToken(false).objectId()).contains(mi.objectId());
+    }
+
+    @Test
+    void clientCertificateCredentialReadsAPasswordProtectedPfx(@TempDir Path dir) throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        KeyPair keys = gen.generateKeyPair();
+        X509Certificate cert = selfSigned(keys);
+        AppRegistration api = tenant.registerApp(AppSpec.api("pfx-api"));
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("svc-pfx").certificate(cert));
+        Path pfx = dir.resolve("svc.pfx");
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        store.setKeyEntry("svc", keys.getPrivate(), "pfx-pass".toCharArray(), new Certificate[] {cert});
+        try (var out = Files.newOutputStream(pfx)) {
+            store.store(out, "pfx-pass".toCharArray());
+        }
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(
+                AzureCredentialTokenSource.certificateCredential(tenant.id(), svc.clientId(), pfx, "pfx-pass")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        assertThat(source.getToken(false).tenantId()).contains(tenant.id());
+
+        AzureCredentialTokenSource wrong = AzureCredentialTokenSource.of(
+                AzureCredentialTokenSource.certificateCredential(tenant.id(), svc.clientId(), pfx, "not-the-pass")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        assertThatThrownBy(() -> wrong.getToken(false))
+                .satisfies(e -> assertThat(e.toString()).doesNotContain("not-the-pass"));
+        assertThatThrownBy(() -> AzureCredentialTokenSource.clientCertificate(
+                        tenant.id(), svc.clientId(), dir.resolve("svc.pem"), "pem-pass"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("openssl pkcs12 -export");
+    }
+
+    static Configuration configuration(Map<String, String> env) {
+        ConfigurationSource empty = source -> Map.of();
+        ConfigurationSource envSource = source -> env;
+        return new ConfigurationBuilder(empty, empty, envSource).build();
     }
 
     @Test

@@ -20,6 +20,8 @@ class RefreshPolicyTest {
         assertThat(p.jitterRatio()).isEqualTo(0.05);
         assertThat(p.initialBackoff()).isEqualTo(Duration.ofSeconds(1));
         assertThat(p.maxBackoff()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(p.expiringBackoff()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(p.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(p.toBuilder().build()).isEqualTo(p);
     }
 
@@ -35,6 +37,10 @@ class RefreshPolicyTest {
         assertThatThrownBy(() -> RefreshPolicy.builder().minimumDelay(Duration.ZERO))
                 .hasMessageContaining("minimumDelay");
         assertThatThrownBy(() -> RefreshPolicy.builder().jitterRatio(0.6)).hasMessageContaining("jitterRatio");
+        assertThatThrownBy(() -> RefreshPolicy.builder().expiringBackoff(Duration.ZERO))
+                .hasMessageContaining("expiringBackoff");
+        assertThatThrownBy(() -> RefreshPolicy.builder().requestTimeout(Duration.ofSeconds(-1)))
+                .hasMessageContaining("requestTimeout");
         assertThatThrownBy(() -> RefreshPolicy.builder()
                         .initialBackoff(Duration.ofSeconds(10))
                         .maxBackoff(Duration.ofSeconds(5))

@@ -147,4 +147,68 @@ class TokenRefresherEmulatorIT {
             assertThat(arrivals.arrivals).hasSize(2);
         }
     }
+
+    /**
+     * The issue's outage: the token endpoint answers 503 for longer than the token lives, so the token expires
+     * mid-outage. Real MSAL in between: it retries a 5xx once after 1 s and then refuses to send for 5 s
+     * ({@code MsalThrottlingException}), which the refresher waits out without growing its backoff. So recovery lies
+     * anywhere between 0 and ~5.3 s (MSAL's throttle, the refresher's 0.1 s of jitter, the request); without MSAL's
+     * throttle (connection failures) the refresher's 2-3 s retry decides. Measures how soon a new token arrives after
+     * the endpoint is back and how many requests the outage cost. 15 s by default; the long form is
+     * {@code -Dredis-entra.outage.seconds=45}.
+     */
+    @Test
+    void anOutageLongerThanTheTokenRecoversWithinMsalsThrottleAtMostOneRequestPerTwoSeconds() throws Exception {
+        Duration outage = Duration.ofSeconds(Long.getLong("redis-entra.outage.seconds", 15));
+        AppRegistration api = tenant.registerApp(AppSpec.api("expiry-api")).tokenLifetime(Duration.ofSeconds(8));
+        AppRegistration cli = tenant.registerApp(AppSpec.publicClient("expiry-cli"));
+        User carol = tenant.addUser(UserSpec.named("carol"));
+        MsalUserTokenSource source = MsalUserTokenSource.builder(cli.clientId())
+                .authority(tenant.authority())
+                .instanceDiscovery(false)
+                .validateAuthority(false)
+                .httpClient(new EmulatorMsalHttpClient(emu))
+                .scopes(api.defaultScope())
+                .deviceCodeHandler(code -> emu.approveDeviceCode(code.userCode(), carol))
+                .build();
+        source.signIn();
+        RefreshPolicy policy =
+                RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(1)).build();
+        Arrivals arrivals = new Arrivals();
+        try (TokenRefresher refresher =
+                TokenRefresher.builder(source).policy(policy).name("expiry").build()) {
+            refresher.subscribe(arrivals);
+            AccessToken first = refresher.firstToken().get(30, TimeUnit.SECONDS);
+
+            long atOutage = emu.requestCount(Endpoint.TOKEN);
+            emu.faults().outage(Endpoint.TOKEN, true);
+            Instant outageStart = Instant.now();
+            try {
+                await().atMost(outage.plusSeconds(5))
+                        .until(() -> refresher.current().isEmpty());
+                await().atMost(outage.plusSeconds(5))
+                        .until(() ->
+                                Duration.between(outageStart, Instant.now()).compareTo(outage) >= 0);
+            } finally {
+                emu.faults().outage(Endpoint.TOKEN, false);
+            }
+            Instant outageEnd = Instant.now();
+            long requestsDuringOutage = emu.requestCount(Endpoint.TOKEN) - atOutage;
+            await().atMost(Duration.ofSeconds(15))
+                    .until(() -> refresher.current().isPresent());
+            Instant recovered =
+                    arrivals.arrivals.get(arrivals.arrivals.size() - 1).at();
+            Duration recovery = Duration.between(outageEnd, recovered);
+            double perSecond = requestsDuringOutage / (outage.toMillis() / 1000.0);
+            System.out.printf(
+                    "outage %s with 8 s tokens: %d token requests (%.2f/s), new token %d ms after the endpoint"
+                            + " returned%n",
+                    outage, requestsDuringOutage, perSecond, recovery.toMillis());
+
+            assertThat(first.expiresAt()).isBefore(outageEnd);
+            assertThat(recovery).isLessThanOrEqualTo(Duration.ofSeconds(6));
+            assertThat(perSecond).isLessThanOrEqualTo(0.5);
+            assertThat(refresher.status().consecutiveFailures()).isZero();
+        }
+    }
 }

@@ -169,61 +169,233 @@ class TokenRefresherTest {
     }
 
     @Test
-    void failuresBackOffExponentiallyWithinBoundsAndNeverGiveUp() {
-        RefreshPolicy policy = RefreshPolicy.defaults();
+    void failuresWhileTheTokenIsFarFromExpiryBackOffExponentiallyWithinBoundsAndNeverGiveUp() {
+        RefreshPolicy policy = noJitter().build();
+        source.lifetime(Duration.ofHours(20)); // renewal due at 15 h; 5 h of valid token left to fail through
+        Recorder rec = new Recorder();
+        TokenRefresher r = start(policy, new java.util.SplittableRandom(42));
+        scheduler.runDue();
         source.behave((s, force) -> {
             throw new java.io.IOException("token endpoint unreachable");
         });
-        Recorder rec = new Recorder();
-        TokenRefresher r = start(policy, new java.util.SplittableRandom(42));
         r.subscribe(rec);
+        scheduler.advance(Duration.ofHours(15));
+        Instant renewal = clock.instant();
         scheduler.advance(Duration.ofHours(3));
 
-        List<Instant> calls = source.callTimes();
+        List<Instant> calls = source.callTimes().subList(1, source.calls());
+        assertThat(calls.get(0)).isEqualTo(renewal);
         for (int i = 1; i < calls.size(); i++) {
             Duration gap = Duration.between(calls.get(i - 1), calls.get(i));
             Duration ceiling = policy.backoffCeiling(i);
             assertThat(gap).isBetween(ceiling.dividedBy(2), ceiling);
         }
         // Still trying at the end: 3 hours at ≤ 60 s apart is at least 180 attempts, and the last one is recent.
-        assertThat(calls.size()).isGreaterThan(180);
+        assertThat(calls.size()).isGreaterThan(180).isLessThan(400);
         assertThat(Duration.between(calls.get(calls.size() - 1), clock.instant()))
                 .isLessThanOrEqualTo(Duration.ofSeconds(60));
         assertThat(r.status().consecutiveFailures()).isEqualTo(calls.size());
         assertThat(rec.failureCounts).hasSize(calls.size());
         assertThat(rec.failureCounts.get(rec.failureCounts.size() - 1)).isEqualTo(calls.size());
         assertThat(r.status().lastFailureMessage()).contains("IOException", "token endpoint unreachable");
-        assertThat(r.firstToken()).isNotDone();
     }
 
     @Test
     void backoffJitterCoversTheLowerAndUpperHalfOfTheCeiling() {
+        start(noJitter().build(), FixedRandom.lowest());
+        scheduler.runDue();
         source.behave((s, force) -> {
             throw new IllegalStateException("down");
         });
-        start(RefreshPolicy.defaults(), FixedRandom.lowest());
-        scheduler.runDue();
+        scheduler.advance(Duration.ofMinutes(45));
+        assertThat(source.calls()).isEqualTo(2);
         scheduler.advance(Duration.ofMillis(499));
-        assertThat(source.calls()).isEqualTo(1);
+        assertThat(source.calls()).isEqualTo(2);
         scheduler.advance(Duration.ofMillis(1));
-        assertThat(source.calls()).isEqualTo(2); // 1 s ceiling, lowest jitter: 0.5 s
+        assertThat(source.calls()).isEqualTo(3); // 1 s ceiling, lowest jitter: 0.5 s
 
         MutableClock clock2 = new MutableClock(T0);
         DeterministicScheduler scheduler2 = new DeterministicScheduler(clock2);
-        ScriptedTokenSource failing = new ScriptedTokenSource(clock2).behave((s, force) -> {
-            throw new IllegalStateException("down");
-        });
+        ScriptedTokenSource failing = new ScriptedTokenSource(clock2);
         TokenRefresher r2 = TokenRefresher.builder(failing)
+                .policy(noJitter().build())
                 .clock(clock2)
                 .scheduler(scheduler2)
                 .random(FixedRandom.highest())
                 .build();
         refreshers.add(r2);
         scheduler2.runDue();
+        failing.behave((s, force) -> {
+            throw new IllegalStateException("down");
+        });
+        scheduler2.advance(Duration.ofMinutes(45));
         scheduler2.advance(Duration.ofMillis(999));
-        assertThat(failing.calls()).isEqualTo(1);
+        assertThat(failing.calls()).isEqualTo(2);
         scheduler2.advance(Duration.ofMillis(1));
-        assertThat(failing.calls()).isEqualTo(2); // highest jitter: (almost) the full 1 s ceiling
+        assertThat(failing.calls()).isEqualTo(3); // highest jitter: (almost) the full 1 s ceiling
+    }
+
+    @Test
+    void withoutAnyTokenRetriesStayTwoToThreeSecondsApartForever() {
+        source.behave((s, force) -> {
+            throw new java.io.IOException("token endpoint unreachable");
+        });
+        TokenRefresher r = start(RefreshPolicy.defaults(), new java.util.SplittableRandom(7));
+        scheduler.advance(Duration.ofMinutes(30));
+        List<Instant> calls = source.callTimes();
+        assertGapsBetween(calls, Duration.ofSeconds(2), Duration.ofSeconds(3));
+        assertThat(calls.size()).isBetween(600, 901);
+        assertThat(r.status().consecutiveFailures()).isEqualTo(calls.size());
+        assertThat(r.firstToken()).isNotDone();
+    }
+
+    @Test
+    void outageAcrossExpiryRecoversWithinThreeSecondsAtMostOneRequestPerTwoSeconds() {
+        // The scenario: 20 s tokens, a 45 s outage starting at a renewal, so the token expires mid-outage.
+        source.lifetime(Duration.ofSeconds(20));
+        TokenRefresher r = start(
+                RefreshPolicy.builder().minimumDelay(Duration.ofSeconds(2)).build(),
+                new java.util.SplittableRandom(11));
+        scheduler.runDue();
+        Instant outageStart = r.status().nextAttempt();
+        Instant outageEnd = outageStart.plus(Duration.ofSeconds(45));
+        source.behave((s, force) -> {
+            if (clock.instant().isBefore(outageEnd)) {
+                throw new java.io.IOException("HTTP 503 temporarily_unavailable");
+            }
+            return s.mint();
+        });
+        scheduler.advance(Duration.between(clock.instant(), outageEnd.plusSeconds(10)));
+
+        List<Instant> during = source.callTimes().stream()
+                .filter(t -> !t.isBefore(outageStart) && t.isBefore(outageEnd))
+                .toList();
+        // 45 s at ≤ 1 request per 2 s: at most 23 (the backoff starts at 0.5-1 s while the token is still valid).
+        assertThat(during.size()).isBetween(10, 23);
+        assertGapsBetween(
+                during.stream()
+                        .filter(t -> t.isAfter(outageStart.plusSeconds(20)))
+                        .toList(),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(3));
+        Instant recovered = source.callTimes().stream()
+                .filter(t -> !t.isBefore(outageEnd))
+                .findFirst()
+                .orElseThrow();
+        assertThat(Duration.between(outageEnd, recovered)).isLessThanOrEqualTo(Duration.ofSeconds(3));
+        assertThat(r.current()).isPresent();
+        assertThat(r.status().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void aTokenAboutToExpireIsRetriedSoonNotAfterTheGrownBackoff() {
+        source.lifetime(Duration.ofMinutes(60));
+        TokenRefresher r = start(noJitter().build(), FixedRandom.highest());
+        scheduler.runDue();
+        source.behave((s, force) -> {
+            throw new java.io.IOException("down");
+        });
+        // Renewal at 45 min fails; 14 minutes later the backoff has reached 60 s and one minute of token is left.
+        scheduler.advance(Duration.ofMinutes(59));
+        List<Instant> calls = source.callTimes();
+        Duration lastGap = Duration.between(calls.get(calls.size() - 2), calls.get(calls.size() - 1));
+        assertThat(lastGap).isLessThanOrEqualTo(Duration.ofSeconds(60));
+        scheduler.advance(Duration.ofSeconds(70));
+        calls = source.callTimes().stream()
+                .filter(t -> t.isAfter(T0.plus(Duration.ofMinutes(59))))
+                .toList();
+        // From the moment the backoff would outlast the token: every 2-3 s, before and after expiry.
+        assertThat(calls.size()).isGreaterThanOrEqualTo(20);
+        assertGapsBetween(calls, Duration.ofSeconds(2), Duration.ofSeconds(3));
+        assertThat(r.status().tokenExpiry()).isEqualTo(T0.plus(Duration.ofMinutes(60)));
+    }
+
+    @Test
+    void clientSideThrottlingIsRetriedAtItsHintAndDoesNotGrowTheBackoff() {
+        TokenRefresher r = start(noJitter().build(), FixedRandom.lowest());
+        scheduler.runDue();
+        int[] script = {0};
+        source.behave((s, force) -> {
+            int n = script[0]++;
+            if (n == 0 || n == 3) {
+                throw new java.io.IOException("HTTP 503");
+            }
+            if (n <= 2) {
+                // What MsalUserTokenSource throws when MSAL refuses to send: the throttle wrapped as a cause.
+                throw new java.io.IOException(
+                        "silent token renewal failed", new com.microsoft.aad.msal4j.MsalThrottlingException(4_000));
+            }
+            return s.mint();
+        });
+        scheduler.advance(Duration.ofMinutes(45));
+        Instant failed = clock.instant();
+        assertThat(source.calls()).isEqualTo(2);
+        // Backoff after the first failure: 0.5 s (lowest jitter); then two throttled attempts 4 s apart.
+        scheduler.advance(Duration.ofSeconds(9));
+        List<Instant> calls = source.callTimes();
+        assertThat(calls.subList(2, calls.size()))
+                .containsExactly(failed.plusMillis(500), failed.plusMillis(4_500), failed.plusMillis(8_500));
+        // The fourth call (a real failure again) is only the second for the backoff: 2 s ceiling, lowest jitter 1 s.
+        assertThat(r.status().consecutiveFailures()).isEqualTo(4);
+        assertThat(r.status().nextAttempt()).isEqualTo(failed.plusMillis(9_500));
+        scheduler.advance(Duration.ofSeconds(1));
+        assertThat(r.status().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void aHungRequestIsAbandonedAfterTheRequestTimeoutAndRenewalGoesOn() throws Exception {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        ScriptedTokenSource hanging = new ScriptedTokenSource(new MutableClock(Instant.now()));
+        hanging.behave((s, force) -> {
+            if (s.calls() == 1) {
+                try {
+                    Thread.sleep(60_000);
+                } catch (InterruptedException e) {
+                    interrupted.countDown();
+                    throw e;
+                }
+            }
+            return AccessToken.opaque(
+                    "t" + s.calls(), Instant.now(), Instant.now().plusSeconds(3600));
+        });
+        TokenRefresher r = TokenRefresher.builder(hanging)
+                .policy(RefreshPolicy.builder()
+                        .requestTimeout(Duration.ofMillis(300))
+                        .expiringBackoff(Duration.ofMillis(200))
+                        .build())
+                .build();
+        refreshers.add(r);
+        assertThat(r.firstToken().get(10, TimeUnit.SECONDS).secret()).isEqualTo("t2");
+        assertThat(interrupted.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(hanging.calls()).isEqualTo(2);
+        assertThat(r.status().consecutiveFailures()).isZero();
+    }
+
+    @Test
+    void validTokenCompletesAtOnceWithTheCurrentTokenOrWithTheNextOne() throws Exception {
+        int[] failuresLeft = {2};
+        source.behave((s, force) -> {
+            if (failuresLeft[0]-- > 0) {
+                throw new IllegalStateException("not yet");
+            }
+            return s.mint();
+        });
+        TokenRefresher r = start(noJitter().build());
+        var waiting = r.validToken();
+        var cancelled = r.validToken();
+        cancelled.cancel(false);
+        scheduler.runDue();
+        assertThat(waiting).isNotDone();
+        scheduler.advance(Duration.ofSeconds(10));
+        assertThat(waiting).isCompleted();
+        assertThat(waiting.get()).isEqualTo(r.current().orElseThrow());
+        assertThat(r.validToken().getNow(null)).isEqualTo(r.current().orElseThrow());
+
+        clock.advance(Duration.ofHours(2)); // expired, renewal not yet run
+        var later = r.validToken();
+        assertThat(later).isNotDone();
+        r.close();
+        assertThat(later).isCompletedExceptionally();
     }
 
     @Test
@@ -564,6 +736,12 @@ class TokenRefresherTest {
         scheduler.advance(Duration.ofHours(2));
         assertThat(source.calls()).isEqualTo(1);
         assertThat(scheduler.pending()).isZero();
+    }
+
+    private static void assertGapsBetween(List<Instant> calls, Duration min, Duration max) {
+        for (int i = 1; i < calls.size(); i++) {
+            assertThat(Duration.between(calls.get(i - 1), calls.get(i))).isBetween(min, max);
+        }
     }
 
     private static void assertGapsAtLeast(List<Instant> calls, Duration min) {

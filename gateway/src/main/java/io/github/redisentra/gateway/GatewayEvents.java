@@ -14,6 +14,12 @@ public interface GatewayEvents {
 
     default void clientDisconnected() {}
 
+    /**
+     * A new connection was refused before it got a session; {@code reason} {@code max_clients} or
+     * {@code unauthenticated_per_address}.
+     */
+    default void connectionRefused(String reason) {}
+
     /** A client AUTH/HELLO AUTH was decided. */
     default void authDecided(AuthDecision decision) {}
 

@@ -1,38 +1,42 @@
 package io.github.redisentra.gateway;
 
-import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.RefreshStatus;
-import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.PolicyReloader;
 import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
+import io.github.redisentra.gateway.admin.ProcessMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
+import io.github.redisentra.gateway.admin.UserLockApi;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.LockingAuthenticator;
 import io.github.redisentra.gateway.auth.RoutingAuthenticator;
+import io.github.redisentra.gateway.auth.SignInThrottle;
 import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.identity.GraphBearer;
 import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
+import io.github.redisentra.gateway.logging.LineRateLimiter;
+import io.github.redisentra.gateway.logging.LogLines;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,8 +83,9 @@ public final class GatewayRuntime implements AutoCloseable {
     private final EntraAuthenticator authenticator;
     private final LdapAuthenticator ldap;
     private final Authenticator clientAuthenticator;
+    private final LockingAuthenticator lockout;
     private final UpstreamIdentity upstream;
-    private final TokenRefresher graphToken;
+    private final GraphBearer graphToken;
     private final AccessControl accessControl;
     private final RoleIdentities roleIdentities;
     private final PolicyReloader rolesReloader;
@@ -102,10 +107,9 @@ public final class GatewayRuntime implements AutoCloseable {
                                 .map(p -> !p.groupsOfInterest().isEmpty())
                                 .orElse(false));
         if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
-            this.graphToken = TokenRefresher.builder(UpstreamTokenSources.create(config, config.graphTokenScope()))
-                    .policy(RefreshPolicy.defaults())
-                    .name("microsoft-graph")
-                    .build();
+            // Fetched when a token with group overage first needs it, never before (GraphBearer).
+            this.graphToken = new GraphBearer(
+                    UpstreamTokenSources.create(config, config.graphTokenScope()), config.httpTimeout());
         } else {
             this.graphToken = null;
             if (needsGraph) {
@@ -115,13 +119,37 @@ public final class GatewayRuntime implements AutoCloseable {
                         config.upstreamCredential().description());
             }
         }
-        GraphGroups.BearerToken bearer = graphToken == null ? null : this::graphBearer;
-        AuditLog audit = new AuditLog();
+        GraphGroups.BearerToken bearer = graphToken;
+        AuditLog audit = new AuditLog(List.of(), new LineRateLimiter("auth_denied", config.logDeniedPerSecond()));
         this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        this.clientAuthenticator = new RoutingAuthenticator(authenticator, ldap, audit, clock);
+        UserLocks locks = config.userLocksFile().isPresent()
+                ? UserLocks.file(config.userLocksFile().get(), clock)
+                : UserLocks.inMemory(clock);
+        // Every credential passes the lock-out after the Entra / directory checks: one place refuses locked users.
+        this.lockout = new LockingAuthenticator(
+                new RoutingAuthenticator(authenticator, ldap, audit, clock), locks, audit, clock);
+        metrics.addSection(() -> lockout.renderMetrics(GatewayMetrics.PREFIX));
+        if (!locks.active().isEmpty()) {
+            log.warn(
+                    "{} user lock(s) in force from {}",
+                    locks.active().size(),
+                    config.userLocksFile().get());
+        }
+        LdapAuthenticator directory = ldap;
+        // Failed sign-ins (a locked user's included) are throttled per address and per directory user name.
+        this.clientAuthenticator = new SignInThrottle(
+                lockout,
+                new SignInThrottle.Rules(
+                        config.authFailuresPerAddress(),
+                        config.authFailuresPerUser(),
+                        config.authFailureWindow(),
+                        config.authFailureDelay()),
+                request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
+                audit,
+                clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
@@ -138,6 +166,12 @@ public final class GatewayRuntime implements AutoCloseable {
             this.roleIdentities = null;
             this.accessControl = null;
         }
+        List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
+        if (accessControl != null) {
+            accessControl.deniedLines(new LineRateLimiter("command_denied", config.logDeniedPerSecond()));
+            lineLimits.add(accessControl.deniedLines());
+        }
+        metrics.addSection(() -> LogLines.render(lineLimits));
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(
@@ -158,6 +192,7 @@ public final class GatewayRuntime implements AutoCloseable {
         } else {
             rolesReloader = null;
         }
+        metrics.addSection(new ProcessMetrics(buildInfo())::render);
         subscriptions.add(upstream.subscribe(metrics.upstreamTokenListener()));
         metrics.refreshStatus(() -> upstream.status().orElse(null));
         metrics.keyFacts(() -> {
@@ -170,6 +205,26 @@ public final class GatewayRuntime implements AutoCloseable {
                     s.keyCount(),
                     s.keysAge().map(d -> d.toMillis() / 1000.0).orElse(0.0));
         });
+    }
+
+    /** The labels of {@code build_info}: gateway version, Java, Netty, transport and TLS engine in use. */
+    static java.util.Map<String, String> buildInfo() {
+        java.util.Properties build = new java.util.Properties();
+        try (java.io.InputStream in = GatewayRuntime.class.getResourceAsStream("build.properties")) {
+            if (in != null) {
+                build.load(in);
+            }
+        } catch (IOException e) {
+            // unknown version below
+        }
+        io.netty.util.Version netty = io.netty.util.Version.identify().get("netty-common");
+        NativeSupport natives = NativeSupport.detect();
+        return java.util.Map.of(
+                "version", build.getProperty("version", "unknown"),
+                "java", Runtime.version().toString(),
+                "netty", netty == null ? "unknown" : netty.artifactVersion(),
+                "transport", natives.epoll() ? "epoll" : "nio",
+                "tls_engine", natives.openSsl() ? "openssl" : "jdk");
     }
 
     /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */
@@ -210,19 +265,6 @@ public final class GatewayRuntime implements AutoCloseable {
                 }));
     }
 
-    private String graphBearer() throws Exception {
-        Instant soon = clock.instant().plusSeconds(30);
-        Optional<io.github.redisentra.core.AccessToken> t =
-                graphToken.current().filter(x -> x.expiresAt().isAfter(soon));
-        if (t.isPresent()) {
-            return t.get().secret();
-        }
-        return graphToken
-                .firstToken()
-                .get(config.httpTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .secret();
-    }
-
     public GatewayConfig config() {
         return config;
     }
@@ -232,9 +274,17 @@ public final class GatewayRuntime implements AutoCloseable {
         return authenticator;
     }
 
-    /** What clients' AUTH goes to: Entra for JWT-shaped passwords, LDAP for the others when configured. */
+    /**
+     * What clients' AUTH goes to: the sign-in throttle, then Entra for JWT-shaped passwords, LDAP for the others when
+     * configured.
+     */
     public Authenticator clientAuthenticator() {
         return clientAuthenticator;
+    }
+
+    /** The user lock-out every client credential passes (incident response, {@code /admin/locks}). */
+    public LockingAuthenticator lockout() {
+        return lockout;
     }
 
     /** The LDAP authenticator, when LDAP sign-in is configured. */
@@ -318,13 +368,32 @@ public final class GatewayRuntime implements AutoCloseable {
     public void start(RespListenerFactory server) throws Exception {
         if (config.adminAddress().isPresent()) {
             admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
+            if (config.adminApiToken().isPresent()) {
+                admin.route(
+                        UserLockApi.PATH,
+                        new UserLockApi(lockout, config.adminApiToken().get()));
+                if (config.userLocksFile().isEmpty()) {
+                    log.info("user locks (/admin/locks) are kept in memory only; set USER_LOCKS_FILE to keep them"
+                            + " across restarts");
+                }
+            }
             if (ldap != null && config.adminApiToken().isPresent()) {
                 admin.route(
                         LdapAdminApi.PREFIX,
-                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayConfig::environment));
+                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayRuntime::environmentWithEnvFile));
             }
         }
         listener = server.start(this);
+    }
+
+    /** What a reload reads: the environment over the {@code .env} file, as at start. */
+    private static java.util.Map<String, String> environmentWithEnvFile() {
+        try {
+            return io.github.redisentra.gateway.config.EnvFile.apply(GatewayConfig.environment())
+                    .environment();
+        } catch (io.github.redisentra.gateway.config.ConfigException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
     }
 
     /** The RESP listener, once started. */
@@ -337,11 +406,25 @@ public final class GatewayRuntime implements AutoCloseable {
         return Optional.ofNullable(admin);
     }
 
-    /** SIGTERM: report not-ready, stop accepting, let in-flight commands finish within the drain timeout, close. */
+    /**
+     * SIGTERM: report not-ready, keep accepting for {@code SHUTDOWN_DELAY}, stop accepting, let in-flight commands
+     * finish within the drain timeout, close.
+     */
     public synchronized void shutdown() {
         log.info("shutting down: not ready, no new connections, draining for up to {}", config.drainTimeout());
         if (admin != null) {
             admin.markDraining();
+        }
+        Duration delay = config.shutdownDelay();
+        if (listener != null && !delay.isZero()) {
+            // Load balancers and Kubernetes endpoints need a moment to see the 503 and stop routing new connections
+            // here; until then the listener keeps accepting, so no client meets a closed port.
+            log.info("not ready; still accepting for {} (SHUTDOWN_DELAY) before the drain", delay);
+            try {
+                Thread.sleep(delay.toMillis()); // shutdown path, off the event loops
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (listener != null) {
             try {

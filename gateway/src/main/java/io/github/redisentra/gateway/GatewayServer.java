@@ -48,11 +48,13 @@ public final class GatewayServer implements AutoCloseable {
     private final GatewayEvents events;
     private final AccessControl access;
     private final SessionRegistry registry = new SessionRegistry();
+    private final ClientAdmission admission;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Class<? extends ServerChannel> serverChannelType;
     private final Class<? extends SocketChannel> socketChannelType;
     private Channel serverChannel;
+    private volatile UpstreamConnector connector;
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -79,6 +81,7 @@ public final class GatewayServer implements AutoCloseable {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.events = events == null ? GatewayEvents.NONE : events;
+        this.admission = new ClientAdmission(settings.connectionLimits(), this.events);
         IoHandlerFactory io;
         if (Epoll.isAvailable()) {
             io = EpollIoHandler.newFactory();
@@ -96,6 +99,7 @@ public final class GatewayServer implements AutoCloseable {
     /** Binds the listener; returns this. */
     public GatewayServer start() throws InterruptedException {
         UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
+        this.connector = connector;
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -112,28 +116,33 @@ public final class GatewayServer implements AutoCloseable {
                             return;
                         }
                         if (settings.listenerTls() != null) {
-                            ch.pipeline().addLast("tls", settings.listenerTls().newHandler(ch.alloc()));
+                            ch.pipeline()
+                                    .addLast(
+                                            "tls",
+                                            settings.listenerTls().current().newHandler(ch.alloc()));
                         }
+                        String refusal = admission.admit(ch.remoteAddress());
+                        if (refusal != null) {
+                            ch.pipeline().addLast("refusal", ClientAdmission.refusal(refusal));
+                            return;
+                        }
+                        ClientSession session = new ClientSession(
+                                settings.session(), authenticator, connector, credentials, events, registry, access);
+                        registry.attach(ch, session);
                         ch.pipeline()
-                                .addLast(
-                                        "session",
-                                        new ClientSession(
-                                                settings.session(),
-                                                authenticator,
-                                                connector,
-                                                credentials,
-                                                events,
-                                                registry,
-                                                access));
+                                .addLast("session", session)
+                                .addLast("admission", admission.tracker(ch.remoteAddress()));
                     }
                 });
         serverChannel = b.bind(settings.listenAddress()).sync().channel();
+        NativeSupport natives = NativeSupport.detect();
         log.info(
-                "gateway listening on {} ({}), upstream {}, TLS engine {}",
+                "gateway listening on {} ({}), upstream {}, {}",
                 serverChannel.localAddress(),
                 settings.listenerTls() != null ? "TLS" : "plaintext",
                 endpoint,
-                io.github.redisentra.gateway.upstream.TlsContexts.describe());
+                natives.describe());
+        natives.problem().ifPresent(log::warn);
         return this;
     }
 
@@ -150,9 +159,25 @@ public final class GatewayServer implements AutoCloseable {
         return (InetSocketAddress) serverChannel.localAddress();
     }
 
+    /** Open upstream connections per node ({@code host:port}); empty before {@link #start()}. */
+    public java.util.Map<String, Integer> upstreamConnectionsByNode() {
+        UpstreamConnector c = connector;
+        return c == null ? java.util.Map.of() : c.openConnectionsByNode();
+    }
+
+    /** Who is signed in on which connection, and closing a user's sessions (for user locks). */
+    public io.github.redisentra.gateway.auth.SessionDirectory sessions() {
+        return registry;
+    }
+
     /** Number of open client connections. */
     public int connectionCount() {
         return registry.size();
+    }
+
+    /** Number of open client connections that have not signed in yet. */
+    public int unauthenticatedCount() {
+        return admission.unauthenticated();
     }
 
     /** See {@link SessionRegistry#largestInputBacklogBytes()}. */
@@ -193,6 +218,9 @@ public final class GatewayServer implements AutoCloseable {
                     registry.size(),
                     settings.drainTimeout());
             registry.closeAll("-ERR gateway shutting down");
+        }
+        if (settings.listenerTls() != null) {
+            settings.listenerTls().close();
         }
         Duration quiet = Duration.ofMillis(50);
         boss.shutdownGracefully(0, quiet.toMillis() * 20, TimeUnit.MILLISECONDS);

@@ -1,5 +1,6 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -11,19 +12,32 @@ import java.util.Objects;
  * onto it).
  *
  * @param listenAddress where clients connect (port 0 = any free port)
- * @param listenerTls the server TLS context for client connections, or {@code null} for plaintext
+ * @param listenerTls the server TLS context for client connections (asked for each new connection, so a reloaded
+ *     certificate applies to later connections), or {@code null} for plaintext
  * @param session per-session limits and timers
  * @param drainTimeout on shutdown, how long in-flight commands may take to be answered before connections close
+ * @param connectionLimits how many connections are admitted ({@link ClientAdmission})
  */
 public record GatewaySettings(
-        InetSocketAddress listenAddress, SslContext listenerTls, SessionSettings session, Duration drainTimeout) {
+        InetSocketAddress listenAddress,
+        ListenerTls listenerTls,
+        SessionSettings session,
+        Duration drainTimeout,
+        ConnectionLimits connectionLimits) {
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(connectionLimits, "connectionLimits");
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0, got " + drainTimeout);
         }
+    }
+
+    /** With the default {@link ConnectionLimits}. */
+    public GatewaySettings(
+            InetSocketAddress listenAddress, ListenerTls listenerTls, SessionSettings session, Duration drainTimeout) {
+        this(listenAddress, listenerTls, session, drainTimeout, ConnectionLimits.DEFAULTS);
     }
 
     /** Plaintext on a loopback port, default session settings, 10 s drain. */
@@ -32,15 +46,24 @@ public record GatewaySettings(
                 new InetSocketAddress("127.0.0.1", port), null, SessionSettings.DEFAULTS, Duration.ofSeconds(10));
     }
 
+    /** A fixed context ({@code null}: plaintext). */
     public GatewaySettings withListenerTls(SslContext tls) {
-        return new GatewaySettings(listenAddress, tls, session, drainTimeout);
+        return new GatewaySettings(listenAddress, ListenerTls.fixed(tls), session, drainTimeout, connectionLimits);
+    }
+
+    public GatewaySettings withListenerTls(ListenerTls tls) {
+        return new GatewaySettings(listenAddress, tls, session, drainTimeout, connectionLimits);
     }
 
     public GatewaySettings withSession(SessionSettings s) {
-        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout);
+        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout, connectionLimits);
     }
 
     public GatewaySettings withDrainTimeout(Duration d) {
-        return new GatewaySettings(listenAddress, listenerTls, session, d);
+        return new GatewaySettings(listenAddress, listenerTls, session, d, connectionLimits);
+    }
+
+    public GatewaySettings withConnectionLimits(ConnectionLimits limits) {
+        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, limits);
     }
 }

@@ -1,22 +1,31 @@
 package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.config.ConfigException;
+import io.github.redisentra.gateway.config.EnvFile;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.Setting;
+import io.github.redisentra.gateway.logging.AsyncLogAppender;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Map;
 
 /**
- * {@code java -jar redis-entra-gateway.jar [--help | --check-config]}.
+ * {@code java -jar redis-entra-gateway.jar [--help | --check-config | --env-example]}.
  *
  * <p>No logger is touched before the configuration is read: {@code LOG_FORMAT} decides how logback is set up.
+ * Settings come from the environment (and {@code -D} properties) over an optional {@code .env} file
+ * ({@link EnvFile}).
  */
 public final class Main {
+    /** How long the exit waits for queued log lines to be written. */
+    private static final java.time.Duration LOG_DRAIN = java.time.Duration.ofSeconds(2);
+
     private Main() {}
 
     public static void main(String[] args) {
-        System.exit(run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start));
+        int status = run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start);
+        AsyncLogAppender.drainAll(LOG_DRAIN);
+        System.exit(status);
     }
 
     /**
@@ -38,28 +47,46 @@ public final class Main {
                     return 0;
                 }
                 case "--check-config" -> check = true;
+                case "--env-example" -> {
+                    out.print(EnvFile.example());
+                    return 0;
+                }
                 default -> {
-                    err.println("unknown argument \"" + a + "\"; use --help or --check-config");
+                    err.println("unknown argument \"" + a + "\"; use --help, --check-config or --env-example");
                     return 2;
                 }
             }
         }
         GatewayConfig config;
+        EnvFile.Loaded loaded;
         try {
-            config = GatewayConfig.from(env);
+            loaded = EnvFile.apply(env);
+            loaded.warnings().forEach(err::println);
+            config = GatewayConfig.from(loaded.environment());
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.println("(java -jar redis-entra-gateway.jar --help lists every setting)");
             return 2;
         }
         System.setProperty("redisentra.log.format", config.logFormat().name().toLowerCase(java.util.Locale.ROOT));
+        System.setProperty("redisentra.log.level", config.logLevel());
         if (check) {
             System.setProperty("redisentra.log.level", "WARN");
             return ConfigCheck.run(config, out, Clock.systemUTC());
         }
+        if (loaded.file() != null) {
+            org.slf4j.LoggerFactory.getLogger(Main.class)
+                    .info("settings read from {} (the process environment wins over it)", loaded.file());
+        }
         try {
             GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());
-            Runtime.getRuntime().addShutdownHook(new Thread(runtime::shutdown, "gateway-shutdown"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                runtime.shutdown();
+                                AsyncLogAppender.drainAll(LOG_DRAIN); // logging is asynchronous: write the last lines
+                            },
+                            "gateway-shutdown"));
             runtime.start(server);
             Thread.currentThread().join();
             return 0;
@@ -76,9 +103,10 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append("redis-entra gateway: admits Redis clients by Entra ID group or app role and forwards them to the\n")
                 .append("cache as its own identity.\n\n")
-                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --help]\n")
+                .append("usage: java -jar redis-entra-gateway.jar [--check-config | --env-example | --help]\n")
                 .append("  --check-config  validate the configuration, read the tenant's metadata and signing keys,\n")
                 .append("                  get an upstream token, connect upstream once; exit non-zero on a problem\n")
+                .append("  --env-example   print a .env file with every setting commented out (see ENV_FILE)\n")
                 .append("  --help          this text\n\n")
                 .append("Settings (environment variables; -DNAME=value overrides):\n\n");
         int width = 0;

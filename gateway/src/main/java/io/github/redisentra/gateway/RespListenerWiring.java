@@ -1,7 +1,9 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.TrustMaterial;
+import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.TlsContexts;
@@ -23,14 +25,22 @@ final class RespListenerWiring {
 
     static GatewayRuntime.RespListener start(GatewayRuntime runtime) throws Exception {
         GatewayConfig config = runtime.config();
+        GatewaySettings settings = settings(config, Clock.systemUTC());
+        if (settings.listenerTls() != null) {
+            ListenerTls tls = settings.listenerTls();
+            runtime.metrics().addSection(() -> tls.renderMetrics(GatewayMetrics.PREFIX));
+        }
         GatewayServer server = new GatewayServer(
-                settings(config, Clock.systemUTC()),
+                settings,
                 runtime.clientAuthenticator(),
                 endpoint(config),
                 runtime.upstream().asUpstreamCredentials(),
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
         server.start();
+        runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
+        runtime.lockout().sessions(server.sessions());
+        runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
         runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
@@ -50,15 +60,35 @@ final class RespListenerWiring {
         };
     }
 
+    private static String upstreamNodes(java.util.Map<String, Integer> byNode) {
+        String name = GatewayMetrics.PREFIX + "upstream_connections_open";
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP ").append(name).append(" Open upstream connections per cache node\n");
+        sb.append("# TYPE ").append(name).append(" gauge\n");
+        byNode.forEach((node, n) -> sb.append(name)
+                .append("{node=\"")
+                .append(node.replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\"} ")
+                .append(n)
+                .append('\n'));
+        return sb.toString();
+    }
+
     static GatewaySettings settings(GatewayConfig config, Clock clock) throws Exception {
-        SslContext tls = null;
+        ListenerTls tls = null;
         if (config.listenTls()) {
-            tls = TlsContexts.listener(
-                    config.listenTlsCertFile().orElseThrow().toFile(),
-                    config.listenTlsKeyFile().orElseThrow().toFile());
+            tls = ListenerTls.fromFiles(
+                            config.listenTlsCertFile().orElseThrow(),
+                            config.listenTlsKeyFile().orElseThrow(),
+                            clock)
+                    .watch(config.listenTlsReloadInterval());
         }
         RequestLimits preAuth = new RequestLimits(
-                config.preAuthMaxArgs(), config.preAuthMaxBulkBytes(), RequestLimits.REDIS_INLINE_MAX, false);
+                config.preAuthMaxArgs(),
+                config.preAuthMaxBulkBytes(),
+                RequestLimits.REDIS_INLINE_MAX,
+                false,
+                config.preAuthMaxBytes());
         SessionSettings session = new SessionSettings(
                 preAuth,
                 RequestLimits.AUTHENTICATED_DEFAULT,
@@ -66,7 +96,12 @@ final class RespListenerWiring {
                 config.clockSkew(),
                 UPSTREAM_REAUTH_MARGIN,
                 clock);
-        return new GatewaySettings(config.listenAddress().toSocketAddress(), tls, session, config.drainTimeout());
+        return new GatewaySettings(
+                config.listenAddress().toSocketAddress(),
+                tls,
+                session,
+                config.drainTimeout(),
+                new ConnectionLimits(config.maxClients(), config.maxUnauthenticatedPerAddress()));
     }
 
     static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {

@@ -121,6 +121,22 @@ class GatewayMainIT {
     }
 
     @Test
+    void settingsComeFromTheEnvFileUnderTheEnvironment(@TempDir Path dir) throws Exception {
+        Path envFile = Files.writeString(dir.resolve("gateway.env"), "LOG_FORMAT=xml\nTENNANT_ID=typo\n");
+        Run fromFile = main(Map.of("ENV_FILE", envFile.toString()), "--check-config");
+        assertThat(fromFile.status()).isEqualTo(2);
+        assertThat(fromFile.err())
+                .contains(envFile + ":2: TENNANT_ID is not a gateway setting")
+                .contains("LOG_FORMAT must be json or text, got \"xml\"");
+        Run example = main(Map.of(), "--env-example");
+        assertThat(example.status()).isZero();
+        assertThat(example.out()).isEqualTo(io.github.redisentra.gateway.config.EnvFile.example());
+        Run environmentWins = main(Map.of("ENV_FILE", envFile.toString(), "LOG_FORMAT", "text"), "--check-config");
+        assertThat(environmentWins.status()).isEqualTo(2);
+        assertThat(environmentWins.err()).doesNotContain("LOG_FORMAT").contains("TENANT_ID");
+    }
+
+    @Test
     void helpListsEverySetting() {
         Run r = main(Map.of(), "--help");
         assertThat(r.status()).isZero();
@@ -312,10 +328,28 @@ class GatewayMainIT {
                         .isEqualTo("OK");
                 assertThat(client.callString("SET", "gw-main-it", "v")).isEqualTo("OK");
                 assertThat(client.callString("GET", "gw-main-it")).isEqualTo("v");
+                String node = "redis_entra_gateway_upstream_connections_open{node=\"" + config.redisAddress() + "\"} ";
+                assertThat(get(http, admin, "/metrics").body()).contains(node + "1\n");
+                try (RedisCli second = RedisCli.connect("127.0.0.1", port)) {
+                    second.callString("AUTH", emu.mintAccessToken(TokenRequest.forUser(tenant, alice, api)));
+                    assertThat(get(http, admin, "/metrics").body()).contains(node + "2\n");
+                }
+                await().atMost(Duration.ofSeconds(10))
+                        .untilAsserted(() ->
+                                assertThat(get(http, admin, "/metrics").body()).contains(node + "1\n"));
             }
             String metrics = get(http, admin, "/metrics").body();
             assertThat(metrics)
-                    .contains("redis_entra_gateway_auth_total{result=\"allowed\",reason=\"\"} 1\n")
+                    .containsPattern("\nprocess_open_fds [1-9][0-9]*\n")
+                    .containsPattern("\nprocess_max_fds [1-9][0-9]*\n")
+                    .containsPattern("\njvm_memory_bytes_used\\{area=\"heap\"} [1-9][0-9]*\n")
+                    .containsPattern("\njvm_gc_collection_seconds_count\\{gc=\"[^\"]+\"} [0-9]+\n")
+                    .containsPattern("\njvm_threads_current [1-9][0-9]*\n")
+                    .containsPattern("\nredis_entra_gateway_uptime_seconds [0-9.]+\n")
+                    .containsPattern("\nredis_entra_gateway_build_info\\{java=\"[^\"]+\",netty=\"4\\.[^\"]+\","
+                            + "tls_engine=\"(openssl|jdk)\",transport=\"(epoll|nio)\",version=\"[^\"]+\"} 1\n");
+            assertThat(metrics)
+                    .contains("redis_entra_gateway_auth_total{result=\"allowed\",reason=\"\"} 2\n")
                     .contains("redis_entra_gateway_auth_total{result=\"denied\",reason=\"missing_group\"} 1\n")
                     .contains("redis_entra_gateway_upstream_token_refreshes_total 1\n")
                     .contains("redis_entra_gateway_signing_keys 1\n");

@@ -138,6 +138,46 @@ class GatewayRuntimeLdapIT {
     }
 
     @Test
+    void aDirectorySessionGetsNoauthAfterLdapSessionMaxAgeUntilTheUserSignsInAgain() throws Exception {
+        TestCertificateAuthority ca = TestCertificateAuthority.create("ldap-age-ca");
+        try (RedisServer redis =
+                        RedisServer.builder().requirePass("upstream-pw").start();
+                TestDirectory ldap = new TestDirectory(ca)) {
+            Map<String, String> env = new HashMap<>();
+            env.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.port());
+            env.put("REDIS_TLS", "false");
+            env.put("REDIS_PASSWORD", "upstream-pw");
+            env.put("LISTEN_ADDR", "127.0.0.1:0");
+            env.put("ADMIN_ADDR", "off");
+            env.put("DRAIN_TIMEOUT", "1s");
+            env.put("CLOCK_SKEW", "0s");
+            env.put("LDAP_SERVERS", ldap.ldapUrl()); // ldap://localhost: clear text is fine on loopback
+            env.put("LDAP_BIND_DN_TEMPLATE", "uid={user}," + TestDirectory.PEOPLE);
+            env.put("LDAP_ALLOWED_GROUPS", "name:Redis Users");
+            env.put("LDAP_SESSION_MAX_AGE", "2s");
+            try (GatewayRuntime runtime = GatewayRuntime.create(GatewayConfig.from(env), Clock.systemUTC())) {
+                runtime.start(RespListenerWiring::start);
+                int port = runtime.listener().orElseThrow().localAddress().getPort();
+                try (RedisCli c = RedisCli.connect("127.0.0.1", port)) {
+                    long signedIn = System.nanoTime();
+                    assertThat(c.callString("AUTH", "alice", "alice-pw")).isEqualTo("OK");
+                    assertThat(c.callString("SET", "ldap-age", "1")).isEqualTo("OK");
+                    org.awaitility.Awaitility.await()
+                            .atMost(java.time.Duration.ofSeconds(20))
+                            .pollInterval(java.time.Duration.ofMillis(100))
+                            .untilAsserted(() -> assertThatThrownBy(() -> c.call("GET", "ldap-age"))
+                                    .hasMessage("NOAUTH Authentication required."));
+                    assertThat(System.nanoTime() - signedIn)
+                            .as("not before the maximum age")
+                            .isGreaterThanOrEqualTo(2_000_000_000L);
+                    assertThat(c.callString("AUTH", "alice", "alice-pw")).isEqualTo("OK");
+                    assertThat(c.callString("GET", "ldap-age")).isEqualTo("1");
+                }
+            }
+        }
+    }
+
+    @Test
     void ldapOnlyGatewayNeedsNoEntraSettings() throws Exception {
         TestCertificateAuthority ca = TestCertificateAuthority.create("ldap-only-ca");
         try (RedisServer redis =
@@ -158,7 +198,7 @@ class GatewayRuntimeLdapIT {
             env.put("LDAP_BIND_DN", TestDirectory.SVC_DN);
             env.put("LDAP_BIND_PASSWORD", TestDirectory.SVC_PW);
             env.put("LDAP_SEARCH_BASE", TestDirectory.PEOPLE);
-            env.put("LDAP_ALLOWED_GROUPS", "Redis Users");
+            env.put("LDAP_ALLOWED_GROUPS", "name:Redis Users");
             GatewayConfig config = GatewayConfig.from(env);
             assertThat(config.entra()).isFalse();
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();

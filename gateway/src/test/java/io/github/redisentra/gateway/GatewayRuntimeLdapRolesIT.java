@@ -55,6 +55,10 @@ class GatewayRuntimeLdapRolesIT {
     static final String READERS_DN = "cn=Redis Readers,ou=groups," + BASE;
     static final String WRITERS_DN = "cn=Redis Writers,ou=groups," + BASE;
     static final String OTHERS_DN = "cn=Others,ou=groups," + BASE;
+    /** A group anyone could create in a self-service OU, named like the real writers group's DN. */
+    static final String SPOOF_DN =
+            "cn=cn\\=Redis Writers\\,ou\\=groups\\,dc\\=example\\,dc\\=com,ou=self-service," + BASE;
+
     static final String ENTRA_GROUP = "cccccccc-0000-4000-8000-00000000000c";
 
     static final String READER_RULES = "+@read +@connection ~app:*";
@@ -69,7 +73,7 @@ class GatewayRuntimeLdapRolesIT {
                 rules: %s
               writers:
                 match:
-                  groups: [redis writers]                                       # by name, any case
+                  groups: ["name:redis writers"]                                # by name, any case, any OU
                 rules: %s
               entra-users:
                 match:
@@ -86,7 +90,7 @@ class GatewayRuntimeLdapRolesIT {
                 rules: +@read +@write +@connection ~app:*
               others:
                 match:
-                  groups: [Others]
+                  groups: ["name:Others"]
                 rules: %s
               entra-users:
                 match:
@@ -215,6 +219,45 @@ class GatewayRuntimeLdapRolesIT {
         }
     }
 
+    @Test
+    void aSelfServiceGroupNamedLikeTheWritersDnDoesNotGetTheWritersRole() throws Exception {
+        InMemoryDirectoryServer ldap = directory();
+        try (RedisServer redis = RedisServer.start()) {
+            Path roles = Files.writeString(
+                    dir.resolve("roles.yaml"),
+                    "roles:\n  writers:\n    match: {groups: [\"" + WRITERS_DN + "\"]}\n    rules: " + WRITER_RULES
+                            + "\n");
+            Map<String, String> env = new HashMap<>();
+            env.put("ROLES_FILE", roles.toString());
+            env.put("REDIS_HOSTPORT", "127.0.0.1:" + redis.port());
+            env.put("REDIS_TLS", "false");
+            env.put("REDIS_USERNAME", redis.adminUsername());
+            env.put("REDIS_PASSWORD", redis.adminPassword());
+            env.put("LISTEN_ADDR", "127.0.0.1:0");
+            env.put("ADMIN_ADDR", "off");
+            env.put("DRAIN_TIMEOUT", "1s");
+            env.put("LDAP_SERVERS", "ldap://127.0.0.1:" + ldap.getListenPort());
+            env.put("LDAP_BIND_DN_TEMPLATE", "uid={user}," + PEOPLE);
+            try (GatewayRuntime runtime = GatewayRuntime.create(GatewayConfig.from(env), Clock.systemUTC())) {
+                runtime.start(RespListenerWiring::start);
+                int port = runtime.listener().orElseThrow().localAddress().getPort();
+                try (RedisCli walt = RedisCli.connect("127.0.0.1", port);
+                        RedisCli mallory = RedisCli.connect("127.0.0.1", port)) {
+                    assertThat(walt.callString("AUTH", "walt", "walt-pw")).isEqualTo("OK");
+                    assertThat(walt.callString("SET", "app:w:1", "w")).isEqualTo("OK");
+                    assertThatThrownBy(() -> mallory.call("AUTH", "mallory", "mallory-pw"))
+                            .isInstanceOf(RedisErrorReply.class)
+                            .hasMessage("WRONGPASS invalid username-password pair or user is disabled.");
+                    assertThatThrownBy(() -> mallory.call("SET", "app:w:1", "spoofed"))
+                            .hasMessage("NOAUTH Authentication required.");
+                }
+                assertThat(redis.cli().callString("GET", "app:w:1")).isEqualTo("w");
+            }
+        } finally {
+            ldap.shutDown(true);
+        }
+    }
+
     /** A plain-LDAP in-memory directory: rita in Redis Readers, walt in Redis Writers, nora in Others. */
     static InMemoryDirectoryServer directory() throws Exception {
         InMemoryDirectoryServerConfig cfg = new InMemoryDirectoryServerConfig(BASE);
@@ -225,13 +268,19 @@ class GatewayRuntimeLdapRolesIT {
         ds.add("dn: " + BASE, "objectClass: top", "objectClass: domain", "dc: example");
         ds.add("dn: " + PEOPLE, "objectClass: organizationalUnit", "ou: people");
         ds.add("dn: ou=groups," + BASE, "objectClass: organizationalUnit", "ou: groups");
-        for (String[] g :
-                new String[][] {{READERS_DN, "Redis Readers"}, {WRITERS_DN, "Redis Writers"}, {OTHERS_DN, "Others"}}) {
+        ds.add("dn: ou=self-service," + BASE, "objectClass: organizationalUnit", "ou: self-service");
+        for (String[] g : new String[][] {
+            {READERS_DN, "Redis Readers"},
+            {WRITERS_DN, "Redis Writers"},
+            {OTHERS_DN, "Others"},
+            {SPOOF_DN, "cn=Redis Writers,ou=groups," + BASE}
+        }) {
             ds.add("dn: " + g[0], "objectClass: groupOfNames", "cn: " + g[1], "member: " + BASE);
         }
         user(ds, "rita", READERS_DN);
         user(ds, "walt", WRITERS_DN);
         user(ds, "nora", OTHERS_DN);
+        user(ds, "mallory", SPOOF_DN);
         ds.startListening();
         return ds;
     }

@@ -114,6 +114,10 @@ class IdleSocketsIT {
                 env.put("LISTEN_ADDR", "127.0.0.1:" + listen);
                 env.put("ADMIN_ADDR", "127.0.0.1:" + admin);
                 env.put("AUTH_TIMEOUT", "15s"); // opening 10,000 sockets takes ~4 s here; margin for slow machines
+                // all n sockets come from 127.0.0.1 and stay unauthenticated: lift the per-address cap and make room
+                // for them plus the authenticated client at the end
+                env.put("MAX_UNAUTHENTICATED_PER_ADDRESS", "0");
+                env.put("MAX_CLIENTS", Integer.toString(n + 10));
                 env.put(
                         "LOCAL_REDIS_TOKEN",
                         emu.mintAccessToken(

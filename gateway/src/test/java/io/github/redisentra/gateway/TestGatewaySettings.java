@@ -26,6 +26,10 @@ final class TestGatewaySettings {
         m.put("LISTEN_ADDR", "127.0.0.1:0");
         m.put("ADMIN_ADDR", "127.0.0.1:0");
         m.put("HTTP_TIMEOUT", "5s");
+        // Tests that send dozens of refused tokens from 127.0.0.1 (ForgedTokenGatewayIT) check each refusal's reason:
+        // no sign-in throttling here (SignInThrottleIT and SignInThrottleTest cover it).
+        m.put("AUTH_FAILURES_PER_ADDRESS", "0");
+        m.put("AUTH_FAILURE_DELAY", "0s");
         return m;
     }
 }

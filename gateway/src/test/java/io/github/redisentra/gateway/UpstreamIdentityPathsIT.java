@@ -181,6 +181,66 @@ class UpstreamIdentityPathsIT {
         assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY)).isGreaterThan(before);
     }
 
+    /**
+     * The gateway's Graph token (for group overage) is asked of the managed-identity endpoint only when a token with
+     * overage first needs it, and then once for every later overage user: never at start, never blocking.
+     */
+    @Test
+    void theGraphTokenIsFetchedOnlyWhenAnOverageTokenFirstNeedsItThenOnce() throws Exception {
+        ManagedIdentity mi = tenant.addManagedIdentity("gateway-graph-lazy");
+        MsalManagedIdentityEnvironment.set(Map.of(
+                "IDENTITY_ENDPOINT", emu.appServiceIdentityEndpoint().toString(),
+                "IDENTITY_HEADER", emu.appServiceIdentityHeader()));
+        User olga = tenant.addUser(UserSpec.named("olga").groupCount(250));
+        olga.addGroups(GROUP);
+        User oscar = tenant.addUser(UserSpec.named("oscar").groupCount(250));
+        oscar.addGroups(GROUP);
+        java.util.concurrent.atomic.AtomicInteger graphTokens = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger redisTokens = new java.util.concurrent.atomic.AtomicInteger();
+        io.github.redisentra.emulator.TokenEventListener counter =
+                new io.github.redisentra.emulator.TokenEventListener() {
+                    @Override
+                    public void onIssued(io.github.redisentra.emulator.IssuedToken t) {
+                        if (t.kind() == io.github.redisentra.emulator.IssuedToken.Kind.MANAGED_IDENTITY
+                                && mi.objectId().equals(t.subjectObjectId())) {
+                            (t.audience().contains("graph.microsoft.com") ? graphTokens : redisTokens)
+                                    .incrementAndGet();
+                        }
+                    }
+                };
+        emu.addTokenListener(counter);
+        try (GatewayRuntime runtime = GatewayRuntime.create(
+                GatewayConfig.from(env(
+                        "UAMI_CLIENT_ID",
+                        mi.clientId(),
+                        "GRAPH_BASE_URL",
+                        emu.graphBaseUrl().toString())),
+                Clock.systemUTC())) {
+            runtime.upstream().first().get(30, TimeUnit.SECONDS);
+            assertThat(redisTokens)
+                    .as("the same endpoint served the upstream token")
+                    .hasPositiveValue();
+            assertThat(admitted(runtime, alice)).isTrue();
+            assertThat(graphTokens).as("no overage yet: no Graph token").hasValue(0);
+            assertThat(admitted(runtime, olga)).isTrue();
+            assertThat(graphTokens).as("the first overage token fetched it").hasValue(1);
+            assertThat(admitted(runtime, oscar)).isTrue();
+            assertThat(graphTokens).as("and it is kept for the next").hasValue(1);
+        } finally {
+            emu.removeTokenListener(counter);
+        }
+    }
+
+    static boolean admitted(GatewayRuntime runtime, User user) throws Exception {
+        String jwt = emu.mintAccessToken(TokenRequest.forUser(tenant, user, api));
+        return runtime.clientAuthenticator()
+                        .authenticate(new io.github.redisentra.gateway.auth.AuthRequest(
+                                null, jwt, new java.net.InetSocketAddress("127.0.0.1", 40000)))
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS)
+                instanceof io.github.redisentra.gateway.auth.AuthDecision.Allowed;
+    }
+
     @Test
     void servicePrincipalWithAClientCertificate() throws Exception {
         RsaCertificate cert = RsaCertificate.selfSigned("gateway-sp");

@@ -2,11 +2,11 @@ package io.github.redisentra.samples;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.MsalUserTokenSource;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
-import io.github.redisentra.lettuce.ReauthenticationListener;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -148,7 +148,7 @@ public final class LettuceSample {
             }
             AutoCloseable reauthWatch = EntraLettuce.watchReauthentication(client, new ReauthenticationListener() {
                 @Override
-                public void onReauthenticated(String endpointId) {
+                public void onReauthenticated(String endpointId, String tokenFingerprint) {
                     if (firstRenewal.get() != null) {
                         reauthAfterRenewal.incrementAndGet();
                         out.println("connection re-authenticated in place with the renewed token (AUTH, no reconnect)");

@@ -1,9 +1,9 @@
 package io.github.redisentra.spring;
 
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.EntraJedis;
-import io.github.redisentra.jedis.ReauthenticationListener;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;

@@ -1,10 +1,10 @@
 package io.github.redisentra.spring;
 
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
-import io.github.redisentra.lettuce.ReauthenticationListener;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.protocol.ProtocolVersion;
@@ -106,9 +106,9 @@ public class RedisEntraLettuceAutoConfiguration {
             ReauthenticationListener logging = ReauthenticationListener.logging();
             this.watch = EntraLettuce.watchReauthentication(resources, new ReauthenticationListener() {
                 @Override
-                public void onReauthenticated(String endpointId) {
+                public void onReauthenticated(String endpointId, String tokenFingerprint) {
                     statistics.reauthenticated();
-                    logging.onReauthenticated(endpointId);
+                    logging.onReauthenticated(endpointId, tokenFingerprint);
                 }
 
                 @Override

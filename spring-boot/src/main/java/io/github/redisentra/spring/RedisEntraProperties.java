@@ -11,7 +11,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Settings under {@code redis.entra.*}: where Entra ID tokens come from, how they are renewed and how Spring Data
  * Redis sends them. Nothing happens unless {@code redis.entra.enabled=true}.
  *
- * <p>Secrets ({@code client-secret}, {@code token}) never appear in {@link #toString()}.
+ * <p>Secrets ({@code client-secret}, {@code certificate-password}, {@code token}) never appear in {@link #toString()}.
  */
 @ConfigurationProperties(prefix = "redis.entra")
 public class RedisEntraProperties {
@@ -22,13 +22,19 @@ public class RedisEntraProperties {
         DEVICE_CODE,
         /** A user signs in once in the system browser, then renews silently. Needs client-id. */
         BROWSER,
-        /** The managed identity of the host (system-assigned, or user-assigned when client-id is set). */
+        /**
+         * The managed identity of the host: system-assigned, or user-assigned chosen by client-id,
+         * managed-identity-object-id or managed-identity-resource-id (at most one).
+         */
         MANAGED_IDENTITY,
         /** AKS workload identity (AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE from the webhook). */
         WORKLOAD_IDENTITY,
         /** A service principal with a client secret. Needs tenant-id, client-id, client-secret. */
         CLIENT_SECRET,
-        /** A service principal with a certificate (PEM, or PFX without password). Needs tenant-id, client-id, certificate. */
+        /**
+         * A service principal with a certificate (PEM, or PFX with certificate-password if it has one). Needs tenant-id,
+         * client-id, certificate.
+         */
         CLIENT_CERTIFICATE,
         /** The signed-in Azure CLI user ({@code az login}); for development. */
         AZURE_CLI,
@@ -79,6 +85,15 @@ public class RedisEntraProperties {
 
     /** Certificate file (PEM with key, or PFX) of the service principal (credential client-certificate). */
     private Path certificate;
+
+    /** Password of a PFX certificate file (credential client-certificate); never logged. */
+    private String certificatePassword;
+
+    /** Object (principal) id of the user-assigned managed identity (credential managed-identity). */
+    private String managedIdentityObjectId;
+
+    /** ARM resource id of the user-assigned managed identity (credential managed-identity). */
+    private String managedIdentityResourceId;
 
     /** The token (credential static). */
     private String token;
@@ -140,6 +155,15 @@ public class RedisEntraProperties {
         private Duration maxBackoff = Duration.ofSeconds(60);
 
         /**
+         * Retry delay while no valid token is held or the current one is about to expire (random between this and 1.5
+         * times this): how soon a recovered identity provider is used.
+         */
+        private Duration expiringBackoff = Duration.ofSeconds(2);
+
+        /** How long one token request may take before it is abandoned and counted as a failure. */
+        private Duration requestTimeout = Duration.ofSeconds(30);
+
+        /**
          * The policy these settings describe.
          *
          * @throws RedisEntraConfigurationException naming the {@code redis.entra.refresh.*} property that is wrong
@@ -152,6 +176,8 @@ public class RedisEntraProperties {
             apply("jitter-ratio", () -> b.jitterRatio(jitterRatio));
             apply("initial-backoff", () -> b.initialBackoff(initialBackoff));
             apply("max-backoff", () -> b.maxBackoff(maxBackoff));
+            apply("expiring-backoff", () -> b.expiringBackoff(expiringBackoff));
+            apply("request-timeout", () -> b.requestTimeout(requestTimeout));
             try {
                 return b.build();
             } catch (IllegalArgumentException e) {
@@ -187,6 +213,22 @@ public class RedisEntraProperties {
 
         public void setLowerBound(Duration lowerBound) {
             this.lowerBound = lowerBound;
+        }
+
+        public Duration getExpiringBackoff() {
+            return expiringBackoff;
+        }
+
+        public void setExpiringBackoff(Duration expiringBackoff) {
+            this.expiringBackoff = expiringBackoff;
+        }
+
+        public Duration getRequestTimeout() {
+            return requestTimeout;
+        }
+
+        public void setRequestTimeout(Duration requestTimeout) {
+            this.requestTimeout = requestTimeout;
         }
 
         public Duration getMinimumDelay() {
@@ -286,6 +328,30 @@ public class RedisEntraProperties {
         this.clientSecret = clientSecret;
     }
 
+    public String getCertificatePassword() {
+        return certificatePassword;
+    }
+
+    public void setCertificatePassword(String certificatePassword) {
+        this.certificatePassword = certificatePassword;
+    }
+
+    public String getManagedIdentityObjectId() {
+        return managedIdentityObjectId;
+    }
+
+    public void setManagedIdentityObjectId(String managedIdentityObjectId) {
+        this.managedIdentityObjectId = managedIdentityObjectId;
+    }
+
+    public String getManagedIdentityResourceId() {
+        return managedIdentityResourceId;
+    }
+
+    public void setManagedIdentityResourceId(String managedIdentityResourceId) {
+        this.managedIdentityResourceId = managedIdentityResourceId;
+    }
+
     public Path getCertificate() {
         return certificate;
     }
@@ -383,6 +449,7 @@ public class RedisEntraProperties {
         return "RedisEntraProperties[enabled=" + enabled + ", credential=" + credential + ", clientId=" + clientId
                 + ", tenantId=" + tenantId + ", scopes=" + scopes + ", username=" + username + ", protocol="
                 + protocol + ", failFast=" + failFast + ", clientSecret=" + (clientSecret == null ? "-" : "[set]")
-                + ", token=" + (token == null ? "-" : "[set]") + "]";
+                + ", certificatePassword=" + (certificatePassword == null ? "-" : "[set]") + ", token="
+                + (token == null ? "-" : "[set]") + "]";
     }
 }

@@ -1,6 +1,7 @@
 package io.github.redisentra.spring;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ClientCredentialSettings;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
@@ -68,10 +69,16 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
 
     private RedissonEntraCredentialsResolver(Builder builder) {
         this.refresher = builder.refresher;
-        this.tokenWait = builder.tokenWait;
-        String fixed = builder.username;
-        Function<AccessToken, String> fromSource = builder.usernames;
-        this.usernames = token -> fixed != null ? fixed : fromSource.apply(token);
+        this.tokenWait = builder.credentials.tokenWait();
+        Function<AccessToken, String> names = builder.credentials.usernames();
+        this.usernames = token -> {
+            String name = names.apply(token);
+            if (name == null) {
+                throw new IllegalStateException("token " + token + " has no oid claim to use as the Redis user name;"
+                        + " configure the user name explicitly");
+            }
+            return name;
+        };
         refresher.current().ifPresent(this::onToken);
         this.subscription = refresher.subscribe(new TokenListener() {
             @Override
@@ -221,11 +228,7 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
     /** Builds a {@link RedissonEntraCredentialsResolver}. */
     public static final class Builder {
         private final TokenRefresher refresher;
-        private String username;
-        private Function<AccessToken, String> usernames = token -> token.objectId()
-                .orElseThrow(() -> new IllegalStateException("token " + token + " has no oid claim to use as the"
-                        + " Redis user name; configure the user name explicitly"));
-        private Duration tokenWait = Duration.ofSeconds(60);
+        private final ClientCredentialSettings credentials = new ClientCredentialSettings(Duration.ofSeconds(60));
 
         private Builder(TokenRefresher refresher) {
             this.refresher = Objects.requireNonNull(refresher, "refresher");
@@ -233,27 +236,19 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
 
         /** The Redis user name to send with every token. Default: from the token source, else the token's oid. */
         public Builder username(String username) {
-            if (username != null && username.isBlank()) {
-                throw new IllegalArgumentException(
-                        "username must not be blank; pass null to use the token's oid claim as the Redis user");
-            }
-            this.username = username;
+            credentials.username(username);
             return this;
         }
 
         /** Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername(AccessToken)}). */
         public Builder usernameFrom(TokenSource source) {
-            Objects.requireNonNull(source, "source");
-            this.usernames = source::redisUsername;
+            credentials.usernameFrom(source);
             return this;
         }
 
-        /** How long a connection waits for a valid token before failing (default 60 s). */
+        /** How long a connection waits for a valid token before failing; zero fails at once (default 60 s). */
         public Builder tokenWait(Duration tokenWait) {
-            if (tokenWait == null || tokenWait.isNegative() || tokenWait.isZero()) {
-                throw new IllegalArgumentException("tokenWait must be positive, got " + tokenWait);
-            }
-            this.tokenWait = tokenWait;
+            credentials.tokenWait(tokenWait);
             return this;
         }
 

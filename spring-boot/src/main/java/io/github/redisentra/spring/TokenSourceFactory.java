@@ -21,11 +21,7 @@ final class TokenSourceFactory {
         String[] scopes = scopes(p);
         return switch (p.getCredential()) {
             case DEVICE_CODE, BROWSER -> userSource(p, scopes);
-            case MANAGED_IDENTITY ->
-                blank(p.getClientId())
-                        ? AzureCredentialTokenSource.managedIdentity().forScopes(scopes)
-                        : AzureCredentialTokenSource.managedIdentity(p.getClientId())
-                                .forScopes(scopes);
+            case MANAGED_IDENTITY -> managedIdentity(p).forScopes(scopes);
             case WORKLOAD_IDENTITY ->
                 AzureCredentialTokenSource.workloadIdentity().forScopes(scopes);
             case CLIENT_SECRET ->
@@ -41,7 +37,8 @@ final class TokenSourceFactory {
                 yield AzureCredentialTokenSource.clientCertificate(
                                 require(p.getTenantId(), "tenant-id", p),
                                 require(p.getClientId(), "client-id", p),
-                                p.getCertificate())
+                                p.getCertificate(),
+                                blank(p.getCertificatePassword()) ? null : p.getCertificatePassword())
                         .forScopes(scopes);
             }
             case AZURE_CLI -> AzureCredentialTokenSource.azureCli().forScopes(scopes);
@@ -79,6 +76,31 @@ final class TokenSourceFactory {
             source.signIn();
         }
         return source;
+    }
+
+    /** System-assigned, or the user-assigned identity that exactly one of three properties names. */
+    private static AzureCredentialTokenSource managedIdentity(RedisEntraProperties p) {
+        long chosen = java.util.stream.Stream.of(
+                        p.getClientId(), p.getManagedIdentityObjectId(), p.getManagedIdentityResourceId())
+                .filter(v -> !blank(v))
+                .count();
+        if (chosen > 1) {
+            throw new RedisEntraConfigurationException(
+                    "redis.entra.client-id, managed-identity-object-id and managed-identity-resource-id each choose a"
+                            + " user-assigned managed identity; more than one is set.",
+                    "Keep one of them (or none, for the system-assigned identity).");
+        }
+        if (!blank(p.getManagedIdentityObjectId())) {
+            return AzureCredentialTokenSource.managedIdentityByObjectId(
+                    p.getManagedIdentityObjectId().strip());
+        }
+        if (!blank(p.getManagedIdentityResourceId())) {
+            return AzureCredentialTokenSource.managedIdentityByResourceId(
+                    p.getManagedIdentityResourceId().strip());
+        }
+        return blank(p.getClientId())
+                ? AzureCredentialTokenSource.managedIdentity()
+                : AzureCredentialTokenSource.managedIdentity(p.getClientId().strip());
     }
 
     private static String[] scopes(RedisEntraProperties p) {

@@ -118,6 +118,24 @@ class RedisEntraAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
                         .hasMessageContaining("redis.entra.refresh.max-backoff"));
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=static",
+                        "redis.entra.token=" + jwt(),
+                        "redis.entra.refresh.expiring-backoff=0s")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("redis.entra.refresh.expiring-backoff"));
+    }
+
+    @Test
+    void theOutageSettingsReachTheRefreshPolicy() {
+        RedisEntraProperties.Refresh refresh = new RedisEntraProperties.Refresh();
+        assertThat(refresh.toPolicy().expiringBackoff()).isEqualTo(java.time.Duration.ofSeconds(2));
+        refresh.setExpiringBackoff(java.time.Duration.ofSeconds(5));
+        refresh.setRequestTimeout(java.time.Duration.ofSeconds(12));
+        assertThat(refresh.toPolicy().expiringBackoff()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(refresh.toPolicy().requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(12));
     }
 
     @Test
@@ -131,6 +149,34 @@ class RedisEntraAutoConfigurationTest {
                         .rootCause()
                         .hasMessageContaining("redis.entra.tenant-id is required")
                         .hasMessageNotContaining("s3cr3t-value"));
+    }
+
+    @Test
+    void aUserAssignedManagedIdentityIsChosenByOneSettingOnly() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=managed-identity",
+                        "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.managed-identity-object-id=66666666-7777-8888-9999-000000000000")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("managed-identity-object-id")
+                        .hasMessageContaining("more than one is set"));
+    }
+
+    @Test
+    void aPasswordForAPemCertificateIsRefusedWithWhatToDoAndWithoutThePassword() {
+        runner.withPropertyValues(
+                        "redis.entra.enabled=true",
+                        "redis.entra.credential=client-certificate",
+                        "redis.entra.tenant-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+                        "redis.entra.certificate=/nonexistent/svc.pem",
+                        "redis.entra.certificate-password=pem-pass-value")
+                .run(context -> assertThat(context.getStartupFailure())
+                        .rootCause()
+                        .hasMessageContaining("openssl pkcs12 -export")
+                        .hasMessageNotContaining("pem-pass-value"));
     }
 
     @Test

@@ -14,6 +14,10 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
  * A certificate with its private key, issued by a {@link TestCertificateAuthority}. Test material only:
@@ -64,6 +68,29 @@ public final class TestCertificate {
     /** Writes {@link #privateKeyPem()} to {@code file}, readable by the owner only where the file system allows. */
     public Path writePrivateKeyPem(Path file) {
         return write(file, privateKeyPem(), true);
+    }
+
+    /**
+     * Writes the private key in OpenSSL's traditional SEC 1 form ({@code -----BEGIN EC PRIVATE KEY-----}, curve and
+     * public key included), owner-only: GnuTLS-linked servers such as Debian's slapd cannot read the JDK's PKCS#8
+     * encoding of an EC key (it leaves the public key out).
+     */
+    public Path writeEcPrivateKeyPem(Path file) {
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(privateKey.getEncoded());
+            byte[] point = SubjectPublicKeyInfo.getInstance(
+                            certificate.getPublicKey().getEncoded())
+                    .getPublicKeyData()
+                    .getBytes();
+            ECPrivateKey sec1 = new ECPrivateKey(
+                    256,
+                    ((java.security.interfaces.ECPrivateKey) privateKey).getS(),
+                    new DERBitString(point),
+                    info.getPrivateKeyAlgorithm().getParameters());
+            return write(file, pem("EC PRIVATE KEY", sec1.getEncoded()), true);
+        } catch (IOException | ClassCastException e) {
+            throw new IllegalStateException("could not encode the EC private key of " + subject(), e);
+        }
     }
 
     /** An in-memory PKCS12 key store with this key and chain under alias {@code "key"}. */

@@ -78,6 +78,26 @@ class TestCertificateAuthorityTest {
     }
 
     @Test
+    void ecPrivateKeyPemIsSec1WithTheCurveAndPublicKeyOfTheCertificate(@TempDir Path dir) throws Exception {
+        TestCertificate server = CA.issueServerCertificate();
+        Path key = server.writeEcPrivateKeyPem(dir.resolve("server.key"));
+        String pem = Files.readString(key);
+        assertThat(pem).startsWith("-----BEGIN EC PRIVATE KEY-----\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key)))
+                .isEqualTo("rw-------");
+        byte[] der = java.util.Base64.getMimeDecoder()
+                .decode(pem.replaceAll("-----[A-Z ]+-----", "").strip());
+        org.bouncycastle.asn1.sec.ECPrivateKey sec1 = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(der);
+        assertThat(sec1.getKey()).isEqualTo(((java.security.interfaces.ECPrivateKey) server.privateKey()).getS());
+        assertThat(sec1.getParametersObject().toString()).isEqualTo("1.2.840.10045.3.1.7"); // prime256v1
+        assertThat(sec1.getPublicKey().getBytes())
+                .isEqualTo(org.bouncycastle.asn1.x509.SubjectPublicKeyInfo.getInstance(
+                                server.certificate().getPublicKey().getEncoded())
+                        .getPublicKeyData()
+                        .getBytes());
+    }
+
+    @Test
     void blankNamesAreRejected() {
         assertThatThrownBy(() -> CA.issueClientCertificate(" ")).hasMessageContaining("commonName");
         assertThatThrownBy(() -> CA.issueServerCertificate("")).hasMessageContaining("extraNames");

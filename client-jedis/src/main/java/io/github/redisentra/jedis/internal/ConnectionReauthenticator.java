@@ -1,15 +1,21 @@
 package io.github.redisentra.jedis.internal;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
-import io.github.redisentra.jedis.ReauthenticationListener;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -45,17 +51,26 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     private final TokenRefresher refresher;
     private final Function<AccessToken, String> usernames;
     private final ReauthenticationListener listener;
+    private final Duration tokenWait;
     private final Set<ReauthenticatingConnection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Pool<Connection>> pool = new AtomicReference<>();
     private final ExecutorService renewals;
     private final AutoCloseable subscription;
     private volatile boolean closed;
 
+    /**
+     * @param tokenWait how long a new connection's handshake waits for a valid token when there is none; zero fails
+     *     at once
+     */
     public ConnectionReauthenticator(
-            TokenRefresher refresher, Function<AccessToken, String> usernames, ReauthenticationListener listener) {
+            TokenRefresher refresher,
+            Function<AccessToken, String> usernames,
+            ReauthenticationListener listener,
+            Duration tokenWait) {
         this.refresher = refresher;
         this.usernames = usernames;
         this.listener = listener;
+        this.tokenWait = tokenWait;
         // Re-authenticating idle and pub/sub connections is network I/O: never on the refresher's notification thread.
         this.renewals = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "redis-entra-jedis-reauth-" + THREADS.incrementAndGet());
@@ -76,20 +91,50 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     }
 
     /** The credentials every connection should use now. */
-    public TokenCredentials currentCredentials() {
+    public JedisCredentials currentCredentials() {
         AccessToken token = refresher
                 .current()
                 .filter(t -> !t.isExpiredAt(Instant.now()))
-                .orElseThrow(() -> new JedisAuthenticationException(
-                        "No valid Entra ID token for the Redis connection (refresher status: " + refresher.status()
-                                + "). Check the token source's log for the failing renewal."));
-        return new TokenCredentials(usernames.apply(token), token);
+                .orElseThrow(() -> noToken(Duration.ZERO));
+        return new JedisCredentials(usernames.apply(token), token);
     }
 
-    /** Jedis calls this for each new connection's handshake. */
+    /** The current credentials, or the next valid ones within the token wait. */
+    private JedisCredentials awaitCredentials() {
+        Optional<AccessToken> now = refresher.current().filter(t -> !t.isExpiredAt(Instant.now()));
+        if (now.isPresent() || tokenWait.isZero()) {
+            return currentCredentials();
+        }
+        CompletableFuture<AccessToken> next = refresher.validToken();
+        try {
+            AccessToken token = next.get(tokenWait.toNanos(), TimeUnit.NANOSECONDS);
+            return new JedisCredentials(usernames.apply(token), token);
+        } catch (TimeoutException e) {
+            throw noToken(tokenWait);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JedisAuthenticationException("Interrupted while waiting for a valid Entra ID token", e);
+        } catch (ExecutionException e) {
+            throw new JedisAuthenticationException(
+                    "No valid Entra ID token for the Redis connection: " + e.getCause(), e.getCause());
+        } finally {
+            next.cancel(false);
+        }
+    }
+
+    private JedisAuthenticationException noToken(Duration waited) {
+        return new JedisAuthenticationException("No valid Entra ID token for the Redis connection"
+                + (waited.isZero() ? "" : " within " + waited + " (EntraJedis.Builder.tokenWait)")
+                + " (refresher status: " + refresher.status()
+                + "). Check the token source's log for the failing renewal.");
+    }
+
+    /**
+     * Jedis calls this for each new connection's handshake; without a valid token it waits up to the token wait.
+     */
     @Override
-    public TokenCredentials get() {
-        TokenCredentials credentials = currentCredentials();
+    public JedisCredentials get() {
+        JedisCredentials credentials = awaitCredentials();
         handshakeToken.set(credentials.token());
         return credentials;
     }
@@ -138,7 +183,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
             // borrow; the server decides whether its authentication still holds.
             return;
         }
-        TokenCredentials credentials = new TokenCredentials(usernames.apply(token), token);
+        JedisCredentials credentials = new JedisCredentials(usernames.apply(token), token);
         try {
             connection.reauthenticate(credentials);
         } catch (RuntimeException e) {
@@ -176,7 +221,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     }
 
     private void reauthenticateAll() {
-        TokenCredentials credentials;
+        JedisCredentials credentials;
         try {
             credentials = currentCredentials();
         } catch (RuntimeException e) {

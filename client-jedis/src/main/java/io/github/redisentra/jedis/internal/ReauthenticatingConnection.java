@@ -61,7 +61,7 @@ final class ReauthenticatingConnection extends Connection {
     }
 
     /** {@code AUTH} on a connection the caller holds exclusively, reply read at once. */
-    void reauthenticate(TokenCredentials credentials) {
+    void reauthenticate(JedisCredentials credentials) {
         setCredentials(credentials);
         String reply = reAuthenticate();
         if (!"OK".equals(reply)) {
@@ -74,7 +74,7 @@ final class ReauthenticatingConnection extends Connection {
      * {@code AUTH} written while another thread reads this connection's pub/sub stream; the reply is consumed in
      * {@link #getUnflushedObject()}.
      */
-    void reauthenticateInBand(TokenCredentials credentials) {
+    void reauthenticateInBand(JedisCredentials credentials) {
         byte[] password = encode(credentials.getPassword());
         writes.lock();
         try {

@@ -12,7 +12,7 @@ public final class ProtectedTokenCache {
     /**
      * Opens the protected cache for {@code clientId} in {@code dir}.
      *
-     * @throws Exception or {@link LinkageError} when this OS offers no protected store (e.g. Linux without
+     * @throws Exception or {@link Error} (a JNA link or structure error) when this OS offers no protected store (Linux without
      *     libsecret or without a running Secret Service)
      */
     public static ITokenCacheAccessAspect open(Path dir, String fileName, String clientId) throws Exception {

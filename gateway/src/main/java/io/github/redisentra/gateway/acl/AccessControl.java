@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.acl;
 
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.logging.LineRateLimiter;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.net.SocketAddress;
 import java.util.LinkedHashSet;
@@ -23,6 +24,8 @@ public final class AccessControl {
 
     private volatile RolePolicy policy;
     private final RoleUpstreams upstreams;
+    private volatile LineRateLimiter deniedLines =
+            new LineRateLimiter("command_denied", LineRateLimiter.DEFAULT_PER_SECOND);
 
     public AccessControl(RolePolicy policy) {
         this.policy = Objects.requireNonNull(policy, "policy");
@@ -152,8 +155,24 @@ public final class AccessControl {
         return sb.toString();
     }
 
-    /** Records a refused command. */
+    /** Bounds the lines {@link #denied} writes (a client looping on refused commands). */
+    public void deniedLines(LineRateLimiter limiter) {
+        this.deniedLines = Objects.requireNonNull(limiter, "limiter");
+    }
+
+    public LineRateLimiter deniedLines() {
+        return deniedLines;
+    }
+
+    /**
+     * Records a refused command: one audit line, unless too many were written lately (then counted, and the next line
+     * written says how many were left out).
+     */
     public void denied(Principal p, SocketAddress client, Permissions.Verdict v) {
+        long suppressed = deniedLines.acquire();
+        if (suppressed < 0) {
+            return;
+        }
         LoggingEventBuilder b = audit.atWarn()
                 .addKeyValue("event", "command_denied")
                 .addKeyValue("reason", v.reason())
@@ -166,6 +185,9 @@ public final class AccessControl {
         }
         if (client != null) {
             b.addKeyValue("client", client.toString());
+        }
+        if (suppressed > 0) {
+            b.addKeyValue("suppressed", suppressed);
         }
         b.log("command refused by role permissions");
     }

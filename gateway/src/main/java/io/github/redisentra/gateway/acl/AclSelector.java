@@ -273,12 +273,8 @@ public final class AclSelector {
 
     /** Redis's {@code ACLSelectorCheckCmd}: the command bit (or first argument), then keys, then channels. */
     int check(Spec cmd, Args a, Keys.Ref[] keyRefs, int[] errPos) {
-        if (!allCommands && !cmd.flags.contains("no_auth") && !allowed.get(cmd.id)) {
-            Set<String> first = firstArgs.get(cmd.id);
-            int idx = cmd.parent != null ? 2 : 1;
-            if (first == null || a.count() <= idx || !first.contains(a.lower(idx))) {
-                return DENIED_CMD;
-            }
+        if (!commandAllowed(cmd, a)) {
+            return DENIED_CMD;
         }
         if (!allKeys && keyRefs.length > 0) {
             for (Keys.Ref k : keyRefs) {
@@ -297,6 +293,16 @@ public final class AclSelector {
             }
         }
         return OK;
+    }
+
+    /** The command part of {@link #check}: its bit, or a granted first argument. */
+    boolean commandAllowed(Spec cmd, Args a) {
+        if (allCommands || cmd.flags.contains("no_auth") || allowed.get(cmd.id)) {
+            return true;
+        }
+        Set<String> first = firstArgs.get(cmd.id);
+        int idx = cmd.parent != null ? 2 : 1;
+        return first != null && a.count() > idx && first.contains(a.lower(idx));
     }
 
     /** Redis's {@code ACLSelectorCheckKey}. */

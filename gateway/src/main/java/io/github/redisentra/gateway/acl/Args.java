@@ -5,12 +5,30 @@ import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
-/** A command's arguments as the ACL engine reads them (argument 0 is the command name). */
+/**
+ * A command's arguments as the ACL engine reads them (argument 0 is the command name). A view may know only the
+ * leading arguments of a command whose count it knows (the head of a streamed command): reading any other argument
+ * throws {@link NotYetRead}, so a check either decides from what was read or says it cannot decide yet.
+ */
 public interface Args {
+    /** The number of arguments the command has (including those not read yet). */
     int count();
 
-    /** Argument {@code i} as bytes (a copy when the source is a buffer). */
+    /**
+     * Argument {@code i} as bytes (a copy when the source is a buffer).
+     *
+     * @throws NotYetRead when argument {@code i} has not been read yet
+     */
     byte[] bytes(int i);
+
+    /** Thrown when a check needs an argument that has not arrived yet; carries no stack trace (it is control flow). */
+    final class NotYetRead extends RuntimeException {
+        static final NotYetRead INSTANCE = new NotYetRead();
+
+        private NotYetRead() {
+            super("argument not read yet", null, false, false);
+        }
+    }
 
     /** Whether argument {@code i} equals {@code upper} ignoring ASCII case ({@code upper} in upper case). */
     default boolean is(int i, String upper) {
@@ -57,16 +75,22 @@ public interface Args {
         };
     }
 
-    /** A view of a framed client command (valid while the command's frame is). */
+    /**
+     * A view of a framed client command (valid while the command's frame is). For the head of a streamed command
+     * ({@link Command#declaredArgc()} above {@link Command#argc()}) the arguments after the head are not read yet.
+     */
     static Args of(Command cmd) {
         return new Args() {
             @Override
             public int count() {
-                return cmd.argc();
+                return cmd.declaredArgc();
             }
 
             @Override
             public byte[] bytes(int i) {
+                if (i >= cmd.argc()) {
+                    throw NotYetRead.INSTANCE;
+                }
                 ByteBuf b = cmd.arg(i);
                 byte[] out = new byte[b.readableBytes()];
                 b.getBytes(b.readerIndex(), out);
@@ -75,6 +99,9 @@ public interface Args {
 
             @Override
             public boolean is(int i, String upper) {
+                if (i >= cmd.argc()) {
+                    throw NotYetRead.INSTANCE;
+                }
                 return cmd.argIs(i, upper);
             }
         };

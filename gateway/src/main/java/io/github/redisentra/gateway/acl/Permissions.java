@@ -10,8 +10,9 @@ import java.util.Set;
  * its keys and its channels. Immutable and shared by all sessions with the same roles.
  *
  * <p>Two gateway rules come on top of Redis's, because every client acts upstream through the gateway's shared
- * identity: commands in {@link #SHARED_IDENTITY} pass only when the allowing role names them explicitly ({@code
- * +flushall}, {@code +config|get}; a category such as {@code +@all} is not enough), and commands the table does not
+ * identity: commands in {@link #SHARED_IDENTITY} (and {@code CLIENT TRACKING … BCAST|REDIRECT}) pass only when the
+ * allowing role names them explicitly ({@code +flushall}, {@code +config|get}, {@code +client|tracking}; a category
+ * such as {@code +@all} or {@code +@connection} is not enough), and commands the table does not
  * know pass only for a role with {@code allcommands allkeys allchannels} (their keys cannot be found).
  */
 public final class Permissions {
@@ -27,6 +28,7 @@ public final class Permissions {
             "client|list",
             "client|no-evict",
             "client|pause",
+            "client|unblock",
             "client|unpause",
             "cluster",
             "config",
@@ -62,6 +64,11 @@ public final class Permissions {
             return code == AclSelector.OK;
         }
 
+        /** Whether the verdict depends on arguments not read yet (see {@link Permissions#check}). */
+        public boolean undecided() {
+            return code == UNDECIDED;
+        }
+
         /** A stable reason for audit and metrics: {@code command}, {@code key}, {@code channel}, {@code sort}. */
         public String reason() {
             return switch (code) {
@@ -69,12 +76,13 @@ public final class Permissions {
                 case AclSelector.DENIED_CMD -> "command";
                 case AclSelector.DENIED_KEY -> "key";
                 case AclSelector.DENIED_CHANNEL -> "channel";
+                case UNDECIDED -> "undecided";
                 default -> "sort";
             };
         }
     }
 
-    static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9;
+    static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9, UNDECIDED = 16;
     private static final Verdict OK = new Verdict(AclSelector.OK, null, 0);
 
     private final CommandTable table;
@@ -96,50 +104,107 @@ public final class Permissions {
         return table;
     }
 
-    /** Checks a command (argument 0 is its name). */
+    /**
+     * Checks a command (argument 0 is its name). With a view that has not read every argument yet (see {@link
+     * Args}), the verdict is exact when it could be decided from the arguments read, and {@linkplain
+     * Verdict#undecided() undecided} when it depends on one not read yet: keys and channels are found from the
+     * command table's key specs, so a large value that is not a key does not keep a command undecided.
+     */
     public Verdict check(Args a) {
-        String name = a.lower(0);
-        Spec cmd = table.command(name);
-        if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
-            String subName = a.lower(1);
-            Spec sub = cmd.subcommands.get(subName);
-            if (sub == null) {
-                return unknown(name + "|" + subName);
+        Spec cmd;
+        try {
+            String name = a.lower(0);
+            cmd = table.command(name);
+            if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
+                String subName = a.lower(1);
+                Spec sub = cmd.subcommands.get(subName);
+                if (sub == null) {
+                    return unknown(name + "|" + subName);
+                }
+                cmd = sub;
             }
-            cmd = sub;
+            if (cmd == null) {
+                return unknown(name);
+            }
+        } catch (Args.NotYetRead e) {
+            return new Verdict(UNDECIDED, a.lower(0), 0);
         }
-        if (cmd == null) {
-            return unknown(name);
-        }
-        boolean shared = sharedIdentityRule
-                && (SHARED_IDENTITY.contains(cmd.fullName)
-                        || (cmd.parent != null && SHARED_IDENTITY.contains(cmd.parent.fullName)));
+        boolean shared = sharedIdentityRule && sharedIdentity(cmd, a);
         Keys.Ref[] keys = null;
         int relevant = AclSelector.DENIED_CMD;
         int lastPos = 0;
         int[] pos = new int[1];
+        boolean undecided = false;
         for (AclSelector s : selectors) {
-            if (keys == null && !s.allKeys() && cmd.hasKeys()) {
-                keys = Keys.keys(cmd, a);
-            }
+            int r;
             pos[0] = 0;
-            int r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
-            if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
-                r = AclSelector.DENIED_CMD;
-            }
-            if (r == AclSelector.OK) {
-                int sort = sortPatterns(cmd, a);
-                if (sort != AclSelector.OK && !anyUnrestrictedRead(cmd, a)) {
-                    return new Verdict(sort, cmd.fullName, 0);
+            try {
+                if (!s.commandAllowed(cmd, a)) {
+                    r = AclSelector.DENIED_CMD; // as Redis: the command first, keys only for an allowed command
+                } else {
+                    if (keys == null && !s.allKeys() && cmd.hasKeys()) {
+                        keys = Keys.keys(cmd, a);
+                    }
+                    r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
+                    if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
+                        r = AclSelector.DENIED_CMD;
+                    }
                 }
-                return OK;
+                if (r == AclSelector.OK) {
+                    int sort = sortPatterns(cmd, a);
+                    if (sort != AclSelector.OK && !anyUnrestrictedRead(cmd, a)) {
+                        return new Verdict(sort, cmd.fullName, 0);
+                    }
+                    return OK;
+                }
+            } catch (Args.NotYetRead e) {
+                undecided = true; // another selector may still allow it from what was read
+                continue;
             }
             if (r > relevant || (r == relevant && pos[0] > lastPos)) {
                 relevant = r;
                 lastPos = pos[0];
             }
         }
-        return new Verdict(relevant, cmd.fullName, lastPos);
+        return new Verdict(undecided ? UNDECIDED : relevant, cmd.fullName, lastPos);
+    }
+
+    /**
+     * The refusal for a command whose verdict depends on an argument the gateway will not read (larger than it
+     * buffers): such an argument matches no key or channel pattern and names no subcommand, so the command is
+     * refused as Redis refuses a key (or channel, or command) outside the user's permissions.
+     */
+    public Verdict unreadable(Verdict undecided) {
+        Spec cmd = table.lookup(undecided.fullName());
+        int code = cmd != null && cmd.hasKeys()
+                ? AclSelector.DENIED_KEY
+                : cmd != null && Keys.hasChannels(cmd) ? AclSelector.DENIED_CHANNEL : AclSelector.DENIED_CMD;
+        return new Verdict(code, undecided.fullName(), 0);
+    }
+
+    /**
+     * Whether the command reaches beyond the client's own connection and data through the shared identity: the
+     * {@link #SHARED_IDENTITY} commands, and {@code CLIENT TRACKING} with {@code BCAST} (invalidations for every
+     * key written by anyone, so key names outside the role's patterns) or {@code REDIRECT} (invalidations sent to
+     * another connection, possibly another user's).
+     */
+    static boolean sharedIdentity(Spec cmd, Args a) {
+        if (SHARED_IDENTITY.contains(cmd.fullName)
+                || (cmd.parent != null && SHARED_IDENTITY.contains(cmd.parent.fullName))) {
+            return true;
+        }
+        if (cmd.fullName.equals("client|tracking")) {
+            // CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+            for (int j = 3; j < a.count(); j++) {
+                if (a.is(j, "BCAST") || a.is(j, "REDIRECT")) {
+                    return true;
+                }
+                if (a.is(j, "PREFIX")) {
+                    j++; // a prefix may itself be spelled BCAST
+                }
+            }
+        }
+        return false;
     }
 
     private static boolean explicit(AclSelector s, Spec cmd) {

@@ -33,16 +33,24 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * roles:
  *   readers:
  *     match:
- *       groups: [6f1d3c52-5b1a-4d2e-9a57-1f0c2b7e9d01]   # Entra group object ids, or directory groups (DN or name)
+ *       groups: [6f1d3c52-5b1a-4d2e-9a57-1f0c2b7e9d01]   # Entra group object ids, directory group DNs, name:<group>
  *       appRoles: [Redis.Read]                           # app roles of the token (exact)
  *     rules: +@read ~app:* &app:*                        # Redis ACL rules (a string or a list of strings)
  * }</pre>
  *
  * A role matches a principal that is a member of any of its groups or holds any of its app roles; the principal's
  * permissions are the union of the matching roles. Group values compare ignoring case (GUIDs, LDAP DNs and names
- * alike); a value that is a DN compares in its normalized form, so spaces after commas do not matter either. Every problem is reported with its file, line and column.
+ * alike); a value that is a DN compares in its normalized form (spaces after commas do not matter either) and matches
+ * directory group DNs only; a directory group is matched by its name only when the value says so explicitly,
+ * {@code name:Redis Users} ({@link LdapConfig#groupReference}). Every problem is reported with its file, line and
+ * column; a value that can match nothing (neither a GUID, a DN nor {@code name:}, e.g. a bare group name, which
+ * earlier versions matched against directory group names) is a {@linkplain #warnings() warning}, logged at load.
  */
 public final class RolePolicy {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RolePolicy.class);
+    private static final java.util.regex.Pattern GUID =
+            java.util.regex.Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     /** One role. */
     public record Role(
             String name,
@@ -99,12 +107,14 @@ public final class RolePolicy {
     private final Path source;
     private final CommandTable table;
     private final List<Role> roles;
+    private final List<String> warnings;
     private final Map<Set<String>, Permissions> cache = new ConcurrentHashMap<>();
 
-    private RolePolicy(Path source, CommandTable table, List<Role> roles) {
+    private RolePolicy(Path source, CommandTable table, List<Role> roles, List<String> warnings) {
         this.source = source;
         this.table = table;
         this.roles = List.copyOf(roles);
+        this.warnings = List.copyOf(warnings);
     }
 
     /** Invalid roles file: every problem, each {@code file:line:column: field: what is wrong}. */
@@ -129,7 +139,11 @@ public final class RolePolicy {
         } catch (IOException e) {
             throw new InvalidPolicyException(List.of(file + ": cannot read: " + e.getMessage()));
         }
-        return parse(file, new StringReader(text), table);
+        RolePolicy p = parse(file, new StringReader(text), table);
+        for (String w : p.warnings) {
+            log.warn("roles file: {}", w);
+        }
+        return p;
     }
 
     static RolePolicy parse(Path file, Reader text, CommandTable table) throws InvalidPolicyException {
@@ -150,7 +164,8 @@ public final class RolePolicy {
         } catch (RuntimeException e) {
             throw new InvalidPolicyException(List.of(where + ": not valid YAML: " + e.getMessage()));
         }
-        Checker c = new Checker(where, problems);
+        List<String> warnings = new ArrayList<>();
+        Checker c = new Checker(where, problems, warnings);
         List<Role> roles = new ArrayList<>();
         if (root == null) {
             problems.add(where + ": the file is empty; it needs a 'roles' mapping");
@@ -184,7 +199,7 @@ public final class RolePolicy {
         if (!problems.isEmpty()) {
             throw new InvalidPolicyException(problems);
         }
-        return new RolePolicy(file, table, roles);
+        return new RolePolicy(file, table, roles, warnings);
     }
 
     private static Role role(Checker c, String name, Node node, CommandTable table) {
@@ -200,9 +215,25 @@ public final class RolePolicy {
             c.problem(node, path + ": missing 'match' (groups and/or appRoles)");
         } else if (c.mapping(match, path + ".match") != null) {
             Map<String, Node> mf = c.fields(match, path + ".match", List.of("groups", "appRoles"));
-            for (String g : c.strings(mf.get("groups"), path + ".match.groups")) {
-                // A DN compares in normalized form (as the LDAP authenticator reports it), anything else ignoring case.
-                groups.add(LdapConfig.normalizeGroup(g));
+            Node groupsNode = mf.get("groups");
+            for (String g : c.strings(groupsNode, path + ".match.groups")) {
+                // As the LDAP authenticator reports groups: a DN normalized, name:x for names; a GUID lower-cased.
+                String ref;
+                try {
+                    ref = LdapConfig.groupReference(g);
+                } catch (IllegalArgumentException e) {
+                    c.problem(groupsNode, path + ".match.groups: " + e.getMessage());
+                    continue;
+                }
+                if (!LdapConfig.isDirectoryGroup(ref) && !GUID.matcher(ref).matches()) {
+                    c.warning(
+                            groupsNode,
+                            path + ".match.groups: \"" + g + "\" matches no group: it is not an Entra group object id"
+                                    + " (GUID) nor a directory group DN. To match every directory group named \"" + g
+                                    + "\" (in any OU) write \"" + LdapConfig.NAME_PREFIX + g + "\"; to match one group,"
+                                    + " its DN");
+                }
+                groups.add(ref);
             }
             appRoles.addAll(c.strings(mf.get("appRoles"), path + ".match.appRoles"));
             if (groups.isEmpty() && appRoles.isEmpty()) {
@@ -255,7 +286,7 @@ public final class RolePolicy {
     }
 
     /** Walks the node tree, collecting problems with their positions. */
-    private record Checker(String where, List<String> problems) {
+    private record Checker(String where, List<String> problems, List<String> warnings) {
         String at(Node n) {
             Mark m = n.getStartMark();
             return where + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
@@ -263,6 +294,10 @@ public final class RolePolicy {
 
         void problem(Node n, String what) {
             problems.add(at(n) + ": " + what);
+        }
+
+        void warning(Node n, String what) {
+            warnings.add(at(n) + ": " + what);
         }
 
         MappingNode mapping(Node n, String path) {
@@ -338,6 +373,11 @@ public final class RolePolicy {
 
     public List<Role> roles() {
         return roles;
+    }
+
+    /** What loads but looks wrong ({@code file:line:column: field: what}), logged by {@link #load}. */
+    public List<String> warnings() {
+        return warnings;
     }
 
     /** Every group named by a role (lower case): the memberships worth asking the directory about. */

@@ -20,13 +20,18 @@ import java.util.function.Supplier;
  * input.
  */
 public final class GatewayMetrics implements GatewayEvents {
-    private static final String P = "redis_entra_gateway_";
+    /** The prefix of every metric name. */
+    public static final String PREFIX = "redis_entra_gateway_";
+
+    private static final String P = PREFIX;
 
     private final Clock clock;
     private final LongAdder connections = new LongAdder();
     private final AtomicLong activeConnections = new AtomicLong();
     private final Map<String, LongAdder> authResults = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> refusedCommands = new ConcurrentHashMap<>();
+    private final Map<String, LongAdder> refusedConnections = new ConcurrentHashMap<>();
+    private volatile java.util.function.IntSupplier unauthenticatedConnections = () -> 0;
     private final LongAdder upstreamConnects = new LongAdder();
     private final Map<String, LongAdder> upstreamFailures = new ConcurrentHashMap<>();
     private final LongAdder reauthOk = new LongAdder();
@@ -90,6 +95,22 @@ public final class GatewayMetrics implements GatewayEvents {
     }
 
     @Override
+    public void connectionRefused(String reason) {
+        refusedConnections.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
+    /** Where the gauge of open connections that have not signed in yet is read (the RESP listener's admission). */
+    public void unauthenticatedConnections(java.util.function.IntSupplier count) {
+        this.unauthenticatedConnections = count;
+    }
+
+    /** Connections refused at admission for {@code reason}. */
+    public long connectionsRefused(String reason) {
+        LongAdder a = refusedConnections.get(reason);
+        return a == null ? 0 : a.sum();
+    }
+
+    @Override
     public void authDecided(AuthDecision decision) {
         String key = decision instanceof AuthDecision.Denied d ? "denied\u0000" + d.reason() : "allowed\u0000";
         authResults.computeIfAbsent(key, k -> new LongAdder()).increment();
@@ -137,6 +158,18 @@ public final class GatewayMetrics implements GatewayEvents {
         Instant now = clock.instant();
         counter(sb, "client_connections_total", "Client connections accepted", connections.sum());
         gauge(sb, "client_connections", "Client connections open", activeConnections.get());
+        gauge(
+                sb,
+                "client_connections_unauthenticated",
+                "Client connections open that have not signed in yet",
+                unauthenticatedConnections.getAsInt());
+        labelled(
+                sb,
+                "client_connections_refused_total",
+                "Connections refused before any input was read (MAX_CLIENTS, MAX_UNAUTHENTICATED_PER_ADDRESS), by"
+                        + " reason",
+                "reason",
+                refusedConnections);
         header(sb, "auth_total", "counter", "Client authentication decisions by result and reason");
         for (Map.Entry<String, LongAdder> e : new TreeMap<>(authResults).entrySet()) {
             String[] rk = e.getKey().split("\u0000", -1);

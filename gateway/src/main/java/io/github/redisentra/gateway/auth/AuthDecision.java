@@ -7,9 +7,16 @@ public sealed interface AuthDecision {
     record Allowed(Principal principal) implements AuthDecision {}
 
     /**
-     * The credential was refused. The client only ever sees Redis's {@code WRONGPASS} reply; {@code reason}
-     * (a stable machine-readable code such as {@code bad_signature}) and {@code detail} go to the audit log and
-     * metrics. Neither may contain the credential.
+     * The credential was refused. The client sees Redis's {@code WRONGPASS} reply unless {@code reply} names another
+     * error line (e.g. a sign-in throttled before any check); {@code reason} (a stable machine-readable code such as
+     * {@code bad_signature}) and {@code detail} go to the audit log and metrics. None may contain the credential.
+     *
+     * @param reply the error line the client gets instead of {@code WRONGPASS} (starting with {@code -}), or
+     *     {@code null}
      */
-    record Denied(String reason, String detail) implements AuthDecision {}
+    record Denied(String reason, String detail, String reply) implements AuthDecision {
+        public Denied(String reason, String detail) {
+            this(reason, detail, null);
+        }
+    }
 }

@@ -64,6 +64,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             "missing_group",
             "missing_role",
             "overage_unresolved",
+            "app_not_allowed",
             "internal_error");
 
     static final int MAX_TOKEN_CHARS = 64 * 1024;
@@ -78,6 +79,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private volatile GroupPolicy policy;
     private final TenantKeys keys;
     private final GraphGroups graph;
+    private final boolean admitAnyApp;
     private final AuditLog audit;
     private final Clock clock;
     private final ExecutorService executor;
@@ -87,6 +89,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     /**
      * @param graph resolves group overage, or {@code null} when the gateway has no Entra identity (overage users are
      *     then refused with {@code overage_unresolved})
+     * @param admitAnyApp whether an app-only token (a service principal's or managed identity's own token) may be
+     *     admitted without a rule naming one of its groups or app roles ({@code ALLOW_ANY_TENANT_APP})
      */
     public EntraAuthenticator(
             String tenantId,
@@ -95,6 +99,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             GroupPolicy policy,
             TenantKeys keys,
             GraphGroups graph,
+            boolean admitAnyApp,
             AuditLog audit,
             Clock clock,
             ExecutorService executor,
@@ -105,6 +110,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.policy = policy;
         this.keys = keys;
         this.graph = graph;
+        this.admitAnyApp = admitAnyApp;
         this.audit = audit;
         this.clock = clock;
         this.executor = executor;
@@ -145,6 +151,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                                 config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
                 keys,
                 graph,
+                config.allowAnyTenantApp(),
                 audit,
                 clock,
                 executor,
@@ -248,6 +255,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         String tid;
         String displayName;
         Instant exp;
+        Instant iat;
 
         Check(AuthRequest request) {
             this.request = request;
@@ -352,7 +360,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal("malformed", "exp is not a number");
             }
             Instant nbf = epoch("nbf");
-            Instant iat = epoch("iat");
+            iat = epoch("iat");
             if (now.isAfter(exp.plus(skew))) {
                 throw new Refusal("expired", "expired at " + exp);
             }
@@ -430,13 +438,34 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (!o.admitted()) {
                 throw new Refusal(o.reason(), o.detail());
             }
+            if (o.matchedGroups().isEmpty() && o.matchedRoles().isEmpty() && !admitAnyApp && appOnly()) {
+                // Admitted by no rule at all (ALLOW_ANY_TENANT_USER): that admits the tenant's users, not every
+                // service principal and managed identity of the tenant.
+                throw new Refusal(
+                        "app_not_allowed",
+                        "app-only token (no signed-in user) admitted by no group or app role rule; set"
+                                + " ALLOW_ANY_TENANT_APP=true to admit every application of the tenant");
+            }
             return new AuthDecision.Allowed(new Principal(
                     oid.toLowerCase(Locale.ROOT),
                     tid.toLowerCase(Locale.ROOT),
                     displayName,
                     exp,
                     o.matchedGroups(),
-                    o.matchedRoles()));
+                    o.matchedRoles(),
+                    iat));
+        }
+
+        /**
+         * Whether the token is an application's own (client credentials, managed identity): {@code idtyp=app}, or,
+         * without {@code idtyp} (an optional claim), no delegated scopes ({@code scp}), which every user token has.
+         */
+        boolean appOnly() {
+            Object idtyp = claims.get("idtyp");
+            if (idtyp != null) {
+                return !"user".equals(idtyp);
+            }
+            return !(claims.get("scp") instanceof String scp) || scp.isBlank();
         }
 
         boolean isGroupOverage() {

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
@@ -28,10 +29,10 @@ public final class GraphGroups {
     private static final int MAX_IDS_PER_CALL = 20;
     private static final int MAX_CACHED_USERS = 100_000;
 
-    /** The gateway's bearer token for {@code https://graph.microsoft.com/.default}; may block (called off-loop). */
+    /** The gateway's bearer token for {@code https://graph.microsoft.com/.default}; must not block. */
     @FunctionalInterface
     public interface BearerToken {
-        String get() throws Exception;
+        CompletionStage<String> get();
     }
 
     private record Cached(Set<String> memberOf, Instant until) {}
@@ -66,47 +67,56 @@ public final class GraphGroups {
         if (c != null && now.isBefore(c.until())) {
             return CompletableFuture.completedFuture(c.memberOf());
         }
-        return CompletableFuture.supplyAsync(
-                        () -> {
-                            try {
-                                return token.get();
-                            } catch (Exception e) {
-                                throw new IllegalStateException(
-                                        "no Graph token for the gateway's identity: " + e.getMessage(), e);
+        CompletableFuture<String> bearerToken;
+        try {
+            bearerToken = token.get().toCompletableFuture();
+        } catch (RuntimeException e) {
+            bearerToken = CompletableFuture.failedFuture(e);
+        }
+        return bearerToken
+                .exceptionally(e -> {
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause()
+                            : e;
+                    throw new IllegalStateException(
+                            "no Graph token for the gateway's identity: " + cause.getMessage(), cause);
+                })
+                .thenComposeAsync(
+                        bearer -> {
+                            List<String> ids = new ArrayList<>(candidates);
+                            List<CompletableFuture<Map<String, Object>>> calls = new ArrayList<>();
+                            URI uri = URI.create(graphBaseUrl + "/v1.0/users/" + key + "/checkMemberGroups");
+                            for (int i = 0; i < ids.size(); i += MAX_IDS_PER_CALL) {
+                                List<String> chunk = ids.subList(i, Math.min(ids.size(), i + MAX_IDS_PER_CALL));
+                                calls.add(http.postJson(uri, bearer, Map.of("groupIds", List.copyOf(chunk))));
                             }
-                        },
-                        executor)
-                .thenCompose(bearer -> {
-                    List<String> ids = new ArrayList<>(candidates);
-                    List<CompletableFuture<Map<String, Object>>> calls = new ArrayList<>();
-                    URI uri = URI.create(graphBaseUrl + "/v1.0/users/" + key + "/checkMemberGroups");
-                    for (int i = 0; i < ids.size(); i += MAX_IDS_PER_CALL) {
-                        List<String> chunk = ids.subList(i, Math.min(ids.size(), i + MAX_IDS_PER_CALL));
-                        calls.add(http.postJson(uri, bearer, Map.of("groupIds", List.copyOf(chunk))));
-                    }
-                    return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-                            .thenApply(v -> {
-                                Set<String> member = new HashSet<>();
-                                for (CompletableFuture<Map<String, Object>> call : calls) {
-                                    Object value = call.join().get("value");
-                                    if (!(value instanceof List<?> list)) {
-                                        throw new IllegalStateException(
-                                                "Graph checkMemberGroups answer has no value array");
-                                    }
-                                    for (Object o : list) {
-                                        if (o instanceof String s && candidates.contains(s.toLowerCase(Locale.ROOT))) {
-                                            member.add(s.toLowerCase(Locale.ROOT));
+                            return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
+                                    .thenApply(v -> {
+                                        Set<String> member = new HashSet<>();
+                                        for (CompletableFuture<Map<String, Object>> call : calls) {
+                                            Object value = call.join().get("value");
+                                            if (!(value instanceof List<?> list)) {
+                                                throw new IllegalStateException(
+                                                        "Graph checkMemberGroups answer has no value array");
+                                            }
+                                            for (Object o : list) {
+                                                if (o instanceof String s
+                                                        && candidates.contains(s.toLowerCase(Locale.ROOT))) {
+                                                    member.add(s.toLowerCase(Locale.ROOT));
+                                                }
+                                            }
                                         }
-                                    }
-                                }
-                                Set<String> result = Set.copyOf(member);
-                                if (cache.size() >= MAX_CACHED_USERS) {
-                                    cache.clear();
-                                }
-                                cache.put(
-                                        key, new Cached(result, clock.instant().plus(ttl)));
-                                return result;
-                            });
-                });
+                                        Set<String> result = Set.copyOf(member);
+                                        if (cache.size() >= MAX_CACHED_USERS) {
+                                            cache.clear();
+                                        }
+                                        cache.put(
+                                                key,
+                                                new Cached(
+                                                        result, clock.instant().plus(ttl)));
+                                        return result;
+                                    });
+                        },
+                        executor);
     }
 }

@@ -47,6 +47,7 @@ public final class GatewayConfig {
     private final HostPort listenAddress;
     private final Path listenTlsCertFile;
     private final Path listenTlsKeyFile;
+    private final Duration listenTlsReloadInterval;
     private final boolean allowPlaintextListener;
     private final String tenantId;
     private final List<String> expectedAudiences;
@@ -54,6 +55,7 @@ public final class GatewayConfig {
     private final Set<String> allowedGroupIds;
     private final Set<String> allowedAppRoles;
     private final boolean allowAnyTenantUser;
+    private final boolean allowAnyTenantApp;
     private final Duration clockSkew;
     private final URI authorityHost;
     private final Duration metadataRefreshInterval;
@@ -80,9 +82,20 @@ public final class GatewayConfig {
     private final Duration authTimeout;
     private final int preAuthMaxBulkBytes;
     private final int preAuthMaxArgs;
+    private final int preAuthMaxBytes;
+    private final int maxClients;
+    private final int maxUnauthenticatedPerAddress;
+    private final int authFailuresPerAddress;
+    private final int authFailuresPerUser;
+    private final Duration authFailureWindow;
+    private final Duration authFailureDelay;
+    private final int logDeniedPerSecond;
     private final Duration drainTimeout;
+    private final Duration shutdownDelay;
     private final HostPort adminAddress;
     private final LogFormat logFormat;
+    private final String logLevel;
+    private final Path userLocksFile;
     private final LdapConfig ldap;
     private final boolean entra;
 
@@ -91,6 +104,7 @@ public final class GatewayConfig {
         this.listenAddress = r.hostPort(LISTEN_ADDR);
         this.listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
         this.listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
+        this.listenTlsReloadInterval = r.duration(LISTEN_TLS_RELOAD_INTERVAL, true);
         this.allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
         // Entra sign-in is on unless the gateway is LDAP-only (LDAP_SERVERS set, TENANT_ID/EXPECTED_AUDIENCE not).
         this.entra = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
@@ -100,6 +114,7 @@ public final class GatewayConfig {
         this.allowedGroupIds = r.guidSet(ALLOWED_GROUP_IDS);
         this.allowedAppRoles = r.stringSet(ALLOWED_APP_ROLES);
         this.allowAnyTenantUser = r.bool(ALLOW_ANY_TENANT_USER);
+        this.allowAnyTenantApp = r.bool(ALLOW_ANY_TENANT_APP);
         this.clockSkew = r.duration(CLOCK_SKEW, true);
         this.authorityHost = r.httpsUrl(AZURE_AUTHORITY_HOST);
         this.metadataRefreshInterval = r.duration(METADATA_REFRESH_INTERVAL, false);
@@ -127,10 +142,29 @@ public final class GatewayConfig {
         this.authTimeout = r.duration(AUTH_TIMEOUT, false);
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
+        this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
+        this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
+        this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        this.logDeniedPerSecond = r.positiveInt(LOG_DENIED_PER_SECOND, 0, 1_000_000);
+        this.authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
+        this.authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
+        this.authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
+        this.authFailureDelay = r.duration(AUTH_FAILURE_DELAY, true);
+        if (authFailureDelay != null && authFailureDelay.compareTo(Duration.ofMinutes(1)) > 0) {
+            r.problem("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got " + authFailureDelay);
+        }
+        if (preAuthMaxBytes < preAuthMaxBulkBytes + 1024) {
+            r.problem("PREAUTH_MAX_BYTES (" + preAuthMaxBytes + ") must leave room for one PREAUTH_MAX_BULK_BYTES ("
+                    + preAuthMaxBulkBytes + ") argument plus 1024 bytes for the rest of the command: set it to at"
+                    + " least " + (preAuthMaxBulkBytes + 1024) + ", or lower PREAUTH_MAX_BULK_BYTES");
+        }
         this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
+        this.shutdownDelay = r.duration(SHUTDOWN_DELAY, true);
         String admin = r.getOrDefault(ADMIN_ADDR);
         this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
         this.logFormat = r.logFormat();
+        this.logLevel = r.logLevel();
+        this.userLocksFile = r.writableFile(USER_LOCKS_FILE);
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
 
         // Cross-setting rules.
@@ -145,6 +179,17 @@ public final class GatewayConfig {
                     + " or bind a loopback address (LISTEN_ADDR=127.0.0.1:6388), or set ALLOW_PLAINTEXT_LISTENER=true"
                     + " if the network is otherwise protected");
         }
+        boolean allowPlaintextUpstream = r.bool(ALLOW_PLAINTEXT_UPSTREAM);
+        if (redisAddress != null
+                && !redisTls
+                && !redisAddress.isLoopback()
+                && !allowPlaintextUpstream
+                && upstreamCredential != UpstreamCredential.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
+            r.problem("REDIS_TLS=false and REDIS_HOSTPORT " + redisAddress + " is not a loopback address: the"
+                    + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true (Azure"
+                    + " and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is otherwise"
+                    + " protected");
+        }
         if (entra
                 && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
@@ -157,6 +202,10 @@ public final class GatewayConfig {
         if (r.get(ROLES_FILE) != null && (r.get(ALLOWED_GROUP_IDS) != null || r.get(ALLOWED_APP_ROLES) != null)) {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOWED_GROUP_IDS and"
                     + " ALLOWED_APP_ROLES and name those groups and app roles in the roles' match instead");
+        }
+        if (allowAnyTenantApp && !allowAnyTenantUser) {
+            r.problem("ALLOW_ANY_TENANT_APP=true widens ALLOW_ANY_TENANT_USER=true to applications: set both, or admit"
+                    + " applications by app role (ALLOWED_APP_ROLES, a roles file's appRoles) or group instead");
         }
         if (r.get(ROLES_FILE) != null && allowAnyTenantUser) {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOW_ANY_TENANT_USER (a"
@@ -241,6 +290,11 @@ public final class GatewayConfig {
         return Optional.ofNullable(listenTlsKeyFile);
     }
 
+    /** How often the listener's certificate files are checked for changes ({@link Duration#ZERO}: never). */
+    public Duration listenTlsReloadInterval() {
+        return listenTlsReloadInterval;
+    }
+
     /** Whether the client-facing listener uses TLS. */
     public boolean listenTls() {
         return listenTlsCertFile != null && listenTlsKeyFile != null;
@@ -274,6 +328,11 @@ public final class GatewayConfig {
 
     public boolean allowAnyTenantUser() {
         return allowAnyTenantUser;
+    }
+
+    /** Whether ALLOW_ANY_TENANT_USER also admits app-only tokens (service principals, managed identities). */
+    public boolean allowAnyTenantApp() {
+        return allowAnyTenantApp;
     }
 
     public Duration clockSkew() {
@@ -447,8 +506,50 @@ public final class GatewayConfig {
         return preAuthMaxArgs;
     }
 
+    /** {@code PREAUTH_MAX_BYTES}: the budget of input bytes held per unauthenticated connection. */
+    public int preAuthMaxBytes() {
+        return preAuthMaxBytes;
+    }
+
+    public int maxClients() {
+        return maxClients;
+    }
+
+    /** {@code LOG_DENIED_PER_SECOND}: audit lines per second for refusals of each kind; 0 for every line. */
+    public int logDeniedPerSecond() {
+        return logDeniedPerSecond;
+    }
+
+    /** {@code AUTH_FAILURES_PER_ADDRESS}; 0 for off. */
+    public int authFailuresPerAddress() {
+        return authFailuresPerAddress;
+    }
+
+    /** {@code AUTH_FAILURES_PER_USER}; 0 for off. */
+    public int authFailuresPerUser() {
+        return authFailuresPerUser;
+    }
+
+    public Duration authFailureWindow() {
+        return authFailureWindow;
+    }
+
+    public Duration authFailureDelay() {
+        return authFailureDelay;
+    }
+
+    /** {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 0 for no cap. */
+    public int maxUnauthenticatedPerAddress() {
+        return maxUnauthenticatedPerAddress;
+    }
+
     public Duration drainTimeout() {
         return drainTimeout;
+    }
+
+    /** On SIGTERM: not ready but still accepting for this long before the drain. */
+    public Duration shutdownDelay() {
+        return shutdownDelay;
     }
 
     /** The admin HTTP listener address, or empty when {@code ADMIN_ADDR=off}. */
@@ -458,6 +559,16 @@ public final class GatewayConfig {
 
     public LogFormat logFormat() {
         return logFormat;
+    }
+
+    /** Where user locks are kept across restarts; empty: in memory only. */
+    public Optional<Path> userLocksFile() {
+        return Optional.ofNullable(userLocksFile);
+    }
+
+    /** {@code ERROR}, {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE}. */
+    public String logLevel() {
+        return logLevel;
     }
 
     /**
@@ -478,7 +589,8 @@ public final class GatewayConfig {
         return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
     }
 
-    static Duration parseDuration(String v) {
+    /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */
+    public static Duration parseDuration(String v) {
         return Reader.parseDuration(v);
     }
 
@@ -749,6 +861,30 @@ public final class GatewayConfig {
                 }
                 return null;
             }
+        }
+
+        /** A file the gateway writes (it may not exist yet): its directory must exist. */
+        Path writableFile(Setting s) {
+            String v = get(s);
+            if (v == null) {
+                return null;
+            }
+            Path p = Path.of(v);
+            Path dir = p.toAbsolutePath().getParent();
+            if (dir == null || !Files.isDirectory(dir) || Files.isDirectory(p)) {
+                problem(s.key() + " must name a file in an existing directory, got \"" + v + "\"");
+                return null;
+            }
+            return p;
+        }
+
+        String logLevel() {
+            String v = getOrDefault(LOG_LEVEL).toUpperCase(Locale.ROOT);
+            if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(v)) {
+                problem("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"" + getOrDefault(LOG_LEVEL) + "\"");
+                return "INFO";
+            }
+            return v;
         }
 
         LogFormat logFormat() {

@@ -28,8 +28,9 @@ import java.util.function.Consumer;
  * {@code LDAP_SERVERS} is set. Parsed with the rest of {@link GatewayConfig} at start-up and again, on its own, by the
  * admin {@code reload} endpoint.
  *
- * <p>Group names in {@code LDAP_REQUIRED_GROUPS}/{@code LDAP_ALLOWED_GROUPS} are either DNs (compared in normalized
- * form: case and spacing do not matter) or plain names (the value of the group's first RDN, e.g. its {@code cn}).
+ * <p>Groups in {@code LDAP_REQUIRED_GROUPS}/{@code LDAP_ALLOWED_GROUPS} are either DNs (compared in normalized form:
+ * case and spacing do not matter; a DN matches group DNs only) or, explicitly, {@code name:} + a group's name (the
+ * value of its first RDN, e.g. its {@code cn}, in any OU); see {@link #groupReference}.
  */
 public record LdapConfig(
         List<Server> servers,
@@ -57,7 +58,8 @@ public record LdapConfig(
         Set<String> allowedGroups,
         boolean allowAnyUser,
         Duration cacheTtl,
-        int cacheMaxEntries) {
+        int cacheMaxEntries,
+        Duration sessionMaxAge) {
 
     /** The placeholder for the user name in {@code LDAP_BIND_DN_TEMPLATE} and {@code LDAP_SEARCH_FILTER}. */
     public static final String USER = "{user}";
@@ -91,6 +93,15 @@ public record LdapConfig(
         allowedGroups = Set.copyOf(allowedGroups);
     }
 
+    /**
+     * How long a directory sign-in lasts before the client must {@code AUTH} again ({@code LDAP_SESSION_MAX_AGE}), or
+     * {@code null}: until the client disconnects.
+     */
+    @Override
+    public Duration sessionMaxAge() {
+        return sessionMaxAge;
+    }
+
     /** Whether any TLS (LDAPS or StartTLS) is in use. */
     public boolean tls() {
         return startTls || servers.stream().anyMatch(Server::ldaps);
@@ -114,29 +125,68 @@ public record LdapConfig(
     }
 
     /**
-     * Normalizes a configured or directory group for comparison: a DN in its normalized form (lower case, no extra
-     * spaces), anything else trimmed and lower-cased.
+     * The prefix that makes a group value match directory groups by <em>name</em> (the value of the group's first
+     * RDN, in any OU) instead of by DN: {@code name:Redis Users}. Explicit because anyone who may create a group
+     * anywhere in the directory can create one with that name.
      */
-    public static String normalizeGroup(String g) {
-        String t = g.trim();
-        if (t.indexOf('=') > 0 && DN.isValidDN(t)) {
+    public static final String NAME_PREFIX = "name:";
+
+    /**
+     * Normalizes a configured group value (roles file, {@code LDAP_*_GROUPS}) for comparison with a principal's
+     * groups: {@code name:X} → {@code name:x} (a directory group name, any case); a value with {@code =} must be a DN
+     * and compares in its normalized form (lower case, no extra spaces) against group DNs only; anything else (an Entra
+     * group object id) trimmed and lower-cased.
+     *
+     * @throws IllegalArgumentException saying what is wrong, when {@code name:} has no name or a DN-shaped value is
+     *     not a valid DN
+     */
+    public static String groupReference(String value) {
+        String t = value.trim();
+        if (t.regionMatches(true, 0, NAME_PREFIX, 0, NAME_PREFIX.length())) {
+            String name = t.substring(NAME_PREFIX.length()).trim();
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("\"" + t + "\": " + NAME_PREFIX + " needs a group name after it");
+            }
+            return NAME_PREFIX + name.toLowerCase(Locale.ROOT);
+        }
+        if (t.indexOf('=') >= 0) {
             try {
                 return new DN(t).toNormalizedString();
             } catch (LDAPException e) {
-                // not a DN after all
+                throw new IllegalArgumentException("\"" + t + "\" is not a valid DN (RFC 4514): write a group DN such"
+                        + " as cn=Redis Users,ou=groups,dc=example,dc=com, or " + NAME_PREFIX + "<group name>");
             }
         }
         return t.toLowerCase(Locale.ROOT);
     }
 
-    /** The name of a group DN: the value of its first RDN ({@code cn=Redis Users,…} → {@code Redis Users}). */
-    public static Optional<String> groupName(String dn) {
-        try {
-            RDN rdn = new DN(dn).getRDN();
-            return rdn == null ? Optional.empty() : Optional.of(rdn.getAttributeValues()[0]);
-        } catch (LDAPException e) {
-            return Optional.empty();
+    /** Whether a {@link #groupReference} names a directory group (a DN or {@code name:}), not an Entra group. */
+    public static boolean isDirectoryGroup(String reference) {
+        return reference.startsWith(NAME_PREFIX) || reference.indexOf('=') >= 0;
+    }
+
+    /**
+     * A user's directory groups as policy and roles see them: each group's normalized DN, which matches DN values
+     * only, and {@code name:} + its name (the value of its first RDN, lower case), which matches {@code name:} values
+     * only. A value the directory returns that is not a DN is dropped: it could otherwise pose as an Entra group id.
+     */
+    public static Set<String> directoryGroups(List<String> groupDns) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String g : groupDns) {
+            DN dn;
+            try {
+                dn = new DN(g);
+            } catch (LDAPException e) {
+                continue;
+            }
+            RDN rdn = dn.getRDN();
+            if (rdn == null) {
+                continue; // the empty DN names no group
+            }
+            out.add(dn.toNormalizedString());
+            out.add(NAME_PREFIX + rdn.getAttributeValues()[0].toLowerCase(Locale.ROOT));
         }
+        return out;
     }
 
     /** Reads only the LDAP settings from {@code env} (setting name → value); empty when LDAP_SERVERS is unset. */
@@ -208,6 +258,18 @@ public record LdapConfig(
             problem.accept("LDAP_STARTTLS=true applies to ldap:// servers; ldaps:// servers already use TLS — use"
                     + " one or the other");
         }
+        boolean allowPlaintext = p.bool(LDAP_ALLOW_PLAINTEXT);
+        if (!startTls && !allowPlaintext) {
+            // As for the RESP listener: clear text only on loopback, or when explicitly allowed.
+            for (Server s : servers) {
+                if (!s.ldaps() && !new HostPort(s.host(), s.port()).isLoopback()) {
+                    problem.accept("LDAP_SERVERS " + s.url() + " is not a loopback address and uses neither LDAPS nor"
+                            + " StartTLS: users' passwords would cross the network in clear. Use ldaps://" + s.host()
+                            + ":636, or set LDAP_STARTTLS=true, or set LDAP_ALLOW_PLAINTEXT=true if the network is"
+                            + " otherwise protected");
+                }
+            }
+        }
         String groupSearchBase = p.dn(LDAP_GROUP_SEARCH_BASE);
         boolean nested = p.bool(LDAP_NESTED_GROUPS);
         String groupFilter = p.get(LDAP_GROUP_SEARCH_FILTER);
@@ -269,7 +331,8 @@ public record LdapConfig(
                 allowed,
                 any,
                 p.duration(LDAP_CACHE_TTL, true),
-                p.intIn(LDAP_CACHE_MAX_ENTRIES, 0, 10_000_000)));
+                p.intIn(LDAP_CACHE_MAX_ENTRIES, 0, 10_000_000),
+                values.containsKey(LDAP_SESSION_MAX_AGE) ? p.duration(LDAP_SESSION_MAX_AGE, false) : null));
     }
 
     /** The LDAP settings, in table order. */
@@ -408,15 +471,33 @@ public record LdapConfig(
 
         Set<String> groups(Setting s) {
             Set<String> out = new LinkedHashSet<>();
-            // DNs contain commas: the list is separated by semicolons when any DN is given.
+            // DNs contain commas: the list is separated by semicolons.
             String v = get(s);
             if (v == null) {
                 return Set.of();
             }
             for (String g : v.split(";")) {
-                if (!g.isBlank()) {
-                    out.add(normalizeGroup(g));
+                if (g.isBlank()) {
+                    continue;
                 }
+                String ref;
+                try {
+                    ref = groupReference(g);
+                } catch (IllegalArgumentException e) {
+                    problem.accept(s.key() + ": " + e.getMessage());
+                    continue;
+                }
+                if (!isDirectoryGroup(ref)) {
+                    // The old form: a bare name matched a group of that name in any OU. Say how to write it now.
+                    problem.accept(s.key() + ": \"" + g.trim() + "\" is neither a DN nor " + NAME_PREFIX
+                            + "<group name>:"
+                            + " write the group's DN (cn=" + g.trim()
+                            + ",ou=groups,dc=example,dc=com) to match that one"
+                            + " group, or " + NAME_PREFIX + g.trim() + " to match every directory group named \""
+                            + g.trim() + "\" in any OU");
+                    continue;
+                }
+                out.add(ref);
             }
             return out;
         }

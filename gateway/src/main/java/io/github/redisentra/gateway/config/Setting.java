@@ -19,6 +19,11 @@ public enum Setting {
             "127.0.0.1:6388"),
     LISTEN_TLS_CERT_FILE(null, "PEM certificate chain for the client-facing TLS listener", "/etc/gateway/tls.crt"),
     LISTEN_TLS_KEY_FILE(null, "PEM private key (PKCS#8) for LISTEN_TLS_CERT_FILE", "/etc/gateway/tls.key"),
+    LISTEN_TLS_RELOAD_INTERVAL(
+            "30s",
+            "How often the listener certificate and key files are checked for new content (cert-manager renewals);"
+                    + " new connections get a changed pair once it is valid, open ones keep theirs. `0s`: never",
+            "1m"),
     ALLOW_PLAINTEXT_LISTENER(
             "false",
             "Accept plaintext clients on a non-loopback LISTEN_ADDR (tokens then cross the network in clear)",
@@ -38,8 +43,14 @@ public enum Setting {
     ALLOWED_APP_ROLES(null, "Comma-separated app roles; the token's `roles` must contain ANY of them", "Redis.User"),
     ALLOW_ANY_TENANT_USER(
             "false",
-            "Admit every valid token of the tenant when no group or role rule is set (otherwise the gateway refuses to"
-                    + " start); not with ROLES_FILE",
+            "Admit every user of the tenant (any valid user token) when no group or role rule is set (otherwise the"
+                    + " gateway refuses to start); not with ROLES_FILE. App-only tokens need ALLOW_ANY_TENANT_APP",
+            "true"),
+    ALLOW_ANY_TENANT_APP(
+            "false",
+            "With ALLOW_ANY_TENANT_USER: also admit app-only tokens (`idtyp=app`, or no `scp`) of every service"
+                    + " principal and managed identity of the tenant; otherwise an application needs a group or app"
+                    + " role rule",
             "true"),
     CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
     AZURE_AUTHORITY_HOST(
@@ -91,6 +102,11 @@ public enum Setting {
             "search+bind: filter with {user} (escaped per RFC 4515); exactly one entry must match",
             "(&(objectClass=user)(sAMAccountName={user}))"),
     LDAP_STARTTLS("false", "Upgrade ldap:// connections with StartTLS before any bind", "true"),
+    LDAP_ALLOW_PLAINTEXT(
+            "false",
+            "Accept ldap:// servers without LDAP_STARTTLS on a non-loopback address (users' passwords then cross the"
+                    + " network in clear)",
+            "true"),
     LDAP_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for LDAPS/StartTLS (in addition to the JVM's)",
@@ -119,24 +135,37 @@ public enum Setting {
             "true"),
     LDAP_REQUIRED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ALL of them",
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ALL of them",
             "cn=redis-users,ou=groups,dc=example,dc=com"),
     LDAP_ALLOWED_GROUPS(
             null,
-            "Semicolon-separated group DNs or names; the directory user must be a member of ANY of them (not with"
-                    + " ROLES_FILE)",
-            "Redis Readers;Redis Writers"),
+            "Semicolon-separated group DNs, or `name:` + a group name (its first RDN value, in any OU); the directory"
+                    + " user must be a member of ANY of them (not with ROLES_FILE)",
+            "name:Redis Readers;name:Redis Writers"),
     LDAP_ALLOW_ANY_USER(
             "false",
             "Admit every user the directory authenticates when no LDAP group rule or ROLES_FILE is set",
             "true"),
     LDAP_CACHE_TTL("300s", "How long a successful directory sign-in is cached (`0s` disables the cache)", "60s"),
     LDAP_CACHE_MAX_ENTRIES("10000", "Most cached sign-ins; the least recently used is evicted", "1000"),
+    LDAP_SESSION_MAX_AGE(
+            null,
+            "After this long (plus CLOCK_SKEW) a directory user's session gets -NOAUTH until the client signs in again"
+                    + " (subscribers are closed), as an Entra session does at its token's expiry; unset: the session"
+                    + " lasts until the client disconnects",
+            "8h"),
     ADMIN_API_TOKEN(
             null,
-            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (LDAP status, cache flush, reload);"
-                    + " unset disables the admin API (secret)",
+            "Bearer token for the admin API under /admin/ on ADMIN_ADDR (user locks; LDAP status, cache flush,"
+                    + " reload); unset disables the admin API (secret)",
             "<secret>"),
+
+    USER_LOCKS_FILE(
+            null,
+            "JSON file keeping the user locks placed through the admin API (/admin/locks) across restarts; written on"
+                    + " every change, its directory must be writable. Unset: locks are kept in memory only",
+            "/var/lib/redis-entra/locks.json"),
 
     // Per-role permissions
     ROLES_FILE(
@@ -158,7 +187,15 @@ public enum Setting {
             null,
             "Host name for upstream TLS SNI and certificate checks; default: host of REDIS_HOSTPORT",
             "mycache.redis.cache.windows.net"),
-    REDIS_TLS("true", "Connect upstream with TLS (turn off only for a local Redis)", "false"),
+    REDIS_TLS(
+            "true",
+            "Connect upstream with TLS (turn off only for a local Redis: off loopback it needs ALLOW_PLAINTEXT_UPSTREAM)",
+            "false"),
+    ALLOW_PLAINTEXT_UPSTREAM(
+            "false",
+            "Accept REDIS_TLS=false with a non-loopback REDIS_HOSTPORT (the gateway's credential and all data then cross"
+                    + " the network in clear)",
+            "true"),
     REDIS_CA_FILE(
             null,
             "Extra PEM CA certificates trusted for the upstream (in addition to the JVM's)",
@@ -213,9 +250,69 @@ public enum Setting {
     PREAUTH_MAX_BULK_BYTES(
             "65536", "Largest argument accepted before authentication (a JWT with ~200 groups fits)", "32768"),
     PREAUTH_MAX_ARGS("10", "Most arguments in one command before authentication", "10"),
+    PREAUTH_MAX_BYTES(
+            "81920",
+            "Most bytes an unauthenticated connection may have buffered in all (the partial command and anything"
+                    + " before it, not per argument); more closes it with an error. At least PREAUTH_MAX_BULK_BYTES +"
+                    + " 1024",
+            "131072"),
+    MAX_CLIENTS(
+            "10000",
+            "Most open client connections, like Redis's maxclients: one more gets `-ERR max number of clients"
+                    + " reached` and is closed",
+            "20000"),
+    MAX_UNAUTHENTICATED_PER_ADDRESS(
+            "256",
+            "Most connections from one source address that have not signed in yet (one more is refused with an"
+                    + " error); `0`: no cap. Behind a load balancer that hides client addresses (SNAT) all its clients"
+                    + " share one: see \"Connection limits\"",
+            "1000"),
+    AUTH_FAILURES_PER_ADDRESS(
+            "20",
+            "Failed sign-ins (Entra or LDAP) from one source address after which its further attempts are refused"
+                    + " unchecked until AUTH_FAILURE_WINDOW has passed since its last failure; `0`: off. See"
+                    + " \"Brute-force protection\"",
+            "50"),
+    AUTH_FAILURES_PER_USER(
+            "3",
+            "Failed directory (LDAP) sign-ins for one user name after which its further attempts are refused without"
+                    + " asking the directory until AUTH_FAILURE_WINDOW has passed since its last failure (a success"
+                    + " clears it). Keep it below the directory's lockout threshold; `0`: off",
+            "4"),
+    AUTH_FAILURE_WINDOW(
+            "15m",
+            "How long after its last failed sign-in an address or user name is forgotten; at least the directory's"
+                    + " lockout counter reset (AD \"Reset account lockout counter after\", ppolicy"
+                    + " pwdFailureCountInterval)",
+            "30m"),
+    AUTH_FAILURE_DELAY(
+            "1s",
+            "Every failed sign-in is answered this much later (scheduled: no thread waits, the client's further input"
+                    + " waits); successful sign-ins are never delayed; `0s`: off",
+            "2s"),
+    SHUTDOWN_DELAY(
+            "0s",
+            "On SIGTERM, how long /readyz answers 503 while the listener still accepts, before the drain: time for load"
+                    + " balancers and Kubernetes endpoints to stop sending new connections (the manifests use 5s)",
+            "5s"),
     DRAIN_TIMEOUT("30s", "On SIGTERM, time for in-flight commands to finish before connections are closed", "10s"),
     ADMIN_ADDR("127.0.0.1:8388", "HTTP listener for /healthz, /readyz and /metrics; `off` disables it", "0.0.0.0:8388"),
-    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text");
+    LOG_FORMAT("json", "Log format: `json` (one object per line) or `text`", "text"),
+    LOG_DENIED_PER_SECOND(
+            "20",
+            "Most audit lines per second for refused sign-ins, and as many for refused commands (bursts of five"
+                    + " seconds' worth); the rest are counted, not written (`suppressed=N` on the next line,"
+                    + " log_lines_suppressed_total). `0`: every line",
+            "100"),
+    LOG_LEVEL(
+            "INFO",
+            "Log level: ERROR, WARN, INFO, DEBUG or TRACE (the audit log `redis-entra.audit` stays at INFO)",
+            "DEBUG"),
+    ENV_FILE(
+            null,
+            "File of NAME=value lines read at start under the environment (docker --env-file syntax; see"
+                    + " .env.example); default: ./.env when present. The process environment and -D properties win",
+            "/etc/gateway/gateway.env");
 
     private final String defaultValue;
     private final String meaning;

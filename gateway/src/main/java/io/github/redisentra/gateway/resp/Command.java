@@ -17,6 +17,8 @@ public final class Command {
     private int[] lengths = new int[8];
     private boolean inline;
     private boolean streaming;
+    private int declaredArgc = -1;
+    private long nextBulkLength = -1;
 
     Command() {}
 
@@ -25,6 +27,27 @@ public final class Command {
         this.inline = inline;
         this.argc = 0;
         this.streaming = false;
+        this.declaredArgc = -1;
+        this.nextBulkLength = -1;
+    }
+
+    /** Marks this command as the head of a larger one: {@code declaredArgc} arguments, the next one that long. */
+    void head(int declaredArgc, long nextBulkLength) {
+        this.declaredArgc = declaredArgc;
+        this.nextBulkLength = nextBulkLength;
+    }
+
+    /**
+     * The number of arguments the client announced ({@code *N}): {@link #argc()} for a complete command, more for
+     * the head of a command offered for streaming, whose arguments after the head have not been read.
+     */
+    public int declaredArgc() {
+        return declaredArgc < 0 ? argc : declaredArgc;
+    }
+
+    /** For the head of a command offered for streaming: the length of the large bulk after it; otherwise -1. */
+    public long nextBulkLength() {
+        return nextBulkLength;
     }
 
     void streaming(boolean s) {

@@ -22,18 +22,26 @@ import java.util.function.Predicate;
  *
  * <p><b>Streaming.</b> After authentication a command carrying a bulk of at least {@link #STREAM_THRESHOLD} bytes
  * need not be buffered whole: when the caller's gate accepts the command (judged on its leading complete
- * arguments, e.g. its name), {@link #next(ByteBuf, RequestLimits, Predicate)} returns it with
+ * arguments, e.g. its name, knowing the announced argument count and the large bulk's length), {@link
+ * #next(ByteBuf, RequestLimits, Predicate)} returns it with
  * {@link Command#streaming()} set and a frame holding only the bytes up to the large bulk's header; the rest of the
  * command is then handed out piecewise by {@link #nextPart(ByteBuf, RequestLimits)} as it arrives, until
  * {@link #streaming()} turns false. Streamed bulks may be as large as Redis allows (512 MB); the cache enforces its
- * own {@code proto-max-bulk-len}. Commands the gate refuses keep the buffered limit {@link
- * RequestLimits#maxBulkBytes()}.
+ * own {@code proto-max-bulk-len}. A bulk the gate does not accept is buffered (within {@link
+ * RequestLimits#maxBulkBytes()}) and the gate is asked again at the command's next large bulk, with that one read:
+ * a gate that needs to see more arguments before deciding just declines until it has seen them.
+ *
+ * <p><b>Budget before authentication.</b> With unauthenticated limits, when a call returns {@code null} (the
+ * command is incomplete) and more than {@link RequestLimits#maxHeldBytes()} bytes are buffered, the call throws:
+ * whatever the shape of the input, an unauthenticated connection never makes the gateway hold more than that budget
+ * (plus one socket read).
  */
 public final class RequestFramer {
     private static final String MULTIBULK_INVALID = "ERR Protocol error: invalid multibulk length";
     private static final String MULTIBULK_UNAUTH = "ERR Protocol error: unauthenticated multibulk length";
     private static final String BULK_INVALID = "ERR Protocol error: invalid bulk length";
     private static final String BULK_UNAUTH = "ERR Protocol error: unauthenticated bulk length";
+    private static final String HELD_UNAUTH = "ERR Protocol error: unauthenticated request larger than ";
     private static final long BAD_NUMBER = Long.MIN_VALUE;
     private static final long REDIS_MAX_BULK = 512L * 1024 * 1024;
 
@@ -45,7 +53,6 @@ public final class RequestFramer {
     private int parsed;
     private int pos;
     private int bulkLen = -1;
-    private boolean streamRefused;
     private boolean streaming;
     private long streamBody;
     private int streamArgsLeft;
@@ -67,6 +74,15 @@ public final class RequestFramer {
      * complete arguments only and must not keep the command.
      */
     public Command next(ByteBuf in, RequestLimits limits, Predicate<Command> streamGate) throws RespProtocolException {
+        Command c = scan(in, limits, streamGate);
+        if (c == null && !limits.authenticated() && in.readableBytes() > limits.maxHeldBytes()) {
+            // Everything still buffered waits for the rest of a command: the unauthenticated connection's budget.
+            throw new RespProtocolException(HELD_UNAUTH + limits.maxHeldBytes() + " bytes");
+        }
+        return c;
+    }
+
+    private Command scan(ByteBuf in, RequestLimits limits, Predicate<Command> streamGate) throws RespProtocolException {
         if (streaming) {
             throw new IllegalStateException("a streamed command is in progress: call nextPart");
         }
@@ -108,7 +124,6 @@ public final class RequestFramer {
                 expected = (int) n;
                 parsed = 0;
                 bulkLen = -1;
-                streamRefused = false;
                 pos = cr + 2 - start;
                 command.setArgCapacity(Math.min(expected, 1024));
             }
@@ -134,14 +149,11 @@ public final class RequestFramer {
                     if (len == BAD_NUMBER || len < 0 || len > REDIS_MAX_BULK) {
                         throw new RespProtocolException(BULK_INVALID);
                     }
-                    if (len >= STREAM_THRESHOLD
-                            && parsed >= 1
-                            && streamGate != null
-                            && limits.authenticated()
-                            && !streamRefused) {
+                    if (len >= STREAM_THRESHOLD && parsed >= 1 && streamGate != null && limits.authenticated()) {
                         ByteBuf prefix = in.retainedSlice(start, cr + 2 - start);
                         command.reset(prefix, false);
                         reindex(prefix, parsed);
+                        command.head(expected, len);
                         if (streamGate.test(command)) {
                             command.streaming(true);
                             streaming = true;
@@ -153,7 +165,6 @@ public final class RequestFramer {
                             return command;
                         }
                         command.release();
-                        streamRefused = true;
                     }
                     if (len > limits.maxBulkBytes()) {
                         throw new RespProtocolException(limits.authenticated() ? BULK_INVALID : BULK_UNAUTH);

@@ -3,9 +3,6 @@ package io.github.redisentra.gateway.session;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.acl.AccessControl;
-import io.github.redisentra.gateway.acl.Args;
-import io.github.redisentra.gateway.acl.Permissions;
-import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.AuthRequest;
 import io.github.redisentra.gateway.auth.Authenticator;
@@ -15,8 +12,8 @@ import io.github.redisentra.gateway.resp.RequestFramer;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.resp.RespProtocolException;
 import io.github.redisentra.gateway.upstream.ReplySink;
-import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -79,15 +76,18 @@ import org.slf4j.LoggerFactory;
  * {@link UpstreamCredentials#authenticatedUntil}: the token's expiry (Azure), or 12 hours after the last AUTH
  * (ElastiCache / MemoryDB IAM).
  *
- * <h2>Large values</h2>
- * After authentication a forwarded command with a bulk of 64 KiB or more is streamed upstream as it arrives
- * (backpressure by {@code autoRead}), not buffered whole; see {@link RequestFramer}.
+ * <h2>The gate</h2>
+ * Every client command, buffered or streamed, passes {@link CommandGate} before any byte of it goes upstream:
+ * authentication and expiry, the roles file's permissions ({@link AccessControl}; Redis's {@code -NOPERM} text as a
+ * local entry, inside {@code MULTI} through {@link #refuse} so that {@code EXEC} fails as in Redis), the RESP2
+ * subscribed context and unsupported commands. A principal matching no role is refused at {@code AUTH}. The gate
+ * also judges expiry for out-of-band data: nothing is delivered past the client token's expiry.
  *
- * <h2>Permissions</h2>
- * With a roles file ({@link AccessControl}), every authenticated command except {@code AUTH}, {@code HELLO},
- * {@code QUIT} and {@code RESET} is checked before it is forwarded; a denied one is answered with Redis's
- * {@code -NOPERM} text as a local entry (inside {@code MULTI} through {@link #refuse}, so {@code EXEC} fails as in
- * Redis). A principal matching no role is refused at {@code AUTH}.
+ * <h2>Large values</h2>
+ * After authentication a command with a bulk of 64 KiB or more is judged by the gate on its head (the arguments
+ * before the bulk, knowing the argument count) and, when allowed, streamed upstream as it arrives (backpressure by
+ * {@code autoRead}), not buffered whole; a refused one is read and dropped; one whose verdict needs later arguments
+ * (a key after the large bulk) is buffered until the gate can decide; see {@link RequestFramer}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -143,7 +143,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private final SessionSettings settings;
     private final Authenticator authenticator;
-    private final UpstreamConnector connector;
+    private final UpstreamDialer connector;
     /** The gateway's own upstream identity: the session's until a role names another. */
     private final UpstreamCredentials gatewayCredentials;
     /** The upstream identity of the authenticated principal's roles (chosen by {@link AccessControl#upstreamFor}). */
@@ -154,7 +154,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final AccessControl access;
 
     private final RequestFramer framer = new RequestFramer();
-    private final Predicate<Command> streamGate = this::mayStream;
+    private final CommandGate gate;
+    private final Predicate<Command> streamGate = this::takePiecewise;
+    /** The gate's decision on the head of the command being streamed; a refused one's bytes are dropped. */
+    private CommandGate.Decision streamed;
+
     private long backlogHigh;
     private final ArrayDeque<Object> ledger = new ArrayDeque<>();
     private final PubSubReply pubSub = new PubSubReply();
@@ -172,10 +176,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private ByteBuf cumulation;
 
-    private Principal principal;
-    private RolePolicy permissionsPolicy;
-    private Permissions permissions;
-    private long principalValidUntilMillis;
     private int protocol = 2;
     private boolean inMulti;
     private boolean paused;
@@ -199,7 +199,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public ClientSession(
             SessionSettings settings,
             Authenticator authenticator,
-            UpstreamConnector connector,
+            UpstreamDialer connector,
             UpstreamCredentials credentials,
             GatewayEvents events,
             SessionRegistry registry) {
@@ -210,7 +210,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public ClientSession(
             SessionSettings settings,
             Authenticator authenticator,
-            UpstreamConnector connector,
+            UpstreamDialer connector,
             UpstreamCredentials credentials,
             GatewayEvents events,
             SessionRegistry registry,
@@ -223,6 +223,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
+        this.gate = new CommandGate(access, credentials, settings.clock(), events);
         for (int i = 0; i < 3; i++) {
             subscriptions[i] = new HashSet<>();
         }
@@ -234,6 +235,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelActive(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = ctx.channel();
+        gate.client(client.remoteAddress());
         registry.add(this);
         events.clientConnected();
         armAuthDeadline();
@@ -244,6 +246,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.client = ctx.channel();
+        gate.client(client.remoteAddress());
     }
 
     @Override
@@ -301,7 +304,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     // ---------------------------------------------------------------- command processing
 
     private RequestLimits limits() {
-        return principal != null ? settings.authenticatedLimits() : settings.preAuthLimits();
+        return gate.principal() != null ? settings.authenticatedLimits() : settings.preAuthLimits();
     }
 
     /**
@@ -337,8 +340,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     if (part == null) {
                         break;
                     }
-                    writeUpstream(part);
+                    if (streamed == CommandGate.FORWARD) {
+                        writeUpstream(part);
+                    } else {
+                        part.release(); // the rest of a refused command: read and dropped, never forwarded
+                    }
                     if (!framer.streaming()) {
+                        streamed = null;
                         afterForward();
                     }
                     continue;
@@ -356,8 +364,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
                     break;
                 }
                 if (cmd.streaming()) {
-                    writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
-                    ledger.add(FORWARD);
+                    if (streamed == CommandGate.FORWARD) {
+                        writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
+                        ledger.add(FORWARD);
+                    } else {
+                        cmd.release();
+                        refused(streamed);
+                    }
                     continue;
                 }
                 handle(cmd);
@@ -378,30 +391,38 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /**
-     * Whether a command with a large bulk may be streamed upstream instead of buffered whole: only plain forwarded
-     * commands of an authenticated session (never AUTH/HELLO, whose arguments must not leave the gateway, nor
-     * commands the session interprets).
+     * Whether the head of a command with a large bulk is taken piecewise instead of buffered whole: streamed
+     * upstream when the gate lets it through, or read and dropped when the gate refuses it (its refusal answered in
+     * its place). Buffered, to be judged whole, are commands the session interprets (their arguments must not leave
+     * the gateway, or change its state), and heads the gate cannot decide yet.
      */
-    private boolean mayStream(Command cmd) {
-        return authenticated()
-                && upstream != null
-                && handover == null
-                && !(protocol == 2 && subscribed())
-                && !cmd.is("AUTH")
-                && !cmd.is("HELLO")
-                && !cmd.is("RESET")
-                && !cmd.is("QUIT")
-                && !cmd.is("MONITOR")
-                && !cmd.is("CLIENT")
-                && !cmd.is("MULTI")
-                && !cmd.is("EXEC")
-                && !cmd.is("DISCARD")
-                && !cmd.is("SUBSCRIBE")
-                && !cmd.is("PSUBSCRIBE")
-                && !cmd.is("SSUBSCRIBE")
-                && !cmd.is("UNSUBSCRIBE")
-                && !cmd.is("PUNSUBSCRIBE")
-                && !cmd.is("SUNSUBSCRIBE");
+    private boolean takePiecewise(Command head) {
+        if (upstream == null || handover != null || resp2Subscribed()) {
+            return false;
+        }
+        // an undecided command is buffered whole, within the limit of one argument
+        long bufferable = limits().maxBulkBytes() - (long) head.frame().readableBytes();
+        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), credentials, bufferable);
+        if (d.kind() == CommandGate.Kind.SESSION
+                || d.kind() == CommandGate.Kind.UNDECIDED
+                || (d == CommandGate.FORWARD && interpreted(head))) {
+            return false;
+        }
+        streamed = d;
+        return true;
+    }
+
+    private static boolean interpreted(Command cmd) {
+        return cmd.is("CLIENT")
+                || cmd.is("MULTI")
+                || cmd.is("EXEC")
+                || cmd.is("DISCARD")
+                || cmd.is("SUBSCRIBE")
+                || cmd.is("PSUBSCRIBE")
+                || cmd.is("SSUBSCRIBE")
+                || cmd.is("UNSUBSCRIBE")
+                || cmd.is("PUNSUBSCRIBE")
+                || cmd.is("SUNSUBSCRIBE");
     }
 
     /** Client input held by this session: unparsed bytes plus bytes written upstream and not yet sent. */
@@ -420,91 +441,44 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void handle(Command cmd) {
-        if (cmd.is("QUIT")) {
+        CommandGate.Decision d = gate.decide(cmd, resp2Subscribed(), credentials, Long.MAX_VALUE);
+        if (d == CommandGate.FORWARD) {
+            forward(cmd);
+        } else if (d != CommandGate.SESSION) {
+            cmd.release();
+            refused(d);
+        } else if (cmd.is("QUIT")) {
             cmd.release();
             closing = true;
             local("+OK", true);
-            return;
-        }
-        if (protocol == 2 && subscribed() && !allowedWhileSubscribedResp2(cmd)) {
-            String name = cmd.nameLowerCase();
-            cmd.release();
-            local(
-                    "-ERR Can't execute '" + name
-                            + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                    false);
-            return;
-        }
-        if (cmd.is("AUTH")) {
+        } else if (cmd.is("AUTH")) {
             handleAuth(cmd);
         } else if (cmd.is("HELLO")) {
             handleHello(cmd);
-        } else if (cmd.is("RESET")) {
+        } else {
             handleReset(cmd);
-        } else if (!authenticated()) {
-            events.commandRefused(principal == null ? "noauth" : "expired");
-            if (inMulti && upstream != null && (cmd.is("EXEC") || cmd.is("DISCARD"))) {
-                // Redis discards a transaction whose EXEC is rejected; do the same upstream.
-                inMulti = false;
-                writeUpstream(Unpooled.wrappedBuffer(DISCARD_CMD));
-                ledger.add(new Replaced(
-                        cmd.is("EXEC")
-                                ? "-EXECABORT Transaction discarded because of: NOAUTH Authentication required."
-                                : NOAUTH));
-            } else {
-                refuse(NOAUTH);
+        }
+    }
+
+    /** Carries out a refusal of the gate, in the command's place in the reply stream. */
+    private void refused(CommandGate.Decision d) {
+        switch (d.kind()) {
+            case FAIL -> fail(d.line());
+            case ABORT_EXEC -> {
+                if (inMulti && upstream != null) { // as Redis's execCommandAbort: the transaction is discarded
+                    inMulti = false;
+                    writeUpstream(Unpooled.wrappedBuffer(DISCARD_CMD));
+                    ledger.add(new Replaced(d.line()));
+                } else {
+                    local(d.line(), false);
+                }
             }
-            cmd.release();
-        } else if (permitted(cmd)) {
-            forward(cmd);
+            default -> refuse(d.line());
         }
     }
 
-    /**
-     * The role check (when a roles file is configured): a denied command is answered with Redis's own error in its
-     * place in the reply stream (inside MULTI the transaction is made to fail at EXEC, as Redis does), counted and
-     * audited; the connection stays open. The permissions follow policy reloads from the next command on.
-     */
-    private boolean permitted(Command cmd) {
-        if (access == null) {
-            return true;
-        }
-        RolePolicy current = access.current();
-        if (current != permissionsPolicy) {
-            if (access.upstreamFor(principal, gatewayCredentials, client.remoteAddress()) != credentials) {
-                // a reload gave this user another upstream identity (or none): never keep acting as the old one
-                cmd.release();
-                events.commandRefused("upstream_changed");
-                fail("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
-                return false;
-            }
-            permissionsPolicy = current;
-            permissions = AccessControl.permissionsFor(current, principal);
-        }
-        Permissions.Verdict v = permissions.check(Args.of(cmd));
-        if (v.allowed()) {
-            return true;
-        }
-        cmd.release();
-        events.commandRefused("noperm_" + v.reason());
-        access.denied(principal, client.remoteAddress(), v);
-        refuse(access.errorLine(v, permissions, principal));
-        return false;
-    }
-
-    private static boolean allowedWhileSubscribedResp2(Command cmd) {
-        return cmd.is("SUBSCRIBE")
-                || cmd.is("PSUBSCRIBE")
-                || cmd.is("SSUBSCRIBE")
-                || cmd.is("UNSUBSCRIBE")
-                || cmd.is("PUNSUBSCRIBE")
-                || cmd.is("SUNSUBSCRIBE")
-                || cmd.is("PING")
-                || cmd.is("RESET");
-    }
-
-    private boolean authenticated() {
-        return principal != null && settings.clock().millis() <= principalValidUntilMillis;
+    private boolean resp2Subscribed() {
+        return protocol == 2 && subscribed();
     }
 
     /** Answers a command locally; inside MULTI also makes upstream abort the transaction (see class doc). */
@@ -523,14 +497,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             inMulti = true;
         } else if (cmd.is("EXEC") || cmd.is("DISCARD")) {
             inMulti = false;
-        } else if (cmd.is("MONITOR")) {
-            cmd.release();
-            refuse("-ERR MONITOR is not supported through the gateway");
-            return;
-        } else if (cmd.is("CLIENT") && cmd.argc() > 1 && cmd.argIs(1, "REPLY")) {
-            cmd.release();
-            refuse("-ERR CLIENT REPLY is not supported through the gateway");
-            return;
         } else if (!inMulti) {
             entry = pubSubEntry(cmd);
         }
@@ -659,8 +625,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         final byte[] clientName = name;
         if (password != null) {
             authenticate(user, password, () -> forwardHello(v, clientName));
-        } else if (!authenticated()) {
-            events.commandRefused(principal == null ? "noauth" : "expired");
+        } else if (!gate.authenticated()) {
+            events.commandRefused(gate.principal() == null ? "noauth" : "expired");
             local(HELLO_NOAUTH, false);
         } else {
             forwardHello(v, clientName);
@@ -687,8 +653,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         cmd.release();
         inMulti = false;
         pendingReauth = null;
-        boolean wasAuthenticated = principal != null;
-        principal = null;
+        boolean wasAuthenticated = gate.principal() != null;
+        gate.signOut();
         cancel(clientExpiryTimer);
         if (wasAuthenticated) {
             armAuthDeadline();
@@ -765,9 +731,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         if (decision instanceof AuthDecision.Allowed allowed) {
             Principal p = allowed.principal();
-            principal = p;
-            permissionsPolicy = null; // recomputed for the new principal at its first command
-            principalValidUntilMillis = validUntil(p.expiresAt());
+            gate.signIn(p, validUntil(p.expiresAt()));
+            ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
             cancel(authDeadline);
             armClientExpiry();
             if (upstream == null) {
@@ -777,7 +742,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             onAllowed.run();
         } else {
-            local(WRONGPASS, false);
+            String reply = ((AuthDecision.Denied) decision).reply();
+            local(reply != null ? reply : WRONGPASS, false);
         }
         if (!awaitingSwitch) {
             resume();
@@ -1216,7 +1182,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
             ByteBuf m;
             while ((m = held.pollFirst()) != null) {
-                toClient(m);
+                if (!outOfBand(m)) {
+                    return; // the session failed; the handover was released with it
+                }
             }
             Channel old2 = upstream;
             handover = null;
@@ -1352,7 +1320,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             if (handover != null) {
                 handover.deliveredByOld(frame);
             }
-            toClient(frame);
+            outOfBand(frame);
             return;
         }
         if ((kind == PubSubReply.SUBSCRIBED || kind == PubSubReply.UNSUBSCRIBED)
@@ -1378,7 +1346,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         if (push) {
-            toClient(frame); // invalidations and other out-of-band data
+            outOfBand(frame); // invalidations and other out-of-band data
             return;
         }
         Object entry = ledger.pollFirst();
@@ -1433,6 +1401,28 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             toClient(frame); // FORWARD, or a pub/sub command answered by an error
         }
         flushLocals();
+    }
+
+    /**
+     * Delivers out-of-band data (pub/sub messages, RESP3 pushes: nothing the client's commands are owed) only while
+     * the client's identity is valid; past its expiry the session is closed instead. This holds whichever way the
+     * session came to be subscribed (a SUBSCRIBE inside MULTI, one pipelined behind a blocking command, ...):
+     * the expiry timer closes known subscribers promptly, this is what makes it true. Returns whether delivered.
+     */
+    private boolean outOfBand(ByteBuf frame) {
+        if (gate.expired()) {
+            frame.release();
+            expiredSubscriber();
+            return false;
+        }
+        toClient(frame);
+        return true;
+    }
+
+    private void expiredSubscriber() {
+        events.commandRefused("expired");
+        fail("-ERR gateway: the client token expired while subscribed; AUTH with a fresh token before it expires,"
+                + " or reconnect");
     }
 
     private void afterSubscriptionChange() {
@@ -1613,7 +1603,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         authDeadline = client.eventLoop()
                 .schedule(
                         () -> {
-                            if (principal == null && client.isActive() && !failed) {
+                            if (gate.principal() == null && client.isActive() && !failed) {
                                 events.commandRefused("auth_deadline");
                                 fail("-ERR gateway: authentication timeout; send AUTH within "
                                         + settings.authDeadline().toMillis() + " ms of connecting");
@@ -1625,15 +1615,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private void armClientExpiry() {
         cancel(clientExpiryTimer);
-        final long until = principalValidUntilMillis;
+        final long until = gate.validUntilMillis();
         long delay = until - settings.clock().millis() + 1;
         clientExpiryTimer = client.eventLoop()
                 .schedule(
                         () -> {
-                            if (!failed && principalValidUntilMillis == until && subscribed()) {
-                                events.commandRefused("expired");
-                                fail("-ERR gateway: the client token expired while subscribed; AUTH with a fresh"
-                                        + " token before it expires, or reconnect");
+                            if (!failed && gate.validUntilMillis() == until && subscribed()) {
+                                expiredSubscriber();
                             }
                         },
                         Math.max(0, Math.min(delay, TimeUnit.DAYS.toMillis(365))),
@@ -1680,7 +1668,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public String toString() {
+        Principal p = gate.principal();
         return "ClientSession[" + (client == null ? "?" : client.remoteAddress()) + ", principal="
-                + (principal == null ? "-" : principal.objectId()) + ", resp" + protocol + "]";
+                + (p == null ? "-" : p.objectId()) + ", resp" + protocol + "]";
     }
 }

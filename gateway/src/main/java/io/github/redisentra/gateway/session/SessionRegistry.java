@@ -1,18 +1,65 @@
 package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.gateway.auth.SessionDirectory;
+import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.netty.channel.Channel;
+import java.net.SocketAddress;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The live sessions of one gateway: fans a renewed upstream token out to each session on its own event loop
- * (one listener for the process instead of one per connection), and lets shutdown drain them.
+ * (one listener for the process instead of one per connection), lets shutdown drain them, and closes every session
+ * of a user an administrator locks out ({@link SessionDirectory}: the authenticator path reports who was admitted on
+ * which client connection, keyed by the connection's remote address).
  */
-public final class SessionRegistry {
+public final class SessionRegistry implements SessionDirectory {
     private final Set<ClientSession> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicLong largestInputBacklog = new AtomicLong();
+    private final Map<SocketAddress, Attached> byClient = new ConcurrentHashMap<>();
+
+    /** A client connection's session and every user admitted on it. */
+    private record Attached(ClientSession session, Set<String> users) {}
+
+    /**
+     * The server accepted {@code client} and gave it {@code session}: from now until the connection closes,
+     * admissions reported for its remote address belong to this session.
+     */
+    public void attach(Channel client, ClientSession session) {
+        SocketAddress address = client.remoteAddress();
+        if (address == null) {
+            return;
+        }
+        Attached a = new Attached(session, ConcurrentHashMap.newKeySet());
+        byClient.put(address, a);
+        client.closeFuture().addListener(f -> byClient.remove(address, a));
+    }
+
+    @Override
+    public void admitted(SocketAddress client, String user) {
+        Attached a = client == null || user == null ? null : byClient.get(client);
+        if (a != null) {
+            a.users().add(UserLocks.normalize(user));
+        }
+    }
+
+    @Override
+    public int closeSessionsOf(String user, String errorLine) {
+        String u = UserLocks.normalize(user);
+        int n = 0;
+        for (Attached a : byClient.values()) {
+            if (a.users().contains(u)) {
+                ClientSession s = a.session();
+                s.executeOnLoop(() -> s.fail(errorLine));
+                n++;
+            }
+        }
+        return n;
+    }
 
     void add(ClientSession s) {
         sessions.add(s);

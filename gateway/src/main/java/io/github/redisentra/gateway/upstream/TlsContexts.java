@@ -43,6 +43,19 @@ public final class TlsContexts {
                 .build();
     }
 
+    /** Server context for the client listener, from PEM streams (read once, so a reload builds what it checked). */
+    public static SslContext listener(java.io.InputStream certChainPem, java.io.InputStream keyPem)
+            throws SSLException {
+        try {
+            return SslContextBuilder.forServer(certChainPem, keyPem)
+                    .sslProvider(provider())
+                    .protocols(PROTOCOLS)
+                    .build();
+        } catch (IllegalArgumentException e) {
+            throw new SSLException(e.getMessage(), e);
+        }
+    }
+
     /** Server context for the client listener. */
     public static SslContext listener(File certChainPem, File keyPem) throws SSLException {
         return SslContextBuilder.forServer(certChainPem, keyPem)

@@ -11,7 +11,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -20,20 +24,37 @@ import javax.net.ssl.SSLParameters;
  * with TLS, SNI and host name verification when the endpoint asks for TLS. The returned future completes when the
  * connection is usable: after the TLS handshake, before any AUTH.
  */
-public final class UpstreamConnector {
+public final class UpstreamConnector implements UpstreamDialer {
     private final UpstreamEndpoint endpoint;
     private final Class<? extends SocketChannel> channelType;
+    private final Map<String, AtomicInteger> openByNode = new ConcurrentHashMap<>();
 
     public UpstreamConnector(UpstreamEndpoint endpoint, Class<? extends SocketChannel> channelType) {
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.channelType = Objects.requireNonNull(channelType, "channelType");
     }
 
+    @Override
     public UpstreamEndpoint endpoint() {
         return endpoint;
     }
 
+    /**
+     * Open upstream connections (TCP connected, TLS handshake possibly still running) per node, {@code host:port} as
+     * configured: one node today, one per shard once the gateway follows a cluster.
+     */
+    public Map<String, Integer> openConnectionsByNode() {
+        Map<String, Integer> m = new TreeMap<>();
+        openByNode.forEach((k, v) -> m.put(k, v.get()));
+        return m;
+    }
+
+    private String node() {
+        return endpoint.host() + ":" + endpoint.port();
+    }
+
     /** Connects; the sink receives the replies of the returned channel. */
+    @Override
     public Future<Channel> connect(EventLoop loop, ReplySink sink) {
         Promise<Channel> ready = loop.newPromise();
         Bootstrap b = new Bootstrap()
@@ -68,6 +89,9 @@ public final class UpstreamConnector {
                 return;
             }
             Channel ch = f.channel();
+            AtomicInteger open = openByNode.computeIfAbsent(node(), k -> new AtomicInteger());
+            open.incrementAndGet();
+            ch.closeFuture().addListener(c -> open.decrementAndGet());
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 ready.trySuccess(ch);

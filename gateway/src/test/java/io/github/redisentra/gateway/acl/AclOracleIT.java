@@ -17,7 +17,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The ACL engine against the real thing: for each rule set, a redis-server 7 ACL user gets the same rules and
  * {@code ACL DRYRUN} decides every command of {@link #COMMANDS}; the engine must reach the same decision (allowed,
  * or denied for the command, a key or a channel). Several roles are compared with a user with selectors (Redis's
- * union). The gateway's own shared-identity rule is off here (it is stricter than Redis on purpose).
+ * union). The gateway's own shared-identity rule is off here (it is stricter than Redis on purpose). Every head of
+ * every command (its first arguments, as a streamed command is judged) is decided like the whole command or not
+ * at all.
  */
 class AclOracleIT {
     static RedisServer redis;
@@ -229,6 +231,14 @@ class AclOracleIT {
             String actual = perms.check(Args.of(cmd)).reason();
             if (!expected.equals(actual)) {
                 mismatches.add(String.join(" ", cmd) + ": redis " + expected + ", engine " + actual);
+            }
+            // a streamed command is judged on its head: a decided head must agree with the whole command
+            for (int read = 1; read < cmd.length; read++) {
+                Permissions.Verdict head = perms.check(PermissionsTest.head(read, cmd));
+                if (!head.undecided() && !head.reason().equals(actual)) {
+                    mismatches.add(String.join(" ", cmd) + " judged on " + read + " arguments: " + head.reason()
+                            + ", whole: " + actual);
+                }
             }
         }
         assertThat(mismatches).as("rules %s", rules).isEmpty();

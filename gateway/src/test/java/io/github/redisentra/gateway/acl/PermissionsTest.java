@@ -51,6 +51,30 @@ class PermissionsTest {
     }
 
     @Test
+    void clientUnblockAndTrackingBcastOrRedirectReachOtherUsersAndNeedAGrantByName() {
+        // +@connection (in many read-only roles) includes CLIENT UNBLOCK and CLIENT TRACKING.
+        for (Permissions p : List.of(perms("+@read +@connection ~app:*"), perms("+@all allkeys allchannels"))) {
+            assertThat(reason(p, "CLIENT", "UNBLOCK", "42")).isEqualTo("command");
+            assertThat(reason(p, "client", "unblock", "42", "ERROR")).isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on")).isEqualTo("allowed"); // own keys only
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "OPTIN", "NOLOOP")).isEqualTo("allowed");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "PREFIX", "bcast")).isEqualTo("allowed");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "PREFIX", "app:", "bcast"))
+                    .isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "Bcast")).isEqualTo("command");
+            assertThat(reason(p, "CLIENT", "TRACKING", "on", "REDIRECT", "7")).isEqualTo("command");
+        }
+        assertThat(perms("+@read +@connection ~app:*")
+                        .check(Args.of("CLIENT", "TRACKING", "on", "BCAST"))
+                        .fullName())
+                .isEqualTo("client|tracking");
+        Permissions named = perms("+@read +@connection ~app:* +client|unblock +client|tracking");
+        assertThat(reason(named, "CLIENT", "UNBLOCK", "42")).isEqualTo("allowed");
+        assertThat(reason(named, "CLIENT", "TRACKING", "on", "BCAST")).isEqualTo("allowed");
+        assertThat(reason(named, "CLIENT", "TRACKING", "on", "REDIRECT", "7")).isEqualTo("allowed");
+    }
+
+    @Test
     void unknownCommandsAndSubcommandsPassOnlyForAnUnrestrictedRole() {
         assertThat(reason(perms("+@all allkeys"), "MODULE.CMD", "k")).isEqualTo("command");
         assertThat(reason(perms("+@all allkeys allchannels"), "MODULE.CMD", "k"))
@@ -123,5 +147,55 @@ class PermissionsTest {
                 .isTrue();
         assertThat(g.evaluate(Set.of("other"), Set.of()).admitted()).isFalse();
         assertThat(List.of(g.evaluate(Set.of(), Set.of("R")).admitted())).containsExactly(true);
+    }
+
+    /** The leading {@code read} arguments of a command of {@code args.length} arguments, as a streamed head. */
+    static Args head(int read, String... args) {
+        Args all = Args.of(args);
+        return new Args() {
+            @Override
+            public int count() {
+                return args.length;
+            }
+
+            @Override
+            public byte[] bytes(int i) {
+                if (i >= read) {
+                    throw Args.NotYetRead.INSTANCE;
+                }
+                return all.bytes(i);
+            }
+        };
+    }
+
+    @Test
+    void aHeadIsDecidedFromItsKeysAndUndecidedWhileAKeyIsUnread() {
+        Permissions reader = perms("+@read +@connection ~app:*");
+        Permissions writer = perms("+@read +@write ~app:* &news.*");
+        // the value of SET is no key: decided on SET and its key
+        assertThat(reason(writer, "SET", "app:1", "v")).isEqualTo("allowed");
+        assertThat(writer.check(head(2, "SET", "app:1", "v")).reason()).isEqualTo("allowed");
+        assertThat(writer.check(head(2, "SET", "secret", "v")).reason()).isEqualTo("key");
+        assertThat(writer.check(head(2, "PUBLISH", "other", "m")).reason()).isEqualTo("command");
+        // the command decides first: no key needs reading
+        assertThat(reader.check(head(1, "SET", "secret", "v")).reason()).isEqualTo("command");
+        assertThat(reader.check(head(1, "EVAL", "script", "0")).reason()).isEqualTo("command");
+        // a key at or after the unread argument (MGET's, MSET's, EVAL's numkeys) keeps it undecided
+        assertThat(reader.check(head(1, "MGET", "app:1", "secret")).undecided()).isTrue();
+        assertThat(writer.check(head(2, "MSET", "app:1", "v", "app:2", "w")).undecided())
+                .isTrue();
+        assertThat(perms("+eval ~s:*").check(head(1, "EVAL", "s", "1", "k")).undecided())
+                .isTrue();
+        // ... unless a key read before it is refused already (Redis stops at the first refused key too)
+        assertThat(reader.check(head(2, "MGET", "secret", "app:1")).reason()).isEqualTo("key");
+        // one role that allows it from what was read is enough
+        assertThat(perms("~app:* +@read", "+@read allkeys")
+                        .check(head(1, "MGET", "app:1", "secret"))
+                        .reason())
+                .isEqualTo("allowed");
+        // refused as an unreadable key when the deciding argument will never be read
+        Permissions.Verdict undecided = reader.check(head(1, "MGET", "app:1", "secret"));
+        assertThat(Permissions.errorLine(reader.unreadable(undecided), "7.0.15", "u"))
+                .isEqualTo("-NOPERM this user has no permissions to access one of the keys used as arguments");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.config.LdapConfig;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -86,16 +87,67 @@ class RolePolicyTest {
                     rules: +@write ~w:*
                   by-name:
                     match:
-                      groups: [Redis Readers]
+                      groups: ["name:Redis Readers"]
                     rules: +@read ~r:*
                 """);
-        // An LDAP principal carries each group as its normalized DN and as its name (LdapAuthenticator.expand).
-        Principal writer = principal(Set.of("cn=redis writers,ou=groups,dc=example,dc=com", "Redis Writers"), Set.of());
-        Principal reader = principal(Set.of("cn=redis readers,ou=groups,dc=example,dc=com", "REDIS READERS"), Set.of());
+        assertThat(p.warnings()).isEmpty();
+        // What the LDAP authenticator makes of a user's group DNs.
+        Principal writer = ldapUser("CN=Redis Writers,OU=Groups,DC=example,DC=com");
+        Principal reader = ldapUser("cn=REDIS READERS,ou=elsewhere,dc=example,dc=com");
         assertThat(p.matching(writer)).extracting(RolePolicy.Role::name).containsExactly("by-dn");
         assertThat(p.matching(reader)).extracting(RolePolicy.Role::name).containsExactly("by-name");
-        assertThat(p.matching(principal(Set.of("cn=redis writers,ou=other,dc=example,dc=com"), Set.of())))
+        assertThat(p.matching(ldapUser("cn=redis writers,ou=other,dc=example,dc=com")))
+                .as("same name, other DN: a DN value matches that DN only")
                 .isEmpty();
+    }
+
+    static Principal ldapUser(String... groupDns) {
+        return principal(LdapConfig.directoryGroups(java.util.List.of(groupDns)), Set.of());
+    }
+
+    @Test
+    void aGroupNamedLikeARolesDnInAnotherOuDoesNotMatchIt() throws Exception {
+        RolePolicy p = parse("""
+                roles:
+                  writers:
+                    match:
+                      groups: ["cn=Redis Writers,ou=groups,dc=example,dc=com"]
+                    rules: +@all allkeys
+                """);
+        // Anyone allowed to create groups in a self-service OU can name one "cn=Redis Writers,ou=groups,...": its
+        // first RDN value (its name) then spells the real group's DN.
+        Principal spoof = ldapUser(
+                "cn=cn\\=Redis Writers\\,ou\\=groups\\,dc\\=example\\,dc\\=com,ou=self-service," + "dc=example,dc=com");
+        assertThat(spoof.groups()).contains("name:cn=redis writers,ou=groups,dc=example,dc=com");
+        assertThat(p.matching(spoof)).isEmpty();
+        assertThat(p.permissionsFor(spoof)).isNull();
+        // An explicit name: value does match by name, in any OU: that is what it says.
+        RolePolicy byName = parse("roles:\n  w:\n    match: {groups: [\"name:redis writers\"]}\n    rules: +get\n");
+        assertThat(byName.matching(ldapUser("cn=Redis Writers,ou=self-service,dc=example,dc=com")))
+                .hasSize(1);
+        assertThat(byName.matching(spoof)).isEmpty();
+    }
+
+    @Test
+    void aBareGroupNameIsAWarningAndMatchesNoDirectoryGroup() throws Exception {
+        RolePolicy p = parse("roles:\n  w:\n    match:\n      groups: [Redis Writers]\n    rules: +get\n");
+        assertThat(p.warnings())
+                .containsExactly("roles.yaml:4:15: roles.w.match.groups: \"Redis Writers\" matches no group: it is not"
+                        + " an Entra group object id (GUID) nor a directory group DN. To match every directory group"
+                        + " named \"Redis Writers\" (in any OU) write \"name:Redis Writers\"; to match one group, its"
+                        + " DN");
+        assertThat(p.matching(ldapUser("cn=Redis Writers,ou=groups,dc=example,dc=com")))
+                .isEmpty();
+        assertThatThrownBy(
+                        () -> parse(
+                                "roles:\n  w:\n    match:\n      groups: [\"cn=x,,\", \"name: \", \"name:ok\"]\n    rules: +get\n"))
+                .isInstanceOf(RolePolicy.InvalidPolicyException.class)
+                .satisfies(e -> assertThat(((RolePolicy.InvalidPolicyException) e).problems())
+                        .containsExactly(
+                                "roles.yaml:4:15: roles.w.match.groups: \"cn=x,,\" is not a valid DN (RFC 4514): write a"
+                                        + " group DN such as cn=Redis Users,ou=groups,dc=example,dc=com, or"
+                                        + " name:<group name>",
+                                "roles.yaml:4:15: roles.w.match.groups: \"name:\": name: needs a group name after it"));
     }
 
     @Test

@@ -137,8 +137,9 @@ class EntraAuthenticatorIT {
         return a;
     }
 
-    String graphToken() {
-        return emu.mintAccessToken(TokenRequest.forManagedIdentity(contoso, gatewayMi, "https://graph.microsoft.com"));
+    java.util.concurrent.CompletionStage<String> graphToken() {
+        return java.util.concurrent.CompletableFuture.completedFuture(emu.mintAccessToken(
+                TokenRequest.forManagedIdentity(contoso, gatewayMi, "https://graph.microsoft.com")));
     }
 
     @BeforeEach
@@ -271,6 +272,37 @@ class EntraAuthenticatorIT {
         Principal p = assertAllowed(null, mint(erin, apiV2));
         assertThat(p.roles()).containsExactly("Redis.User");
         assertThat(p.groups()).isEmpty();
+    }
+
+    @Test
+    void anyTenantUserAdmitsUsersButNotAppOnlyTokensUnlessAppsAreAllowedToo() throws Exception {
+        AppRegistration batch = contoso.registerApp(AppSpec.confidentialClient("batch-job"));
+        String appToken = emu.mintAccessToken(TokenRequest.forApp(contoso, batch, apiV2));
+        assertThat(claimsOf(appToken)).containsEntry("idtyp", "app").doesNotContainKey("scp");
+        Map<String, Object> noIdtyp = claimsOf(mint(alice, apiV2));
+        noIdtyp.remove("idtyp");
+        Map<String, Object> noIdtypNoScp = new HashMap<>(noIdtyp);
+        noIdtypNoScp.remove("scp");
+        auth.close();
+        auth = authenticator(
+                env("ALLOWED_GROUP_IDS", "", "ALLOWED_APP_ROLES", "", "ALLOW_ANY_TENANT_USER", "true"),
+                this::graphToken);
+        auth.start().get(20, TimeUnit.SECONDS);
+        assertAllowed(null, mint(bob, apiV2)); // any user of the tenant
+        assertAllowed(null, forgeWithTenantKey(noIdtyp)); // idtyp is optional: scp makes it a user token
+        assertDenied(appToken, "app_not_allowed");
+        assertDenied(forgeWithTenantKey(noIdtypNoScp), "app_not_allowed");
+
+        auth.close();
+        auth = authenticator(
+                env(
+                        "ALLOWED_GROUP_IDS", "",
+                        "ALLOWED_APP_ROLES", "",
+                        "ALLOW_ANY_TENANT_USER", "true",
+                        "ALLOW_ANY_TENANT_APP", "true"),
+                this::graphToken);
+        auth.start().get(20, TimeUnit.SECONDS);
+        assertThat(assertAllowed(null, appToken).objectId()).isEqualTo(batch.objectId());
     }
 
     @Test

@@ -50,6 +50,17 @@ class GatewayConfigTest {
     }
 
     @Test
+    void logLevelAndListenerReloadIntervalHaveDefaultsAndAreChecked() throws Exception {
+        assertThat(GatewayConfig.from(minimal()).logLevel()).isEqualTo("INFO");
+        assertThat(GatewayConfig.from(minimal()).listenTlsReloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(GatewayConfig.from(with("LOG_LEVEL", "debug")).logLevel()).isEqualTo("DEBUG");
+        assertThat(GatewayConfig.from(with("LISTEN_TLS_RELOAD_INTERVAL", "0s")).listenTlsReloadInterval())
+                .isZero();
+        assertThat(problems(with("LOG_LEVEL", "verbose")))
+                .containsExactly("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"verbose\"");
+    }
+
+    @Test
     void minimalConfigurationHasTheDocumentedDefaults() throws Exception {
         GatewayConfig c = GatewayConfig.from(minimal());
         assertThat(c.tenantId()).isEqualTo(TENANT.toLowerCase());
@@ -75,6 +86,33 @@ class GatewayConfigTest {
     }
 
     @Test
+    void admissionLimitsHaveTheDocumentedDefaultsAndTheBudgetFitsOneArgument() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.maxClients()).isEqualTo(10_000);
+        assertThat(c.maxUnauthenticatedPerAddress()).isEqualTo(256);
+        assertThat(c.preAuthMaxBytes()).isEqualTo(81_920);
+        assertThat(GatewayConfig.from(with("MAX_UNAUTHENTICATED_PER_ADDRESS", "0"))
+                        .maxUnauthenticatedPerAddress())
+                .isZero();
+        assertThat(problems(with("PREAUTH_MAX_BYTES", "40000")))
+                .containsExactly("PREAUTH_MAX_BYTES (40000) must leave room for one PREAUTH_MAX_BULK_BYTES (65536)"
+                        + " argument plus 1024 bytes for the rest of the command: set it to at least 66560, or lower"
+                        + " PREAUTH_MAX_BULK_BYTES");
+        assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
+                        .preAuthMaxBytes())
+                .isEqualTo(40_000);
+        assertThat(c.logDeniedPerSecond()).isEqualTo(20);
+        assertThat(c.authFailuresPerAddress()).isEqualTo(20);
+        assertThat(c.authFailuresPerUser()).isEqualTo(3);
+        assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(problems(with("AUTH_FAILURE_DELAY", "5m")))
+                .containsExactly("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got PT5M");
+        assertThat(problems(with("MAX_CLIENTS", "0")))
+                .containsExactly("MAX_CLIENTS must be a whole number from 1 to 1000000, got \"0\"");
+    }
+
+    @Test
     void defaultListenAddressIsTheProxysPort6388() {
         assertThat(Setting.LISTEN_ADDR.defaultValue()).contains("0.0.0.0:6388");
     }
@@ -93,6 +131,42 @@ class GatewayConfigTest {
         GatewayConfig c = GatewayConfig.from(with("LISTEN_ADDR", null, "ALLOW_PLAINTEXT_LISTENER", "true"));
         assertThat(c.listenAddress()).isEqualTo(new HostPort("0.0.0.0", 6388));
         assertThat(c.listenTls()).isFalse();
+    }
+
+    @Test
+    void plaintextUpstreamOffLoopbackIsRefusedUnlessAllowed() throws Exception {
+        assertThat(problems(with("REDIS_TLS", "false")))
+                .containsExactly("REDIS_TLS=false and REDIS_HOSTPORT cache.example:6380 is not a loopback address: the"
+                        + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true"
+                        + " (Azure and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is"
+                        + " otherwise protected");
+        assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "ALLOW_PLAINTEXT_UPSTREAM", "true"))
+                        .redisTls())
+                .isFalse();
+        for (String loopback : List.of("127.0.0.1:6379", "localhost:6379", "[::1]:6379")) {
+            assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "REDIS_HOSTPORT", loopback))
+                            .redisTls())
+                    .isFalse();
+        }
+        assertThat(problems(with("ALLOW_PLAINTEXT_UPSTREAM", "maybe")))
+                .containsExactly("ALLOW_PLAINTEXT_UPSTREAM must be true or false, got \"maybe\"");
+    }
+
+    @Test
+    void anyTenantAppOnlyWidensAnyTenantUser() throws Exception {
+        assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"))
+                        .allowAnyTenantApp())
+                .isFalse();
+        assertThat(GatewayConfig.from(with(
+                                "REQUIRED_GROUP_IDS", null,
+                                "ALLOW_ANY_TENANT_USER", "true",
+                                "ALLOW_ANY_TENANT_APP", "true"))
+                        .allowAnyTenantApp())
+                .isTrue();
+        assertThat(problems(with("ALLOW_ANY_TENANT_APP", "true")))
+                .containsExactly("ALLOW_ANY_TENANT_APP=true widens ALLOW_ANY_TENANT_USER=true to applications: set"
+                        + " both, or admit applications by app role (ALLOWED_APP_ROLES, a roles file's appRoles) or"
+                        + " group instead");
     }
 
     @Test
@@ -237,7 +311,7 @@ class GatewayConfigTest {
         assertThat(GatewayConfig.from(both).entra()).isTrue();
         both.put("ALLOW_ANY_TENANT_USER", "true");
         both.put("LDAP_ALLOW_ANY_USER", "true");
-        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
         assertThat(problems(both))
                 .containsExactly(
                         LdapConfigTest.ROLES_DECIDE_LDAP_ALLOWED,

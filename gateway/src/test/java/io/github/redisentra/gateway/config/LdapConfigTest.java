@@ -61,10 +61,10 @@ class LdapConfigTest {
                         "LDAP_SERVERS", "ldap://ldap1.example.com:389 ldap://ldap2.example.com:389",
                         "LDAP_STARTTLS", "true",
                         "LDAP_BIND_DN_TEMPLATE", "uid={user},ou=people,dc=example,dc=com",
-                        "LDAP_REQUIRED_GROUPS", "redis-users"))
+                        "LDAP_REQUIRED_GROUPS", "name:redis-users"))
                 .orElseThrow();
         assertThat(openldap.servers()).hasSize(2);
-        assertThat(openldap.requiredGroups()).containsExactly("redis-users");
+        assertThat(openldap.requiredGroups()).containsExactly("name:redis-users");
         assertThat(openldap.cacheTtl().toSeconds()).isEqualTo(300);
     }
 
@@ -85,20 +85,81 @@ class LdapConfigTest {
                 .contains("LDAP_CACHE_TTL")
                 .contains("no LDAP authorization rule");
         assertThat(problems(Map.of(
-                        "LDAP_SERVERS", "ldap://h",
+                        "LDAP_SERVERS", "ldaps://h",
                         "LDAP_BIND_DN_TEMPLATE", "uid=x{user},dc=x",
                         "LDAP_ALLOW_ANY_USER", "true")))
                 .singleElement()
                 .asString()
                 .contains("whole value of one RDN");
         assertThat(problems(Map.of(
-                        "LDAP_SERVERS", "ldap://h",
+                        "LDAP_SERVERS", "ldaps://h",
                         "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
                         "LDAP_NESTED_GROUPS", "true",
                         "LDAP_ALLOW_ANY_USER", "true")))
                 .singleElement()
                 .asString()
                 .contains("LDAP_GROUP_SEARCH_BASE");
+    }
+
+    @Test
+    void groupsAreDnsOrExplicitNamesAndABareNameIsRefusedWithBothWaysToWriteIt() throws Exception {
+        LdapConfig c = LdapConfig.read(Map.of(
+                        "LDAP_SERVERS", "ldaps://h",
+                        "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                        "LDAP_ALLOWED_GROUPS", "CN=Redis Users, OU=Groups,DC=x;name:Redis Readers"))
+                .orElseThrow();
+        assertThat(c.allowedGroups()).containsExactlyInAnyOrder("cn=redis users,ou=groups,dc=x", "name:redis readers");
+        assertThat(problems(Map.of(
+                        "LDAP_SERVERS", "ldaps://h",
+                        "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                        "LDAP_REQUIRED_GROUPS", "Redis Users;cn=x,,")))
+                .contains(
+                        "LDAP_REQUIRED_GROUPS: \"Redis Users\" is neither a DN nor name:<group name>: write the group's"
+                                + " DN (cn=Redis Users,ou=groups,dc=example,dc=com) to match that one group, or"
+                                + " name:Redis Users to match every directory group named \"Redis Users\" in any OU",
+                        "LDAP_REQUIRED_GROUPS: \"cn=x,,\" is not a valid DN (RFC 4514): write a group DN such as"
+                                + " cn=Redis Users,ou=groups,dc=example,dc=com, or name:<group name>");
+    }
+
+    @Test
+    void clearTextLdapOffLoopbackIsRefusedUnlessStartTlsOrExplicitlyAllowed() throws Exception {
+        Map<String, String> base = new java.util.HashMap<>(Map.of(
+                "LDAP_SERVERS", "ldaps://dc1.corp.example.com,ldap://dc2.corp.example.com",
+                "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
+                "LDAP_ALLOW_ANY_USER", "true"));
+        assertThat(problems(base))
+                .containsExactly("LDAP_SERVERS ldap://dc2.corp.example.com:389 is not a loopback address and uses"
+                        + " neither LDAPS nor StartTLS: users' passwords would cross the network in clear. Use"
+                        + " ldaps://dc2.corp.example.com:636, or set LDAP_STARTTLS=true, or set"
+                        + " LDAP_ALLOW_PLAINTEXT=true if the network is otherwise protected");
+        Map<String, String> allowed = new java.util.HashMap<>(base);
+        allowed.put("LDAP_ALLOW_PLAINTEXT", "true");
+        assertThat(LdapConfig.read(allowed).orElseThrow().servers()).hasSize(2);
+        Map<String, String> loopback = new java.util.HashMap<>(base);
+        loopback.put("LDAP_SERVERS", "ldap://127.0.0.1:389,ldap://localhost:10389,ldap://[::1]:389");
+        assertThat(LdapConfig.read(loopback).orElseThrow().servers()).hasSize(3);
+        Map<String, String> startTls = new java.util.HashMap<>(base);
+        startTls.put("LDAP_SERVERS", "ldap://dc2.corp.example.com");
+        startTls.put("LDAP_STARTTLS", "true");
+        assertThat(LdapConfig.read(startTls).orElseThrow().tls()).isTrue();
+    }
+
+    @Test
+    void sessionMaxAgeIsOptionalAndPositive() throws Exception {
+        Map<String, String> base = new java.util.HashMap<>(Map.of(
+                "LDAP_SERVERS",
+                "ldaps://h",
+                "LDAP_BIND_DN_TEMPLATE",
+                "uid={user},dc=x",
+                "LDAP_ALLOW_ANY_USER",
+                "true"));
+        assertThat(LdapConfig.read(base).orElseThrow().sessionMaxAge()).isNull();
+        base.put("LDAP_SESSION_MAX_AGE", "8h");
+        assertThat(LdapConfig.read(base).orElseThrow().sessionMaxAge()).isEqualTo(java.time.Duration.ofHours(8));
+        base.put("LDAP_SESSION_MAX_AGE", "0s");
+        assertThat(problems(base))
+                .containsExactly(
+                        "LDAP_SESSION_MAX_AGE must be a positive duration such as 30s, 5m or 500ms, got \"0s\"");
     }
 
     static final String ROLES_DECIDE_LDAP_ALLOWED =
@@ -110,7 +171,7 @@ class LdapConfigTest {
     @Test
     void withRolesFileTheRolesDecideWhichDirectoryUsersAreAdmitted() throws Exception {
         Map<String, String> base = Map.of(
-                "LDAP_SERVERS", "ldap://h",
+                "LDAP_SERVERS", "ldaps://h",
                 "LDAP_BIND_DN_TEMPLATE", "uid={user},dc=x",
                 "ROLES_FILE", "/etc/gateway/roles.yaml");
         LdapConfig c = LdapConfig.read(base).orElseThrow();
@@ -123,7 +184,7 @@ class LdapConfigTest {
                 .as("LDAP_REQUIRED_GROUPS still applies on top, as REQUIRED_GROUP_IDS does")
                 .containsExactly("cn=redis users,ou=groups,dc=x");
         Map<String, String> both = new java.util.HashMap<>(base);
-        both.put("LDAP_ALLOWED_GROUPS", "Readers");
+        both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
         both.put("LDAP_ALLOW_ANY_USER", "true");
         assertThat(problems(both)).containsExactly(ROLES_DECIDE_LDAP_ALLOWED, ROLES_DECIDE_LDAP_ANY);
         Map<String, String> none = new java.util.HashMap<>(base);

@@ -92,6 +92,96 @@ class DeployFilesTest {
         }
     }
 
+    @Test
+    void readOnlyGatewayContainersGiveNettyAWritableNativeWorkDirectory() throws IOException {
+        // The Dockerfile names the directory Netty unpacks its natives into; every gateway container with a
+        // read-only root file system must mount a writable emptyDir exactly there, or Netty silently falls back
+        // to NIO and the JDK's TLS engine (NativeSupportTest shows that fallback).
+        Matcher workdir = Pattern.compile("-Dio\\.netty\\.native\\.workdir=(\\S+?)[\"\\s]")
+                .matcher(Files.readString(DEPLOY.resolve("Dockerfile")));
+        assertThat(workdir.find())
+                .as("the Dockerfile sets io.netty.native.workdir")
+                .isTrue();
+        String dir = workdir.group(1);
+        List<String> checked = new ArrayList<>();
+        for (Path file : kubernetesFiles()) {
+            for (Map<String, Object> pod : podSpecs(file)) {
+                List<Map<String, Object>> volumes = listOfMaps(pod.get("volumes"));
+                for (Map<String, Object> c : listOfMaps(pod.get("containers"))) {
+                    if (!String.valueOf(c.get("image")).contains("redis-entra-gateway")) {
+                        continue;
+                    }
+                    Object sc = c.get("securityContext");
+                    if (!(sc instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("readOnlyRootFilesystem")))) {
+                        continue;
+                    }
+                    String where = file.getFileName() + " container " + c.get("name");
+                    String volume = listOfMaps(c.get("volumeMounts")).stream()
+                            .filter(v -> dir.equals(v.get("mountPath")) && !Boolean.TRUE.equals(v.get("readOnly")))
+                            .map(v -> String.valueOf(v.get("name")))
+                            .findFirst()
+                            .orElseThrow(() -> new AssertionError(where + " mounts no writable volume at " + dir));
+                    assertThat(volumes)
+                            .as("%s: volume %s is an emptyDir", where, volume)
+                            .anyMatch(v -> volume.equals(v.get("name")) && v.containsKey("emptyDir"));
+                    checked.add(where);
+                }
+            }
+        }
+        assertThat(checked).as("read-only gateway containers").hasSize(2);
+    }
+
+    @Test
+    void nativeLibrariesShipForLinuxOnX86AndArm() {
+        // What README promises: epoll and OpenSSL (BoringSSL) on linux x86-64 and aarch64 (AKS/EKS ARM nodes).
+        for (String lib : List.of(
+                "libnetty_transport_native_epoll_x86_64.so",
+                "libnetty_transport_native_epoll_aarch_64.so",
+                "libnetty_tcnative_linux_x86_64.so",
+                "libnetty_tcnative_linux_aarch_64.so")) {
+            assertThat(DeployFilesTest.class.getClassLoader().getResource("META-INF/native/" + lib))
+                    .as(lib + " on the gateway's runtime classpath")
+                    .isNotNull();
+        }
+    }
+
+    private static List<Path> kubernetesFiles() throws IOException {
+        try (Stream<Path> files = Files.list(DEPLOY.resolve("kubernetes"))) {
+            return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+    }
+
+    /** The pod specs (Deployment templates) of a manifest file. */
+    private static List<Map<String, Object>> podSpecs(Path file) throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try (Reader reader = Files.newBufferedReader(file)) {
+            for (Object doc : new Yaml(new SafeConstructor(new LoaderOptions())).loadAll(reader)) {
+                if (doc instanceof Map<?, ?> d
+                        && d.get("spec") instanceof Map<?, ?> spec
+                        && spec.get("template") instanceof Map<?, ?> t
+                        && t.get("spec") instanceof Map<?, ?> pod) {
+                    out.add(cast(pod));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Map<String, Object>> listOfMaps(Object o) {
+        if (!(o instanceof List<?> l)) {
+            return List.of();
+        }
+        return l.stream()
+                .filter(Map.class::isInstance)
+                .map(DeployFilesTest::cast)
+                .toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> cast(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     /** Every env entry of a container whose image is the gateway's, as "file: NAME". */
     @SuppressWarnings("unchecked")
     private static void collectGatewayEnv(Object node, Path file, List<String> out) {

@@ -14,6 +14,17 @@ final class CountingEvents implements GatewayEvents {
     final AtomicInteger upstreamFailed = new AtomicInteger();
     final AtomicInteger reauthOk = new AtomicInteger();
     final AtomicInteger reauthFailed = new AtomicInteger();
+    final java.util.Map<String, AtomicInteger> refusedConnections = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public void connectionRefused(String reason) {
+        refusedConnections.computeIfAbsent(reason, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    int refused(String reason) {
+        AtomicInteger n = refusedConnections.get(reason);
+        return n == null ? 0 : n.get();
+    }
 
     @Override
     public void clientConnected() {

@@ -172,16 +172,18 @@ final class GatewayHarness implements AutoCloseable {
     GatewayServer startGateway(
             SessionSettings session, CountingEvents events, SslContext listenerTls, UpstreamEndpoint upstream)
             throws InterruptedException {
-        GatewayServer g = new GatewayServer(
-                        GatewaySettings.loopback(0)
-                                .withSession(session)
-                                .withListenerTls(listenerTls)
-                                .withDrainTimeout(Duration.ofSeconds(5)),
-                        authenticator,
-                        upstream,
-                        credentials,
-                        events)
-                .start();
+        return startGateway(
+                GatewaySettings.loopback(0)
+                        .withSession(session)
+                        .withListenerTls(listenerTls)
+                        .withDrainTimeout(Duration.ofSeconds(5)),
+                events,
+                upstream);
+    }
+
+    GatewayServer startGateway(GatewaySettings settings, CountingEvents events, UpstreamEndpoint upstream)
+            throws InterruptedException {
+        GatewayServer g = new GatewayServer(settings, authenticator, upstream, credentials, events).start();
         gateways.add(g);
         return g;
     }

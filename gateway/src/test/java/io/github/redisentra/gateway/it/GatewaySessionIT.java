@@ -274,6 +274,61 @@ class GatewaySessionIT {
     }
 
     @Test
+    void aRefusedExecIsAnsweredAsRedisAbortsTheTransaction() throws Exception {
+        // redis-server 7.0 (requirepass; RESP2 subscribed) answers these EXECs word for word so
+        try (RawClient c = new RawClient(port)) {
+            c.send("EXEC\r\n" + auth(h.token(h.alice)) + "SUBSCRIBE exec-context\r\nEXEC\r\n");
+            assertThat(c.line())
+                    .isEqualTo("-EXECABORT Transaction discarded because of: NOAUTH Authentication required.");
+            assertThat(c.line()).isEqualTo("+OK");
+            skipTo(c, ":1");
+            assertThat(c.line())
+                    .isEqualTo("-EXECABORT Transaction discarded because of: Can't execute 'exec': only (P|S)SUBSCRIBE"
+                            + " / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context");
+        }
+    }
+
+    /** Polls with PING until the session's identity has expired (the gateway answers NOAUTH). */
+    private static void awaitExpired(RawClient c) {
+        await().atMost(Duration.ofSeconds(20))
+                .pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    c.send("PING\r\n");
+                    return c.line().equals("-NOAUTH Authentication required.");
+                });
+    }
+
+    @Test
+    void aResp3SubscriptionMadeInsideMultiReceivesNothingAfterTheTokenExpired() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send("HELLO 3 AUTH default " + h.token(h.alice, Duration.ofSeconds(3)) + "\r\n");
+            skipTo(c, "modules");
+            assertThat(c.line()).isEqualTo("*0");
+            c.send("MULTI\r\nSUBSCRIBE tx-expiring\r\nEXEC\r\n");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("+QUEUED");
+            skipTo(c, ":1"); // EXEC's reply: the subscription, confirmed by a push
+            awaitExpired(c);
+            h.redis.cli().call("PUBLISH", "tx-expiring", "after expiry");
+            assertThat(c.line()).startsWith("-ERR gateway: the client token expired while subscribed");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
+    void aResp2SubscribePipelinedBehindABlockingCommandReceivesNothingAfterTheTokenExpired() throws Exception {
+        try (RawClient c = new RawClient(port)) {
+            c.send(auth(h.token(h.alice, Duration.ofSeconds(3))) + "BLPOP expiring:list 4\r\nSUBSCRIBE expiring2\r\n");
+            assertThat(c.line()).isEqualTo("+OK");
+            assertThat(c.line()).isEqualTo("*-1"); // BLPOP timed out after the token's expiry
+            skipTo(c, ":1"); // then the subscription was confirmed
+            h.redis.cli().call("PUBLISH", "expiring2", "after expiry");
+            assertThat(c.line()).startsWith("-ERR gateway: the client token expired while subscribed");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void thousandsOfPipelinedFailedAuthsAreEachAnsweredInOrderAndOpenNothing() throws Exception {
         long before = quiescentUpstreamConnections();
         int n = 2000;

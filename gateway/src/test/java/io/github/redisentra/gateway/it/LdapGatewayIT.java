@@ -67,7 +67,7 @@ class LdapGatewayIT {
         env.put("LDAP_BIND_DN", TestDirectory.SVC_DN);
         env.put("LDAP_BIND_PASSWORD", TestDirectory.SVC_PW);
         env.put("LDAP_SEARCH_BASE", TestDirectory.PEOPLE);
-        env.put("LDAP_ALLOWED_GROUPS", "Redis Users");
+        env.put("LDAP_ALLOWED_GROUPS", "name:Redis Users");
         ldap = LdapAuthenticator.create(
                 LdapConfig.read(env).orElseThrow(), new AuditLog(List.of(audit::add)), Clock.systemUTC());
         gateway = new GatewayServer(
@@ -121,7 +121,7 @@ class LdapGatewayIT {
         AuditEvent e = lastAuditOf("alice");
         assertThat(e.result()).isEqualTo("allowed");
         assertThat(e.displayName()).isEqualToIgnoringCase("uid=alice," + TestDirectory.PEOPLE);
-        assertThat(e.groups()).containsExactly("redis users");
+        assertThat(e.groups()).containsExactly("name:redis users");
         assertThat(h.redis.cli().callString("GET", "ldap:raw")).isEqualTo("v");
     }
 

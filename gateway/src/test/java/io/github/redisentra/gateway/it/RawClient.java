@@ -12,7 +12,14 @@ final class RawClient implements AutoCloseable {
     private final InputStream in;
 
     RawClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this("127.0.0.1", port);
+    }
+
+    /** Connects to the gateway on 127.0.0.1 from {@code localAddress} (any 127.0.0.0/8 address on Linux). */
+    RawClient(String localAddress, int port) throws IOException {
+        socket = new Socket();
+        socket.bind(new java.net.InetSocketAddress(localAddress, 0));
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         socket.setSoTimeout(30_000);
         in = socket.getInputStream();
     }

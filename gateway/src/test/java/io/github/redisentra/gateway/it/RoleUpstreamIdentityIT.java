@@ -367,12 +367,19 @@ class RoleUpstreamIdentityIT {
                         "(readers:[\\s\\S]*?tokenCommand: \")[^\"]*\"",
                         "$1" + java.util.regex.Matcher.quoteReplacement(tokenCommand(writerMi)) + "\""));
         try (RawClient a = client();
-                RawClient b = client()) {
+                RawClient b = client();
+                RawClient streaming = client()) {
             assertThat(auth(a, alice)).isEqualTo("+OK");
             assertThat(auth(b, bob)).isEqualTo("+OK");
+            assertThat(auth(streaming, alice)).isEqualTo("+OK");
             access.install(RolePolicy.load(changed, original.table()));
             a.send("GET k\r\n");
             assertThat(a.line())
+                    .isEqualTo("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
+            // a command large enough to be streamed is checked the same way, on its head, before any byte of it
+            // goes upstream (the value need not even arrive)
+            streaming.send("*2\r\n$4\r\nECHO\r\n$70000\r\nxxx");
+            assertThat(streaming.line())
                     .isEqualTo("-ERR gateway: the roles file changed this user's upstream identity; reconnect");
             b.send("PING\r\n");
             assertThat(b.line()).isEqualTo("+PONG"); // the writers' identity did not change

@@ -320,6 +320,24 @@ class RolesIT {
     }
 
     @Test
+    void execAfterARefusedMultiIsAbortedInRedisOwnWords() throws Exception {
+        redis.cli().call("SET", "app:m", "m");
+        try (RawClient c = as(alice)) {
+            c.send("MULTI\r\nGET app:m\r\nEXEC\r\nPING\r\n");
+            assertThat(c.line())
+                    .isEqualTo("-NOPERM this user has no permissions to run the 'multi' command")
+                    .isEqualTo(redisItself(READER_RULES, "MULTI"));
+            assertThat(c.line()).isEqualTo("$1"); // not inside a transaction: it ran
+            assertThat(c.line()).isEqualTo("m");
+            assertThat(c.line())
+                    .isEqualTo("-EXECABORT Transaction discarded because of: NOPERM this user has no permissions to run"
+                            + " the 'exec' command")
+                    .isEqualTo(redisItself(READER_RULES, "EXEC"));
+            assertThat(c.line()).isEqualTo("+PONG");
+        }
+    }
+
+    @Test
     void evalNeedsAnExplicitGrantAndItsDeclaredKeysMustMatch() throws Exception {
         redis.cli().call("SET", "s:1", "one");
         try (RawClient reader = as(alice);

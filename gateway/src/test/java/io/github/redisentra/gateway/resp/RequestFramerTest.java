@@ -294,4 +294,67 @@ class RequestFramerTest {
                 .isInstanceOf(RespProtocolException.class)
                 .hasMessage("ERR Protocol error: expected '$', got '#'");
     }
+
+    // ---------------------------------------------------------------- the unauthenticated budget
+
+    private static final RequestLimits BUDGET =
+            new RequestLimits(10, 64 * 1024, RequestLimits.REDIS_INLINE_MAX, false, 8192);
+
+    private static String bulk(int n) {
+        return "$" + n + "\r\n" + "x".repeat(n) + "\r\n";
+    }
+
+    @Test
+    void unauthenticatedPartialCommandsMayHoldNoMoreThanTheBudgetInAll() throws Exception {
+        // every argument is far below maxBulkBytes; together they pass the budget while the command is incomplete
+        ByteBuf buf = Unpooled.copiedBuffer("*10\r\n" + bulk(3000) + bulk(3000), StandardCharsets.US_ASCII);
+        RequestFramer f = new RequestFramer();
+        try {
+            assertThat(f.next(buf, BUDGET)).isNull(); // 6 KiB held: waits
+            buf.writeBytes(bulk(3000).getBytes(StandardCharsets.US_ASCII));
+            assertThatThrownBy(() -> f.next(buf, BUDGET))
+                    .isInstanceOf(RespProtocolException.class)
+                    .hasMessage("ERR Protocol error: unauthenticated request larger than 8192 bytes");
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void theBudgetCountsWhatIsHeldNotCompleteCommandsHandedOut() throws Exception {
+        String commands = ("*2\r\n$4\r\nECHO\r\n" + bulk(4000)).repeat(4); // 16 KiB of complete commands
+        ByteBuf buf = Unpooled.copiedBuffer(commands, StandardCharsets.US_ASCII);
+        RequestFramer f = new RequestFramer();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Command c = f.next(buf, BUDGET);
+                assertThat(c).isNotNull();
+                c.release();
+            }
+            assertThat(f.next(buf, BUDGET)).isNull();
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void aJwtSizedAuthFitsTheDefaultBudgetAndAuthenticatedLimitsHaveNone() throws Exception {
+        String auth = "*3\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n" + bulk(64 * 1024);
+        ByteBuf buf = Unpooled.copiedBuffer(auth, StandardCharsets.US_ASCII);
+        RequestFramer f = new RequestFramer();
+        try {
+            Command c = f.next(buf, PRE);
+            assertThat(c.argc()).isEqualTo(3);
+            c.release();
+        } finally {
+            buf.release();
+        }
+        ByteBuf partial = Unpooled.copiedBuffer(
+                "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$200000\r\n" + "x".repeat(150_000), StandardCharsets.US_ASCII);
+        try {
+            assertThat(new RequestFramer().next(partial, POST)).isNull();
+        } finally {
+            partial.release();
+        }
+    }
 }

@@ -2,11 +2,11 @@ package io.github.redisentra.samples.quickstart;
 
 import io.github.redisentra.core.AzureCredentialTokenSource;
 import io.github.redisentra.core.MsalUserTokenSource;
+import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.lettuce.EntraCredentialsProvider;
 import io.github.redisentra.lettuce.EntraLettuce;
-import io.github.redisentra.lettuce.ReauthenticationListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -14,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,9 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The admitted {@link Principal}: {@code objectId} is the user name as sent (so {@code AUTH <user> …} matches it),
  * {@code displayName} the user's DN, {@code tenantId} {@code null}, {@code groups} <em>all</em> the user's directory
- * groups, each twice — as its normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}) and as its name
- * (the value of its first RDN, {@code Redis Users}) — so that role rules can name either. A directory sign-in does
- * not expire by itself ({@code expiresAt} is far in the future): the session lasts until the client disconnects.
+ * groups, each twice — as its normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}), which only a DN
+ * value matches, and as {@code name:} + its name ({@code name:redis users}, the value of its first RDN), which only an
+ * explicit {@code name:} value matches ({@link LdapConfig#directoryGroups}). {@code expiresAt} is the sign-in time
+ * plus {@code LDAP_SESSION_MAX_AGE}, so the session's one expiry handling ends it as it ends a token's session; without
+ * that setting it is far in the future and the session lasts until the client disconnects.
  *
  * <p>Blocking directory work runs on this authenticator's own threads; the returned stage never completes
  * exceptionally and every decision is written to the {@link AuditLog} ({@code oid} = user name, {@code name} = DN).
@@ -52,7 +53,8 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
     /** Longest password accepted (AD's limit is 256 characters). */
     static final int MAX_PASSWORD = 1024;
 
-    private static final Duration SESSION_LIFETIME = Duration.ofDays(3650);
+    /** A sign-in without LDAP_SESSION_MAX_AGE lasts until the client disconnects. */
+    private static final Duration UNLIMITED_SESSION = Duration.ofDays(3650);
 
     /** The reason codes this authenticator reports in {@link AuthDecision.Denied#reason()}. */
     public static final Set<String> REASONS = Set.of(
@@ -170,14 +172,16 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
                 c.put(user, password, id);
             }
             dn = id.dn();
-            Set<String> groups = expand(id.groupDns());
+            Set<String> groups = LdapConfig.directoryGroups(id.groupDns());
             GroupPolicy.Outcome o = s.policy().evaluate(groups, Set.of());
             if (!o.admitted()) {
                 throw new LdapDirectory.Refusal(o.reason(), o.detail());
             }
             matched = o.matchedGroups();
+            // The session's expiry handling (NOAUTH, subscribers closed) applies at expiresAt, as for a token.
+            Duration age = s.config().sessionMaxAge() != null ? s.config().sessionMaxAge() : UNLIMITED_SESSION;
             d = new AuthDecision.Allowed(
-                    new Principal(user, null, dn, clock.instant().plus(SESSION_LIFETIME), groups, Set.of()));
+                    new Principal(user, null, dn, clock.instant().plus(age), groups, Set.of()));
         } catch (LdapDirectory.Refusal r) {
             d = new AuthDecision.Denied(r.reason, r.getMessage());
         } catch (RuntimeException e) {
@@ -209,16 +213,6 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
                 throw new LdapDirectory.Refusal("invalid_username", "user name contains a control character");
             }
         }
-    }
-
-    /** The user's groups as policy and roles see them: each normalized DN and its name. */
-    static Set<String> expand(List<String> groupDns) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String g : groupDns) {
-            out.add(LdapConfig.normalizeGroup(g));
-            LdapConfig.groupName(g).ifPresent(out::add);
-        }
-        return out;
     }
 
     private void record(AuthRequest request, String dn, AuthDecision d, Set<String> matchedGroups) {

@@ -142,7 +142,8 @@ class LdapAuthenticatorTest {
         Principal p = ((AuthDecision.Allowed) d).principal();
         assertThat(p.objectId()).isEqualTo("alice");
         assertThat(p.displayName()).isEqualToIgnoringCase("uid=alice," + TestDirectory.PEOPLE);
-        assertThat(p.groups()).contains("cn=redis users,ou=groups,dc=example,dc=com", "Redis Users", "Readers");
+        assertThat(p.groups())
+                .contains("cn=redis users,ou=groups,dc=example,dc=com", "name:redis users", "name:readers");
         assertThat(lastAudit().result()).isEqualTo("allowed");
         assertThat(lastAudit().objectId()).isEqualTo("alice");
         assertThat(lastAudit().displayName()).isEqualToIgnoringCase("uid=alice," + TestDirectory.PEOPLE);
@@ -307,11 +308,11 @@ class LdapAuthenticatorTest {
         env = searchMode(dir.ldapUrl());
         env.remove("LDAP_ALLOW_ANY_USER");
         env.put("LDAP_GROUP_SEARCH_BASE", TestDirectory.GROUPS);
-        env.put("LDAP_REQUIRED_GROUPS", "Readers");
+        env.put("LDAP_REQUIRED_GROUPS", "name:Readers");
         start(env);
         AuthDecision b = auth("alice", "alice-pw");
         assertThat(b).isInstanceOf(AuthDecision.Allowed.class);
-        assertThat(((AuthDecision.Allowed) b).principal().groups()).contains("Readers", "Redis Users");
+        assertThat(((AuthDecision.Allowed) b).principal().groups()).contains("name:readers", "name:redis users");
         assertThat(dir.filters).contains("(member=uid=alice,ou=people,dc=example,dc=com)");
         assertThat(reason(auth("slowpoke", "slowpoke-pw"))).isEqualTo("missing_group");
     }
