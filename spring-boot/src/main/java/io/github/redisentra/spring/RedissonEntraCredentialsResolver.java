@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.redisson.config.Config;
@@ -32,6 +33,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #nextRenewal()} completes when a new token is current (Redisson 3.52+ / 4.x): every open connection then
  *       sends {@code AUTH} with it, pub/sub connections included on RESP3. A connection inside a blocking command
  *       ({@code BLPOP} and kin) is reconnected instead, by Redisson's design.
+ *   <li>A second, late {@code AUTH} round follows each renewal, halfway between the renewal and the expiry of the
+ *       token it replaced. Redisson asks for {@code nextRenewal()} only once a connection is set up ({@code AUTH},
+ *       {@code HELLO}, {@code PING} answered), so a connection that resolved the old token before the renewal and
+ *       finished its setup after it would otherwise keep the old token until the server closes it at expiry. The late
+ *       round re-AUTHs it in time; for the others it is one extra {@code AUTH} per renewal.
  * </ul>
  *
  * <p>The Redis user name is the configured one, else the token source's ({@link TokenSource#redisUsername}), else the
@@ -122,7 +128,10 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
 
     /**
      * Sets this resolver on {@code config}, and RESP3 (on RESP2 Redis refuses {@code AUTH} on a subscribed connection,
-     * so Redisson's pub/sub connections could not be re-authenticated). Returns {@code config}.
+     * so Redisson's pub/sub connections could not be re-authenticated). Also wraps {@code config}'s Netty hook so that
+     * Redisson's pub/sub decoder gets whole RESP frames and no message ahead of a pending reply: Redisson 4.7.0 drops
+     * messages that arrive around the reply to a re-AUTH ({@link RedissonPubSubFraming} says how). Returns
+     * {@code config}.
      */
     public Config applyTo(Config config) {
         return applyTo(config, Protocol.RESP3);
@@ -134,6 +143,7 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
             log.warn("redis.entra with Redisson on RESP2: subscribed (pub/sub) connections cannot AUTH again; they"
                     + " are dropped when their token expires. Use RESP3 unless the server lacks it.");
         }
+        RedissonPubSubFraming.installOn(config);
         return config.setCredentialsResolver(this).setProtocol(protocol);
     }
 
@@ -168,27 +178,47 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
         }
         CompletableFuture<Void> renewed;
         CompletableFuture<AccessToken> waiters;
-        boolean first;
+        CompletableFuture<Void> lateRound = null;
+        AccessToken previous;
         synchronized (lock) {
             if (closed || (latest != null && latest.fingerprint().equals(token.fingerprint()))) {
                 return;
             }
-            first = latest == null;
+            previous = latest;
             latest = token;
             waiters = nextValid;
             nextValid = new CompletableFuture<>();
             // The first token is no renewal: whoever holds the current stage keeps waiting for the next token.
             renewed = renewal;
-            if (!first) {
-                renewal = new CompletableFuture<>();
+            if (previous != null) {
+                lateRound = new CompletableFuture<>();
+                renewal = lateRound;
             }
         }
         // Outside the lock: these run Redisson's continuations (an AUTH write per open connection, no blocking).
         waiters.complete(token);
-        if (!first) {
+        if (previous != null) {
             log.debug("New credentials for Redisson connections: {}", token);
             renewed.complete(null);
+            scheduleLateRound(lateRound, previous);
         }
+    }
+
+    /**
+     * Completes {@code lateRound} (the stage handed out since the renewal) halfway to the replaced token's expiry, then
+     * hands out a fresh stage for the next renewal. If the next renewal comes first, it completes the stage itself.
+     */
+    private void scheduleLateRound(CompletableFuture<Void> lateRound, AccessToken replaced) {
+        long left = Duration.between(Instant.now(), replaced.expiresAt()).toMillis();
+        Executor later = CompletableFuture.delayedExecutor(Math.max(0, left / 2), TimeUnit.MILLISECONDS);
+        later.execute(() -> {
+            synchronized (lock) {
+                if (renewal == lateRound) {
+                    renewal = new CompletableFuture<>();
+                }
+            }
+            lateRound.complete(null);
+        });
     }
 
     private Credentials credentialsFor(AccessToken token) {

@@ -11,7 +11,9 @@ import io.github.redisentra.core.TokenSource;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -28,12 +30,16 @@ class RedissonEntraCredentialsResolverTest {
 
     final Semaphore permits = new Semaphore(0);
     final AtomicInteger issued = new AtomicInteger();
+    volatile Duration lifetime = Duration.ofHours(1);
+    final Map<String, Instant> expiries = new ConcurrentHashMap<>();
     final TokenSource source = new TokenSource() {
         @Override
         public AccessToken getToken(boolean forceRefresh) throws Exception {
             permits.acquire();
             Instant now = Instant.now();
-            return AccessToken.opaque("secret-" + issued.incrementAndGet(), now, now.plus(Duration.ofHours(1)));
+            String secret = "secret-" + issued.incrementAndGet();
+            expiries.put(secret, now.plus(lifetime));
+            return AccessToken.opaque(secret, now, now.plus(lifetime));
         }
 
         @Override
@@ -80,6 +86,39 @@ class RedissonEntraCredentialsResolverTest {
         CompletableFuture<Void> next = resolver.nextRenewal().toCompletableFuture();
         assertThat(next).isNotSameAs(renewal).isNotDone();
         assertThat(resolver.toString()).doesNotContain("secret-");
+        resolver.close();
+    }
+
+    @Test
+    void connectionSetUpAcrossARenewalIsReauthenticatedBeforeItsTokenExpires() throws Exception {
+        lifetime = Duration.ofSeconds(4);
+        RedissonEntraCredentialsResolver resolver = RedissonEntraCredentialsResolver.builder(refresher)
+                .username("app")
+                .build();
+        permits.release();
+        // A connection starts its setup with the first token (Redisson: AUTH, HELLO, then nextRenewal()) ...
+        String old = resolver.resolve(CACHE)
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS)
+                .getPassword();
+        CompletableFuture<Void> renewal = resolver.nextRenewal().toCompletableFuture();
+        permits.release();
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            refresher.refreshNow();
+            return renewal.isDone();
+        });
+        // ... and asks for the next renewal only after this one: it must still AUTH before its token expires.
+        CompletableFuture<Void> straggler = resolver.nextRenewal().toCompletableFuture();
+        Instant oldExpiry = expiries.get(old);
+        await().atMost(Duration.between(Instant.now(), oldExpiry)).until(straggler::isDone);
+        assertThat(Instant.now())
+                .as("late AUTH round before the old token's expiry")
+                .isBefore(oldExpiry);
+        assertThat(resolver.resolve(CACHE).toCompletableFuture().getNow(null).getPassword())
+                .isNotEqualTo(old);
+        assertThat(resolver.nextRenewal().toCompletableFuture())
+                .as("after the late round, the next stage waits for the next renewal")
+                .isNotDone();
         resolver.close();
     }
 
