@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Objects;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -48,6 +49,9 @@ public final class RespConnection implements AutoCloseable {
      */
     public static RespConnection open(String host, int port, SSLContext tls, String tlsHostname, Duration timeout)
             throws IOException {
+        if (tls != null) {
+            Objects.requireNonNull(tlsHostname, "tlsHostname");
+        }
         String address = host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
         int millis = (int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis()));
         Socket socket = new Socket();
