@@ -29,6 +29,7 @@ import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.logging.LineRateLimiter;
 import io.github.redisentra.gateway.logging.LogLines;
+import io.github.redisentra.gateway.resp.RespConnection;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -250,11 +251,10 @@ public final class GatewayRuntime implements AutoCloseable {
         upstream.first()
                 .thenAccept(token -> rolesReloader.execute(() -> {
                     try {
-                        CommandTable learned = UpstreamProbe.converse(
-                                config,
-                                upstream,
-                                token,
-                                (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
+                        CommandTable learned;
+                        try (RespConnection c = UpstreamProbe.connect(config, upstream, token)) {
+                            learned = UpstreamCommands.fetch(c);
+                        }
                         rolesReloader.adoptTable(learned);
                     } catch (Exception e) {
                         log.warn(

@@ -1,6 +1,6 @@
 package io.github.redisentra.gateway;
 
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TlsContexts;
 import io.netty.channel.epoll.Epoll;
 import io.netty.handler.ssl.OpenSsl;
 import java.util.Locale;

@@ -2,11 +2,10 @@ package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.TrustMaterial;
 import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
@@ -107,7 +106,7 @@ final class RespListenerWiring {
     static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {
         SslContext tls = null;
         if (config.redisTls()) {
-            tls = TlsContexts.upstreamClient(TrustMaterial.trustManager(config.redisCaFile()));
+            tls = TrustMaterial.load(config.redisCaFile()).nettyClient();
         }
         return new UpstreamEndpoint(
                 config.redisAddress().host(),

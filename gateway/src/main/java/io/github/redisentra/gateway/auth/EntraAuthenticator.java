@@ -8,6 +8,7 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -129,7 +130,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         ExecutorService executor = Executors.newFixedThreadPool(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("entra-auth"));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("entra-keys"));
-        HttpJson http = HttpJson.create(config.httpsCaFile(), config.httpTimeout(), executor);
+        HttpJson http = HttpJson.create(TrustMaterial.load(config.httpsCaFile()), config.httpTimeout(), executor);
         TenantKeys keys = new TenantKeys(
                 http,
                 List.of(config.metadataUrlV2(), config.metadataUrlV1()),

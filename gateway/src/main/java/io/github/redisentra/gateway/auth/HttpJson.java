@@ -1,18 +1,14 @@
 package io.github.redisentra.gateway.auth;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
-import io.github.redisentra.gateway.identity.TrustMaterial;
-import java.io.IOException;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
@@ -31,11 +27,10 @@ public final class HttpJson {
         this.timeout = timeout;
     }
 
-    /** A client trusting the JVM's anchors plus {@code extraCaPem}, running callbacks on {@code executor}. */
-    public static HttpJson create(Optional<Path> extraCaPem, Duration timeout, Executor executor)
-            throws GeneralSecurityException, IOException {
+    /** A client with {@code trust} (the JVM's anchors plus HTTPS_CA_FILE), running callbacks on {@code executor}. */
+    public static HttpJson create(TrustMaterial trust, Duration timeout, Executor executor) {
         HttpClient client = HttpClient.newBuilder()
-                .sslContext(TrustMaterial.sslContext(extraCaPem))
+                .sslContext(trust.sslContext())
                 .connectTimeout(timeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .executor(executor)

@@ -10,6 +10,7 @@ import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import io.github.redisentra.core.AzureCredentialTokenSource;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.GeneralSecurityException;
@@ -84,7 +85,7 @@ final class AzureIdentities {
     private static HttpClient httpClient(GatewayConfig config) {
         try {
             java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder()
-                    .sslContext(TrustMaterial.sslContext(config.httpsCaFile()))
+                    .sslContext(TrustMaterial.load(config.httpsCaFile()).sslContext())
                     .connectTimeout(config.httpTimeout());
             return new JdkHttpClientBuilder(jdk).build();
         } catch (GeneralSecurityException e) {

@@ -3,6 +3,7 @@
  * ({@link io.github.redisentra.gateway.identity.UpstreamTokenSources}, {@code AzureIdentities}),
  * the refreshed upstream credential of the process ({@link io.github.redisentra.gateway.identity.UpstreamIdentity})
  * and of each role that names one ({@link io.github.redisentra.gateway.identity.RoleIdentities}), the Graph token for
- * group overage, trust material, and the blocking probe used by {@code --check-config} and readiness.
+ * group overage, and {@link io.github.redisentra.gateway.identity.UpstreamProbe}, which authenticates a blocking
+ * {@code resp.RespConnection} as one of those identities for {@code --check-config} and the start-time command table.
  */
 package io.github.redisentra.gateway.identity;

@@ -1,6 +1,6 @@
 package io.github.redisentra.gateway.listener;
 
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TlsContexts;
 import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

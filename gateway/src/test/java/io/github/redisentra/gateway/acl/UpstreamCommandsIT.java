@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
+import io.github.redisentra.gateway.resp.RespConnection;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.testkit.RedisServer;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,11 +53,10 @@ class UpstreamCommandsIT {
 
     static CommandTable learn() throws Exception {
         UpstreamCredentials admin = UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword());
-        return UpstreamProbe.converse(
-                config,
-                admin,
-                admin.current().orElseThrow(),
-                (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
+        try (RespConnection c =
+                UpstreamProbe.connect(config, admin, admin.current().orElseThrow())) {
+            return UpstreamCommands.fetch(c);
+        }
     }
 
     @Test
@@ -93,13 +94,11 @@ class UpstreamCommandsIT {
         // Redis 6 answers COMMAND with 7 elements per command
         String redis6 = bulk("# Server\r\nredis_version:6.0.20\r\n")
                 + "*1\r\n*7\r\n$3\r\nget\r\n:2\r\n*0\r\n:1\r\n:1\r\n:1\r\n*0\r\n";
-        assertThatThrownBy(() -> UpstreamCommands.fetch(new ByteArrayOutputStream(), in(redis6), UpstreamProbe::encode))
+        assertThatThrownBy(() -> fetchCanned(redis6))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("Redis 7 or later is needed");
         String disabled = bulk("redis_version:7.2.4\r\n") + "-ERR unknown command 'COMMAND'\r\n";
-        assertThatThrownBy(
-                        () -> UpstreamCommands.fetch(new ByteArrayOutputStream(), in(disabled), UpstreamProbe::encode))
-                .hasMessage("COMMAND refused: ERR unknown command 'COMMAND'");
+        assertThatThrownBy(() -> fetchCanned(disabled)).hasMessage("COMMAND refused: ERR unknown command 'COMMAND'");
     }
 
     @Test
@@ -136,7 +135,24 @@ class UpstreamCommandsIT {
         return "$" + s.getBytes(StandardCharsets.UTF_8).length + "\r\n" + s + "\r\n";
     }
 
-    private static ByteArrayInputStream in(String s) {
-        return new ByteArrayInputStream(s.getBytes(StandardCharsets.UTF_8));
+    /** The table fetched from a server that answers with {@code replies} (canned bytes), whatever it is asked. */
+    private static CommandTable fetchCanned(String replies) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                try (Socket s = server.accept()) {
+                    s.getOutputStream().write(replies.getBytes(StandardCharsets.UTF_8));
+                    s.getOutputStream().flush();
+                    s.getInputStream().readAllBytes(); // until the client closes
+                } catch (IOException e) {
+                    // the client went away
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            try (RespConnection c =
+                    RespConnection.open("127.0.0.1", server.getLocalPort(), null, null, Duration.ofSeconds(10))) {
+                return UpstreamCommands.fetch(c);
+            }
+        }
     }
 }

@@ -285,7 +285,7 @@ class ClientAdmissionIT {
         io.github.redisentra.testkit.TestCertificate cert = ca.issueServerCertificate();
         io.netty.handler.ssl.SslContext serverTls = io.netty.handler.ssl.SslContextBuilder.forServer(
                         cert.privateKey(), cert.chain().toArray(new java.security.cert.X509Certificate[0]))
-                .sslProvider(io.github.redisentra.gateway.upstream.TlsContexts.provider())
+                .sslProvider(io.github.redisentra.gateway.tls.TlsContexts.provider())
                 .build();
         CountingEvents events = new CountingEvents();
         GatewayServer gw = h.startGateway(

@@ -137,7 +137,7 @@ class ClientLibrariesIT {
         io.github.redisentra.testkit.TestCertificate cert = ca.issueServerCertificate();
         io.netty.handler.ssl.SslContext serverTls = io.netty.handler.ssl.SslContextBuilder.forServer(
                         cert.privateKey(), cert.chain().toArray(new java.security.cert.X509Certificate[0]))
-                .sslProvider(io.github.redisentra.gateway.upstream.TlsContexts.provider())
+                .sslProvider(io.github.redisentra.gateway.tls.TlsContexts.provider())
                 .build();
         GatewayServer tlsGateway = h.startGateway(GatewayHarness.sessionSettings(), new CountingEvents(), serverTls);
         try (Jedis jedis = new Jedis(

@@ -18,7 +18,7 @@ import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TlsContexts;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;

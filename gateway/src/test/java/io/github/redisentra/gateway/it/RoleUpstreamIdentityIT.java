@@ -26,7 +26,7 @@ import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TlsContexts;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;

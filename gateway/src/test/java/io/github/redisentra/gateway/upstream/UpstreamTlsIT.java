@@ -2,7 +2,8 @@ package io.github.redisentra.gateway.upstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.redisentra.gateway.identity.TrustMaterial;
+import io.github.redisentra.gateway.tls.TlsContexts;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import io.github.redisentra.testkit.RedisServer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -41,7 +42,7 @@ class UpstreamTlsIT {
     static void start() throws Exception {
         redis = RedisServer.builder().tlsOnly().name("upstream-tls-it").start();
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        tls = TlsContexts.upstreamClient(TrustMaterial.trustManager(Optional.of(redis.caFile())));
+        tls = TrustMaterial.load(Optional.of(redis.caFile())).nettyClient();
     }
 
     @AfterAll

@@ -9,7 +9,6 @@ import com.unboundid.ldap.sdk.LDAPConnection;
 import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
-import com.unboundid.ldap.sdk.LDAPResult;
 import com.unboundid.ldap.sdk.LDAPSearchException;
 import com.unboundid.ldap.sdk.PostConnectProcessor;
 import com.unboundid.ldap.sdk.RDN;
@@ -21,12 +20,13 @@ import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
 import com.unboundid.ldap.sdk.SingleServerSet;
 import com.unboundid.ldap.sdk.StartTLSPostConnectProcessor;
-import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ErrorType;
 import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10RequestControl;
-import com.unboundid.ldap.sdk.experimental.DraftBeheraLDAPPasswordPolicy10ResponseControl;
 import com.unboundid.ldap.sdk.extensions.WhoAmIExtendedRequest;
 import com.unboundid.util.ssl.HostNameSSLSocketVerifier;
 import io.github.redisentra.gateway.config.LdapConfig;
+import io.github.redisentra.gateway.tls.KeyMaterial;
+import io.github.redisentra.gateway.tls.TlsSockets;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
@@ -34,12 +34,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +55,6 @@ import org.slf4j.LoggerFactory;
  */
 final class LdapDirectory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LdapDirectory.class);
-    /** Active Directory's sub-codes in the diagnostic message of an invalidCredentials (49) bind result. */
-    private static final Pattern AD_DATA = Pattern.compile("data ([0-9a-fA-F]{2,4})");
 
     /** A user the directory authenticated: the DN it bound and the DNs of its groups (as the directory wrote them). */
     record Identity(String dn, List<String> groupDns) {
@@ -98,7 +97,7 @@ final class LdapDirectory implements AutoCloseable {
     LdapDirectory(LdapConfig config, LdapMetrics metrics, Clock clock, ScheduledExecutorService scheduler)
             throws GeneralSecurityException, IOException {
         this.config = config;
-        this.tls = LdapTls.socketFactory(config);
+        this.tls = socketFactory(config);
         this.metrics = metrics;
         this.clock = clock;
         for (LdapConfig.Server s : config.servers()) {
@@ -106,6 +105,19 @@ final class LdapDirectory implements AutoCloseable {
         }
         long every = config.healthCheckInterval().toMillis();
         this.healthTask = scheduler.scheduleWithFixedDelay(this::checkAll, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** LDAPS and StartTLS sockets: the JVM's anchors plus LDAP_CA_FILE, the optional client certificate. */
+    private static SSLSocketFactory socketFactory(LdapConfig c) throws GeneralSecurityException, IOException {
+        if (!c.tls()) {
+            return null;
+        }
+        KeyManager[] km = c.clientCertFile() != null && c.clientKeyFile() != null
+                ? KeyMaterial.fromPem(
+                        c.clientCertFile(), "LDAP_CLIENT_CERT_FILE", c.clientKeyFile(), "LDAP_CLIENT_KEY_FILE")
+                : null;
+        SSLContext ctx = TrustMaterial.load(Optional.ofNullable(c.caFile())).sslContext(km);
+        return TlsSockets.factory(ctx, c.verifyHostname() ? "LDAPS" : null);
     }
 
     LdapConfig config() {
@@ -199,78 +211,6 @@ final class LdapDirectory implements AutoCloseable {
             f = f.replace(LdapConfig.USER_DN, Filter.encodeValue(dn));
         }
         return Filter.create(f);
-    }
-
-    /** Maps a failed user bind to a reason code: AD's sub-codes and the usual "account disabled" answers. */
-    static Refusal bindRefusal(LDAPException e) {
-        Refusal policy = passwordPolicyRefusal(e.toLDAPResult());
-        if (policy != null) {
-            return policy;
-        }
-        ResultCode rc = e.getResultCode();
-        String diag = e.getDiagnosticMessage() == null ? "" : e.getDiagnosticMessage();
-        if (rc == ResultCode.INVALID_CREDENTIALS) {
-            Matcher m = AD_DATA.matcher(diag);
-            if (m.find()) {
-                return switch (m.group(1).toLowerCase(java.util.Locale.ROOT)) {
-                    case "525" -> new Refusal("unknown_user", "directory: no such user (AD 525)");
-                    case "52e" -> new Refusal("invalid_credentials", "directory: invalid credentials (AD 52e)");
-                    case "530", "531" ->
-                        new Refusal(
-                                "account_restricted",
-                                "directory: sign-in not permitted now or from here (AD " + m.group(1) + ")");
-                    case "532" -> new Refusal("password_expired", "directory: password expired (AD 532)");
-                    case "533" -> new Refusal("account_disabled", "directory: account disabled (AD 533)");
-                    case "701" -> new Refusal("account_expired", "directory: account expired (AD 701)");
-                    case "773" -> new Refusal("password_must_change", "directory: password must be reset (AD 773)");
-                    case "775" -> new Refusal("account_locked", "directory: account locked (AD 775)");
-                    default ->
-                        new Refusal("invalid_credentials", "directory: invalid credentials (AD " + m.group(1) + ")");
-                };
-            }
-            String lower = diag.toLowerCase(java.util.Locale.ROOT);
-            if (lower.contains("locked")) {
-                return new Refusal("account_locked", "directory: account locked");
-            }
-            return new Refusal("invalid_credentials", "directory: invalid credentials");
-        }
-        if (rc == ResultCode.UNWILLING_TO_PERFORM) {
-            String lower = diag.toLowerCase(java.util.Locale.ROOT);
-            return lower.contains("lock")
-                    ? new Refusal("account_locked", "directory: account locked (" + rc.getName() + ")")
-                    : new Refusal("account_disabled", "directory: account disabled or inactive (" + rc.getName() + ")");
-        }
-        if (rc == ResultCode.INAPPROPRIATE_AUTHENTICATION) {
-            return new Refusal("invalid_credentials", "directory: inappropriate authentication");
-        }
-        return new Refusal("directory_error", "directory refused the bind: " + rc.getName());
-    }
-
-    /**
-     * The refusal an OpenLDAP/389-DS password policy response control (draft-behera-ldap-password-policy) reports:
-     * locked account, expired password, or a password that must be changed after a reset; {@code null} otherwise.
-     */
-    static Refusal passwordPolicyRefusal(LDAPResult r) {
-        DraftBeheraLDAPPasswordPolicy10ResponseControl c;
-        try {
-            c = DraftBeheraLDAPPasswordPolicy10ResponseControl.get(r);
-        } catch (LDAPException e) {
-            return null; // undecodable control: judge by the result code
-        }
-        if (c == null || c.getErrorType() == null) {
-            return null;
-        }
-        DraftBeheraLDAPPasswordPolicy10ErrorType t = c.getErrorType();
-        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.ACCOUNT_LOCKED) {
-            return new Refusal("account_locked", "directory: account locked (password policy)");
-        }
-        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.PASSWORD_EXPIRED) {
-            return new Refusal("password_expired", "directory: password expired (password policy)");
-        }
-        if (t == DraftBeheraLDAPPasswordPolicy10ErrorType.CHANGE_AFTER_RESET) {
-            return new Refusal("password_must_change", "directory: password must be changed (password policy)");
-        }
-        return null;
     }
 
     /** Whether an error means "this server cannot answer now" (fail over) rather than an answer about the user. */
@@ -402,7 +342,7 @@ final class LdapDirectory implements AutoCloseable {
                 try {
                     BindResult ok = c.bind(
                             new SimpleBindRequest(dn, password, new DraftBeheraLDAPPasswordPolicy10RequestControl()));
-                    Refusal policy = passwordPolicyRefusal(ok);
+                    Refusal policy = BindRefusals.passwordPolicy(ok);
                     if (policy != null) {
                         throw policy; // bound, but the directory says the password must be changed first
                     }
@@ -410,7 +350,7 @@ final class LdapDirectory implements AutoCloseable {
                     if (serverProblem(e.getResultCode())) {
                         throw e;
                     }
-                    throw bindRefusal(e);
+                    throw BindRefusals.of(e);
                 } finally {
                     metrics.latency("bind", (System.nanoTime() - t0) / 1e9);
                 }

@@ -1,10 +1,9 @@
-package io.github.redisentra.gateway.upstream;
+package io.github.redisentra.gateway.tls;
 
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
-import java.io.File;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
@@ -18,7 +17,8 @@ import javax.net.ssl.TrustManager;
  * resume a TLS session instead of doing a full handshake where the server allows it.
  */
 public final class TlsContexts {
-    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+    /** The protocol versions every TLS connection of the gateway offers or accepts. */
+    static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private TlsContexts() {}
 
@@ -34,8 +34,8 @@ public final class TlsContexts {
                 : "JDK (OpenSSL unavailable: " + String.valueOf(OpenSsl.unavailabilityCause()) + ")";
     }
 
-    /** Client context for upstream connections, trusting {@code trust}. */
-    public static SslContext upstreamClient(TrustManager trust) throws SSLException {
+    /** Client context for upstream connections, trusting {@code trust} ({@link TrustMaterial#nettyClient()}). */
+    static SslContext upstreamClient(TrustManager trust) throws SSLException {
         return SslContextBuilder.forClient()
                 .sslProvider(provider())
                 .trustManager(trust)
@@ -54,13 +54,5 @@ public final class TlsContexts {
         } catch (IllegalArgumentException e) {
             throw new SSLException(e.getMessage(), e);
         }
-    }
-
-    /** Server context for the client listener. */
-    public static SslContext listener(File certChainPem, File keyPem) throws SSLException {
-        return SslContextBuilder.forServer(certChainPem, keyPem)
-                .sslProvider(provider())
-                .protocols(PROTOCOLS)
-                .build();
     }
 }

@@ -1,4 +1,4 @@
-package io.github.redisentra.gateway.acl;
+package io.github.redisentra.gateway.resp;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,19 +9,20 @@ import java.util.List;
 
 /**
  * Reads one RESP2 reply from a blocking stream into plain values: simple and bulk strings as {@link String},
- * integers as {@link Long}, arrays as {@link List}, nil as {@code null}, errors as {@link Error}. For the gateway's
- * few start-time questions to the upstream ({@code COMMAND}, {@code INFO}), never on an event loop.
+ * integers as {@link Long}, arrays as {@link List}, nil as {@code null}, errors as {@link Error}. The decoder of
+ * {@link RespConnection}, for the gateway's few blocking questions to the upstream ({@code AUTH}, {@code PING},
+ * {@code COMMAND}, {@code INFO}), never on an event loop; the event loops only frame replies ({@link ReplyFramer}).
  */
-public final class RespReader {
+final class RespReader {
     /** An error reply. */
-    public record Error(String message) {}
+    record Error(String message) {}
 
     private static final int MAX_DEPTH = 16;
     private static final int MAX_BULK = 64 * 1024 * 1024;
 
     private RespReader() {}
 
-    public static Object read(InputStream in) throws IOException {
+    static Object read(InputStream in) throws IOException {
         return read(in, 0);
     }
 
