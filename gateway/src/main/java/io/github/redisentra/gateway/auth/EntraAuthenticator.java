@@ -226,7 +226,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         try {
             decision = CompletableFuture.supplyAsync(() -> validated.get(check.token, signatures::verify), executor)
                     .thenCompose(v -> v)
-                    .thenApplyAsync(check::claims, executor)
+                    .thenApply(check::claims) // on the thread that verified, or this one on a hit
                     .thenCompose(check::authorize);
         } catch (RuntimeException e) { // executor rejected (shutting down)
             decision = CompletableFuture.failedFuture(e);
