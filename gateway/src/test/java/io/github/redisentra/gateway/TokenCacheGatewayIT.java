@@ -187,6 +187,11 @@ class TokenCacheGatewayIT {
                 .isEqualTo(199);
         assertThat(after).doesNotContain(token).doesNotContain(token.substring(token.lastIndexOf('.') + 1));
 
+        // a hit still checks what belongs to the request: the user name must be empty, default or the token's oid
+        assertThat(signIn(bob.objectId(), token)).isEqualTo(WRONGPASS);
+        assertThat(signIn(alice.objectId(), token)).isEqualTo("+OK");
+        assertThat(signatureChecks() - checks).isEqualTo(1);
+
         // one byte more or less is another token: checked (and refused), never a hit
         String forged = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
         assertThat(signIn(forged)).isEqualTo(WRONGPASS);
