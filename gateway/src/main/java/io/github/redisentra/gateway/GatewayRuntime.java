@@ -133,6 +133,10 @@ public final class GatewayRuntime implements AutoCloseable {
         this.lockout = new LockingAuthenticator(
                 new RoutingAuthenticator(authenticator, ldap, audit, clock), locks, audit, clock);
         metrics.addSection(() -> lockout.renderMetrics(GatewayMetrics.PREFIX));
+        if (authenticator != null) {
+            EntraAuthenticator entra = authenticator;
+            metrics.addSection(() -> entra.renderMetrics(GatewayMetrics.PREFIX));
+        }
         if (!locks.active().isEmpty()) {
             log.warn(
                     "{} user lock(s) in force from {}",

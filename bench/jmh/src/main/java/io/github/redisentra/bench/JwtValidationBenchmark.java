@@ -41,10 +41,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Client-token validation with warm keys: the gateway's {@link EntraAuthenticator} (JWS parse, key lookup by
- * {@code kid}, RS256 signature, issuer/audience/time/tenant checks, group policy, audit line) against keys loaded
- * once from the project's Entra ID emulator over HTTPS, and, as the floor, the RS256 signature check alone with
- * Nimbus JOSE's {@link RSASSAVerifier} on the same token and key.
+ * Client-token validation with warm keys: the gateway's {@link EntraAuthenticator} against keys loaded once from the
+ * project's Entra ID emulator over HTTPS, and, as the floor, the RS256 signature check alone with Nimbus JOSE's
+ * {@link RSASSAVerifier} on the same token and key.
+ *
+ * <ul>
+ *   <li>{@code authenticate} — a fresh token: the validated-token cache is off ({@code TOKEN_CACHE_SIZE=0}), so every
+ *       call does the whole check (JWS parse, key lookup by {@code kid}, RS256 signature, issuer/audience/time/tenant
+ *       checks, group policy, audit line), as for a token the gateway has not seen;
+ *   <li>{@code authenticateCached} — the same token again with the cache on (default size): SHA-256 of the token, a
+ *       map lookup, the key-still-published check, the claim checks, policy and audit line; no signature check.
+ * </ul>
  *
  * <p>{@code authenticate} is measured with as many calling threads as JMH is given ({@code -t}); the
  * authenticator runs the work on its own pool (max(2, cores) threads), so per-core throughput is the total
@@ -65,6 +72,7 @@ public class JwtValidationBenchmark {
 
     private EntraEmulator emu;
     private EntraAuthenticator auth;
+    private EntraAuthenticator cachingAuth;
     private Path dir;
     private String token;
     private String oid;
@@ -93,9 +101,13 @@ public class JwtValidationBenchmark {
         env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
         env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
         env.put("HTTPS_CA_FILE", ca.toString());
+        cachingAuth = EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+        cachingAuth.start().get(30, TimeUnit.SECONDS);
+        env.put("TOKEN_CACHE_SIZE", "0");
         auth = EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
         auth.start().get(30, TimeUnit.SECONDS);
-        if (!(authenticate() instanceof AuthDecision.Allowed)) {
+        if (!(authenticate() instanceof AuthDecision.Allowed)
+                || !(authenticateCached() instanceof AuthDecision.Allowed)) {
             throw new IllegalStateException("the bench token is not accepted");
         }
         // the signature-only floor: the tenant's published key for this token's kid
@@ -117,6 +129,7 @@ public class JwtValidationBenchmark {
     @TearDown
     public void tearDown() throws Exception {
         auth.close();
+        cachingAuth.close();
         emu.close();
         try (var files = Files.walk(dir)) {
             files.sorted(java.util.Comparator.reverseOrder())
@@ -158,6 +171,15 @@ public class JwtValidationBenchmark {
     public AuthDecision authenticate() throws Exception {
         validations.incrementAndGet();
         return auth.authenticate(new AuthRequest(oid, token, CLIENT))
+                .toCompletableFuture()
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    @Benchmark
+    public AuthDecision authenticateCached() throws Exception {
+        validations.incrementAndGet();
+        return cachingAuth
+                .authenticate(new AuthRequest(oid, token, CLIENT))
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
     }

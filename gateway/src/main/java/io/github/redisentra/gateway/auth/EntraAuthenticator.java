@@ -1,28 +1,18 @@
 package io.github.redisentra.gateway.auth;
 
-import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
-import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.util.Base64URL;
-import com.nimbusds.jose.util.JSONObjectUtils;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -43,7 +33,9 @@ import java.util.regex.Pattern;
  * {@code jwks_uri}), signature with the key named by {@code kid}, {@code iss} equal to the tenant's v2 or v1 issuer,
  * {@code aud} among the expected audiences, {@code tid}, {@code exp}/{@code nbf}/{@code iat} with the clock skew,
  * claim types, the user name (empty, {@code default} or the token's {@code oid}), then the policy — with group
- * overage resolved through Microsoft Graph.
+ * overage resolved through Microsoft Graph. The signature half is {@link TokenSignature}'s; a token whose signature
+ * already verified is taken from {@link ValidatedTokens} (by its SHA-256) while its key is still published and it has
+ * not expired, and only its claims and the policy are checked again.
  *
  * <p>All work runs on this authenticator's own threads; the returned stage never completes exceptionally.
  */
@@ -68,8 +60,6 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             "app_not_allowed",
             "internal_error");
 
-    static final int MAX_TOKEN_CHARS = 64 * 1024;
-    private static final int MAX_CACHED_VERIFIERS = 64;
     private static final Pattern GUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Duration MAX_IAT_AGE = Duration.ofDays(1);
@@ -85,7 +75,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private final Clock clock;
     private final ExecutorService executor;
     private final ScheduledExecutorService scheduler;
-    private final Map<RSAKey, RSASSAVerifier> verifiers = new java.util.concurrent.ConcurrentHashMap<>();
+    private final TokenSignature signatures;
+    private final ValidatedTokens validated;
 
     /**
      * @param graph resolves group overage, or {@code null} when the gateway has no Entra identity (overage users are
@@ -104,7 +95,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             AuditLog audit,
             Clock clock,
             ExecutorService executor,
-            ScheduledExecutorService scheduler) {
+            ScheduledExecutorService scheduler,
+            int tokenCacheSize) {
         this.tenantId = tenantId.toLowerCase(Locale.ROOT);
         this.audiences = List.copyOf(audiences);
         this.skew = skew;
@@ -116,6 +108,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.clock = clock;
         this.executor = executor;
         this.scheduler = scheduler;
+        this.signatures = new TokenSignature(keys, executor);
+        this.validated = new ValidatedTokens(tokenCacheSize, skew, clock, keys::known);
     }
 
     /**
@@ -156,7 +150,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 audit,
                 clock,
                 executor,
-                scheduler);
+                scheduler,
+                config.tokenCacheSize());
     }
 
     static ThreadFactory daemon(String prefix) {
@@ -205,14 +200,34 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         return keys;
     }
 
+    /** How many RS256 signature checks ran since start (a cached token needs none). */
+    public long signatureChecks() {
+        return signatures.signatureChecks();
+    }
+
+    /** Prometheus lines for the metrics page: the validated-token cache and the signature checks. */
+    public String renderMetrics(String prefix) {
+        return "# HELP " + prefix + "token_cache_lookups_total Client token sign-ins by whether the already verified"
+                + " token was found in the validated-token cache (hit: no signature check)\n"
+                + "# TYPE " + prefix + "token_cache_lookups_total counter\n"
+                + prefix + "token_cache_lookups_total{result=\"hit\"} " + validated.hits() + "\n"
+                + prefix + "token_cache_lookups_total{result=\"miss\"} " + validated.misses() + "\n"
+                + "# HELP " + prefix + "token_cache_entries Tokens in the validated-token cache\n"
+                + "# TYPE " + prefix + "token_cache_entries gauge\n"
+                + prefix + "token_cache_entries " + validated.size() + "\n"
+                + "# HELP " + prefix + "token_signature_checks_total RS256 signature checks of client tokens\n"
+                + "# TYPE " + prefix + "token_signature_checks_total counter\n"
+                + prefix + "token_signature_checks_total " + signatures.signatureChecks() + "\n";
+    }
+
     @Override
     public CompletionStage<AuthDecision> authenticate(AuthRequest request) {
         Check check = new Check(request);
         CompletableFuture<AuthDecision> decision;
         try {
-            decision = CompletableFuture.supplyAsync(check::parse, executor)
-                    .thenCompose(keys::find)
-                    .thenApplyAsync(check::verify, executor)
+            decision = CompletableFuture.supplyAsync(() -> validated.get(check.token, signatures::verify), executor)
+                    .thenCompose(v -> v)
+                    .thenApply(check::claims) // on the thread that verified, or this one on a hit
                     .thenCompose(check::authorize);
         } catch (RuntimeException e) { // executor rejected (shutting down)
             decision = CompletableFuture.failedFuture(e);
@@ -233,24 +248,11 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         });
     }
 
-    /** A refusal with its reason code; the message is the audit detail (never the token). */
-    static final class Refusal extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final String reason;
-
-        Refusal(String reason, String detail) {
-            super(detail, null, false, false);
-            this.reason = reason;
-        }
-    }
-
     /** The state of one check as it moves between threads. */
     private final class Check {
         final GroupPolicy policy = EntraAuthenticator.this.policy; // one policy per decision, even across a reload
         final AuthRequest request;
         final String token;
-        String[] parts;
-        Map<String, Object> header;
         Map<String, Object> claims;
         String oid;
         String tid;
@@ -263,63 +265,9 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             this.token = request.password() == null ? "" : request.password();
         }
 
-        /** Shape and header; returns the {@code kid} to look up. */
-        String parse() {
-            if (token.length() > MAX_TOKEN_CHARS) {
-                throw new Refusal("malformed", "token longer than " + MAX_TOKEN_CHARS + " characters");
-            }
-            int dots = countDots(token);
-            if (dots == 4) {
-                throw new Refusal("malformed", "encrypted token (JWE) is not accepted");
-            }
-            if (dots != 2 || !compactJws(token)) {
-                throw new Refusal("malformed", "not a compact JWS (three base64url segments)");
-            }
-            int d1 = token.indexOf('.');
-            int d2 = token.indexOf('.', d1 + 1);
-            parts = new String[] {token.substring(0, d1), token.substring(d1 + 1, d2), token.substring(d2 + 1)};
-            header = json(parts[0], "header");
-            Object alg = header.get("alg");
-            if (!"RS256".equals(alg)) {
-                throw new Refusal("alg_not_allowed", "alg " + printable(alg) + " is not allowed (RS256 only)");
-            }
-            if (header.containsKey("enc")) {
-                throw new Refusal("malformed", "encrypted token (JWE) is not accepted");
-            }
-            if (header.containsKey("crit")) {
-                throw new Refusal("unsupported_header", "crit header is not supported");
-            }
-            if (parts[2].isEmpty()) {
-                throw new Refusal("bad_signature", "signature missing");
-            }
-            Object kid = header.get("kid");
-            if (!(kid instanceof String k) || k.isEmpty()) {
-                throw new Refusal("unknown_kid", "token header has no kid");
-            }
-            return k;
-        }
-
-        /** Signature and claims; runs on the executor. */
-        Check verify(Optional<RSAKey> key) {
-            String kid = (String) header.get("kid");
-            if (key.isEmpty()) {
-                if (!keys.status().keysLoaded()) {
-                    throw new Refusal("keys_unavailable", "no signing keys loaded from the tenant's jwks_uri");
-                }
-                throw new Refusal("unknown_kid", "kid " + printable(kid) + " is not among the tenant's signing keys");
-            }
-            try {
-                JWSHeader jwsHeader = JWSHeader.parse(header, new Base64URL(parts[0]));
-                byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
-                if (!verifier(key.get()).verify(jwsHeader, signingInput, new Base64URL(parts[2]))) {
-                    throw new Refusal("bad_signature", "signature does not verify with key " + kid);
-                }
-            } catch (ParseException e) {
-                throw new Refusal("malformed", "header is not a valid JWS header");
-            } catch (JOSEException e) {
-                throw new Refusal("bad_signature", "signature could not be verified with key " + kid);
-            }
-            claims = json(parts[1], "payload");
+        /** The claims of a token whose signature verified (now or earlier: the cache), checked for this request. */
+        Check claims(TokenSignature.Verified verified) {
+            claims = verified.claims();
             checkClaims();
             return this;
         }
@@ -330,7 +278,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             oid = oidClaim instanceof String s ? s : null;
             Object tidClaim = claims.get("tid");
             tid = tidClaim instanceof String s ? s : null;
-            displayName = firstString("upn", "preferred_username", "unique_name", "name", "appid", "azp");
+            displayName =
+                    TokenClaims.firstString(claims, "upn", "preferred_username", "unique_name", "name", "appid", "azp");
             Object expClaim = claims.get("exp");
             if (expClaim instanceof Number n) {
                 exp = Instant.ofEpochSecond(n.longValue());
@@ -341,7 +290,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal("malformed", "iss is missing or not a string");
             }
             if (!keys.issuers().contains(issuer)) {
-                throw new Refusal("wrong_issuer", "iss " + printable(issuer) + " is not the tenant's v1 or v2 issuer");
+                throw new Refusal(
+                        "wrong_issuer", "iss " + Refusal.printable(issuer) + " is not the tenant's v1 or v2 issuer");
             }
             checkAudience(claims.get("aud"));
             if (tidClaim == null) {
@@ -351,7 +301,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal("malformed", "tid is not a string");
             }
             if (!tid.equalsIgnoreCase(tenantId)) {
-                throw new Refusal("wrong_tenant", "tid " + printable(tid) + " is not the configured tenant");
+                throw new Refusal("wrong_tenant", "tid " + Refusal.printable(tid) + " is not the configured tenant");
             }
             Instant now = clock.instant();
             if (expClaim == null) {
@@ -360,8 +310,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (exp == null) {
                 throw new Refusal("malformed", "exp is not a number");
             }
-            Instant nbf = epoch("nbf");
-            iat = epoch("iat");
+            Instant nbf = TokenClaims.epoch(claims, "nbf");
+            iat = TokenClaims.epoch(claims, "iat");
             if (now.isAfter(exp.plus(skew))) {
                 throw new Refusal("expired", "expired at " + exp);
             }
@@ -384,7 +334,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (user != null && !user.isEmpty() && !user.equals("default") && !user.equalsIgnoreCase(oid)) {
                 throw new Refusal(
                         "username_mismatch",
-                        "user name " + printable(user) + " is neither empty, default nor the token's oid");
+                        "user name " + Refusal.printable(user) + " is neither empty, default nor the token's oid");
             }
         }
 
@@ -409,13 +359,14 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                     }
                 }
             }
-            throw new Refusal("wrong_audience", "aud " + printable(String.join(",", values)) + " is not expected");
+            throw new Refusal(
+                    "wrong_audience", "aud " + Refusal.printable(String.join(",", values)) + " is not expected");
         }
 
         CompletableFuture<AuthDecision> authorize(Check self) {
-            Set<String> roles = stringArray("roles");
-            Set<String> groups = stringArray("groups");
-            boolean overage = !claims.containsKey("groups") && isGroupOverage();
+            Set<String> roles = TokenClaims.stringArray(claims, "roles");
+            Set<String> groups = TokenClaims.stringArray(claims, "groups");
+            boolean overage = !claims.containsKey("groups") && TokenClaims.isGroupOverage(claims);
             if (overage && policy.needsGroups()) {
                 if (graph == null) {
                     throw new Refusal(
@@ -439,7 +390,10 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (!o.admitted()) {
                 throw new Refusal(o.reason(), o.detail());
             }
-            if (o.matchedGroups().isEmpty() && o.matchedRoles().isEmpty() && !admitAnyApp && appOnly()) {
+            if (o.matchedGroups().isEmpty()
+                    && o.matchedRoles().isEmpty()
+                    && !admitAnyApp
+                    && TokenClaims.appOnly(claims)) {
                 // Admitted by no rule at all (ALLOW_ANY_TENANT_USER): that admits the tenant's users, not every
                 // service principal and managed identity of the tenant.
                 throw new Refusal(
@@ -455,65 +409,6 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                     o.matchedGroups(),
                     o.matchedRoles(),
                     iat));
-        }
-
-        /**
-         * Whether the token is an application's own (client credentials, managed identity): {@code idtyp=app}, or,
-         * without {@code idtyp} (an optional claim), no delegated scopes ({@code scp}), which every user token has.
-         */
-        boolean appOnly() {
-            Object idtyp = claims.get("idtyp");
-            if (idtyp != null) {
-                return !"user".equals(idtyp);
-            }
-            return !(claims.get("scp") instanceof String scp) || scp.isBlank();
-        }
-
-        boolean isGroupOverage() {
-            Object names = claims.get("_claim_names");
-            if (names != null && !(names instanceof Map<?, ?>)) {
-                throw new Refusal("malformed", "_claim_names is not an object");
-            }
-            return (names instanceof Map<?, ?> m && m.containsKey("groups"))
-                    || Boolean.TRUE.equals(claims.get("hasgroups"));
-        }
-
-        Set<String> stringArray(String name) {
-            Object v = claims.get(name);
-            if (v == null) {
-                return Set.of();
-            }
-            if (!(v instanceof List<?> list)) {
-                throw new Refusal("malformed", name + " is not an array");
-            }
-            Set<String> out = new LinkedHashSet<>();
-            for (Object o : list) {
-                if (!(o instanceof String s)) {
-                    throw new Refusal("malformed", name + " contains a value that is not a string");
-                }
-                out.add(s);
-            }
-            return out;
-        }
-
-        Instant epoch(String name) {
-            Object v = claims.get(name);
-            if (v == null) {
-                return null;
-            }
-            if (!(v instanceof Number n)) {
-                throw new Refusal("malformed", name + " is not a number");
-            }
-            return Instant.ofEpochSecond(n.longValue());
-        }
-
-        String firstString(String... names) {
-            for (String n : names) {
-                if (claims.get(n) instanceof String s && !s.isEmpty()) {
-                    return s;
-                }
-            }
-            return null;
         }
 
         void audit(AuthDecision d) {
@@ -545,79 +440,6 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                     verified ? exp : null,
                     token.isEmpty() ? null : AccessToken.fingerprintOf(token)));
         }
-    }
-
-    /** The verifier for a signing key; built once per key (building one converts the JWK to a public key). */
-    private RSASSAVerifier verifier(RSAKey key) throws JOSEException {
-        RSASSAVerifier v = verifiers.get(key);
-        if (v == null) {
-            if (verifiers.size() >= MAX_CACHED_VERIFIERS) {
-                verifiers.clear(); // keys rolled many times: start over rather than grow
-            }
-            v = new RSASSAVerifier(key);
-            verifiers.put(key, v);
-        }
-        return v;
-    }
-
-    private static int countDots(String s) {
-        int n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) == '.') {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * {@code [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*} (the caller checked there are exactly two dots),
-     * without a regular expression: it runs on every AUTH.
-     */
-    static boolean compactJws(String s) {
-        int segment = 0;
-        int segmentLength = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '.') {
-                if (segmentLength == 0) {
-                    return false;
-                }
-                segment++;
-                segmentLength = 0;
-            } else if ((c >= 'A' && c <= 'Z')
-                    || (c >= 'a' && c <= 'z')
-                    || (c >= '0' && c <= '9')
-                    || c == '_'
-                    || c == '-') {
-                segmentLength++;
-            } else {
-                return false;
-            }
-        }
-        return segment == 2;
-    }
-
-    private static Map<String, Object> json(String segment, String what) {
-        try {
-            // java.util.Base64 (intrinsic-friendly) instead of Nimbus's constant-time codec: the header and payload
-            // are not secret, and this runs on every AUTH. The caller checked the base64url alphabet.
-            String text = new String(Base64.getUrlDecoder().decode(segment), StandardCharsets.UTF_8);
-            return JSONObjectUtils.parse(text);
-        } catch (ParseException | RuntimeException e) {
-            throw new Refusal("malformed", "token " + what + " is not a JSON object");
-        }
-    }
-
-    /** Renders an untrusted value for the audit log: bounded length, printable ASCII only. */
-    static String printable(Object v) {
-        String s = String.valueOf(v);
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < 80; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? c : '?');
-        }
-        return s.length() > 80 ? sb + "…" : sb.toString();
     }
 
     @Override

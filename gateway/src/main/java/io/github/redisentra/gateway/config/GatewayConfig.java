@@ -57,6 +57,7 @@ public final class GatewayConfig {
     private final boolean allowAnyTenantUser;
     private final boolean allowAnyTenantApp;
     private final Duration clockSkew;
+    private final int tokenCacheSize;
     private final URI authorityHost;
     private final Duration metadataRefreshInterval;
     private final Duration jwksRefreshInterval;
@@ -116,6 +117,7 @@ public final class GatewayConfig {
         this.allowAnyTenantUser = r.bool(ALLOW_ANY_TENANT_USER);
         this.allowAnyTenantApp = r.bool(ALLOW_ANY_TENANT_APP);
         this.clockSkew = r.duration(CLOCK_SKEW, true);
+        this.tokenCacheSize = r.positiveInt(TOKEN_CACHE_SIZE, 0, 10_000_000);
         this.authorityHost = r.httpsUrl(AZURE_AUTHORITY_HOST);
         this.metadataRefreshInterval = r.duration(METADATA_REFRESH_INTERVAL, false);
         this.jwksRefreshInterval = r.duration(JWKS_REFRESH_INTERVAL, false);
@@ -337,6 +339,11 @@ public final class GatewayConfig {
 
     public Duration clockSkew() {
         return clockSkew;
+    }
+
+    /** How many validated client tokens are kept (by hash) so they are not verified again; {@code 0}: none. */
+    public int tokenCacheSize() {
+        return tokenCacheSize;
     }
 
     /** The authority host without a trailing slash. */

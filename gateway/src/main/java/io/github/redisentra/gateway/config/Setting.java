@@ -53,6 +53,13 @@ public enum Setting {
                     + " role rule",
             "true"),
     CLOCK_SKEW("60s", "Tolerance for `exp`/`nbf`/`iat` and for session expiry", "30s"),
+    TOKEN_CACHE_SIZE(
+            "4096",
+            "How many client tokens whose signature verified are remembered (by SHA-256, never the token) until"
+                    + " their `exp`, so connections opened with one token cost one signature check; claims and"
+                    + " roles are still checked at every sign-in, and a token goes when its signing key leaves the"
+                    + " JWKS. `0`: off",
+            "10000"),
     AZURE_AUTHORITY_HOST(
             "https://login.microsoftonline.com",
             "Entra authority; metadata is read from {host}/{tenant}/v2.0/.well-known/openid-configuration and the v1"

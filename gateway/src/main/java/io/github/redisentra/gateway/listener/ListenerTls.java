@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.listener;
 
 import io.github.redisentra.gateway.tls.TlsContexts;
+import io.netty.handler.ssl.OpenSslSessionContext;
 import io.netty.handler.ssl.SslContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLSessionContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,20 @@ import org.slf4j.LoggerFactory;
  * <p>A new pair is adopted only when it builds and the key belongs to the certificate (a half-written pair, cert new
  * and key old, is kept out until both match); otherwise the previous context stays and the failure is logged and
  * counted. Files are compared by content (SHA-256), not by time stamps, which a symlink swap need not change.
+ *
+ * <p>Every context resumes TLS sessions ({@link #resumable}): a client reconnecting (a pool growing, a reconnect after
+ * a network blip) skips the certificate and key exchange — TLS 1.2 from the server's session cache, TLS 1.3 with
+ * session tickets (on OpenSSL/BoringSSL under keys the engine generates and rotates itself; the JDK engine's
+ * stateless tickets or its cache). A reloaded certificate comes with a new context and so new caches and ticket
+ * keys: sessions of the old certificate are not resumed, the client does a full handshake and sees the new one.
  */
 public final class ListenerTls implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ListenerTls.class);
+    /** Sessions the server remembers for resumption (the JDK's and BoringSSL's default size). */
+    static final int SESSION_CACHE_SIZE = 20_480;
+    /** How long a TLS 1.2 session can be resumed; TLS 1.3 tickets have the engine's own lifetime. */
+    static final Duration SESSION_TIMEOUT = Duration.ofHours(1);
+
     private static final Pattern PKCS8 =
             Pattern.compile("-----BEGIN PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END PRIVATE KEY-----");
 
@@ -60,7 +73,7 @@ public final class ListenerTls implements AutoCloseable {
         this.certFile = null;
         this.keyFile = null;
         this.clock = Clock.systemUTC();
-        this.current = fixed;
+        this.current = resumable(fixed);
     }
 
     private ListenerTls(Path certFile, Path keyFile, Clock clock) {
@@ -216,8 +229,27 @@ public final class ListenerTls implements AutoCloseable {
             throw new IOException("the certificate file holds no PEM certificate (" + e.getMessage() + ")", e);
         }
         checkKeyMatches(leaf, key);
-        SslContext ctx = TlsContexts.listener(new ByteArrayInputStream(cert), new ByteArrayInputStream(key));
+        SslContext ctx = resumable(TlsContexts.listener(new ByteArrayInputStream(cert), new ByteArrayInputStream(key)));
         return new Loaded(ctx, leaf, hash(cert, key));
+    }
+
+    /**
+     * Turns on server-side session resumption explicitly, whatever the engine's defaults: the session cache (TLS 1.2
+     * session ids, the JDK's TLS 1.3 PSKs) with {@link #SESSION_CACHE_SIZE} entries and {@link #SESSION_TIMEOUT}.
+     * TLS 1.3 tickets are on by default in both engines (Netty's {@code jdk.tls.server.enableSessionTicketExtension}
+     * for TLS 1.3); no fixed ticket key is installed, so the engine keeps rotating its own (forward secrecy).
+     */
+    static SslContext resumable(SslContext ctx) {
+        if (ctx == null || !ctx.isServer()) {
+            return ctx;
+        }
+        SSLSessionContext sessions = ctx.sessionContext();
+        if (sessions instanceof OpenSslSessionContext openSsl) {
+            openSsl.setSessionCacheEnabled(true);
+        }
+        sessions.setSessionCacheSize(SESSION_CACHE_SIZE);
+        sessions.setSessionTimeout((int) SESSION_TIMEOUT.toSeconds());
+        return ctx;
     }
 
     /**
