@@ -4,6 +4,7 @@ import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.PolicyReloader;
+import io.github.redisentra.gateway.acl.RoleUpstreams;
 import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
@@ -13,6 +14,7 @@ import io.github.redisentra.gateway.admin.UserLockApi;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.auth.GraphBearer;
 import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.LockingAuthenticator;
 import io.github.redisentra.gateway.auth.RoutingAuthenticator;
@@ -22,13 +24,12 @@ import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.GraphBearer;
-import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.logging.LineRateLimiter;
 import io.github.redisentra.gateway.logging.LogLines;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -87,7 +88,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final UpstreamIdentity upstream;
     private final GraphBearer graphToken;
     private final AccessControl accessControl;
-    private final RoleIdentities roleIdentities;
+    private final RoleUpstreams roleUpstreams;
     private final PolicyReloader rolesReloader;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
@@ -155,15 +156,15 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         if (config.rolePolicy().isPresent()) {
             // one refresher per distinct identity named by roles' upstream: blocks (none when no role names one)
-            this.roleIdentities = RoleIdentities.fromConfig(config);
+            this.roleUpstreams = RoleUpstreams.fromConfig(config);
             try {
-                this.accessControl = new AccessControl(config.rolePolicy().get(), roleIdentities);
+                this.accessControl = new AccessControl(config.rolePolicy().get(), roleUpstreams);
             } catch (io.github.redisentra.gateway.acl.RolePolicy.InvalidPolicyException e) {
-                roleIdentities.close();
+                roleUpstreams.close();
                 throw new io.github.redisentra.gateway.config.ConfigException(e.problems());
             }
         } else {
-            this.roleIdentities = null;
+            this.roleUpstreams = null;
             this.accessControl = null;
         }
         List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
@@ -183,7 +184,8 @@ public final class GatewayRuntime implements AutoCloseable {
                         // LDAP_REQUIRED_GROUPS, and every session checks the policy in force (access.admit at
                         // AUTH, permissions at each command), so LDAP admission follows reloads by itself.
                         if (entra != null) {
-                            entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p));
+                            entra.policy(EntraAuthenticator.admission(
+                                    config.requiredGroupIds(), p.groupsOfInterest(), p.appRolesOfInterest()));
                         }
                     },
                     config.rolesReloadInterval());
@@ -295,8 +297,8 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Per-role permissions from {@code ROLES_FILE}, or empty when every authenticated command is forwarded. */
     /** The upstream identities the roles name, when a roles file is configured. */
-    public Optional<RoleIdentities> roleIdentities() {
-        return Optional.ofNullable(roleIdentities);
+    public Optional<RoleUpstreams> roleUpstreams() {
+        return Optional.ofNullable(roleUpstreams);
     }
 
     public Optional<AccessControl> accessControl() {
@@ -350,10 +352,10 @@ public final class GatewayRuntime implements AutoCloseable {
                         + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
             }));
         }
-        if (roleIdentities != null) {
+        if (roleUpstreams != null) {
             checks.add(ReadinessCheck.of(
                     "role upstream tokens",
-                    () -> roleIdentities.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
+                    () -> roleUpstreams.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
         }
         checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
         // The admin listener starts first: never report ready before the RESP port accepts, or after it stopped.
@@ -458,8 +460,8 @@ public final class GatewayRuntime implements AutoCloseable {
             ldap.close();
         }
         upstream.close();
-        if (roleIdentities != null) {
-            roleIdentities.close();
+        if (roleUpstreams != null) {
+            roleUpstreams.close();
         }
         if (graphToken != null) {
             graphToken.close();

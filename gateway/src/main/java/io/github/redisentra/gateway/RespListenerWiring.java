@@ -41,7 +41,7 @@ final class RespListenerWiring {
         runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
         runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
-        runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
+        runtime.roleUpstreams().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
             public void stopAccepting() {

@@ -146,7 +146,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 config.expectedAudiences(),
                 config.clockSkew(),
                 config.rolePolicy()
-                        .map(roles -> admission(config.requiredGroupIds(), roles))
+                        .map(roles -> admission(
+                                config.requiredGroupIds(), roles.groupsOfInterest(), roles.appRolesOfInterest()))
                         .orElseGet(() -> new GroupPolicy(
                                 config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
                 keys,
@@ -172,17 +173,20 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.policy = java.util.Objects.requireNonNull(next, "policy");
     }
 
-    /** The admission policy a roles file implies: member of a role's group or holder of a role's app role. */
+    /**
+     * The admission policy a roles file implies: member of a role's group or holder of a role's app role
+     * ({@code roleGroups} and {@code roleAppRoles}: all the groups and app roles the roles match).
+     */
     public static GroupPolicy admission(
-            Set<String> requiredGroupIds, io.github.redisentra.gateway.acl.RolePolicy roles) {
+            Set<String> requiredGroupIds, Set<String> roleGroups, Set<String> roleAppRoles) {
         // Only group object ids can be in a token or asked of Graph; directory groups (DNs, names) are for LDAP.
         Set<String> ids = new LinkedHashSet<>();
-        for (String g : roles.groupsOfInterest()) {
+        for (String g : roleGroups) {
             if (GUID.matcher(g).matches()) {
                 ids.add(g);
             }
         }
-        return new GroupPolicy(requiredGroupIds, ids, roles.appRolesOfInterest());
+        return new GroupPolicy(requiredGroupIds, ids, roleAppRoles);
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */

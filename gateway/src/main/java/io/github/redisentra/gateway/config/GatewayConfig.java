@@ -74,7 +74,7 @@ public final class GatewayConfig {
     private final Duration redisConnectTimeout;
     private final String redisObjectId;
     private final String redisTokenScope;
-    private final UpstreamCredential upstreamCredential;
+    private final UpstreamCredentialSource upstreamCredential;
     private final AwsIamUpstream awsIam;
     private final Duration tokenCommandTimeout;
     private final Path azureClientCertificatePath;
@@ -138,7 +138,7 @@ public final class GatewayConfig {
         this.azureClientCertificatePath = r.readableFile(AZURE_CLIENT_CERTIFICATE_PATH);
         this.azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
         this.upstreamCredential = r.upstreamCredential();
-        this.awsIam = upstreamCredential == UpstreamCredential.AWS_IAM ? r.awsIam(redisTls) : null;
+        this.awsIam = upstreamCredential == UpstreamCredentialSource.AWS_IAM ? r.awsIam(redisTls) : null;
         this.authTimeout = r.duration(AUTH_TIMEOUT, false);
         this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
         this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
@@ -184,7 +184,7 @@ public final class GatewayConfig {
                 && !redisTls
                 && !redisAddress.isLoopback()
                 && !allowPlaintextUpstream
-                && upstreamCredential != UpstreamCredential.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
+                && upstreamCredential != UpstreamCredentialSource.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
             r.problem("REDIS_TLS=false and REDIS_HOSTPORT " + redisAddress + " is not a loopback address: the"
                     + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true (Azure"
                     + " and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is otherwise"
@@ -432,7 +432,7 @@ public final class GatewayConfig {
         return redisTokenScope;
     }
 
-    public UpstreamCredential upstreamCredential() {
+    public UpstreamCredentialSource upstreamCredential() {
         return upstreamCredential;
     }
 
@@ -899,7 +899,7 @@ public final class GatewayConfig {
             };
         }
 
-        UpstreamCredential upstreamCredential() {
+        UpstreamCredentialSource upstreamCredential() {
             String family = getOrDefault(UPSTREAM_AUTH);
             switch (family.toLowerCase(Locale.ROOT)) {
                 case "aws-iam" -> {
@@ -918,7 +918,7 @@ public final class GatewayConfig {
                                     + " upstream as AWS_IAM_USER_ID with an IAM token): unset it");
                         }
                     }
-                    return UpstreamCredential.AWS_IAM;
+                    return UpstreamCredentialSource.AWS_IAM;
                 }
                 case "entra" -> {
                     for (Setting s : List.of(AWS_CACHE_NAME, AWS_IAM_USER_ID, AWS_SERVICE, AWS_SERVERLESS)) {
@@ -944,32 +944,32 @@ public final class GatewayConfig {
             if (chosen.size() > 1) {
                 problem("choose one upstream credential, found " + String.join(", ", chosen) + ": unset all but one");
             }
-            UpstreamCredential mode;
+            UpstreamCredentialSource mode;
             if (get(REDIS_PASSWORD) != null) {
-                mode = UpstreamCredential.PASSWORD;
+                mode = UpstreamCredentialSource.PASSWORD;
             } else if (get(LOCAL_REDIS_TOKEN) != null) {
-                mode = UpstreamCredential.STATIC_TOKEN;
+                mode = UpstreamCredentialSource.STATIC_TOKEN;
             } else if (get(LOCAL_REDIS_TOKEN_COMMAND) != null) {
-                mode = UpstreamCredential.TOKEN_COMMAND;
+                mode = UpstreamCredentialSource.TOKEN_COMMAND;
             } else if (get(AZURE_CLIENT_SECRET) != null) {
-                mode = UpstreamCredential.CLIENT_SECRET;
+                mode = UpstreamCredentialSource.CLIENT_SECRET;
             } else if (get(AZURE_CLIENT_CERTIFICATE_PATH) != null) {
-                mode = UpstreamCredential.CLIENT_CERTIFICATE;
+                mode = UpstreamCredentialSource.CLIENT_CERTIFICATE;
             } else if (get(AZURE_FEDERATED_TOKEN_FILE) != null) {
-                mode = UpstreamCredential.WORKLOAD_IDENTITY;
+                mode = UpstreamCredentialSource.WORKLOAD_IDENTITY;
             } else {
-                mode = UpstreamCredential.MANAGED_IDENTITY;
+                mode = UpstreamCredentialSource.MANAGED_IDENTITY;
             }
-            if (mode == UpstreamCredential.CLIENT_SECRET
-                    || mode == UpstreamCredential.CLIENT_CERTIFICATE
-                    || mode == UpstreamCredential.WORKLOAD_IDENTITY) {
+            if (mode == UpstreamCredentialSource.CLIENT_SECRET
+                    || mode == UpstreamCredentialSource.CLIENT_CERTIFICATE
+                    || mode == UpstreamCredentialSource.WORKLOAD_IDENTITY) {
                 for (Setting s : List.of(AZURE_CLIENT_ID, AZURE_TENANT_ID)) {
                     if (get(s) == null) {
                         problem(s.key() + " is required for the " + mode.description() + " upstream credential");
                     }
                 }
             }
-            if (get(REDIS_USERNAME) != null && mode != UpstreamCredential.PASSWORD) {
+            if (get(REDIS_USERNAME) != null && mode != UpstreamCredentialSource.PASSWORD) {
                 problem("REDIS_USERNAME is only used with REDIS_PASSWORD; for Entra tokens the user name is"
                         + " REDIS_AAD_OBJECT_ID (or the token's oid)");
             }

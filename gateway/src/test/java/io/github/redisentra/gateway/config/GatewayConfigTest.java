@@ -76,7 +76,7 @@ class GatewayConfigTest {
                 .hasToString("https://login.microsoftonline.com/" + TENANT.toLowerCase()
                         + "/.well-known/openid-configuration");
         assertThat(c.graphBaseUrl()).hasToString("https://graph.microsoft.com");
-        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
+        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredentialSource.MANAGED_IDENTITY);
         assertThat(c.clockSkew()).isEqualTo(Duration.ofSeconds(60));
         assertThat(c.jwksUnknownKidInterval()).isEqualTo(Duration.ofMinutes(5));
         assertThat(c.jwksRefreshInterval()).isEqualTo(Duration.ofHours(1));
@@ -366,17 +366,17 @@ class GatewayConfigTest {
     @Test
     void upstreamCredentialIsChosenFromWhatIsSet(@TempDir Path dir) throws Exception {
         assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN", "t")).upstreamCredential())
-                .isEqualTo(UpstreamCredential.STATIC_TOKEN);
+                .isEqualTo(UpstreamCredentialSource.STATIC_TOKEN);
         assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN_COMMAND", "echo t"))
                         .upstreamCredential())
-                .isEqualTo(UpstreamCredential.TOKEN_COMMAND);
+                .isEqualTo(UpstreamCredentialSource.TOKEN_COMMAND);
         GatewayConfig pw = GatewayConfig.from(with("REDIS_PASSWORD", "pw", "REDIS_USERNAME", "gw"));
-        assertThat(pw.upstreamCredential()).isEqualTo(UpstreamCredential.PASSWORD);
+        assertThat(pw.upstreamCredential()).isEqualTo(UpstreamCredentialSource.PASSWORD);
         assertThat(pw.redisUsername()).isEqualTo("gw");
         assertThat(GatewayConfig.from(
                                 with("AZURE_CLIENT_SECRET", "s", "AZURE_CLIENT_ID", GROUP, "AZURE_TENANT_ID", TENANT))
                         .upstreamCredential())
-                .isEqualTo(UpstreamCredential.CLIENT_SECRET);
+                .isEqualTo(UpstreamCredentialSource.CLIENT_SECRET);
         Path token = Files.writeString(dir.resolve("token"), "x");
         assertThat(GatewayConfig.from(with(
                                 "AZURE_FEDERATED_TOKEN_FILE",
@@ -386,7 +386,7 @@ class GatewayConfigTest {
                                 "AZURE_TENANT_ID",
                                 TENANT))
                         .upstreamCredential())
-                .isEqualTo(UpstreamCredential.WORKLOAD_IDENTITY);
+                .isEqualTo(UpstreamCredentialSource.WORKLOAD_IDENTITY);
         assertThat(GatewayConfig.from(with("UAMI_CLIENT_ID", GROUP)).uamiClientId())
                 .contains(GROUP);
     }
@@ -454,7 +454,7 @@ class GatewayConfigTest {
     @Test
     void awsIamUpstreamIsReadValidatedAndNormalised() throws Exception {
         GatewayConfig c = GatewayConfig.from(with(aws()));
-        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.AWS_IAM);
+        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredentialSource.AWS_IAM);
         assertThat(c.awsIam())
                 .contains(new AwsIamUpstream(
                         io.github.redisentra.aws.AwsIamTokenSource.Kind.ELASTICACHE,
@@ -473,7 +473,7 @@ class GatewayConfigTest {
                 .isEqualTo(io.github.redisentra.aws.AwsIamTokenSource.Kind.MEMORYDB);
         // the default upstream family is Entra, and AWS_REGION (set by AWS platforms) alone does not change it
         GatewayConfig entra = GatewayConfig.from(with("AWS_REGION", "eu-west-1"));
-        assertThat(entra.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
+        assertThat(entra.upstreamCredential()).isEqualTo(UpstreamCredentialSource.MANAGED_IDENTITY);
         assertThat(entra.awsIam()).isEmpty();
         assertThat(c.summary()).contains("upstream credential: AWS IAM");
     }

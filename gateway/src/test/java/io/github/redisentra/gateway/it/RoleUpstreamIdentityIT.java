@@ -18,11 +18,11 @@ import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.RolePolicy;
+import io.github.redisentra.gateway.acl.RoleUpstreams;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.session.SessionSettings;
@@ -79,7 +79,7 @@ class RoleUpstreamIdentityIT {
     static AzureCacheStandIn readerCache;
     static AzureCacheStandIn writerCache;
     static EntraAuthenticator auth;
-    static RoleIdentities identities;
+    static RoleUpstreams identities;
     static GatewayServer gw;
     static AccessControl access;
     static String rolesYaml;
@@ -187,7 +187,7 @@ class RoleUpstreamIdentityIT {
                 .build();
         // The gateway's builders (derived configuration, token-command source); only the refresh cadence is the
         // test's, so that renewals happen within the test.
-        identities = new RoleIdentities(settings -> {
+        identities = new RoleUpstreams(settings -> {
             GatewayConfig derived = config.withUpstreamIdentity(settings);
             TokenSource source = UpstreamTokenSources.create(derived, derived.redisTokenScope());
             return UpstreamIdentity.of(source, fast, derived.redisObjectId().orElse(null));

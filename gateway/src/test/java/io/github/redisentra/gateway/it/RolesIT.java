@@ -420,7 +420,8 @@ class RolesIT {
                             file,
                             config.rolePolicy().orElseThrow().table(),
                             access,
-                            p -> auth2.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p)),
+                            p -> auth2.policy(EntraAuthenticator.admission(
+                                    config.requiredGroupIds(), p.groupsOfInterest(), p.appRolesOfInterest())),
                             Duration.ofMillis(100));
                     RawClient c = new RawClient(gw2.localAddress().getPort())) {
                 c.timeout(15_000);
