@@ -23,7 +23,9 @@ import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
+import io.github.redisentra.gateway.config.EntraSettings;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
@@ -95,39 +97,43 @@ public final class GatewayRuntime implements AutoCloseable {
     private AdminServer admin;
     private volatile RespListener listener;
 
-    private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
+    private GatewayRuntime(GatewaySetup setup, Clock clock, UpstreamIdentity upstream) throws Exception {
+        GatewayConfig config = setup.config();
         this.config = config;
         this.clock = clock;
         this.metrics = new GatewayMetrics(clock);
         this.upstream = upstream;
-        this.reachability = new TcpReachability(config);
-        boolean needsGraph = config.entra()
-                && (!config.requiredGroupIds().isEmpty()
-                        || !config.allowedGroupIds().isEmpty()
-                        || config.rolePolicy()
+        this.reachability = new TcpReachability(config.upstream());
+        EntraSettings entraSettings = config.entra();
+        boolean needsGraph = entraSettings.enabled()
+                && (!entraSettings.requiredGroupIds().isEmpty()
+                        || !entraSettings.allowedGroupIds().isEmpty()
+                        || setup.roles()
                                 .map(p -> !p.groupsOfInterest().isEmpty())
                                 .orElse(false));
-        if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
+        if (needsGraph && config.upstreamIdentity().source().isAzureIdentity()) {
             // Fetched when a token with group overage first needs it, never before (GraphBearer).
             this.graphToken = new GraphBearer(
-                    UpstreamTokenSources.create(config, config.graphTokenScope()), config.httpTimeout());
+                    UpstreamTokenSources.create(config.upstreamIdentity(), entraSettings.graphTokenScope()),
+                    config.http().timeout());
         } else {
             this.graphToken = null;
             if (needsGraph) {
                 log.warn(
                         "the upstream credential ({}) is not an Entra identity: users with group overage (over 200"
                                 + " groups) cannot be resolved through Microsoft Graph and will be refused",
-                        config.upstreamCredential().description());
+                        config.upstreamIdentity().source().description());
             }
         }
         GraphGroups.BearerToken bearer = graphToken;
-        AuditLog audit = new AuditLog(List.of(), new LineRateLimiter("auth_denied", config.logDeniedPerSecond()));
-        this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
+        AuditLog audit = new AuditLog(
+                List.of(), new LineRateLimiter("auth_denied", config.limits().logDeniedPerSecond()));
+        this.authenticator = entraSettings.enabled() ? setup.entraAuthenticator(bearer, audit, clock) : null;
         this.ldap = config.ldap().isPresent()
                 ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
                 : null;
-        UserLocks locks = config.userLocksFile().isPresent()
-                ? UserLocks.file(config.userLocksFile().get(), clock)
+        UserLocks locks = config.admin().userLocksFile().isPresent()
+                ? UserLocks.file(config.admin().userLocksFile().get(), clock)
                 : UserLocks.inMemory(clock);
         // Every credential passes the lock-out after the Entra / directory checks: one place refuses locked users.
         this.lockout = new LockingAuthenticator(
@@ -137,28 +143,28 @@ public final class GatewayRuntime implements AutoCloseable {
             log.warn(
                     "{} user lock(s) in force from {}",
                     locks.active().size(),
-                    config.userLocksFile().get());
+                    config.admin().userLocksFile().get());
         }
         LdapAuthenticator directory = ldap;
         // Failed sign-ins (a locked user's included) are throttled per address and per directory user name.
         this.clientAuthenticator = new SignInThrottle(
                 lockout,
                 new SignInThrottle.Rules(
-                        config.authFailuresPerAddress(),
-                        config.authFailuresPerUser(),
-                        config.authFailureWindow(),
-                        config.authFailureDelay()),
+                        config.limits().authFailuresPerAddress(),
+                        config.limits().authFailuresPerUser(),
+                        config.limits().authFailureWindow(),
+                        config.limits().authFailureDelay()),
                 request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
                 audit,
                 clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
-        if (config.rolePolicy().isPresent()) {
+        if (setup.roles().isPresent()) {
             // one refresher per distinct identity named by roles' upstream: blocks (none when no role names one)
             this.roleUpstreams = RoleUpstreams.fromConfig(config);
             try {
-                this.accessControl = new AccessControl(config.rolePolicy().get(), roleUpstreams);
+                this.accessControl = new AccessControl(setup.roles().get(), roleUpstreams);
             } catch (io.github.redisentra.gateway.acl.RolePolicy.InvalidPolicyException e) {
                 roleUpstreams.close();
                 throw new io.github.redisentra.gateway.config.ConfigException(e.problems());
@@ -169,14 +175,15 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
         if (accessControl != null) {
-            accessControl.deniedLines(new LineRateLimiter("command_denied", config.logDeniedPerSecond()));
+            accessControl.deniedLines(
+                    new LineRateLimiter("command_denied", config.limits().logDeniedPerSecond()));
             lineLimits.add(accessControl.deniedLines());
         }
         metrics.addSection(() -> LogLines.render(lineLimits));
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(
-                    config.rolesFile().orElseThrow(),
+                    config.roles().file().orElseThrow(),
                     accessControl.current().table(),
                     accessControl,
                     p -> {
@@ -184,11 +191,10 @@ public final class GatewayRuntime implements AutoCloseable {
                         // LDAP_REQUIRED_GROUPS, and every session checks the policy in force (access.admit at
                         // AUTH, permissions at each command), so LDAP admission follows reloads by itself.
                         if (entra != null) {
-                            entra.policy(EntraAuthenticator.admission(
-                                    config.requiredGroupIds(), p.groupsOfInterest(), p.appRolesOfInterest()));
+                            entra.policy(GatewaySetup.entraAdmission(entraSettings, Optional.of(p)));
                         }
                     },
-                    config.rolesReloadInterval());
+                    config.roles().reloadInterval());
             rolesReloader.reloadOnSighup();
             learnCommandTable();
         } else {
@@ -231,12 +237,21 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock) throws Exception {
-        return create(config, clock, UpstreamIdentity.fromConfig(config));
+        return create(GatewaySetup.of(config), clock);
+    }
+
+    /** As {@link #create(GatewayConfig, Clock)} with the roles file read already. */
+    public static GatewayRuntime create(GatewaySetup setup, Clock clock) throws Exception {
+        return create(setup, clock, UpstreamIdentity.fromSettings(setup.config().upstreamIdentity()));
     }
 
     /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
-        GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
+        return create(GatewaySetup.of(config), clock, upstream);
+    }
+
+    private static GatewayRuntime create(GatewaySetup setup, Clock clock, UpstreamIdentity upstream) throws Exception {
+        GatewayRuntime rt = new GatewayRuntime(setup, clock, upstream);
         if (rt.authenticator != null) {
             rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
         }
@@ -253,7 +268,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 .thenAccept(token -> rolesReloader.execute(() -> {
                     try {
                         CommandTable learned = UpstreamProbe.converse(
-                                config,
+                                config.upstream(),
                                 upstream,
                                 token,
                                 (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
@@ -369,21 +384,22 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Starts the admin listener (when configured) and the RESP server. */
     public void start(RespListenerFactory server) throws Exception {
-        if (config.adminAddress().isPresent()) {
-            admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
-            if (config.adminApiToken().isPresent()) {
+        if (config.admin().address().isPresent()) {
+            admin = AdminServer.start(config.admin().address().get().toSocketAddress(), metrics, readinessChecks());
+            if (config.admin().apiToken().isPresent()) {
                 admin.route(
                         UserLockApi.PATH,
-                        new UserLockApi(lockout, config.adminApiToken().get()));
-                if (config.userLocksFile().isEmpty()) {
+                        new UserLockApi(lockout, config.admin().apiToken().get()));
+                if (config.admin().userLocksFile().isEmpty()) {
                     log.info("user locks (/admin/locks) are kept in memory only; set USER_LOCKS_FILE to keep them"
                             + " across restarts");
                 }
             }
-            if (ldap != null && config.adminApiToken().isPresent()) {
+            if (ldap != null && config.admin().apiToken().isPresent()) {
                 admin.route(
                         LdapAdminApi.PREFIX,
-                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayRuntime::environmentWithEnvFile));
+                        new LdapAdminApi(
+                                ldap, config.admin().apiToken().get(), GatewayRuntime::environmentWithEnvFile));
             }
         }
         listener = server.start(this);
@@ -414,11 +430,13 @@ public final class GatewayRuntime implements AutoCloseable {
      * finish within the drain timeout, close.
      */
     public synchronized void shutdown() {
-        log.info("shutting down: not ready, no new connections, draining for up to {}", config.drainTimeout());
+        log.info(
+                "shutting down: not ready, no new connections, draining for up to {}",
+                config.lifecycle().drainTimeout());
         if (admin != null) {
             admin.markDraining();
         }
-        Duration delay = config.shutdownDelay();
+        Duration delay = config.lifecycle().shutdownDelay();
         if (listener != null && !delay.isZero()) {
             // Load balancers and Kubernetes endpoints need a moment to see the 503 and stop routing new connections
             // here; until then the listener keeps accepting, so no client meets a closed port.
@@ -432,7 +450,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (listener != null) {
             try {
                 listener.stopAccepting();
-                listener.drainAndClose(config.drainTimeout());
+                listener.drainAndClose(config.lifecycle().drainTimeout());
             } catch (RuntimeException e) {
                 log.warn("error while draining: {}", e.toString());
             }
@@ -474,12 +492,12 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Default reachability: a TCP connect to the upstream, cached for a few seconds, off the event loops. */
     static final class TcpReachability implements UpstreamReachability {
         private static final long CACHE_MILLIS = 5_000;
-        private final GatewayConfig config;
+        private final UpstreamSettings upstream;
         private long checkedAt;
         private Optional<String> last = Optional.of("not checked yet");
 
-        TcpReachability(GatewayConfig config) {
-            this.config = config;
+        TcpReachability(UpstreamSettings upstream) {
+            this.upstream = upstream;
         }
 
         @Override
@@ -491,12 +509,11 @@ public final class GatewayRuntime implements AutoCloseable {
             try (Socket s = new Socket()) {
                 s.connect(
                         new InetSocketAddress(
-                                config.redisAddress().host(),
-                                config.redisAddress().port()),
-                        (int) Math.min(2_000, config.redisConnectTimeout().toMillis()));
+                                upstream.address().host(), upstream.address().port()),
+                        (int) Math.min(2_000, upstream.connectTimeout().toMillis()));
                 last = Optional.empty();
             } catch (IOException e) {
-                last = Optional.of("cannot connect to " + config.redisAddress() + ": " + e.getMessage());
+                last = Optional.of("cannot connect to " + upstream.address() + ": " + e.getMessage());
             }
             checkedAt = now;
             return last;

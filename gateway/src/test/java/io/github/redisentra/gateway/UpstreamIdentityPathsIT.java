@@ -122,7 +122,7 @@ class UpstreamIdentityPathsIT {
                 .build()
                 .watch(emu)) {
             GatewayConfig config = GatewayConfig.from(env);
-            assertThat(config.upstreamCredential()).isEqualTo(kind);
+            assertThat(config.upstreamIdentity().source()).isEqualTo(kind);
             try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
                 // the first upstream token, fetched through azure-identity from the emulator
                 UpstreamIdentity upstream = runtime.upstream();

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The upstream credentials the roles name ({@code upstream:} blocks of the roles file): one {@link UpstreamIdentity}
  * — one core {@code TokenRefresher} — per distinct identity, created when a policy naming it is put in force and
  * shared by every session of every role naming it; closed when no role names it any more, and at shutdown. Each is
- * built by {@link UpstreamIdentity#fromConfig} from the gateway's configuration with its identity settings replaced
+ * built by {@link UpstreamIdentity#fromSettings} from the gateway's configuration with its identity settings replaced
  * by the block's ({@link GatewayConfig#withUpstreamIdentity}), so every kind of identity the gateway supports works.
  * Renewals go to the {@link #addRenewalSink sinks} tagged with the identity's credentials (the session registry
  * re-AUTHs the sessions using exactly those). {@link AccessControl} {@link #prepare prepares} a policy's identities
@@ -51,7 +51,8 @@ public final class RoleUpstreams implements AutoCloseable {
 
     /** Identities built from {@code base} with each block's identity settings. */
     public static RoleUpstreams fromConfig(GatewayConfig base) {
-        return new RoleUpstreams(settings -> UpstreamIdentity.fromConfig(base.withUpstreamIdentity(settings)));
+        return new RoleUpstreams(settings -> UpstreamIdentity.fromSettings(
+                base.withUpstreamIdentity(settings).upstreamIdentity()));
     }
 
     /** {@code sink} is told of every renewed token of every role identity, with that identity's credentials. */

@@ -7,7 +7,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.EntraSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -118,41 +118,43 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     }
 
     /**
-     * Builds the authenticator the configuration describes, with its own threads and HTTP client. Call
-     * {@link #start()} to load the keys.
+     * Builds the authenticator the settings describe, with its own threads and HTTP client. Call {@link #start()} to
+     * load the keys.
      *
+     * @param admission who is admitted (the group and app-role rules, or those a roles file implies)
      * @param graphToken the gateway's token for Microsoft Graph, or {@code null} when it has none
      */
     public static EntraAuthenticator create(
-            GatewayConfig config, GraphGroups.BearerToken graphToken, AuditLog audit, Clock clock)
+            EntraSettings settings,
+            GroupPolicy admission,
+            GraphGroups.BearerToken graphToken,
+            AuditLog audit,
+            Clock clock)
             throws GeneralSecurityException, IOException {
         ExecutorService executor = Executors.newFixedThreadPool(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("entra-auth"));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("entra-keys"));
-        HttpJson http = HttpJson.create(config.httpsCaFile(), config.httpTimeout(), executor);
+        HttpJson http =
+                HttpJson.create(settings.http().caFile(), settings.http().timeout(), executor);
         TenantKeys keys = new TenantKeys(
                 http,
-                List.of(config.metadataUrlV2(), config.metadataUrlV1()),
-                config.metadataRefreshInterval(),
-                config.jwksRefreshInterval(),
-                config.jwksUnknownKidInterval(),
+                List.of(settings.metadataUrlV2(), settings.metadataUrlV1()),
+                settings.metadataRefreshInterval(),
+                settings.jwksRefreshInterval(),
+                settings.jwksUnknownKidInterval(),
                 clock,
                 scheduler);
         GraphGroups graph = graphToken == null
                 ? null
-                : new GraphGroups(http, config.graphBaseUrl(), graphToken, config.groupCacheTtl(), clock, executor);
+                : new GraphGroups(http, settings.graphBaseUrl(), graphToken, settings.groupCacheTtl(), clock, executor);
         return new EntraAuthenticator(
-                config.tenantId(),
-                config.expectedAudiences(),
-                config.clockSkew(),
-                config.rolePolicy()
-                        .map(roles -> admission(
-                                config.requiredGroupIds(), roles.groupsOfInterest(), roles.appRolesOfInterest()))
-                        .orElseGet(() -> new GroupPolicy(
-                                config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
+                settings.tenantId(),
+                settings.expectedAudiences(),
+                settings.clockSkew(),
+                admission,
                 keys,
                 graph,
-                config.allowAnyTenantApp(),
+                settings.allowAnyTenantApp(),
                 audit,
                 clock,
                 executor,

@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.identity;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -31,7 +31,7 @@ public final class UpstreamProbe {
      * @throws IOException naming the failing step, e.g. {@code AUTH refused: -WRONGPASS invalid username-password
      *     pair or user is disabled.}
      */
-    public static void check(GatewayConfig config, UpstreamCredentials identity, AccessToken token)
+    public static void check(UpstreamSettings config, UpstreamCredentials identity, AccessToken token)
             throws IOException, GeneralSecurityException {
         Socket socket = open(config);
         try {
@@ -57,7 +57,7 @@ public final class UpstreamProbe {
 
     /** Connects and authenticates as {@link #check} does, then hands the connection to {@code conversation}. */
     public static <T> T converse(
-            GatewayConfig config, UpstreamCredentials identity, AccessToken token, Conversation<T> conversation)
+            UpstreamSettings config, UpstreamCredentials identity, AccessToken token, Conversation<T> conversation)
             throws IOException, GeneralSecurityException {
         Socket socket = open(config);
         try {
@@ -76,44 +76,40 @@ public final class UpstreamProbe {
     }
 
     private static void authenticate(
-            GatewayConfig config, UpstreamCredentials identity, AccessToken token, OutputStream out, InputStream in)
+            UpstreamSettings config, UpstreamCredentials identity, AccessToken token, OutputStream out, InputStream in)
             throws IOException {
         String user = identity.username(token);
         out.write(command("AUTH", user, token.secret()));
         out.flush();
         String auth = readLine(in);
         if (!auth.equals("+OK")) {
-            throw new IOException("AUTH as " + user + " refused by " + config.redisAddress() + ": " + auth);
+            throw new IOException("AUTH as " + user + " refused by " + config.address() + ": " + auth);
         }
     }
 
     /** TCP, then TLS with SNI and host name verification when configured. */
-    private static Socket open(GatewayConfig config) throws IOException, GeneralSecurityException {
-        int timeout = (int) config.redisConnectTimeout().toMillis();
-        InetSocketAddress addr = new InetSocketAddress(
-                config.redisAddress().host(), config.redisAddress().port());
+    private static Socket open(UpstreamSettings config) throws IOException, GeneralSecurityException {
+        int timeout = (int) config.connectTimeout().toMillis();
+        InetSocketAddress addr =
+                new InetSocketAddress(config.address().host(), config.address().port());
         Socket plain = new Socket();
         try {
             plain.connect(addr, timeout);
         } catch (IOException e) {
             plain.close();
-            throw new IOException("cannot connect to " + config.redisAddress() + ": " + e.getMessage(), e);
+            throw new IOException("cannot connect to " + config.address() + ": " + e.getMessage(), e);
         }
         Socket socket = plain;
         boolean ok = false;
         try {
             plain.setSoTimeout(timeout);
-            if (config.redisTls()) {
-                SSLSocket tls = (SSLSocket) TrustMaterial.sslContext(config.redisCaFile())
+            if (config.tls()) {
+                SSLSocket tls = (SSLSocket) TrustMaterial.sslContext(config.caFile())
                         .getSocketFactory()
-                        .createSocket(
-                                plain,
-                                config.redisHostname(),
-                                config.redisAddress().port(),
-                                true);
+                        .createSocket(plain, config.hostname(), config.address().port(), true);
                 SSLParameters params = tls.getSSLParameters();
                 params.setEndpointIdentificationAlgorithm("HTTPS");
-                params.setServerNames(List.of(new SNIHostName(config.redisHostname())));
+                params.setServerNames(List.of(new SNIHostName(config.hostname())));
                 params.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
                 tls.setSSLParameters(params);
                 socket = tls;
@@ -121,8 +117,8 @@ public final class UpstreamProbe {
                     tls.startHandshake();
                 } catch (IOException e) {
                     throw new IOException(
-                            "TLS handshake with " + config.redisAddress() + " (verifying host name "
-                                    + config.redisHostname() + ") failed: " + e.getMessage(),
+                            "TLS handshake with " + config.address() + " (verifying host name " + config.hostname()
+                                    + ") failed: " + e.getMessage(),
                             e);
                 }
             }

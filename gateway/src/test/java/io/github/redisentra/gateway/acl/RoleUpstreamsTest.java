@@ -205,14 +205,14 @@ class RoleUpstreamsTest {
                 "UAMI_CLIENT_ID", "0f0f0f0f-0000-4000-8000-000000000009",
                 "REDIS_AAD_OBJECT_ID", "0f0f0f0f-0000-4000-8000-0000000000aa"));
         GatewayConfig d = base.withUpstreamIdentity(Map.of("LOCAL_REDIS_TOKEN_COMMAND", "print-token"));
-        assertThat(d.upstreamCredential())
+        assertThat(d.upstreamIdentity().source())
                 .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredentialSource.TOKEN_COMMAND);
-        assertThat(d.uamiClientId()).isEmpty();
-        assertThat(d.redisObjectId()).isEmpty();
-        assertThat(d.redisAddress()).isEqualTo(base.redisAddress());
+        assertThat(d.upstreamIdentity().uamiClientId()).isEmpty();
+        assertThat(d.upstreamIdentity().objectId()).isEmpty();
+        assertThat(d.upstream().address()).isEqualTo(base.upstream().address());
         GatewayConfig mi = base.withUpstreamIdentity(Map.of("UAMI_CLIENT_ID", "0f0f0f0f-0000-4000-8000-000000000002"));
-        assertThat(mi.upstreamCredential())
+        assertThat(mi.upstreamIdentity().source())
                 .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredentialSource.MANAGED_IDENTITY);
-        assertThat(mi.uamiClientId()).contains("0f0f0f0f-0000-4000-8000-000000000002");
+        assertThat(mi.upstreamIdentity().uamiClientId()).contains("0f0f0f0f-0000-4000-8000-000000000002");
     }
 }

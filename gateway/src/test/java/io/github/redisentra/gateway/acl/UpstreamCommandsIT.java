@@ -52,7 +52,7 @@ class UpstreamCommandsIT {
     static CommandTable learn() throws Exception {
         UpstreamCredentials admin = UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword());
         return UpstreamProbe.converse(
-                config,
+                config.upstream(),
                 admin,
                 admin.current().orElseThrow(),
                 (out, in) -> UpstreamCommands.fetch(out, in, UpstreamProbe::encode));
