@@ -15,20 +15,14 @@ import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.GraphBearer;
-import io.github.redisentra.gateway.auth.GraphGroups;
 import io.github.redisentra.gateway.auth.LockingAuthenticator;
-import io.github.redisentra.gateway.auth.RoutingAuthenticator;
-import io.github.redisentra.gateway.auth.SignInThrottle;
 import io.github.redisentra.gateway.auth.TenantKeys;
-import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
-import io.github.redisentra.gateway.config.EntraSettings;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
-import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.logging.LineRateLimiter;
 import io.github.redisentra.gateway.logging.LogLines;
 import io.github.redisentra.gateway.session.GatewayEvents;
@@ -104,59 +98,14 @@ public final class GatewayRuntime implements AutoCloseable {
         this.metrics = new GatewayMetrics(clock);
         this.upstream = upstream;
         this.reachability = new TcpReachability(config.upstream());
-        EntraSettings entraSettings = config.entra();
-        boolean needsGraph = entraSettings.enabled()
-                && (!entraSettings.requiredGroupIds().isEmpty()
-                        || !entraSettings.allowedGroupIds().isEmpty()
-                        || setup.roles()
-                                .map(p -> !p.groupsOfInterest().isEmpty())
-                                .orElse(false));
-        if (needsGraph && config.upstreamIdentity().source().isAzureIdentity()) {
-            // Fetched when a token with group overage first needs it, never before (GraphBearer).
-            this.graphToken = new GraphBearer(
-                    UpstreamTokenSources.create(config.upstreamIdentity(), entraSettings.graphTokenScope()),
-                    config.http().timeout());
-        } else {
-            this.graphToken = null;
-            if (needsGraph) {
-                log.warn(
-                        "the upstream credential ({}) is not an Entra identity: users with group overage (over 200"
-                                + " groups) cannot be resolved through Microsoft Graph and will be refused",
-                        config.upstreamIdentity().source().description());
-            }
-        }
-        GraphGroups.BearerToken bearer = graphToken;
-        AuditLog audit = new AuditLog(
-                List.of(), new LineRateLimiter("auth_denied", config.limits().logDeniedPerSecond()));
-        this.authenticator = entraSettings.enabled() ? setup.entraAuthenticator(bearer, audit, clock) : null;
-        this.ldap = config.ldap().isPresent()
-                ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
-                : null;
-        UserLocks locks = config.admin().userLocksFile().isPresent()
-                ? UserLocks.file(config.admin().userLocksFile().get(), clock)
-                : UserLocks.inMemory(clock);
-        // Every credential passes the lock-out after the Entra / directory checks: one place refuses locked users.
-        this.lockout = new LockingAuthenticator(
-                new RoutingAuthenticator(authenticator, ldap, audit, clock), locks, audit, clock);
+        ClientAuth auth = ClientAuth.assemble(setup, clock);
+        this.graphToken = auth.graphToken();
+        this.authenticator = auth.entra();
+        this.ldap = auth.ldap();
+        this.lockout = auth.lockout();
+        this.clientAuthenticator = auth.client();
+        AuditLog audit = auth.audit();
         metrics.addSection(() -> lockout.renderMetrics(GatewayMetrics.PREFIX));
-        if (!locks.active().isEmpty()) {
-            log.warn(
-                    "{} user lock(s) in force from {}",
-                    locks.active().size(),
-                    config.admin().userLocksFile().get());
-        }
-        LdapAuthenticator directory = ldap;
-        // Failed sign-ins (a locked user's included) are throttled per address and per directory user name.
-        this.clientAuthenticator = new SignInThrottle(
-                lockout,
-                new SignInThrottle.Rules(
-                        config.limits().authFailuresPerAddress(),
-                        config.limits().authFailuresPerUser(),
-                        config.limits().authFailureWindow(),
-                        config.limits().authFailureDelay()),
-                request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
-                audit,
-                clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
@@ -191,7 +140,7 @@ public final class GatewayRuntime implements AutoCloseable {
                         // LDAP_REQUIRED_GROUPS, and every session checks the policy in force (access.admit at
                         // AUTH, permissions at each command), so LDAP admission follows reloads by itself.
                         if (entra != null) {
-                            entra.policy(GatewaySetup.entraAdmission(entraSettings, Optional.of(p)));
+                            entra.policy(GatewaySetup.entraAdmission(config.entra(), Optional.of(p)));
                         }
                     },
                     config.roles().reloadInterval());
