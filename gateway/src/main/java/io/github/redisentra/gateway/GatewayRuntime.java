@@ -111,7 +111,8 @@ public final class GatewayRuntime implements AutoCloseable {
         }
         if (setup.roles().isPresent()) {
             // one refresher per distinct identity named by roles' upstream: blocks (none when no role names one)
-            this.roleUpstreams = RoleUpstreams.fromConfig(config);
+            this.roleUpstreams = new RoleUpstreams(block -> UpstreamIdentity.fromSettings(
+                    config.withUpstreamIdentity(block).upstreamIdentity()));
             try {
                 this.accessControl = new AccessControl(setup.roles().get(), roleUpstreams);
             } catch (io.github.redisentra.gateway.acl.RolePolicy.InvalidPolicyException e) {

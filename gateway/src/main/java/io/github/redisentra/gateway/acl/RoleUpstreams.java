@@ -3,7 +3,6 @@ package io.github.redisentra.gateway.acl;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.gateway.acl.RolePolicy.UpstreamSpec;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.time.Instant;
@@ -23,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * The upstream credentials the roles name ({@code upstream:} blocks of the roles file): one {@link UpstreamIdentity}
  * — one core {@code TokenRefresher} — per distinct identity, created when a policy naming it is put in force and
  * shared by every session of every role naming it; closed when no role names it any more, and at shutdown. Each is
- * built by {@link UpstreamIdentity#fromSettings} from the gateway's configuration with its identity settings replaced
- * by the block's ({@link GatewayConfig#withUpstreamIdentity}), so every kind of identity the gateway supports works.
+ * built by the {@link Factory} the assembly gives (the gateway's: {@code UpstreamIdentity.fromSettings} of its
+ * configuration with the identity settings replaced by the block's, {@code GatewayConfig.withUpstreamIdentity}), so
+ * every kind of identity the gateway supports works.
  * Renewals go to the {@link #addRenewalSink sinks} tagged with the identity's credentials (the session registry
  * re-AUTHs the sessions using exactly those). {@link AccessControl} {@link #prepare prepares} a policy's identities
  * before putting it in force and asks for a role's {@link #credentials}.
@@ -47,12 +47,6 @@ public final class RoleUpstreams implements AutoCloseable {
 
     public RoleUpstreams(Factory factory) {
         this.factory = Objects.requireNonNull(factory, "factory");
-    }
-
-    /** Identities built from {@code base} with each block's identity settings. */
-    public static RoleUpstreams fromConfig(GatewayConfig base) {
-        return new RoleUpstreams(settings -> UpstreamIdentity.fromSettings(
-                base.withUpstreamIdentity(settings).upstreamIdentity()));
     }
 
     /** {@code sink} is told of every renewed token of every role identity, with that identity's credentials. */
