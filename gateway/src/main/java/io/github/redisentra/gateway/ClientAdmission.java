@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.auth.SourceAddress;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionEvent;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;

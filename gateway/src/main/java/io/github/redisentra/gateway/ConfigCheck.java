@@ -4,7 +4,11 @@ import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
+import io.github.redisentra.gateway.config.ConfigException;
+import io.github.redisentra.gateway.config.EntraSettings;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamIdentitySettings;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
 import java.io.PrintStream;
@@ -24,27 +28,34 @@ final class ConfigCheck {
     private ConfigCheck() {}
 
     /** @return the process exit status: 0 when every step passed, 1 otherwise */
-    static int run(GatewayConfig config, PrintStream out, Clock clock) {
+    static int run(GatewayConfig config, PrintStream out, Clock clock) throws ConfigException {
+        return run(GatewaySetup.of(config), out, clock);
+    }
+
+    /** @return the process exit status: 0 when every step passed, 1 otherwise */
+    static int run(GatewaySetup setup, PrintStream out, Clock clock) {
+        GatewayConfig config = setup.config();
+        EntraSettings entra = config.entra();
         out.println("configuration: valid");
         out.print(config.summary());
         boolean ok = true;
 
-        long waitMillis = config.httpTimeout().toMillis() * 3;
-        if (config.entra()) {
+        long waitMillis = config.http().timeout().toMillis() * 3;
+        if (entra.enabled()) {
             try (EntraAuthenticator auth =
-                    EntraAuthenticator.create(config, null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
+                    setup.entraAuthenticator(null, new io.github.redisentra.gateway.auth.AuditLog(), clock)) {
                 auth.start().get(waitMillis, TimeUnit.MILLISECONDS);
                 TenantKeys.Status s = auth.keyStatus();
                 out.println("metadata: OK, issuers " + String.join(", ", auth.issuers()));
                 out.println("signing keys: OK, " + s.keyCount() + " key(s)");
             } catch (ExecutionException e) {
                 ok = false;
-                out.println("metadata/signing keys: FAILED reading " + config.metadataUrlV2() + " and "
-                        + config.metadataUrlV1() + ": " + message(e.getCause()));
+                out.println("metadata/signing keys: FAILED reading " + entra.metadataUrlV2() + " and "
+                        + entra.metadataUrlV1() + ": " + message(e.getCause()));
             } catch (TimeoutException e) {
                 ok = false;
                 out.println("metadata/signing keys: FAILED, no answer within " + waitMillis + " ms from "
-                        + config.authorityHost());
+                        + entra.authorityHost());
             } catch (Exception e) {
                 ok = false;
                 out.println("metadata/signing keys: FAILED: " + message(e));
@@ -53,15 +64,15 @@ final class ConfigCheck {
             out.println("entra: off (LDAP-only gateway)");
         }
 
-        int up = checkUpstream("upstream", config, waitMillis, out);
+        int up = checkUpstream("upstream", config.upstreamIdentity(), config.upstream(), waitMillis, out);
         if (up == FATAL) {
             return 1;
         }
         ok &= up == OK;
         // the identities roles name (upstream: blocks), each checked the same way
-        if (config.rolePolicy().isPresent()) {
+        if (setup.roles().isPresent()) {
             for (io.github.redisentra.gateway.acl.RolePolicy.UpstreamSpec spec :
-                    config.rolePolicy().get().upstreams()) {
+                    setup.roles().get().upstreams()) {
                 String label = "role upstream " + spec.where().replaceFirst("^.*: ", "");
                 GatewayConfig derived;
                 try {
@@ -70,7 +81,7 @@ final class ConfigCheck {
                     out.println(label + " credential: FAILED: " + message(e));
                     return 1;
                 }
-                int r = checkUpstream(label, derived, waitMillis, out);
+                int r = checkUpstream(label, derived.upstreamIdentity(), derived.upstream(), waitMillis, out);
                 if (r == FATAL) {
                     return 1;
                 }
@@ -128,11 +139,16 @@ final class ConfigCheck {
     private static final int FATAL = 2;
 
     /** Obtains a token of {@code config}'s upstream identity and AUTHs + PINGs upstream with it. */
-    private static int checkUpstream(String label, GatewayConfig config, long waitMillis, PrintStream out) {
+    private static int checkUpstream(
+            String label,
+            UpstreamIdentitySettings identity,
+            UpstreamSettings config,
+            long waitMillis,
+            PrintStream out) {
         boolean probeOk = true;
         UpstreamIdentity upstream;
         try {
-            upstream = UpstreamIdentity.fromConfig(config);
+            upstream = UpstreamIdentity.fromSettings(identity);
         } catch (RuntimeException e) {
             out.println(label + " credential: FAILED: " + message(e));
             return FATAL;
@@ -161,7 +177,7 @@ final class ConfigCheck {
                 c = first.get(
                         Math.max(
                                 waitMillis,
-                                config.localRedisTokenCommandTimeout().toMillis() + 1000),
+                                identity.localRedisTokenCommandTimeout().toMillis() + 1000),
                         TimeUnit.MILLISECONDS);
                 out.println(label + " credential: OK, " + upstream.describe() + ", user " + upstream.username(c)
                         + (c.expiresAt().equals(Instant.MAX) ? "" : ", expires " + c.expiresAt()) + ", sha256 "
@@ -175,8 +191,8 @@ final class ConfigCheck {
             }
             try {
                 UpstreamProbe.check(config, upstream, c);
-                out.println(label + ": OK, " + config.redisAddress()
-                        + (config.redisTls() ? " over TLS (" + config.redisHostname() + ")" : " in plaintext")
+                out.println(label + ": OK, " + config.address()
+                        + (config.tls() ? " over TLS (" + config.hostname() + ")" : " in plaintext")
                         + ", AUTH and PING succeeded");
             } catch (Exception e) {
                 probeOk = false;

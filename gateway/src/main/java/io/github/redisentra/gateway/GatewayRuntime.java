@@ -4,6 +4,7 @@ import io.github.redisentra.core.RefreshStatus;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.PolicyReloader;
+import io.github.redisentra.gateway.acl.RoleUpstreams;
 import io.github.redisentra.gateway.acl.UpstreamCommands;
 import io.github.redisentra.gateway.admin.AdminServer;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
@@ -13,23 +14,19 @@ import io.github.redisentra.gateway.admin.UserLockApi;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
-import io.github.redisentra.gateway.auth.GraphGroups;
+import io.github.redisentra.gateway.auth.GraphBearer;
 import io.github.redisentra.gateway.auth.LockingAuthenticator;
-import io.github.redisentra.gateway.auth.RoutingAuthenticator;
-import io.github.redisentra.gateway.auth.SignInThrottle;
 import io.github.redisentra.gateway.auth.TenantKeys;
-import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.GraphBearer;
-import io.github.redisentra.gateway.identity.RoleIdentities;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamProbe;
-import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.logging.LineRateLimiter;
 import io.github.redisentra.gateway.logging.LogLines;
 import io.github.redisentra.gateway.resp.RespConnection;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -88,99 +85,60 @@ public final class GatewayRuntime implements AutoCloseable {
     private final UpstreamIdentity upstream;
     private final GraphBearer graphToken;
     private final AccessControl accessControl;
-    private final RoleIdentities roleIdentities;
+    private final RoleUpstreams roleUpstreams;
     private final PolicyReloader rolesReloader;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
     private volatile RespListener listener;
 
-    private GatewayRuntime(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
+    private GatewayRuntime(GatewaySetup setup, Clock clock, UpstreamIdentity upstream) throws Exception {
+        GatewayConfig config = setup.config();
         this.config = config;
         this.clock = clock;
         this.metrics = new GatewayMetrics(clock);
         this.upstream = upstream;
-        this.reachability = new TcpReachability(config);
-        boolean needsGraph = config.entra()
-                && (!config.requiredGroupIds().isEmpty()
-                        || !config.allowedGroupIds().isEmpty()
-                        || config.rolePolicy()
-                                .map(p -> !p.groupsOfInterest().isEmpty())
-                                .orElse(false));
-        if (needsGraph && config.upstreamCredential().isAzureIdentity()) {
-            // Fetched when a token with group overage first needs it, never before (GraphBearer).
-            this.graphToken = new GraphBearer(
-                    UpstreamTokenSources.create(config, config.graphTokenScope()), config.httpTimeout());
-        } else {
-            this.graphToken = null;
-            if (needsGraph) {
-                log.warn(
-                        "the upstream credential ({}) is not an Entra identity: users with group overage (over 200"
-                                + " groups) cannot be resolved through Microsoft Graph and will be refused",
-                        config.upstreamCredential().description());
-            }
-        }
-        GraphGroups.BearerToken bearer = graphToken;
-        AuditLog audit = new AuditLog(List.of(), new LineRateLimiter("auth_denied", config.logDeniedPerSecond()));
-        this.authenticator = config.entra() ? EntraAuthenticator.create(config, bearer, audit, clock) : null;
-        this.ldap = config.ldap().isPresent()
-                ? LdapAuthenticator.create(config.ldap().get(), audit, clock)
-                : null;
-        UserLocks locks = config.userLocksFile().isPresent()
-                ? UserLocks.file(config.userLocksFile().get(), clock)
-                : UserLocks.inMemory(clock);
-        // Every credential passes the lock-out after the Entra / directory checks: one place refuses locked users.
-        this.lockout = new LockingAuthenticator(
-                new RoutingAuthenticator(authenticator, ldap, audit, clock), locks, audit, clock);
+        this.reachability = new TcpReachability(config.upstream());
+        ClientAuth auth = ClientAuth.assemble(setup, clock);
+        this.graphToken = auth.graphToken();
+        this.authenticator = auth.entra();
+        this.ldap = auth.ldap();
+        this.lockout = auth.lockout();
+        this.clientAuthenticator = auth.client();
+        AuditLog audit = auth.audit();
         metrics.addSection(() -> lockout.renderMetrics(GatewayMetrics.PREFIX));
         if (authenticator != null) {
             EntraAuthenticator entra = authenticator;
             metrics.addSection(() -> entra.renderMetrics(GatewayMetrics.PREFIX));
         }
-        if (!locks.active().isEmpty()) {
-            log.warn(
-                    "{} user lock(s) in force from {}",
-                    locks.active().size(),
-                    config.userLocksFile().get());
-        }
-        LdapAuthenticator directory = ldap;
-        // Failed sign-ins (a locked user's included) are throttled per address and per directory user name.
-        this.clientAuthenticator = new SignInThrottle(
-                lockout,
-                new SignInThrottle.Rules(
-                        config.authFailuresPerAddress(),
-                        config.authFailuresPerUser(),
-                        config.authFailureWindow(),
-                        config.authFailureDelay()),
-                request -> directory != null && !RoutingAuthenticator.looksLikeJwt(request.password()),
-                audit,
-                clock);
         if (ldap != null) {
             metrics.addSection(ldap.metrics()::render);
         }
-        if (config.rolePolicy().isPresent()) {
+        if (setup.roles().isPresent()) {
             // one refresher per distinct identity named by roles' upstream: blocks (none when no role names one)
-            this.roleIdentities = RoleIdentities.fromConfig(config);
+            this.roleUpstreams = new RoleUpstreams(block -> UpstreamIdentity.fromSettings(
+                    config.withUpstreamIdentity(block).upstreamIdentity()));
             try {
-                this.accessControl = new AccessControl(config.rolePolicy().get(), roleIdentities);
+                this.accessControl = new AccessControl(setup.roles().get(), roleUpstreams);
             } catch (io.github.redisentra.gateway.acl.RolePolicy.InvalidPolicyException e) {
-                roleIdentities.close();
+                roleUpstreams.close();
                 throw new io.github.redisentra.gateway.config.ConfigException(e.problems());
             }
         } else {
-            this.roleIdentities = null;
+            this.roleUpstreams = null;
             this.accessControl = null;
         }
         List<LineRateLimiter> lineLimits = new ArrayList<>(List.of(audit.deniedLines()));
         if (accessControl != null) {
-            accessControl.deniedLines(new LineRateLimiter("command_denied", config.logDeniedPerSecond()));
+            accessControl.deniedLines(
+                    new LineRateLimiter("command_denied", config.limits().logDeniedPerSecond()));
             lineLimits.add(accessControl.deniedLines());
         }
         metrics.addSection(() -> LogLines.render(lineLimits));
         if (accessControl != null) {
             EntraAuthenticator entra = authenticator;
             rolesReloader = new PolicyReloader(
-                    config.rolesFile().orElseThrow(),
+                    config.roles().file().orElseThrow(),
                     accessControl.current().table(),
                     accessControl,
                     p -> {
@@ -188,10 +146,10 @@ public final class GatewayRuntime implements AutoCloseable {
                         // LDAP_REQUIRED_GROUPS, and every session checks the policy in force (access.admit at
                         // AUTH, permissions at each command), so LDAP admission follows reloads by itself.
                         if (entra != null) {
-                            entra.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p));
+                            entra.policy(GatewaySetup.entraAdmission(config.entra(), Optional.of(p)));
                         }
                     },
-                    config.rolesReloadInterval());
+                    config.roles().reloadInterval());
             rolesReloader.reloadOnSighup();
             learnCommandTable();
         } else {
@@ -234,12 +192,21 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Assembles the parts and starts loading keys and the upstream token (without waiting for either). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock) throws Exception {
-        return create(config, clock, UpstreamIdentity.fromConfig(config));
+        return create(GatewaySetup.of(config), clock);
+    }
+
+    /** As {@link #create(GatewayConfig, Clock)} with the roles file read already. */
+    public static GatewayRuntime create(GatewaySetup setup, Clock clock) throws Exception {
+        return create(setup, clock, UpstreamIdentity.fromSettings(setup.config().upstreamIdentity()));
     }
 
     /** As {@link #create(GatewayConfig, Clock)} with given upstream credentials (tests, embedding). */
     public static GatewayRuntime create(GatewayConfig config, Clock clock, UpstreamIdentity upstream) throws Exception {
-        GatewayRuntime rt = new GatewayRuntime(config, clock, upstream);
+        return create(GatewaySetup.of(config), clock, upstream);
+    }
+
+    private static GatewayRuntime create(GatewaySetup setup, Clock clock, UpstreamIdentity upstream) throws Exception {
+        GatewayRuntime rt = new GatewayRuntime(setup, clock, upstream);
         if (rt.authenticator != null) {
             rt.authenticator.start().exceptionally(e -> null); // failures are logged; readiness shows them
         }
@@ -256,7 +223,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 .thenAccept(token -> rolesReloader.execute(() -> {
                     try {
                         CommandTable learned;
-                        try (RespConnection c = UpstreamProbe.connect(config, upstream, token)) {
+                        try (RespConnection c = UpstreamProbe.connect(config.upstream(), upstream, token)) {
                             learned = UpstreamCommands.fetch(c);
                         }
                         rolesReloader.adoptTable(learned);
@@ -299,8 +266,8 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Per-role permissions from {@code ROLES_FILE}, or empty when every authenticated command is forwarded. */
     /** The upstream identities the roles name, when a roles file is configured. */
-    public Optional<RoleIdentities> roleIdentities() {
-        return Optional.ofNullable(roleIdentities);
+    public Optional<RoleUpstreams> roleUpstreams() {
+        return Optional.ofNullable(roleUpstreams);
     }
 
     public Optional<AccessControl> accessControl() {
@@ -354,10 +321,10 @@ public final class GatewayRuntime implements AutoCloseable {
                         + (s.lastFailureMessage() == null ? "" : " (last failure: " + s.lastFailureMessage() + ")"));
             }));
         }
-        if (roleIdentities != null) {
+        if (roleUpstreams != null) {
             checks.add(ReadinessCheck.of(
                     "role upstream tokens",
-                    () -> roleIdentities.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
+                    () -> roleUpstreams.tokenProblem(clock.instant().plus(TOKEN_READINESS_MARGIN))));
         }
         checks.add(ReadinessCheck.of("upstream", () -> reachability.problem()));
         // The admin listener starts first: never report ready before the RESP port accepts, or after it stopped.
@@ -371,21 +338,22 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Starts the admin listener (when configured) and the RESP server. */
     public void start(RespListenerFactory server) throws Exception {
-        if (config.adminAddress().isPresent()) {
-            admin = AdminServer.start(config.adminAddress().get().toSocketAddress(), metrics, readinessChecks());
-            if (config.adminApiToken().isPresent()) {
+        if (config.admin().address().isPresent()) {
+            admin = AdminServer.start(config.admin().address().get().toSocketAddress(), metrics, readinessChecks());
+            if (config.admin().apiToken().isPresent()) {
                 admin.route(
                         UserLockApi.PATH,
-                        new UserLockApi(lockout, config.adminApiToken().get()));
-                if (config.userLocksFile().isEmpty()) {
+                        new UserLockApi(lockout, config.admin().apiToken().get()));
+                if (config.admin().userLocksFile().isEmpty()) {
                     log.info("user locks (/admin/locks) are kept in memory only; set USER_LOCKS_FILE to keep them"
                             + " across restarts");
                 }
             }
-            if (ldap != null && config.adminApiToken().isPresent()) {
+            if (ldap != null && config.admin().apiToken().isPresent()) {
                 admin.route(
                         LdapAdminApi.PREFIX,
-                        new LdapAdminApi(ldap, config.adminApiToken().get(), GatewayRuntime::environmentWithEnvFile));
+                        new LdapAdminApi(
+                                ldap, config.admin().apiToken().get(), GatewayRuntime::environmentWithEnvFile));
             }
         }
         listener = server.start(this);
@@ -416,11 +384,13 @@ public final class GatewayRuntime implements AutoCloseable {
      * finish within the drain timeout, close.
      */
     public synchronized void shutdown() {
-        log.info("shutting down: not ready, no new connections, draining for up to {}", config.drainTimeout());
+        log.info(
+                "shutting down: not ready, no new connections, draining for up to {}",
+                config.lifecycle().drainTimeout());
         if (admin != null) {
             admin.markDraining();
         }
-        Duration delay = config.shutdownDelay();
+        Duration delay = config.lifecycle().shutdownDelay();
         if (listener != null && !delay.isZero()) {
             // Load balancers and Kubernetes endpoints need a moment to see the 503 and stop routing new connections
             // here; until then the listener keeps accepting, so no client meets a closed port.
@@ -434,7 +404,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (listener != null) {
             try {
                 listener.stopAccepting();
-                listener.drainAndClose(config.drainTimeout());
+                listener.drainAndClose(config.lifecycle().drainTimeout());
             } catch (RuntimeException e) {
                 log.warn("error while draining: {}", e.toString());
             }
@@ -462,8 +432,8 @@ public final class GatewayRuntime implements AutoCloseable {
             ldap.close();
         }
         upstream.close();
-        if (roleIdentities != null) {
-            roleIdentities.close();
+        if (roleUpstreams != null) {
+            roleUpstreams.close();
         }
         if (graphToken != null) {
             graphToken.close();
@@ -476,12 +446,12 @@ public final class GatewayRuntime implements AutoCloseable {
     /** Default reachability: a TCP connect to the upstream, cached for a few seconds, off the event loops. */
     static final class TcpReachability implements UpstreamReachability {
         private static final long CACHE_MILLIS = 5_000;
-        private final GatewayConfig config;
+        private final UpstreamSettings upstream;
         private long checkedAt;
         private Optional<String> last = Optional.of("not checked yet");
 
-        TcpReachability(GatewayConfig config) {
-            this.config = config;
+        TcpReachability(UpstreamSettings upstream) {
+            this.upstream = upstream;
         }
 
         @Override
@@ -493,12 +463,11 @@ public final class GatewayRuntime implements AutoCloseable {
             try (Socket s = new Socket()) {
                 s.connect(
                         new InetSocketAddress(
-                                config.redisAddress().host(),
-                                config.redisAddress().port()),
-                        (int) Math.min(2_000, config.redisConnectTimeout().toMillis()));
+                                upstream.address().host(), upstream.address().port()),
+                        (int) Math.min(2_000, upstream.connectTimeout().toMillis()));
                 last = Optional.empty();
             } catch (IOException e) {
-                last = Optional.of("cannot connect to " + config.redisAddress() + ": " + e.getMessage());
+                last = Optional.of("cannot connect to " + upstream.address() + ": " + e.getMessage());
             }
             checkedAt = now;
             return last;

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.session.ClientSession;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionRegistry;
 import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
@@ -149,7 +150,7 @@ public final class GatewayServer implements AutoCloseable {
     /** The bound address (the real port when configured with port 0). */
     /**
      * The sessions whose upstream identity is {@code from} re-AUTH with {@code token}: for identities other than the
-     * gateway's own (roles' {@code upstream:} blocks, see {@code RoleIdentities#addRenewalSink}).
+     * gateway's own (roles' {@code upstream:} blocks, see {@code RoleUpstreams#addRenewalSink}).
      */
     public void upstreamTokenRenewed(UpstreamCredentials from, io.github.redisentra.core.AccessToken token) {
         registry.upstreamTokenRenewed(from, token);

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.gateway.config.ConfigException;
 import io.github.redisentra.gateway.config.EnvFile;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.LogSettings;
 import io.github.redisentra.gateway.config.Setting;
 import io.github.redisentra.gateway.logging.AsyncLogAppender;
 import java.io.PrintStream;
@@ -57,29 +58,30 @@ public final class Main {
                 }
             }
         }
-        GatewayConfig config;
+        GatewaySetup setup;
         EnvFile.Loaded loaded;
         try {
             loaded = EnvFile.apply(env);
             loaded.warnings().forEach(err::println);
-            config = GatewayConfig.from(loaded.environment());
+            setup = GatewaySetup.read(loaded.environment());
         } catch (ConfigException e) {
             err.println(e.getMessage());
             err.println("(java -jar redis-entra-gateway.jar --help lists every setting)");
             return 2;
         }
-        System.setProperty("redisentra.log.format", config.logFormat().name().toLowerCase(java.util.Locale.ROOT));
-        System.setProperty("redisentra.log.level", config.logLevel());
+        LogSettings log = setup.config().log();
+        System.setProperty("redisentra.log.format", log.format().name().toLowerCase(java.util.Locale.ROOT));
+        System.setProperty("redisentra.log.level", log.level());
         if (check) {
             System.setProperty("redisentra.log.level", "WARN");
-            return ConfigCheck.run(config, out, Clock.systemUTC());
+            return ConfigCheck.run(setup, out, Clock.systemUTC());
         }
         if (loaded.file() != null) {
             org.slf4j.LoggerFactory.getLogger(Main.class)
                     .info("settings read from {} (the process environment wins over it)", loaded.file());
         }
         try {
-            GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC());
+            GatewayRuntime runtime = GatewayRuntime.create(setup, Clock.systemUTC());
             Runtime.getRuntime()
                     .addShutdownHook(new Thread(
                             () -> {

@@ -2,6 +2,9 @@ package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.LimitsSettings;
+import io.github.redisentra.gateway.config.ListenerSettings;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.session.SessionSettings;
@@ -32,7 +35,7 @@ final class RespListenerWiring {
         GatewayServer server = new GatewayServer(
                 settings,
                 runtime.clientAuthenticator(),
-                endpoint(config),
+                endpoint(config.upstream()),
                 runtime.upstream(),
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
@@ -40,7 +43,7 @@ final class RespListenerWiring {
         runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
         runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
-        runtime.roleIdentities().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
+        runtime.roleUpstreams().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
             public void stopAccepting() {
@@ -74,45 +77,47 @@ final class RespListenerWiring {
     }
 
     static GatewaySettings settings(GatewayConfig config, Clock clock) throws Exception {
+        ListenerSettings listener = config.listener();
+        LimitsSettings limits = config.limits();
         ListenerTls tls = null;
-        if (config.listenTls()) {
+        if (listener.tls()) {
             tls = ListenerTls.fromFiles(
-                            config.listenTlsCertFile().orElseThrow(),
-                            config.listenTlsKeyFile().orElseThrow(),
+                            listener.tlsCertFile().orElseThrow(),
+                            listener.tlsKeyFile().orElseThrow(),
                             clock)
-                    .watch(config.listenTlsReloadInterval());
+                    .watch(listener.tlsReloadInterval());
         }
         RequestLimits preAuth = new RequestLimits(
-                config.preAuthMaxArgs(),
-                config.preAuthMaxBulkBytes(),
+                limits.preAuthMaxArgs(),
+                limits.preAuthMaxBulkBytes(),
                 RequestLimits.REDIS_INLINE_MAX,
                 false,
-                config.preAuthMaxBytes());
+                limits.preAuthMaxBytes());
         SessionSettings session = new SessionSettings(
                 preAuth,
                 RequestLimits.AUTHENTICATED_DEFAULT,
-                config.authTimeout(),
-                config.clockSkew(),
+                limits.authTimeout(),
+                config.entra().clockSkew(),
                 UPSTREAM_REAUTH_MARGIN,
                 clock);
         return new GatewaySettings(
-                config.listenAddress().toSocketAddress(),
+                listener.address().toSocketAddress(),
                 tls,
                 session,
-                config.drainTimeout(),
-                new ConnectionLimits(config.maxClients(), config.maxUnauthenticatedPerAddress()));
+                config.lifecycle().drainTimeout(),
+                new ConnectionLimits(limits.maxClients(), limits.maxUnauthenticatedPerAddress()));
     }
 
-    static UpstreamEndpoint endpoint(GatewayConfig config) throws Exception {
+    static UpstreamEndpoint endpoint(UpstreamSettings upstream) throws Exception {
         SslContext tls = null;
-        if (config.redisTls()) {
-            tls = TrustMaterial.load(config.redisCaFile()).nettyClient();
+        if (upstream.tls()) {
+            tls = TrustMaterial.load(upstream.caFile()).nettyClient();
         }
         return new UpstreamEndpoint(
-                config.redisAddress().host(),
-                config.redisAddress().port(),
+                upstream.address().host(),
+                upstream.address().port(),
                 tls,
-                config.redisHostname(),
-                config.redisConnectTimeout());
+                upstream.hostname(),
+                upstream.connectTimeout());
     }
 }

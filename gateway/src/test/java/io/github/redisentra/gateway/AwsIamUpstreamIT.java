@@ -195,7 +195,7 @@ class AwsIamUpstreamIT {
     void entraUsersReachTheCacheThroughTheGatewaysIamIdentityAcrossSeveralRenewalsWithZeroFailedCommands()
             throws Exception {
         GatewayConfig config = GatewayConfig.from(env());
-        AwsIamUpstream aws = config.awsIam().orElseThrow();
+        AwsIamUpstream aws = config.upstreamIdentity().awsIam().orElseThrow();
         assertThat(aws.cacheName()).isEqualTo(CACHE);
         AwsIamTokenSource source = ShortLivedAwsTokens.validity(aws.tokenSourceBuilder(), TEST_VALIDITY)
                 .credentialsProvider(credentials())

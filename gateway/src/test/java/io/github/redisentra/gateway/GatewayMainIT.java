@@ -328,7 +328,8 @@ class GatewayMainIT {
                         .isEqualTo("OK");
                 assertThat(client.callString("SET", "gw-main-it", "v")).isEqualTo("OK");
                 assertThat(client.callString("GET", "gw-main-it")).isEqualTo("v");
-                String node = "redis_entra_gateway_upstream_connections_open{node=\"" + config.redisAddress() + "\"} ";
+                String node = "redis_entra_gateway_upstream_connections_open{node=\""
+                        + config.upstream().address() + "\"} ";
                 assertThat(get(http, admin, "/metrics").body()).contains(node + "1\n");
                 try (RedisCli second = RedisCli.connect("127.0.0.1", port)) {
                     second.callString("AUTH", emu.mintAccessToken(TokenRequest.forUser(tenant, alice, api)));

@@ -200,7 +200,7 @@ class GatewayRuntimeLdapIT {
             env.put("LDAP_SEARCH_BASE", TestDirectory.PEOPLE);
             env.put("LDAP_ALLOWED_GROUPS", "name:Redis Users");
             GatewayConfig config = GatewayConfig.from(env);
-            assertThat(config.entra()).isFalse();
+            assertThat(config.entra().enabled()).isFalse();
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             assertThat(ConfigCheck.run(config, new java.io.PrintStream(out, true), Clock.systemUTC()))
                     .as(out.toString())

@@ -20,7 +20,7 @@ import io.github.redisentra.emulator.TokenRequest;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.config.UpstreamCredential;
+import io.github.redisentra.gateway.config.UpstreamCredentialSource;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
@@ -115,14 +115,14 @@ class UpstreamIdentityPathsIT {
      * Starts the gateway from {@code env}, and through it writes and reads a key as alice: the upstream connection
      * can only have been authenticated with a token of {@code upstreamObjectId}, the one identity the cache accepts.
      */
-    static void sessionThroughGatewayWorks(Map<String, String> env, UpstreamCredential kind, String upstreamObjectId)
-            throws Exception {
+    static void sessionThroughGatewayWorks(
+            Map<String, String> env, UpstreamCredentialSource kind, String upstreamObjectId) throws Exception {
         try (AzureCacheStandIn cache = AzureCacheStandIn.builder(redis)
                 .objectId(upstreamObjectId)
                 .build()
                 .watch(emu)) {
             GatewayConfig config = GatewayConfig.from(env);
-            assertThat(config.upstreamCredential()).isEqualTo(kind);
+            assertThat(config.upstreamIdentity().source()).isEqualTo(kind);
             try (GatewayRuntime runtime = GatewayRuntime.create(config, Clock.systemUTC())) {
                 // the first upstream token, fetched through azure-identity from the emulator
                 UpstreamIdentity upstream = runtime.upstream();
@@ -156,7 +156,7 @@ class UpstreamIdentityPathsIT {
         MsalManagedIdentityEnvironment.set(
                 Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", emu.imdsEndpoint().toString()));
         long before = emu.requestCount(Endpoint.MANAGED_IDENTITY);
-        sessionThroughGatewayWorks(env(), UpstreamCredential.MANAGED_IDENTITY, mi.objectId());
+        sessionThroughGatewayWorks(env(), UpstreamCredentialSource.MANAGED_IDENTITY, mi.objectId());
         assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY)).isGreaterThan(before);
     }
 
@@ -167,7 +167,7 @@ class UpstreamIdentityPathsIT {
                 Map.of("AZURE_POD_IDENTITY_AUTHORITY_HOST", emu.imdsEndpoint().toString()));
         long before = emu.requestCount(Endpoint.MANAGED_IDENTITY);
         sessionThroughGatewayWorks(
-                env("UAMI_CLIENT_ID", user.clientId()), UpstreamCredential.MANAGED_IDENTITY, user.objectId());
+                env("UAMI_CLIENT_ID", user.clientId()), UpstreamCredentialSource.MANAGED_IDENTITY, user.objectId());
         assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY)).isGreaterThan(before);
     }
 
@@ -179,7 +179,7 @@ class UpstreamIdentityPathsIT {
                 "IDENTITY_HEADER", emu.appServiceIdentityHeader()));
         long before = emu.requestCount(Endpoint.MANAGED_IDENTITY);
         sessionThroughGatewayWorks(
-                env("UAMI_CLIENT_ID", mi.clientId()), UpstreamCredential.MANAGED_IDENTITY, mi.objectId());
+                env("UAMI_CLIENT_ID", mi.clientId()), UpstreamCredentialSource.MANAGED_IDENTITY, mi.objectId());
         assertThat(emu.requestCount(Endpoint.MANAGED_IDENTITY)).isGreaterThan(before);
     }
 
@@ -254,7 +254,7 @@ class UpstreamIdentityPathsIT {
                         "AZURE_CLIENT_ID", svc.clientId(),
                         "AZURE_TENANT_ID", tenant.id(),
                         "AZURE_CLIENT_CERTIFICATE_PATH", pem.toString()),
-                UpstreamCredential.CLIENT_CERTIFICATE,
+                UpstreamCredentialSource.CLIENT_CERTIFICATE,
                 svc.objectId());
     }
 
@@ -293,7 +293,7 @@ class UpstreamIdentityPathsIT {
                         "AZURE_CLIENT_ID", svc.clientId(),
                         "AZURE_TENANT_ID", tenant.id(),
                         "AZURE_FEDERATED_TOKEN_FILE", tokenFile.toString()),
-                UpstreamCredential.WORKLOAD_IDENTITY,
+                UpstreamCredentialSource.WORKLOAD_IDENTITY,
                 svc.objectId());
     }
 

@@ -11,6 +11,7 @@ import io.github.redisentra.emulator.Tenant;
 import io.github.redisentra.emulator.TokenRequest;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.AuthRequest;
@@ -101,10 +102,11 @@ public class JwtValidationBenchmark {
         env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
         env.put("GRAPH_BASE_URL", emu.graphBaseUrl().toString());
         env.put("HTTPS_CA_FILE", ca.toString());
-        cachingAuth = EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+        cachingAuth =
+                GatewaySetup.of(GatewayConfig.from(env)).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         cachingAuth.start().get(30, TimeUnit.SECONDS);
         env.put("TOKEN_CACHE_SIZE", "0");
-        auth = EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+        auth = GatewaySetup.of(GatewayConfig.from(env)).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         auth.start().get(30, TimeUnit.SECONDS);
         if (!(authenticate() instanceof AuthDecision.Allowed)
                 || !(authenticateCached() instanceof AuthDecision.Allowed)) {

@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.acl;
 
 import io.github.redisentra.gateway.auth.Principal;
-import io.github.redisentra.gateway.config.LdapConfig;
+import io.github.redisentra.gateway.config.DirectoryGroups;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -42,7 +42,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * permissions are the union of the matching roles. Group values compare ignoring case (GUIDs, LDAP DNs and names
  * alike); a value that is a DN compares in its normalized form (spaces after commas do not matter either) and matches
  * directory group DNs only; a directory group is matched by its name only when the value says so explicitly,
- * {@code name:Redis Users} ({@link LdapConfig#groupReference}). Every problem is reported with its file, line and
+ * {@code name:Redis Users} ({@link DirectoryGroups#groupReference}). Every problem is reported with its file, line and
  * column; a value that can match nothing (neither a GUID, a DN nor {@code name:}, e.g. a bare group name, which
  * earlier versions matched against directory group names) is a {@linkplain #warnings() warning}, logged at load.
  */
@@ -220,17 +220,18 @@ public final class RolePolicy {
                 // As the LDAP authenticator reports groups: a DN normalized, name:x for names; a GUID lower-cased.
                 String ref;
                 try {
-                    ref = LdapConfig.groupReference(g);
+                    ref = DirectoryGroups.groupReference(g);
                 } catch (IllegalArgumentException e) {
                     c.problem(groupsNode, path + ".match.groups: " + e.getMessage());
                     continue;
                 }
-                if (!LdapConfig.isDirectoryGroup(ref) && !GUID.matcher(ref).matches()) {
+                if (!DirectoryGroups.isDirectoryGroup(ref) && !GUID.matcher(ref).matches()) {
                     c.warning(
                             groupsNode,
                             path + ".match.groups: \"" + g + "\" matches no group: it is not an Entra group object id"
                                     + " (GUID) nor a directory group DN. To match every directory group named \"" + g
-                                    + "\" (in any OU) write \"" + LdapConfig.NAME_PREFIX + g + "\"; to match one group,"
+                                    + "\" (in any OU) write \"" + DirectoryGroups.NAME_PREFIX + g
+                                    + "\"; to match one group,"
                                     + " its DN");
                 }
                 groups.add(ref);

@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.auth;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.EntraSettings;
 import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -113,45 +113,48 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     }
 
     /**
-     * Builds the authenticator the configuration describes, with its own threads and HTTP client. Call
-     * {@link #start()} to load the keys.
+     * Builds the authenticator the settings describe, with its own threads and HTTP client. Call {@link #start()} to
+     * load the keys.
      *
+     * @param admission who is admitted (the group and app-role rules, or those a roles file implies)
      * @param graphToken the gateway's token for Microsoft Graph, or {@code null} when it has none
      */
     public static EntraAuthenticator create(
-            GatewayConfig config, GraphGroups.BearerToken graphToken, AuditLog audit, Clock clock)
+            EntraSettings settings,
+            GroupPolicy admission,
+            GraphGroups.BearerToken graphToken,
+            AuditLog audit,
+            Clock clock)
             throws GeneralSecurityException, IOException {
         ExecutorService executor = Executors.newFixedThreadPool(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("entra-auth"));
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(daemon("entra-keys"));
-        HttpJson http = HttpJson.create(TrustMaterial.load(config.httpsCaFile()), config.httpTimeout(), executor);
+        HttpJson http = HttpJson.create(
+                TrustMaterial.load(settings.http().caFile()), settings.http().timeout(), executor);
         TenantKeys keys = new TenantKeys(
                 http,
-                List.of(config.metadataUrlV2(), config.metadataUrlV1()),
-                config.metadataRefreshInterval(),
-                config.jwksRefreshInterval(),
-                config.jwksUnknownKidInterval(),
+                List.of(settings.metadataUrlV2(), settings.metadataUrlV1()),
+                settings.metadataRefreshInterval(),
+                settings.jwksRefreshInterval(),
+                settings.jwksUnknownKidInterval(),
                 clock,
                 scheduler);
         GraphGroups graph = graphToken == null
                 ? null
-                : new GraphGroups(http, config.graphBaseUrl(), graphToken, config.groupCacheTtl(), clock, executor);
+                : new GraphGroups(http, settings.graphBaseUrl(), graphToken, settings.groupCacheTtl(), clock, executor);
         return new EntraAuthenticator(
-                config.tenantId(),
-                config.expectedAudiences(),
-                config.clockSkew(),
-                config.rolePolicy()
-                        .map(roles -> admission(config.requiredGroupIds(), roles))
-                        .orElseGet(() -> new GroupPolicy(
-                                config.requiredGroupIds(), config.allowedGroupIds(), config.allowedAppRoles())),
+                settings.tenantId(),
+                settings.expectedAudiences(),
+                settings.clockSkew(),
+                admission,
                 keys,
                 graph,
-                config.allowAnyTenantApp(),
+                settings.allowAnyTenantApp(),
                 audit,
                 clock,
                 executor,
                 scheduler,
-                config.tokenCacheSize());
+                settings.tokenCacheSize());
     }
 
     static ThreadFactory daemon(String prefix) {
@@ -168,17 +171,20 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.policy = java.util.Objects.requireNonNull(next, "policy");
     }
 
-    /** The admission policy a roles file implies: member of a role's group or holder of a role's app role. */
+    /**
+     * The admission policy a roles file implies: member of a role's group or holder of a role's app role
+     * ({@code roleGroups} and {@code roleAppRoles}: all the groups and app roles the roles match).
+     */
     public static GroupPolicy admission(
-            Set<String> requiredGroupIds, io.github.redisentra.gateway.acl.RolePolicy roles) {
+            Set<String> requiredGroupIds, Set<String> roleGroups, Set<String> roleAppRoles) {
         // Only group object ids can be in a token or asked of Graph; directory groups (DNs, names) are for LDAP.
         Set<String> ids = new LinkedHashSet<>();
-        for (String g : roles.groupsOfInterest()) {
+        for (String g : roleGroups) {
             if (GUID.matcher(g).matches()) {
                 ids.add(g);
             }
         }
-        return new GroupPolicy(requiredGroupIds, ids, roles.appRolesOfInterest());
+        return new GroupPolicy(requiredGroupIds, ids, roleAppRoles);
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */

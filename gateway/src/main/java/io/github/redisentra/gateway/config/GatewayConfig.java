@@ -2,156 +2,122 @@ package io.github.redisentra.gateway.config;
 
 import static io.github.redisentra.gateway.config.Setting.*;
 
-import io.github.redisentra.aws.AwsIamTokenSource;
-import io.github.redisentra.gateway.acl.CommandTable;
-import io.github.redisentra.gateway.acl.RolePolicy;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The gateway's configuration: read once from environment variables, validated completely (every problem is
- * reported at once, each naming the setting and how to fix it), immutable afterwards.
+ * reported at once, each naming the setting and how to fix it), immutable afterwards. This constructor is the one
+ * place settings are parsed; the result is a small settings record per area ({@link #listener()},
+ * {@link #entra()}, {@link #upstream()}, {@link #upstreamIdentity()}, {@link #roles()}, {@link #limits()},
+ * {@link #admin()}, {@link #lifecycle()}, {@link #log()}, {@link #ldap()}), and code takes the record of its area.
  *
- * <p>Secrets ({@link Setting#isSecret()}) are only reachable through their accessors; {@link #toString()} and
- * {@link #summary()} redact them.
+ * <p>Secrets ({@link Setting#isSecret()}) are only reachable through their records' accessors; {@link #toString()}
+ * and {@link #summary()} redact them.
  */
 public final class GatewayConfig {
-    private static final Pattern GUID =
-            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
-
-    /** Log output format. */
-    public enum LogFormat {
-        JSON,
-        TEXT
+    /**
+     * Reads a file a setting names whose contents another package understands (the roles file is read by the
+     * gateway's assembly): its problems are reported with the other settings' problems, in place.
+     */
+    @FunctionalInterface
+    public interface FileCheck {
+        /** The problems with {@code file} (each reported prefixed with the setting's name); empty when it is valid. */
+        List<String> problems(Path file);
     }
 
     private final Map<Setting, String> raw;
-
-    private final HostPort listenAddress;
-    private final Path listenTlsCertFile;
-    private final Path listenTlsKeyFile;
-    private final Duration listenTlsReloadInterval;
-    private final boolean allowPlaintextListener;
-    private final String tenantId;
-    private final List<String> expectedAudiences;
-    private final Set<String> requiredGroupIds;
-    private final Set<String> allowedGroupIds;
-    private final Set<String> allowedAppRoles;
-    private final boolean allowAnyTenantUser;
-    private final boolean allowAnyTenantApp;
-    private final Duration clockSkew;
-    private final int tokenCacheSize;
-    private final URI authorityHost;
-    private final Duration metadataRefreshInterval;
-    private final Duration jwksRefreshInterval;
-    private final Duration jwksUnknownKidInterval;
-    private final URI graphBaseUrl;
-    private final Duration groupCacheTtl;
-    private final Duration httpTimeout;
-    private final Path httpsCaFile;
-    private final RolePolicy rolePolicy;
-    private final Duration rolesReloadInterval;
-    private final HostPort redisAddress;
-    private final String redisHostname;
-    private final boolean redisTls;
-    private final Path redisCaFile;
-    private final Duration redisConnectTimeout;
-    private final String redisObjectId;
-    private final String redisTokenScope;
-    private final UpstreamCredential upstreamCredential;
-    private final AwsIamUpstream awsIam;
-    private final Duration tokenCommandTimeout;
-    private final Path azureClientCertificatePath;
-    private final Path azureFederatedTokenFile;
-    private final Duration authTimeout;
-    private final int preAuthMaxBulkBytes;
-    private final int preAuthMaxArgs;
-    private final int preAuthMaxBytes;
-    private final int maxClients;
-    private final int maxUnauthenticatedPerAddress;
-    private final int authFailuresPerAddress;
-    private final int authFailuresPerUser;
-    private final Duration authFailureWindow;
-    private final Duration authFailureDelay;
-    private final int logDeniedPerSecond;
-    private final Duration drainTimeout;
-    private final Duration shutdownDelay;
-    private final HostPort adminAddress;
-    private final LogFormat logFormat;
-    private final String logLevel;
-    private final Path userLocksFile;
+    private final ListenerSettings listener;
+    private final EntraSettings entra;
+    private final HttpSettings http;
+    private final RolesSettings roles;
+    private final UpstreamSettings upstream;
+    private final UpstreamIdentitySettings upstreamIdentity;
+    private final LimitsSettings limits;
+    private final LifecycleSettings lifecycle;
+    private final AdminSettings admin;
+    private final LogSettings log;
     private final LdapConfig ldap;
-    private final boolean entra;
 
-    private GatewayConfig(Reader r) {
+    private GatewayConfig(SettingsReader r, FileCheck rolesFileCheck) {
         this.raw = r.values;
-        this.listenAddress = r.hostPort(LISTEN_ADDR);
-        this.listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
-        this.listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
-        this.listenTlsReloadInterval = r.duration(LISTEN_TLS_RELOAD_INTERVAL, true);
-        this.allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
+        HostPort listenAddress = r.hostPort(LISTEN_ADDR);
+        Path listenTlsCertFile = r.readableFile(LISTEN_TLS_CERT_FILE);
+        Path listenTlsKeyFile = r.readableFile(LISTEN_TLS_KEY_FILE);
+        Duration listenTlsReloadInterval = r.duration(LISTEN_TLS_RELOAD_INTERVAL, true);
+        boolean allowPlaintextListener = r.bool(ALLOW_PLAINTEXT_LISTENER);
         // Entra sign-in is on unless the gateway is LDAP-only (LDAP_SERVERS set, TENANT_ID/EXPECTED_AUDIENCE not).
-        this.entra = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
-        this.tenantId = r.guid(TENANT_ID, entra);
-        this.expectedAudiences = entra ? r.audiences() : List.of();
-        this.requiredGroupIds = r.guidSet(REQUIRED_GROUP_IDS);
-        this.allowedGroupIds = r.guidSet(ALLOWED_GROUP_IDS);
-        this.allowedAppRoles = r.stringSet(ALLOWED_APP_ROLES);
-        this.allowAnyTenantUser = r.bool(ALLOW_ANY_TENANT_USER);
-        this.allowAnyTenantApp = r.bool(ALLOW_ANY_TENANT_APP);
-        this.clockSkew = r.duration(CLOCK_SKEW, true);
-        this.tokenCacheSize = r.positiveInt(TOKEN_CACHE_SIZE, 0, 10_000_000);
-        this.authorityHost = r.httpsUrl(AZURE_AUTHORITY_HOST);
-        this.metadataRefreshInterval = r.duration(METADATA_REFRESH_INTERVAL, false);
-        this.jwksRefreshInterval = r.duration(JWKS_REFRESH_INTERVAL, false);
-        this.jwksUnknownKidInterval = r.duration(JWKS_UNKNOWN_KID_INTERVAL, true);
-        this.graphBaseUrl = r.httpsUrl(GRAPH_BASE_URL);
-        this.groupCacheTtl = r.duration(GROUP_CACHE_TTL, true);
-        this.httpTimeout = r.duration(HTTP_TIMEOUT, false);
-        this.httpsCaFile = r.readableFile(HTTPS_CA_FILE);
-        this.rolePolicy = r.rolePolicy();
-        this.rolesReloadInterval = r.duration(ROLES_RELOAD_INTERVAL, true);
-        this.redisAddress = r.hostPort(REDIS_HOSTPORT);
+        boolean entraOn = r.get(LDAP_SERVERS) == null || r.get(TENANT_ID) != null || r.get(EXPECTED_AUDIENCE) != null;
+        String tenantId = r.guid(TENANT_ID, entraOn);
+        List<String> expectedAudiences = entraOn ? r.audiences() : List.of();
+        Set<String> requiredGroupIds = r.guidSet(REQUIRED_GROUP_IDS);
+        Set<String> allowedGroupIds = r.guidSet(ALLOWED_GROUP_IDS);
+        Set<String> allowedAppRoles = r.stringSet(ALLOWED_APP_ROLES);
+        boolean allowAnyTenantUser = r.bool(ALLOW_ANY_TENANT_USER);
+        boolean allowAnyTenantApp = r.bool(ALLOW_ANY_TENANT_APP);
+        Duration clockSkew = r.duration(CLOCK_SKEW, true);
+        int tokenCacheSize = r.positiveInt(TOKEN_CACHE_SIZE, 0, 10_000_000);
+        var authorityHost = r.httpsUrl(AZURE_AUTHORITY_HOST);
+        Duration metadataRefreshInterval = r.duration(METADATA_REFRESH_INTERVAL, false);
+        Duration jwksRefreshInterval = r.duration(JWKS_REFRESH_INTERVAL, false);
+        Duration jwksUnknownKidInterval = r.duration(JWKS_UNKNOWN_KID_INTERVAL, true);
+        var graphBaseUrl = r.httpsUrl(GRAPH_BASE_URL);
+        Duration groupCacheTtl = r.duration(GROUP_CACHE_TTL, true);
+        Duration httpTimeout = r.duration(HTTP_TIMEOUT, false);
+        Path httpsCaFile = r.readableFile(HTTPS_CA_FILE);
+        this.http = new HttpSettings(httpTimeout, Optional.ofNullable(httpsCaFile));
+        Path rolesFile = r.rolesFile(rolesFileCheck);
+        this.roles = new RolesSettings(Optional.ofNullable(rolesFile), r.duration(ROLES_RELOAD_INTERVAL, true));
+        HostPort redisAddress = r.hostPort(REDIS_HOSTPORT);
         String hostname = r.get(REDIS_HOSTNAME);
-        this.redisHostname = hostname != null ? hostname : (redisAddress == null ? null : redisAddress.host());
-        this.redisTls = r.bool(REDIS_TLS);
-        this.redisCaFile = r.readableFile(REDIS_CA_FILE);
-        this.redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, false);
-        this.redisObjectId = r.get(REDIS_AAD_OBJECT_ID);
-        this.redisTokenScope = r.getOrDefault(REDIS_TOKEN_SCOPE);
-        this.tokenCommandTimeout = r.duration(LOCAL_REDIS_TOKEN_COMMAND_TIMEOUT, false);
-        this.azureClientCertificatePath = r.readableFile(AZURE_CLIENT_CERTIFICATE_PATH);
-        this.azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
-        this.upstreamCredential = r.upstreamCredential();
-        this.awsIam = upstreamCredential == UpstreamCredential.AWS_IAM ? r.awsIam(redisTls) : null;
-        this.authTimeout = r.duration(AUTH_TIMEOUT, false);
-        this.preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
-        this.preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
-        this.preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
-        this.maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
-        this.maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
-        this.logDeniedPerSecond = r.positiveInt(LOG_DENIED_PER_SECOND, 0, 1_000_000);
-        this.authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
-        this.authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
-        this.authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
-        this.authFailureDelay = r.duration(AUTH_FAILURE_DELAY, true);
+        String redisHostname = hostname != null ? hostname : (redisAddress == null ? null : redisAddress.host());
+        boolean redisTls = r.bool(REDIS_TLS);
+        Path redisCaFile = r.readableFile(REDIS_CA_FILE);
+        Duration redisConnectTimeout = r.duration(REDIS_CONNECT_TIMEOUT, false);
+        String redisObjectId = r.get(REDIS_AAD_OBJECT_ID);
+        String redisTokenScope = r.getOrDefault(REDIS_TOKEN_SCOPE);
+        Duration tokenCommandTimeout = r.duration(LOCAL_REDIS_TOKEN_COMMAND_TIMEOUT, false);
+        Path azureClientCertificatePath = r.readableFile(AZURE_CLIENT_CERTIFICATE_PATH);
+        Path azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
+        UpstreamCredentialSource source = r.credentialSource();
+        AwsIamUpstream awsIam = source == UpstreamCredentialSource.AWS_IAM ? r.awsIam(redisTls) : null;
+        this.upstream = new UpstreamSettings(
+                redisAddress, redisHostname, redisTls, Optional.ofNullable(redisCaFile), redisConnectTimeout);
+        this.upstreamIdentity = new UpstreamIdentitySettings(
+                source,
+                Optional.ofNullable(awsIam),
+                Optional.ofNullable(redisObjectId),
+                redisTokenScope,
+                Optional.ofNullable(raw.get(UAMI_CLIENT_ID)),
+                Optional.ofNullable(raw.get(LOCAL_REDIS_TOKEN)),
+                Optional.ofNullable(raw.get(LOCAL_REDIS_TOKEN_COMMAND)),
+                tokenCommandTimeout,
+                Optional.ofNullable(raw.get(AZURE_CLIENT_ID)),
+                Optional.ofNullable(raw.get(AZURE_TENANT_ID)),
+                Optional.ofNullable(raw.get(AZURE_CLIENT_SECRET)),
+                Optional.ofNullable(azureClientCertificatePath),
+                Optional.ofNullable(raw.get(AZURE_CLIENT_CERTIFICATE_PASSWORD)),
+                Optional.ofNullable(azureFederatedTokenFile),
+                raw.getOrDefault(REDIS_USERNAME, "default"),
+                Optional.ofNullable(raw.get(REDIS_PASSWORD)),
+                authorityHost,
+                http);
+        Duration authTimeout = r.duration(AUTH_TIMEOUT, false);
+        int preAuthMaxBulkBytes = r.positiveInt(PREAUTH_MAX_BULK_BYTES, 1024, 16 * 1024 * 1024);
+        int preAuthMaxArgs = r.positiveInt(PREAUTH_MAX_ARGS, 7, 1024);
+        int preAuthMaxBytes = r.positiveInt(PREAUTH_MAX_BYTES, 2048, 256 * 1024 * 1024);
+        int maxClients = r.positiveInt(MAX_CLIENTS, 1, 1_000_000);
+        int maxUnauthenticatedPerAddress = r.positiveInt(MAX_UNAUTHENTICATED_PER_ADDRESS, 0, 1_000_000);
+        int logDeniedPerSecond = r.positiveInt(LOG_DENIED_PER_SECOND, 0, 1_000_000);
+        int authFailuresPerAddress = r.positiveInt(AUTH_FAILURES_PER_ADDRESS, 0, 1_000_000);
+        int authFailuresPerUser = r.positiveInt(AUTH_FAILURES_PER_USER, 0, 1_000_000);
+        Duration authFailureWindow = r.duration(AUTH_FAILURE_WINDOW, false);
+        Duration authFailureDelay = r.duration(AUTH_FAILURE_DELAY, true);
         if (authFailureDelay != null && authFailureDelay.compareTo(Duration.ofMinutes(1)) > 0) {
             r.problem("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got " + authFailureDelay);
         }
@@ -160,14 +126,53 @@ public final class GatewayConfig {
                     + preAuthMaxBulkBytes + ") argument plus 1024 bytes for the rest of the command: set it to at"
                     + " least " + (preAuthMaxBulkBytes + 1024) + ", or lower PREAUTH_MAX_BULK_BYTES");
         }
-        this.drainTimeout = r.duration(DRAIN_TIMEOUT, true);
-        this.shutdownDelay = r.duration(SHUTDOWN_DELAY, true);
-        String admin = r.getOrDefault(ADMIN_ADDR);
-        this.adminAddress = admin == null || admin.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
-        this.logFormat = r.logFormat();
-        this.logLevel = r.logLevel();
-        this.userLocksFile = r.writableFile(USER_LOCKS_FILE);
+        this.limits = new LimitsSettings(
+                authTimeout,
+                preAuthMaxBulkBytes,
+                preAuthMaxArgs,
+                preAuthMaxBytes,
+                maxClients,
+                maxUnauthenticatedPerAddress,
+                logDeniedPerSecond,
+                authFailuresPerAddress,
+                authFailuresPerUser,
+                authFailureWindow,
+                authFailureDelay);
+        this.lifecycle = new LifecycleSettings(r.duration(DRAIN_TIMEOUT, true), r.duration(SHUTDOWN_DELAY, true));
+        String adminAddr = r.getOrDefault(ADMIN_ADDR);
+        HostPort adminAddress = adminAddr == null || adminAddr.equalsIgnoreCase("off") ? null : r.hostPort(ADMIN_ADDR);
+        LogSettings.Format logFormat = r.logFormat();
+        this.log = new LogSettings(logFormat, r.logLevel());
+        this.admin = new AdminSettings(
+                Optional.ofNullable(adminAddress),
+                Optional.ofNullable(raw.get(ADMIN_API_TOKEN)),
+                Optional.ofNullable(r.writableFile(USER_LOCKS_FILE)));
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
+        this.listener = new ListenerSettings(
+                listenAddress,
+                Optional.ofNullable(listenTlsCertFile),
+                Optional.ofNullable(listenTlsKeyFile),
+                listenTlsReloadInterval,
+                allowPlaintextListener);
+        this.entra = new EntraSettings(
+                entraOn,
+                tenantId,
+                expectedAudiences,
+                requiredGroupIds,
+                allowedGroupIds,
+                allowedAppRoles,
+                allowAnyTenantUser,
+                allowAnyTenantApp,
+                clockSkew,
+                tokenCacheSize,
+                authorityHost,
+                metadataRefreshInterval,
+                jwksRefreshInterval,
+                jwksUnknownKidInterval,
+                graphBaseUrl,
+                r.getOrDefault(GRAPH_TOKEN_SCOPE),
+                groupCacheTtl,
+                http);
 
         // Cross-setting rules.
         if ((r.get(LISTEN_TLS_CERT_FILE) == null) != (r.get(LISTEN_TLS_KEY_FILE) == null)) {
@@ -186,13 +191,13 @@ public final class GatewayConfig {
                 && !redisTls
                 && !redisAddress.isLoopback()
                 && !allowPlaintextUpstream
-                && upstreamCredential != UpstreamCredential.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
+                && source != UpstreamCredentialSource.AWS_IAM) { // aws-iam refuses REDIS_TLS=false anywhere
             r.problem("REDIS_TLS=false and REDIS_HOSTPORT " + redisAddress + " is not a loopback address: the"
                     + " gateway's credential and all data would cross the network in clear. Set REDIS_TLS=true (Azure"
                     + " and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is otherwise"
                     + " protected");
         }
-        if (entra
+        if (entraOn
                 && requiredGroupIds.isEmpty()
                 && allowedGroupIds.isEmpty()
                 && allowedAppRoles.isEmpty()
@@ -213,7 +218,7 @@ public final class GatewayConfig {
             r.problem("ROLES_FILE decides who is admitted (a user must match a role): unset ALLOW_ANY_TENANT_USER (a"
                     + " user matching no role is refused)");
         }
-        if (redisObjectId != null && !GUID.matcher(redisObjectId).matches()) {
+        if (redisObjectId != null && !SettingsReader.GUID.matcher(redisObjectId).matches()) {
             r.problem("REDIS_AAD_OBJECT_ID must be the object id (a GUID) of the gateway's identity, got \""
                     + redisObjectId + "\"");
         }
@@ -225,9 +230,17 @@ public final class GatewayConfig {
 
     /** Reads the configuration from {@code values} (setting name → value; empty values count as unset). */
     public static GatewayConfig from(Map<String, String> values) throws ConfigException {
+        return from(values, file -> List.of());
+    }
+
+    /**
+     * Reads the configuration from {@code values}, with {@code rolesFileCheck} reading the roles file
+     * ({@code ROLES_FILE}, when set and readable): its problems are reported with the rest.
+     */
+    public static GatewayConfig from(Map<String, String> values, FileCheck rolesFileCheck) throws ConfigException {
         try {
-            return new GatewayConfig(new Reader(values));
-        } catch (Unchecked e) {
+            return new GatewayConfig(new SettingsReader(values), rolesFileCheck);
+        } catch (SettingsReader.Unchecked e) {
             throw e.cause;
         }
     }
@@ -280,310 +293,54 @@ public final class GatewayConfig {
         return m;
     }
 
-    public HostPort listenAddress() {
-        return listenAddress;
+    /** The client-facing RESP listener. */
+    public ListenerSettings listener() {
+        return listener;
     }
 
-    public Optional<Path> listenTlsCertFile() {
-        return Optional.ofNullable(listenTlsCertFile);
-    }
-
-    public Optional<Path> listenTlsKeyFile() {
-        return Optional.ofNullable(listenTlsKeyFile);
-    }
-
-    /** How often the listener's certificate files are checked for changes ({@link Duration#ZERO}: never). */
-    public Duration listenTlsReloadInterval() {
-        return listenTlsReloadInterval;
-    }
-
-    /** Whether the client-facing listener uses TLS. */
-    public boolean listenTls() {
-        return listenTlsCertFile != null && listenTlsKeyFile != null;
-    }
-
-    public boolean allowPlaintextListener() {
-        return allowPlaintextListener;
-    }
-
-    public String tenantId() {
-        return tenantId;
-    }
-
-    public List<String> expectedAudiences() {
-        return expectedAudiences;
-    }
-
-    /** Lower-cased group ids the user must all be a member of. */
-    public Set<String> requiredGroupIds() {
-        return requiredGroupIds;
-    }
-
-    /** Lower-cased group ids of which the user must be a member of at least one (empty: no such rule). */
-    public Set<String> allowedGroupIds() {
-        return allowedGroupIds;
-    }
-
-    public Set<String> allowedAppRoles() {
-        return allowedAppRoles;
-    }
-
-    public boolean allowAnyTenantUser() {
-        return allowAnyTenantUser;
-    }
-
-    /** Whether ALLOW_ANY_TENANT_USER also admits app-only tokens (service principals, managed identities). */
-    public boolean allowAnyTenantApp() {
-        return allowAnyTenantApp;
-    }
-
-    public Duration clockSkew() {
-        return clockSkew;
-    }
-
-    /** How many validated client tokens are kept (by hash) so they are not verified again; {@code 0}: none. */
-    public int tokenCacheSize() {
-        return tokenCacheSize;
-    }
-
-    /** The authority host without a trailing slash. */
-    public URI authorityHost() {
-        return authorityHost;
-    }
-
-    /** {@code {authority}/{tenant}/v2.0/.well-known/openid-configuration}. */
-    public URI metadataUrlV2() {
-        return URI.create(authorityHost + "/" + tenantId + "/v2.0/.well-known/openid-configuration");
-    }
-
-    /** {@code {authority}/{tenant}/.well-known/openid-configuration}. */
-    public URI metadataUrlV1() {
-        return URI.create(authorityHost + "/" + tenantId + "/.well-known/openid-configuration");
-    }
-
-    public Duration metadataRefreshInterval() {
-        return metadataRefreshInterval;
-    }
-
-    public Duration jwksRefreshInterval() {
-        return jwksRefreshInterval;
-    }
-
-    public Duration jwksUnknownKidInterval() {
-        return jwksUnknownKidInterval;
-    }
-
-    /** Microsoft Graph base URL without a trailing slash. */
-    public URI graphBaseUrl() {
-        return graphBaseUrl;
-    }
-
-    public String graphTokenScope() {
-        return raw.getOrDefault(
-                GRAPH_TOKEN_SCOPE, GRAPH_TOKEN_SCOPE.defaultValue().orElseThrow());
-    }
-
-    public Duration groupCacheTtl() {
-        return groupCacheTtl;
-    }
-
-    public Duration httpTimeout() {
-        return httpTimeout;
-    }
-
-    public Optional<Path> httpsCaFile() {
-        return Optional.ofNullable(httpsCaFile);
-    }
-
-    /** The roles file, validated (per-role permissions), or empty when {@code ROLES_FILE} is unset. */
-    public Optional<RolePolicy> rolePolicy() {
-        return Optional.ofNullable(rolePolicy);
-    }
-
-    /** {@code ROLES_FILE}, when set. */
-    public Optional<Path> rolesFile() {
-        return rolePolicy == null ? Optional.empty() : Optional.ofNullable(rolePolicy.source());
-    }
-
-    public Duration rolesReloadInterval() {
-        return rolesReloadInterval;
-    }
-
-    public HostPort redisAddress() {
-        return redisAddress;
-    }
-
-    /** The host name for upstream SNI and certificate verification. */
-    public String redisHostname() {
-        return redisHostname;
-    }
-
-    public boolean redisTls() {
-        return redisTls;
-    }
-
-    public Optional<Path> redisCaFile() {
-        return Optional.ofNullable(redisCaFile);
-    }
-
-    public Duration redisConnectTimeout() {
-        return redisConnectTimeout;
-    }
-
-    /** {@code REDIS_AAD_OBJECT_ID}; when empty the upstream user name is the {@code oid} of the upstream token. */
-    public Optional<String> redisObjectId() {
-        return Optional.ofNullable(redisObjectId);
-    }
-
-    public String redisTokenScope() {
-        return redisTokenScope;
-    }
-
-    public UpstreamCredential upstreamCredential() {
-        return upstreamCredential;
-    }
-
-    /** The ElastiCache / MemoryDB cache and user, with {@code UPSTREAM_AUTH=aws-iam}; empty otherwise. */
-    public Optional<AwsIamUpstream> awsIam() {
-        return Optional.ofNullable(awsIam);
-    }
-
-    public Optional<String> uamiClientId() {
-        return Optional.ofNullable(raw.get(UAMI_CLIENT_ID));
-    }
-
-    /** The static upstream token. Secret: never log it. */
-    public Optional<String> localRedisToken() {
-        return Optional.ofNullable(raw.get(LOCAL_REDIS_TOKEN));
-    }
-
-    public Optional<String> localRedisTokenCommand() {
-        return Optional.ofNullable(raw.get(LOCAL_REDIS_TOKEN_COMMAND));
-    }
-
-    public Duration localRedisTokenCommandTimeout() {
-        return tokenCommandTimeout;
-    }
-
-    public Optional<String> azureClientId() {
-        return Optional.ofNullable(raw.get(AZURE_CLIENT_ID));
-    }
-
-    public Optional<String> azureTenantId() {
-        return Optional.ofNullable(raw.get(AZURE_TENANT_ID));
-    }
-
-    /** Secret: never log it. */
-    public Optional<String> azureClientSecret() {
-        return Optional.ofNullable(raw.get(AZURE_CLIENT_SECRET));
-    }
-
-    public Optional<Path> azureClientCertificatePath() {
-        return Optional.ofNullable(azureClientCertificatePath);
-    }
-
-    /** Secret: never log it. */
-    public Optional<String> azureClientCertificatePassword() {
-        return Optional.ofNullable(raw.get(AZURE_CLIENT_CERTIFICATE_PASSWORD));
-    }
-
-    public Optional<Path> azureFederatedTokenFile() {
-        return Optional.ofNullable(azureFederatedTokenFile);
-    }
-
-    /** {@code REDIS_USERNAME}, or {@code default}. */
-    public String redisUsername() {
-        return raw.getOrDefault(REDIS_USERNAME, "default");
-    }
-
-    /** Secret: never log it. */
-    public Optional<String> redisPassword() {
-        return Optional.ofNullable(raw.get(REDIS_PASSWORD));
-    }
-
-    public Duration authTimeout() {
-        return authTimeout;
-    }
-
-    public int preAuthMaxBulkBytes() {
-        return preAuthMaxBulkBytes;
-    }
-
-    public int preAuthMaxArgs() {
-        return preAuthMaxArgs;
-    }
-
-    /** {@code PREAUTH_MAX_BYTES}: the budget of input bytes held per unauthenticated connection. */
-    public int preAuthMaxBytes() {
-        return preAuthMaxBytes;
-    }
-
-    public int maxClients() {
-        return maxClients;
-    }
-
-    /** {@code LOG_DENIED_PER_SECOND}: audit lines per second for refusals of each kind; 0 for every line. */
-    public int logDeniedPerSecond() {
-        return logDeniedPerSecond;
-    }
-
-    /** {@code AUTH_FAILURES_PER_ADDRESS}; 0 for off. */
-    public int authFailuresPerAddress() {
-        return authFailuresPerAddress;
-    }
-
-    /** {@code AUTH_FAILURES_PER_USER}; 0 for off. */
-    public int authFailuresPerUser() {
-        return authFailuresPerUser;
-    }
-
-    public Duration authFailureWindow() {
-        return authFailureWindow;
-    }
-
-    public Duration authFailureDelay() {
-        return authFailureDelay;
-    }
-
-    /** {@code MAX_UNAUTHENTICATED_PER_ADDRESS}; 0 for no cap. */
-    public int maxUnauthenticatedPerAddress() {
-        return maxUnauthenticatedPerAddress;
-    }
-
-    public Duration drainTimeout() {
-        return drainTimeout;
-    }
-
-    /** On SIGTERM: not ready but still accepting for this long before the drain. */
-    public Duration shutdownDelay() {
-        return shutdownDelay;
-    }
-
-    /** The admin HTTP listener address, or empty when {@code ADMIN_ADDR=off}. */
-    public Optional<HostPort> adminAddress() {
-        return Optional.ofNullable(adminAddress);
-    }
-
-    public LogFormat logFormat() {
-        return logFormat;
-    }
-
-    /** Where user locks are kept across restarts; empty: in memory only. */
-    public Optional<Path> userLocksFile() {
-        return Optional.ofNullable(userLocksFile);
-    }
-
-    /** {@code ERROR}, {@code WARN}, {@code INFO}, {@code DEBUG} or {@code TRACE}. */
-    public String logLevel() {
-        return logLevel;
-    }
-
-    /**
-     * Whether Entra (JWT) sign-in is on: always, except for an LDAP-only gateway ({@code LDAP_SERVERS} set and
-     * neither {@code TENANT_ID} nor {@code EXPECTED_AUDIENCE}).
-     */
-    public boolean entra() {
+    /** Entra (JWT) sign-in of clients. */
+    public EntraSettings entra() {
         return entra;
+    }
+
+    /** The HTTPS client's timeout and trust. */
+    public HttpSettings http() {
+        return http;
+    }
+
+    /** The roles file and how often it is checked for changes. */
+    public RolesSettings roles() {
+        return roles;
+    }
+
+    /** The upstream cache as an endpoint. */
+    public UpstreamSettings upstream() {
+        return upstream;
+    }
+
+    /** Who the gateway is towards the upstream cache. */
+    public UpstreamIdentitySettings upstreamIdentity() {
+        return upstreamIdentity;
+    }
+
+    /** Pre-auth limits, connection caps, the sign-in throttle. */
+    public LimitsSettings limits() {
+        return limits;
+    }
+
+    /** Shutdown delay and drain. */
+    public LifecycleSettings lifecycle() {
+        return lifecycle;
+    }
+
+    /** The admin HTTP listener and API. */
+    public AdminSettings admin() {
+        return admin;
+    }
+
+    /** Log format and level. */
+    public LogSettings log() {
+        return log;
     }
 
     /** LDAP / Active Directory sign-in, when {@code LDAP_SERVERS} is set. */
@@ -591,14 +348,9 @@ public final class GatewayConfig {
         return Optional.ofNullable(ldap);
     }
 
-    /** Secret: the admin API's bearer token, when set. */
-    public Optional<String> adminApiToken() {
-        return Optional.ofNullable(raw.get(ADMIN_API_TOKEN));
-    }
-
     /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */
     public static Duration parseDuration(String v) {
-        return Reader.parseDuration(v);
+        return SettingsReader.parseDuration(v);
     }
 
     /** The effective value of a setting as text (default applied), with secrets replaced by {@code <redacted>}. */
@@ -614,7 +366,7 @@ public final class GatewayConfig {
     public String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append("upstream credential: ")
-                .append(upstreamCredential.description())
+                .append(upstreamIdentity.source().description())
                 .append('\n');
         for (Setting s : Setting.values()) {
             if (raw.containsKey(s) || s.defaultValue().isPresent()) {
@@ -633,419 +385,5 @@ public final class GatewayConfig {
             first = false;
         }
         return sb.append(']').toString();
-    }
-
-    /** Reads values and collects problems instead of failing on the first. */
-    private static final class Reader {
-        final Map<Setting, String> values = new EnumMap<>(Setting.class);
-        final List<String> problems = new ArrayList<>();
-
-        Reader(Map<String, String> source) {
-            for (Setting s : Setting.values()) {
-                String v = source.get(s.key());
-                if (v != null && !v.isBlank()) {
-                    values.put(s, s.isSecret() ? v.strip() : v.trim());
-                }
-            }
-        }
-
-        void problem(String p) {
-            problems.add(p);
-        }
-
-        void throwIfProblems() {
-            if (!problems.isEmpty()) {
-                throw new Unchecked(new ConfigException(problems));
-            }
-        }
-
-        String get(Setting s) {
-            return values.get(s);
-        }
-
-        String getOrDefault(Setting s) {
-            String v = values.get(s);
-            return v != null ? v : s.defaultValue().orElse(null);
-        }
-
-        String required(Setting s) {
-            String v = getOrDefault(s);
-            if (v == null) {
-                problem(s.key() + " is required (" + s.meaning() + "), e.g. " + s.key() + "=" + s.example());
-            }
-            return v;
-        }
-
-        HostPort hostPort(Setting s) {
-            String v = required(s);
-            if (v == null) {
-                return null;
-            }
-            try {
-                return HostPort.parse(s.key(), v);
-            } catch (IllegalArgumentException e) {
-                problem(e.getMessage());
-                return null;
-            }
-        }
-
-        boolean bool(Setting s) {
-            String v = getOrDefault(s);
-            switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes", "on" -> {
-                    return true;
-                }
-                case "false", "0", "no", "off" -> {
-                    return false;
-                }
-                default -> {
-                    problem(s.key() + " must be true or false, got \"" + v + "\"");
-                    return Boolean.parseBoolean(s.defaultValue().orElse("false"));
-                }
-            }
-        }
-
-        String guid(Setting s, boolean required) {
-            String v = required ? required(s) : get(s);
-            if (v == null) {
-                return null;
-            }
-            if (!GUID.matcher(v).matches()) {
-                problem(s.key() + " must be a GUID (" + s.meaning() + "), got \"" + v + "\"");
-                return null;
-            }
-            return v.toLowerCase(Locale.ROOT);
-        }
-
-        Set<String> guidSet(Setting s) {
-            Set<String> out = new LinkedHashSet<>();
-            for (String item : list(s)) {
-                if (GUID.matcher(item).matches()) {
-                    out.add(item.toLowerCase(Locale.ROOT));
-                } else {
-                    problem(s.key() + " must be comma-separated group object ids (GUIDs), got \"" + item + "\"");
-                }
-            }
-            return Set.copyOf(out);
-        }
-
-        Set<String> stringSet(Setting s) {
-            return Set.copyOf(new LinkedHashSet<>(list(s)));
-        }
-
-        List<String> list(Setting s) {
-            String v = get(s);
-            if (v == null) {
-                return List.of();
-            }
-            return Arrays.stream(v.split(","))
-                    .map(String::trim)
-                    .filter(x -> !x.isEmpty())
-                    .toList();
-        }
-
-        List<String> audiences() {
-            if (required(EXPECTED_AUDIENCE) == null) {
-                return List.of();
-            }
-            List<String> out = new ArrayList<>();
-            for (String a : list(EXPECTED_AUDIENCE)) {
-                if (GUID.matcher(a).matches()) {
-                    out.add(a.toLowerCase(Locale.ROOT));
-                } else if (isAbsoluteUri(a)) {
-                    out.add(a);
-                } else {
-                    problem("EXPECTED_AUDIENCE must be comma-separated client ids (GUIDs) or App ID URIs"
-                            + " (api://…), got \"" + a + "\"");
-                }
-            }
-            if (out.isEmpty() && problems.stream().noneMatch(p -> p.startsWith("EXPECTED_AUDIENCE"))) {
-                problem("EXPECTED_AUDIENCE is required (" + EXPECTED_AUDIENCE.meaning() + ")");
-            }
-            return List.copyOf(out);
-        }
-
-        private static boolean isAbsoluteUri(String a) {
-            try {
-                URI u = new URI(a);
-                return u.getScheme() != null && (u.getHost() != null || u.getAuthority() != null);
-            } catch (URISyntaxException e) {
-                return false;
-            }
-        }
-
-        URI httpsUrl(Setting s) {
-            String v = getOrDefault(s);
-            try {
-                URI u = new URI(v);
-                if (!"https".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-                    problem(s.key() + " must be an https:// URL, got \"" + v + "\"");
-                    return null;
-                }
-                String text = u.toString();
-                while (text.endsWith("/")) {
-                    text = text.substring(0, text.length() - 1);
-                }
-                return URI.create(text);
-            } catch (URISyntaxException e) {
-                problem(s.key() + " must be an https:// URL, got \"" + v + "\"");
-                return null;
-            }
-        }
-
-        Duration duration(Setting s, boolean zeroAllowed) {
-            String v = getOrDefault(s);
-            Duration d = parseDuration(v);
-            if (d == null || d.isNegative() || (!zeroAllowed && d.isZero())) {
-                problem(s.key() + " must be a " + (zeroAllowed ? "" : "positive ") + "duration such as 30s, 5m,"
-                        + " 1h, 500ms or PT1M, got \"" + v + "\"");
-                return parseDuration(s.defaultValue().orElse("0s"));
-            }
-            return d;
-        }
-
-        static Duration parseDuration(String v) {
-            Matcher m = SHORT_DURATION.matcher(v.toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                long n;
-                try {
-                    n = Long.parseLong(m.group(1));
-                } catch (NumberFormatException e) {
-                    return null;
-                }
-                return switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    default -> Duration.ofDays(n);
-                };
-            }
-            try {
-                return Duration.parse(v);
-            } catch (DateTimeParseException e) {
-                return null;
-            }
-        }
-
-        int positiveInt(Setting s, int min, int max) {
-            String v = getOrDefault(s);
-            try {
-                int n = Integer.parseInt(v);
-                if (n >= min && n <= max) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            problem(s.key() + " must be a whole number from " + min + " to " + max + ", got \"" + v + "\"");
-            return Integer.parseInt(s.defaultValue().orElse("0"));
-        }
-
-        Path readableFile(Setting s) {
-            String v = get(s);
-            if (v == null) {
-                return null;
-            }
-            Path p = Path.of(v);
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-                problem(s.key() + " names a file that does not exist or is not readable: \"" + v + "\"");
-                return null;
-            }
-            return p;
-        }
-
-        RolePolicy rolePolicy() {
-            Path file = readableFile(ROLES_FILE);
-            if (file == null) {
-                return null;
-            }
-            try {
-                return RolePolicy.load(file, CommandTable.builtIn());
-            } catch (RolePolicy.InvalidPolicyException e) {
-                for (String p : e.problems()) {
-                    problem("ROLES_FILE " + p);
-                }
-                return null;
-            }
-        }
-
-        /** A file the gateway writes (it may not exist yet): its directory must exist. */
-        Path writableFile(Setting s) {
-            String v = get(s);
-            if (v == null) {
-                return null;
-            }
-            Path p = Path.of(v);
-            Path dir = p.toAbsolutePath().getParent();
-            if (dir == null || !Files.isDirectory(dir) || Files.isDirectory(p)) {
-                problem(s.key() + " must name a file in an existing directory, got \"" + v + "\"");
-                return null;
-            }
-            return p;
-        }
-
-        String logLevel() {
-            String v = getOrDefault(LOG_LEVEL).toUpperCase(Locale.ROOT);
-            if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(v)) {
-                problem("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"" + getOrDefault(LOG_LEVEL) + "\"");
-                return "INFO";
-            }
-            return v;
-        }
-
-        LogFormat logFormat() {
-            String v = getOrDefault(LOG_FORMAT);
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "json" -> LogFormat.JSON;
-                case "text" -> LogFormat.TEXT;
-                default -> {
-                    problem("LOG_FORMAT must be json or text, got \"" + v + "\"");
-                    yield LogFormat.JSON;
-                }
-            };
-        }
-
-        UpstreamCredential upstreamCredential() {
-            String family = getOrDefault(UPSTREAM_AUTH);
-            switch (family.toLowerCase(Locale.ROOT)) {
-                case "aws-iam" -> {
-                    // Settings that choose or name another upstream credential would be silently ignored: refuse.
-                    for (Setting s : List.of(
-                            REDIS_PASSWORD,
-                            REDIS_USERNAME,
-                            LOCAL_REDIS_TOKEN,
-                            LOCAL_REDIS_TOKEN_COMMAND,
-                            AZURE_CLIENT_SECRET,
-                            AZURE_CLIENT_CERTIFICATE_PATH,
-                            REDIS_AAD_OBJECT_ID,
-                            REDIS_TOKEN_SCOPE)) {
-                        if (get(s) != null) {
-                            problem(s.key() + " is not used with UPSTREAM_AUTH=aws-iam (the gateway authenticates"
-                                    + " upstream as AWS_IAM_USER_ID with an IAM token): unset it");
-                        }
-                    }
-                    return UpstreamCredential.AWS_IAM;
-                }
-                case "entra" -> {
-                    for (Setting s : List.of(AWS_CACHE_NAME, AWS_IAM_USER_ID, AWS_SERVICE, AWS_SERVERLESS)) {
-                        if (get(s) != null) {
-                            problem(s.key() + " is only used with UPSTREAM_AUTH=aws-iam: set UPSTREAM_AUTH=aws-iam or"
-                                    + " unset " + s.key());
-                        }
-                    }
-                }
-                default -> problem("UPSTREAM_AUTH must be entra or aws-iam, got \"" + family + "\"");
-            }
-            List<String> chosen = new ArrayList<>();
-            for (Setting s : List.of(
-                    REDIS_PASSWORD,
-                    LOCAL_REDIS_TOKEN,
-                    LOCAL_REDIS_TOKEN_COMMAND,
-                    AZURE_CLIENT_SECRET,
-                    AZURE_CLIENT_CERTIFICATE_PATH)) {
-                if (get(s) != null) {
-                    chosen.add(s.key());
-                }
-            }
-            if (chosen.size() > 1) {
-                problem("choose one upstream credential, found " + String.join(", ", chosen) + ": unset all but one");
-            }
-            UpstreamCredential mode;
-            if (get(REDIS_PASSWORD) != null) {
-                mode = UpstreamCredential.PASSWORD;
-            } else if (get(LOCAL_REDIS_TOKEN) != null) {
-                mode = UpstreamCredential.STATIC_TOKEN;
-            } else if (get(LOCAL_REDIS_TOKEN_COMMAND) != null) {
-                mode = UpstreamCredential.TOKEN_COMMAND;
-            } else if (get(AZURE_CLIENT_SECRET) != null) {
-                mode = UpstreamCredential.CLIENT_SECRET;
-            } else if (get(AZURE_CLIENT_CERTIFICATE_PATH) != null) {
-                mode = UpstreamCredential.CLIENT_CERTIFICATE;
-            } else if (get(AZURE_FEDERATED_TOKEN_FILE) != null) {
-                mode = UpstreamCredential.WORKLOAD_IDENTITY;
-            } else {
-                mode = UpstreamCredential.MANAGED_IDENTITY;
-            }
-            if (mode == UpstreamCredential.CLIENT_SECRET
-                    || mode == UpstreamCredential.CLIENT_CERTIFICATE
-                    || mode == UpstreamCredential.WORKLOAD_IDENTITY) {
-                for (Setting s : List.of(AZURE_CLIENT_ID, AZURE_TENANT_ID)) {
-                    if (get(s) == null) {
-                        problem(s.key() + " is required for the " + mode.description() + " upstream credential");
-                    }
-                }
-            }
-            if (get(REDIS_USERNAME) != null && mode != UpstreamCredential.PASSWORD) {
-                problem("REDIS_USERNAME is only used with REDIS_PASSWORD; for Entra tokens the user name is"
-                        + " REDIS_AAD_OBJECT_ID (or the token's oid)");
-            }
-            return mode;
-        }
-
-        /** The {@code UPSTREAM_AUTH=aws-iam} settings, each problem reported with the setting's name. */
-        AwsIamUpstream awsIam(boolean redisTls) {
-            if (!redisTls) {
-                problem("REDIS_TLS=false cannot be used with UPSTREAM_AUTH=aws-iam: ElastiCache and MemoryDB accept IAM"
-                        + " tokens only over TLS (in-transit encryption)");
-            }
-            AwsIamTokenSource.Kind kind = null;
-            String service = getOrDefault(AWS_SERVICE).toLowerCase(Locale.ROOT);
-            boolean serverless = bool(AWS_SERVERLESS);
-            if (!service.equals("elasticache") && !service.equals("memorydb")) {
-                problem("AWS_SERVICE must be elasticache or memorydb, got \"" + getOrDefault(AWS_SERVICE) + "\"");
-            } else if (service.equals("memorydb") && serverless) {
-                problem("AWS_SERVERLESS=true cannot be used with AWS_SERVICE=memorydb: MemoryDB has no serverless"
-                        + " caches (ResourceType=ServerlessCache is for ElastiCache Serverless only); use"
-                        + " AWS_SERVICE=elasticache for an ElastiCache Serverless cache, or AWS_SERVERLESS=false for a"
-                        + " MemoryDB cluster");
-            } else {
-                kind = AwsIamTokenSource.Kind.of(service, serverless);
-            }
-            // The token source's own checks, so the configuration accepts exactly what it will sign for.
-            AwsIamTokenSource.Builder probe = AwsIamTokenSource.builder(AwsIamTokenSource.Kind.ELASTICACHE);
-            String cacheName = awsValue(AWS_CACHE_NAME, v -> {
-                probe.cacheName(v);
-                return v.strip().toLowerCase(Locale.ROOT);
-            });
-            String userId = awsValue(AWS_IAM_USER_ID, v -> {
-                probe.userId(v);
-                return v.strip();
-            });
-            String region = awsValue(AWS_REGION, v -> {
-                probe.region(v);
-                return v.strip();
-            });
-            if (kind == null || cacheName == null || userId == null || region == null) {
-                return null;
-            }
-            return new AwsIamUpstream(kind, cacheName, userId, region);
-        }
-
-        private String awsValue(Setting s, java.util.function.UnaryOperator<String> check) {
-            String v = get(s);
-            if (v == null) {
-                problem(s.key() + " is required with UPSTREAM_AUTH=aws-iam ("
-                        + s.meaning().replace("aws-iam: ", "") + "), e.g. " + s.key() + "=" + s.example());
-                return null;
-            }
-            try {
-                return check.apply(v);
-            } catch (IllegalArgumentException e) {
-                problem(s.key() + " is not valid: " + e.getMessage());
-                return null;
-            }
-        }
-    }
-
-    /** Carries the checked exception out of the constructor. */
-    private static final class Unchecked extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-        final ConfigException cause;
-
-        Unchecked(ConfigException cause) {
-            super(cause.getMessage(), null, false, false);
-            this.cause = cause;
-        }
     }
 }

@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  *
  * <p>Groups in {@code LDAP_REQUIRED_GROUPS}/{@code LDAP_ALLOWED_GROUPS} are either DNs (compared in normalized form:
  * case and spacing do not matter; a DN matches group DNs only) or, explicitly, {@code name:} + a group's name (the
- * value of its first RDN, e.g. its {@code cn}, in any OU); see {@link #groupReference}.
+ * value of its first RDN, e.g. its {@code cn}, in any OU); see {@link DirectoryGroups#groupReference}.
  */
 public record LdapConfig(
         List<Server> servers,
@@ -122,71 +122,6 @@ public record LdapConfig(
     public String toString() {
         return "LdapConfig[servers=" + servers + ", mode=" + mode + ", serviceDn=" + serviceDn + ", servicePassword="
                 + (servicePassword == null ? "(unset)" : "<redacted>") + "]";
-    }
-
-    /**
-     * The prefix that makes a group value match directory groups by <em>name</em> (the value of the group's first
-     * RDN, in any OU) instead of by DN: {@code name:Redis Users}. Explicit because anyone who may create a group
-     * anywhere in the directory can create one with that name.
-     */
-    public static final String NAME_PREFIX = "name:";
-
-    /**
-     * Normalizes a configured group value (roles file, {@code LDAP_*_GROUPS}) for comparison with a principal's
-     * groups: {@code name:X} → {@code name:x} (a directory group name, any case); a value with {@code =} must be a DN
-     * and compares in its normalized form (lower case, no extra spaces) against group DNs only; anything else (an Entra
-     * group object id) trimmed and lower-cased.
-     *
-     * @throws IllegalArgumentException saying what is wrong, when {@code name:} has no name or a DN-shaped value is
-     *     not a valid DN
-     */
-    public static String groupReference(String value) {
-        String t = value.trim();
-        if (t.regionMatches(true, 0, NAME_PREFIX, 0, NAME_PREFIX.length())) {
-            String name = t.substring(NAME_PREFIX.length()).trim();
-            if (name.isEmpty()) {
-                throw new IllegalArgumentException("\"" + t + "\": " + NAME_PREFIX + " needs a group name after it");
-            }
-            return NAME_PREFIX + name.toLowerCase(Locale.ROOT);
-        }
-        if (t.indexOf('=') >= 0) {
-            try {
-                return new DN(t).toNormalizedString();
-            } catch (LDAPException e) {
-                throw new IllegalArgumentException("\"" + t + "\" is not a valid DN (RFC 4514): write a group DN such"
-                        + " as cn=Redis Users,ou=groups,dc=example,dc=com, or " + NAME_PREFIX + "<group name>");
-            }
-        }
-        return t.toLowerCase(Locale.ROOT);
-    }
-
-    /** Whether a {@link #groupReference} names a directory group (a DN or {@code name:}), not an Entra group. */
-    public static boolean isDirectoryGroup(String reference) {
-        return reference.startsWith(NAME_PREFIX) || reference.indexOf('=') >= 0;
-    }
-
-    /**
-     * A user's directory groups as policy and roles see them: each group's normalized DN, which matches DN values
-     * only, and {@code name:} + its name (the value of its first RDN, lower case), which matches {@code name:} values
-     * only. A value the directory returns that is not a DN is dropped: it could otherwise pose as an Entra group id.
-     */
-    public static Set<String> directoryGroups(List<String> groupDns) {
-        Set<String> out = new LinkedHashSet<>();
-        for (String g : groupDns) {
-            DN dn;
-            try {
-                dn = new DN(g);
-            } catch (LDAPException e) {
-                continue;
-            }
-            RDN rdn = dn.getRDN();
-            if (rdn == null) {
-                continue; // the empty DN names no group
-            }
-            out.add(dn.toNormalizedString());
-            out.add(NAME_PREFIX + rdn.getAttributeValues()[0].toLowerCase(Locale.ROOT));
-        }
-        return out;
     }
 
     /** Reads only the LDAP settings from {@code env} (setting name → value); empty when LDAP_SERVERS is unset. */
@@ -482,18 +417,19 @@ public record LdapConfig(
                 }
                 String ref;
                 try {
-                    ref = groupReference(g);
+                    ref = DirectoryGroups.groupReference(g);
                 } catch (IllegalArgumentException e) {
                     problem.accept(s.key() + ": " + e.getMessage());
                     continue;
                 }
-                if (!isDirectoryGroup(ref)) {
+                if (!DirectoryGroups.isDirectoryGroup(ref)) {
                     // The old form: a bare name matched a group of that name in any OU. Say how to write it now.
-                    problem.accept(s.key() + ": \"" + g.trim() + "\" is neither a DN nor " + NAME_PREFIX
+                    problem.accept(s.key() + ": \"" + g.trim() + "\" is neither a DN nor " + DirectoryGroups.NAME_PREFIX
                             + "<group name>:"
                             + " write the group's DN (cn=" + g.trim()
                             + ",ou=groups,dc=example,dc=com) to match that one"
-                            + " group, or " + NAME_PREFIX + g.trim() + " to match every directory group named \""
+                            + " group, or " + DirectoryGroups.NAME_PREFIX + g.trim()
+                            + " to match every directory group named \""
                             + g.trim() + "\" in any OU");
                     continue;
                 }

@@ -9,7 +9,7 @@ import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.identity.WorkloadIdentityCredentialBuilder;
 import io.github.redisentra.core.AzureCredentialTokenSource;
 import io.github.redisentra.core.TokenSource;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamIdentitySettings;
 import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,14 +26,14 @@ final class AzureIdentities {
 
     private AzureIdentities() {}
 
-    static TokenSource tokenSource(GatewayConfig config, String scope) {
+    static TokenSource tokenSource(UpstreamIdentitySettings config, String scope) {
         return AzureCredentialTokenSource.of(credential(config), scope);
     }
 
-    static TokenCredential credential(GatewayConfig config) {
+    static TokenCredential credential(UpstreamIdentitySettings config) {
         HttpClient http = httpClient(config);
         String authority = config.authorityHost().toString();
-        return switch (config.upstreamCredential()) {
+        return switch (config.source()) {
             case CLIENT_SECRET ->
                 aad(new ClientSecretCredentialBuilder(), config)
                         .clientSecret(config.azureClientSecret().orElseThrow())
@@ -62,12 +62,13 @@ final class AzureIdentities {
                 yield b.httpClient(http).build();
             }
             default ->
-                throw new IllegalArgumentException(config.upstreamCredential().description()
+                throw new IllegalArgumentException(config.source().description()
                         + " is not an azure-identity credential (authority " + authority + ")");
         };
     }
 
-    private static <T extends com.azure.identity.AadCredentialBuilderBase<T>> T aad(T b, GatewayConfig config) {
+    private static <T extends com.azure.identity.AadCredentialBuilderBase<T>> T aad(
+            T b, UpstreamIdentitySettings config) {
         String authority = config.authorityHost().toString();
         b.tenantId(config.azureTenantId().orElseThrow())
                 .clientId(config.azureClientId().orElseThrow())
@@ -82,11 +83,11 @@ final class AzureIdentities {
     }
 
     /** azure-identity's HTTP stack on the JDK client, trusting the JVM's anchors plus HTTPS_CA_FILE. */
-    private static HttpClient httpClient(GatewayConfig config) {
+    private static HttpClient httpClient(UpstreamIdentitySettings config) {
         try {
             java.net.http.HttpClient.Builder jdk = java.net.http.HttpClient.newBuilder()
-                    .sslContext(TrustMaterial.load(config.httpsCaFile()).sslContext())
-                    .connectTimeout(config.httpTimeout());
+                    .sslContext(TrustMaterial.load(config.http().caFile()).sslContext())
+                    .connectTimeout(config.http().timeout());
             return new JdkHttpClientBuilder(jdk).build();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot build the TLS trust for HTTPS_CA_FILE: " + e.getMessage(), e);

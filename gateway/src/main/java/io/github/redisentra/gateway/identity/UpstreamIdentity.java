@@ -8,7 +8,7 @@ import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.gateway.config.AwsIamUpstream;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamIdentitySettings;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +55,7 @@ public final class UpstreamIdentity implements UpstreamCredentials, AutoCloseabl
     }
 
     /** The credential the configuration selects. Starts the token refresher (its first request runs at once). */
-    public static UpstreamIdentity fromConfig(GatewayConfig config) {
+    public static UpstreamIdentity fromSettings(UpstreamIdentitySettings config) {
         if (config.redisPassword().isPresent()) {
             String pw = config.redisPassword().get();
             return new UpstreamIdentity(
@@ -65,8 +65,8 @@ public final class UpstreamIdentity implements UpstreamCredentials, AutoCloseabl
             AwsIamUpstream aws = config.awsIam().get();
             return awsIam(aws.tokenSourceBuilder().build(), AwsIamTokenSource.recommendedRefreshPolicy(), aws.userId());
         }
-        TokenSource source = UpstreamTokenSources.create(config, config.redisTokenScope());
-        return of(source, RefreshPolicy.defaults(), config.redisObjectId().orElse(null));
+        TokenSource source = UpstreamTokenSources.create(config, config.tokenScope());
+        return of(source, RefreshPolicy.defaults(), config.objectId().orElse(null));
     }
 
     /** Credentials from any token source (tests, or embedding); closing them closes the source. */

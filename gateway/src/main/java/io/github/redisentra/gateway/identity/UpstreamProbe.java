@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.identity;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.resp.RespConnection;
 import io.github.redisentra.gateway.tls.TrustMaterial;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
@@ -23,7 +23,7 @@ public final class UpstreamProbe {
      * @throws IOException naming the failing step, e.g. {@code AUTH as <user> refused by <host:port>: -WRONGPASS
      *     invalid username-password pair or user is disabled.}
      */
-    public static void check(GatewayConfig config, UpstreamCredentials identity, AccessToken token)
+    public static void check(UpstreamSettings config, UpstreamCredentials identity, AccessToken token)
             throws IOException, GeneralSecurityException {
         try (RespConnection c = connect(config, identity, token)) {
             Object pong = c.call("PING");
@@ -34,14 +34,14 @@ public final class UpstreamProbe {
     }
 
     /** Connects and authenticates as {@link #check} does; the caller closes the connection. */
-    public static RespConnection connect(GatewayConfig config, UpstreamCredentials identity, AccessToken token)
+    public static RespConnection connect(UpstreamSettings config, UpstreamCredentials identity, AccessToken token)
             throws IOException, GeneralSecurityException {
         RespConnection c = RespConnection.open(
-                config.redisAddress().host(),
-                config.redisAddress().port(),
-                config.redisTls() ? TrustMaterial.load(config.redisCaFile()).sslContext() : null,
-                config.redisHostname(),
-                config.redisConnectTimeout());
+                config.address().host(),
+                config.address().port(),
+                config.tls() ? TrustMaterial.load(config.caFile()).sslContext() : null,
+                config.hostname(),
+                config.connectTimeout());
         boolean ok = false;
         try {
             String user = identity.username(token);

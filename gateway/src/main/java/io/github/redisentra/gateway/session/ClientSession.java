@@ -1,7 +1,6 @@
 package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.AuthRequest;

@@ -1,6 +1,5 @@
 package io.github.redisentra.gateway.session;
 
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.Args;
 import io.github.redisentra.gateway.acl.Permissions;

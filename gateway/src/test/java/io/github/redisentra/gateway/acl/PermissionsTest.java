@@ -139,7 +139,7 @@ class PermissionsTest {
                 new StringReader("roles:\n  r:\n    match:\n      groups: [AAAAAAAA-0000-4000-8000-000000000001,"
                         + " \"cn=x,dc=y\"]\n      appRoles: [R]\n    rules: +get\n"),
                 T);
-        GroupPolicy g = EntraAuthenticator.admission(Set.of(), p);
+        GroupPolicy g = EntraAuthenticator.admission(Set.of(), p.groupsOfInterest(), p.appRolesOfInterest());
         assertThat(g.allowedGroups()).containsExactly("aaaaaaaa-0000-4000-8000-000000000001");
         assertThat(g.allowedRoles()).containsExactly("R");
         assertThat(g.evaluate(Set.of("AAAAAAAA-0000-4000-8000-000000000001"), Set.of())

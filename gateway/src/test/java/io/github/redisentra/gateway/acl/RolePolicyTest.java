@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.redisentra.gateway.auth.Principal;
-import io.github.redisentra.gateway.config.LdapConfig;
+import io.github.redisentra.gateway.config.DirectoryGroups;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -102,7 +102,7 @@ class RolePolicyTest {
     }
 
     static Principal ldapUser(String... groupDns) {
-        return principal(LdapConfig.directoryGroups(java.util.List.of(groupDns)), Set.of());
+        return principal(DirectoryGroups.of(java.util.List.of(groupDns)), Set.of());
     }
 
     @Test

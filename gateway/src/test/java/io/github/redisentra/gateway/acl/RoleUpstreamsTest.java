@@ -7,7 +7,6 @@ import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.StaticTokenSource;
 import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.io.StringReader;
@@ -107,7 +106,7 @@ class RoleUpstreamsTest {
     /** Identities on static tokens (no network): what the gateway builds, minus the token service. */
     static final class Built {
         final List<Map<String, String>> created = new ArrayList<>();
-        final RoleIdentities identities = new RoleIdentities(settings -> {
+        final RoleUpstreams identities = new RoleUpstreams(settings -> {
             if (settings.containsKey("AZURE_CLIENT_CERTIFICATE_PATH")) {
                 throw new IllegalArgumentException("no such certificate");
             }
@@ -143,7 +142,7 @@ class RoleUpstreamsTest {
     @Test
     void readinessNamesTheRoleIdentityWhoseTokenRunsOut() throws Exception {
         Instant soon = Instant.now().plusSeconds(30);
-        RoleIdentities ids = new RoleIdentities(settings -> UpstreamIdentity.of(
+        RoleUpstreams ids = new RoleUpstreams(settings -> UpstreamIdentity.of(
                 StaticTokenSource.of(
                         "secret",
                         settings.containsKey("UAMI_CLIENT_ID")
@@ -206,14 +205,14 @@ class RoleUpstreamsTest {
                 "UAMI_CLIENT_ID", "0f0f0f0f-0000-4000-8000-000000000009",
                 "REDIS_AAD_OBJECT_ID", "0f0f0f0f-0000-4000-8000-0000000000aa"));
         GatewayConfig d = base.withUpstreamIdentity(Map.of("LOCAL_REDIS_TOKEN_COMMAND", "print-token"));
-        assertThat(d.upstreamCredential())
-                .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredential.TOKEN_COMMAND);
-        assertThat(d.uamiClientId()).isEmpty();
-        assertThat(d.redisObjectId()).isEmpty();
-        assertThat(d.redisAddress()).isEqualTo(base.redisAddress());
+        assertThat(d.upstreamIdentity().source())
+                .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredentialSource.TOKEN_COMMAND);
+        assertThat(d.upstreamIdentity().uamiClientId()).isEmpty();
+        assertThat(d.upstreamIdentity().objectId()).isEmpty();
+        assertThat(d.upstream().address()).isEqualTo(base.upstream().address());
         GatewayConfig mi = base.withUpstreamIdentity(Map.of("UAMI_CLIENT_ID", "0f0f0f0f-0000-4000-8000-000000000002"));
-        assertThat(mi.upstreamCredential())
-                .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredential.MANAGED_IDENTITY);
-        assertThat(mi.uamiClientId()).contains("0f0f0f0f-0000-4000-8000-000000000002");
+        assertThat(mi.upstreamIdentity().source())
+                .isEqualTo(io.github.redisentra.gateway.config.UpstreamCredentialSource.MANAGED_IDENTITY);
+        assertThat(mi.upstreamIdentity().uamiClientId()).contains("0f0f0f0f-0000-4000-8000-000000000002");
     }
 }

@@ -54,7 +54,7 @@ class UpstreamCommandsIT {
     static CommandTable learn() throws Exception {
         UpstreamCredentials admin = UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword());
         try (RespConnection c =
-                UpstreamProbe.connect(config, admin, admin.current().orElseThrow())) {
+                UpstreamProbe.connect(config.upstream(), admin, admin.current().orElseThrow())) {
             return UpstreamCommands.fetch(c);
         }
     }

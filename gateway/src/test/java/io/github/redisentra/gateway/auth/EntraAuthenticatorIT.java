@@ -20,6 +20,7 @@ import io.github.redisentra.emulator.Tenant;
 import io.github.redisentra.emulator.TokenRequest;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -133,7 +134,7 @@ class EntraAuthenticatorIT {
 
     EntraAuthenticator authenticator(Map<String, String> env, GraphGroups.BearerToken graph) throws Exception {
         EntraAuthenticator a =
-                EntraAuthenticator.create(GatewayConfig.from(env), graph, new AuditLog(), Clock.systemUTC());
+                GatewaySetup.of(GatewayConfig.from(env)).entraAuthenticator(graph, new AuditLog(), Clock.systemUTC());
         return a;
     }
 

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.redisentra.gateway.GatewaySetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,10 +52,12 @@ class GatewayConfigTest {
 
     @Test
     void logLevelAndListenerReloadIntervalHaveDefaultsAndAreChecked() throws Exception {
-        assertThat(GatewayConfig.from(minimal()).logLevel()).isEqualTo("INFO");
-        assertThat(GatewayConfig.from(minimal()).listenTlsReloadInterval()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(GatewayConfig.from(with("LOG_LEVEL", "debug")).logLevel()).isEqualTo("DEBUG");
-        assertThat(GatewayConfig.from(with("LISTEN_TLS_RELOAD_INTERVAL", "0s")).listenTlsReloadInterval())
+        assertThat(GatewayConfig.from(minimal()).log().level()).isEqualTo("INFO");
+        assertThat(GatewayConfig.from(minimal()).listener().tlsReloadInterval()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(GatewayConfig.from(with("LOG_LEVEL", "debug")).log().level()).isEqualTo("DEBUG");
+        assertThat(GatewayConfig.from(with("LISTEN_TLS_RELOAD_INTERVAL", "0s"))
+                        .listener()
+                        .tlsReloadInterval())
                 .isZero();
         assertThat(problems(with("LOG_LEVEL", "verbose")))
                 .containsExactly("LOG_LEVEL must be ERROR, WARN, INFO, DEBUG or TRACE, got \"verbose\"");
@@ -63,35 +66,36 @@ class GatewayConfigTest {
     @Test
     void minimalConfigurationHasTheDocumentedDefaults() throws Exception {
         GatewayConfig c = GatewayConfig.from(minimal());
-        assertThat(c.tenantId()).isEqualTo(TENANT.toLowerCase());
-        assertThat(c.requiredGroupIds()).containsExactly(GROUP);
-        assertThat(c.redisHostname()).isEqualTo("cache.example");
-        assertThat(c.redisAddress()).isEqualTo(new HostPort("cache.example", 6380));
-        assertThat(c.redisTls()).isTrue();
-        assertThat(c.authorityHost()).hasToString("https://login.microsoftonline.com");
-        assertThat(c.metadataUrlV2())
+        assertThat(c.entra().tenantId()).isEqualTo(TENANT.toLowerCase());
+        assertThat(c.entra().requiredGroupIds()).containsExactly(GROUP);
+        assertThat(c.upstream().hostname()).isEqualTo("cache.example");
+        assertThat(c.upstream().address()).isEqualTo(new HostPort("cache.example", 6380));
+        assertThat(c.upstream().tls()).isTrue();
+        assertThat(c.entra().authorityHost()).hasToString("https://login.microsoftonline.com");
+        assertThat(c.entra().metadataUrlV2())
                 .hasToString("https://login.microsoftonline.com/" + TENANT.toLowerCase()
                         + "/v2.0/.well-known/openid-configuration");
-        assertThat(c.metadataUrlV1())
+        assertThat(c.entra().metadataUrlV1())
                 .hasToString("https://login.microsoftonline.com/" + TENANT.toLowerCase()
                         + "/.well-known/openid-configuration");
-        assertThat(c.graphBaseUrl()).hasToString("https://graph.microsoft.com");
-        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
-        assertThat(c.clockSkew()).isEqualTo(Duration.ofSeconds(60));
-        assertThat(c.jwksUnknownKidInterval()).isEqualTo(Duration.ofMinutes(5));
-        assertThat(c.jwksRefreshInterval()).isEqualTo(Duration.ofHours(1));
-        assertThat(c.adminAddress()).contains(new HostPort("127.0.0.1", 8388));
-        assertThat(c.logFormat()).isEqualTo(GatewayConfig.LogFormat.JSON);
-        assertThat(c.redisTokenScope()).isEqualTo("https://redis.azure.com/.default");
+        assertThat(c.entra().graphBaseUrl()).hasToString("https://graph.microsoft.com");
+        assertThat(c.upstreamIdentity().source()).isEqualTo(UpstreamCredentialSource.MANAGED_IDENTITY);
+        assertThat(c.entra().clockSkew()).isEqualTo(Duration.ofSeconds(60));
+        assertThat(c.entra().jwksUnknownKidInterval()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.entra().jwksRefreshInterval()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.admin().address()).contains(new HostPort("127.0.0.1", 8388));
+        assertThat(c.log().format()).isEqualTo(LogSettings.Format.JSON);
+        assertThat(c.upstreamIdentity().tokenScope()).isEqualTo("https://redis.azure.com/.default");
     }
 
     @Test
     void admissionLimitsHaveTheDocumentedDefaultsAndTheBudgetFitsOneArgument() throws Exception {
         GatewayConfig c = GatewayConfig.from(minimal());
-        assertThat(c.maxClients()).isEqualTo(10_000);
-        assertThat(c.maxUnauthenticatedPerAddress()).isEqualTo(256);
-        assertThat(c.preAuthMaxBytes()).isEqualTo(81_920);
+        assertThat(c.limits().maxClients()).isEqualTo(10_000);
+        assertThat(c.limits().maxUnauthenticatedPerAddress()).isEqualTo(256);
+        assertThat(c.limits().preAuthMaxBytes()).isEqualTo(81_920);
         assertThat(GatewayConfig.from(with("MAX_UNAUTHENTICATED_PER_ADDRESS", "0"))
+                        .limits()
                         .maxUnauthenticatedPerAddress())
                 .isZero();
         assertThat(problems(with("PREAUTH_MAX_BYTES", "40000")))
@@ -99,13 +103,14 @@ class GatewayConfigTest {
                         + " argument plus 1024 bytes for the rest of the command: set it to at least 66560, or lower"
                         + " PREAUTH_MAX_BULK_BYTES");
         assertThat(GatewayConfig.from(with("PREAUTH_MAX_BYTES", "40000", "PREAUTH_MAX_BULK_BYTES", "32768"))
+                        .limits()
                         .preAuthMaxBytes())
                 .isEqualTo(40_000);
-        assertThat(c.logDeniedPerSecond()).isEqualTo(20);
-        assertThat(c.authFailuresPerAddress()).isEqualTo(20);
-        assertThat(c.authFailuresPerUser()).isEqualTo(3);
-        assertThat(c.authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
-        assertThat(c.authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(c.limits().logDeniedPerSecond()).isEqualTo(20);
+        assertThat(c.limits().authFailuresPerAddress()).isEqualTo(20);
+        assertThat(c.limits().authFailuresPerUser()).isEqualTo(3);
+        assertThat(c.limits().authFailureWindow()).isEqualTo(Duration.ofMinutes(15));
+        assertThat(c.limits().authFailureDelay()).isEqualTo(Duration.ofSeconds(1));
         assertThat(problems(with("AUTH_FAILURE_DELAY", "5m")))
                 .containsExactly("AUTH_FAILURE_DELAY must be at most 1m (clients time out), got PT5M");
         assertThat(problems(with("MAX_CLIENTS", "0")))
@@ -129,8 +134,8 @@ class GatewayConfigTest {
     @Test
     void plaintextOnNonLoopbackIsAcceptedWithTheOptIn() throws Exception {
         GatewayConfig c = GatewayConfig.from(with("LISTEN_ADDR", null, "ALLOW_PLAINTEXT_LISTENER", "true"));
-        assertThat(c.listenAddress()).isEqualTo(new HostPort("0.0.0.0", 6388));
-        assertThat(c.listenTls()).isFalse();
+        assertThat(c.listener().address()).isEqualTo(new HostPort("0.0.0.0", 6388));
+        assertThat(c.listener().tls()).isFalse();
     }
 
     @Test
@@ -141,11 +146,13 @@ class GatewayConfigTest {
                         + " (Azure and AWS caches require TLS), or set ALLOW_PLAINTEXT_UPSTREAM=true if the network is"
                         + " otherwise protected");
         assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "ALLOW_PLAINTEXT_UPSTREAM", "true"))
-                        .redisTls())
+                        .upstream()
+                        .tls())
                 .isFalse();
         for (String loopback : List.of("127.0.0.1:6379", "localhost:6379", "[::1]:6379")) {
             assertThat(GatewayConfig.from(with("REDIS_TLS", "false", "REDIS_HOSTPORT", loopback))
-                            .redisTls())
+                            .upstream()
+                            .tls())
                     .isFalse();
         }
         assertThat(problems(with("ALLOW_PLAINTEXT_UPSTREAM", "maybe")))
@@ -155,12 +162,14 @@ class GatewayConfigTest {
     @Test
     void anyTenantAppOnlyWidensAnyTenantUser() throws Exception {
         assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"))
+                        .entra()
                         .allowAnyTenantApp())
                 .isFalse();
         assertThat(GatewayConfig.from(with(
                                 "REQUIRED_GROUP_IDS", null,
                                 "ALLOW_ANY_TENANT_USER", "true",
                                 "ALLOW_ANY_TENANT_APP", "true"))
+                        .entra()
                         .allowAnyTenantApp())
                 .isTrue();
         assertThat(problems(with("ALLOW_ANY_TENANT_APP", "true")))
@@ -172,10 +181,13 @@ class GatewayConfigTest {
     @Test
     void loopbackForms() throws Exception {
         assertThat(GatewayConfig.from(with("LISTEN_ADDR", "localhost:7000"))
-                        .listenAddress()
+                        .listener()
+                        .address()
                         .isLoopback())
                 .isTrue();
-        assertThat(GatewayConfig.from(with("LISTEN_ADDR", "[::1]:7000")).listenAddress())
+        assertThat(GatewayConfig.from(with("LISTEN_ADDR", "[::1]:7000"))
+                        .listener()
+                        .address())
                 .isEqualTo(new HostPort("::1", 7000));
         assertThat(problems(with("LISTEN_ADDR", "[::]:7000")))
                 .singleElement()
@@ -197,7 +209,7 @@ class GatewayConfigTest {
                 cert.toString(),
                 "LISTEN_TLS_KEY_FILE",
                 key.toString()));
-        assertThat(c.listenTls()).isTrue();
+        assertThat(c.listener().tls()).isTrue();
         assertThat(problems(with(
                         "LISTEN_TLS_CERT_FILE",
                         dir.resolve("missing.crt").toString(),
@@ -261,7 +273,7 @@ class GatewayConfigTest {
     void audiencesAcceptGuidsAndAppIdUris() throws Exception {
         GatewayConfig c = GatewayConfig.from(
                 with("EXPECTED_AUDIENCE", " api://gw , 6E1B1E5F-0000-4000-8000-000000000001,https://contoso.com/api"));
-        assertThat(c.expectedAudiences())
+        assertThat(c.entra().expectedAudiences())
                 .containsExactly("api://gw", "6e1b1e5f-0000-4000-8000-000000000001", "https://contoso.com/api");
         assertThat(problems(with("EXPECTED_AUDIENCE", "gateway")))
                 .containsExactly("EXPECTED_AUDIENCE must be comma-separated client ids (GUIDs) or App ID URIs"
@@ -271,14 +283,15 @@ class GatewayConfigTest {
     @Test
     void groupIdsAreCaseInsensitive() throws Exception {
         GatewayConfig c = GatewayConfig.from(with("ALLOWED_GROUP_IDS", GROUP.toUpperCase()));
-        assertThat(c.allowedGroupIds()).containsExactly(GROUP);
+        assertThat(c.entra().allowedGroupIds()).containsExactly(GROUP);
     }
 
     @Test
     void anyTenantUserSwitchReplacesAuthorizationRules() throws Exception {
         GatewayConfig c = GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOW_ANY_TENANT_USER", "true"));
-        assertThat(c.allowAnyTenantUser()).isTrue();
+        assertThat(c.entra().allowAnyTenantUser()).isTrue();
         assertThat(GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ALLOWED_APP_ROLES", "Redis.User"))
+                        .entra()
                         .allowedAppRoles())
                 .containsExactly("Redis.User");
     }
@@ -302,13 +315,13 @@ class GatewayConfigTest {
                 "LDAP_BIND_DN_TEMPLATE",
                 "uid={user},ou=people,dc=x");
         GatewayConfig c = GatewayConfig.from(ldapOnly);
-        assertThat(c.entra()).isFalse();
+        assertThat(c.entra().enabled()).isFalse();
         assertThat(c.ldap().orElseThrow().allowAnyUser()).isFalse();
-        assertThat(c.rolePolicy()).isPresent();
+        assertThat(GatewaySetup.read(ldapOnly).roles()).isPresent();
         Map<String, String> both = new HashMap<>(ldapOnly);
         both.put("TENANT_ID", TENANT);
         both.put("EXPECTED_AUDIENCE", "api://redis-gateway");
-        assertThat(GatewayConfig.from(both).entra()).isTrue();
+        assertThat(GatewayConfig.from(both).entra().enabled()).isTrue();
         both.put("ALLOW_ANY_TENANT_USER", "true");
         both.put("LDAP_ALLOW_ANY_USER", "true");
         both.put("LDAP_ALLOWED_GROUPS", "name:Readers");
@@ -344,39 +357,44 @@ class GatewayConfigTest {
     void durationForms() throws Exception {
         GatewayConfig c = GatewayConfig.from(
                 with("CLOCK_SKEW", "PT2M", "AUTH_TIMEOUT", "500ms", "DRAIN_TIMEOUT", "0s", "GROUP_CACHE_TTL", "1d"));
-        assertThat(c.clockSkew()).isEqualTo(Duration.ofMinutes(2));
-        assertThat(c.authTimeout()).isEqualTo(Duration.ofMillis(500));
-        assertThat(c.drainTimeout()).isZero();
-        assertThat(c.groupCacheTtl()).isEqualTo(Duration.ofDays(1));
+        assertThat(c.entra().clockSkew()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.limits().authTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.lifecycle().drainTimeout()).isZero();
+        assertThat(c.entra().groupCacheTtl()).isEqualTo(Duration.ofDays(1));
     }
 
     @Test
     void authorityHostLosesItsTrailingSlash() throws Exception {
         GatewayConfig c = GatewayConfig.from(with("AZURE_AUTHORITY_HOST", "https://localhost:8443/"));
-        assertThat(c.metadataUrlV2())
+        assertThat(c.entra().metadataUrlV2())
                 .hasToString(
                         "https://localhost:8443/" + TENANT.toLowerCase() + "/v2.0/.well-known/openid-configuration");
     }
 
     @Test
     void adminListenerCanBeTurnedOff() throws Exception {
-        assertThat(GatewayConfig.from(with("ADMIN_ADDR", "off")).adminAddress()).isEmpty();
+        assertThat(GatewayConfig.from(with("ADMIN_ADDR", "off")).admin().address())
+                .isEmpty();
     }
 
     @Test
     void upstreamCredentialIsChosenFromWhatIsSet(@TempDir Path dir) throws Exception {
-        assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN", "t")).upstreamCredential())
-                .isEqualTo(UpstreamCredential.STATIC_TOKEN);
+        assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN", "t"))
+                        .upstreamIdentity()
+                        .source())
+                .isEqualTo(UpstreamCredentialSource.STATIC_TOKEN);
         assertThat(GatewayConfig.from(with("LOCAL_REDIS_TOKEN_COMMAND", "echo t"))
-                        .upstreamCredential())
-                .isEqualTo(UpstreamCredential.TOKEN_COMMAND);
+                        .upstreamIdentity()
+                        .source())
+                .isEqualTo(UpstreamCredentialSource.TOKEN_COMMAND);
         GatewayConfig pw = GatewayConfig.from(with("REDIS_PASSWORD", "pw", "REDIS_USERNAME", "gw"));
-        assertThat(pw.upstreamCredential()).isEqualTo(UpstreamCredential.PASSWORD);
-        assertThat(pw.redisUsername()).isEqualTo("gw");
+        assertThat(pw.upstreamIdentity().source()).isEqualTo(UpstreamCredentialSource.PASSWORD);
+        assertThat(pw.upstreamIdentity().redisUsername()).isEqualTo("gw");
         assertThat(GatewayConfig.from(
                                 with("AZURE_CLIENT_SECRET", "s", "AZURE_CLIENT_ID", GROUP, "AZURE_TENANT_ID", TENANT))
-                        .upstreamCredential())
-                .isEqualTo(UpstreamCredential.CLIENT_SECRET);
+                        .upstreamIdentity()
+                        .source())
+                .isEqualTo(UpstreamCredentialSource.CLIENT_SECRET);
         Path token = Files.writeString(dir.resolve("token"), "x");
         assertThat(GatewayConfig.from(with(
                                 "AZURE_FEDERATED_TOKEN_FILE",
@@ -385,9 +403,12 @@ class GatewayConfigTest {
                                 GROUP,
                                 "AZURE_TENANT_ID",
                                 TENANT))
-                        .upstreamCredential())
-                .isEqualTo(UpstreamCredential.WORKLOAD_IDENTITY);
-        assertThat(GatewayConfig.from(with("UAMI_CLIENT_ID", GROUP)).uamiClientId())
+                        .upstreamIdentity()
+                        .source())
+                .isEqualTo(UpstreamCredentialSource.WORKLOAD_IDENTITY);
+        assertThat(GatewayConfig.from(with("UAMI_CLIENT_ID", GROUP))
+                        .upstreamIdentity()
+                        .uamiClientId())
                 .contains(GROUP);
     }
 
@@ -409,7 +430,7 @@ class GatewayConfigTest {
     void secretsNeverAppearInSummaryToStringOrErrors() throws Exception {
         String secret = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0.c2ln";
         GatewayConfig c = GatewayConfig.from(with("LOCAL_REDIS_TOKEN", secret));
-        assertThat(c.localRedisToken()).contains(secret);
+        assertThat(c.upstreamIdentity().localRedisToken()).contains(secret);
         assertThat(c.summary()).doesNotContain(secret).contains("LOCAL_REDIS_TOKEN=<redacted>");
         assertThat(c.toString()).doesNotContain(secret).contains("LOCAL_REDIS_TOKEN=<redacted>");
         assertThat(problems(with("LOCAL_REDIS_TOKEN", secret, "REDIS_PASSWORD", secret, "REDIS_TLS", "x")))
@@ -454,27 +475,29 @@ class GatewayConfigTest {
     @Test
     void awsIamUpstreamIsReadValidatedAndNormalised() throws Exception {
         GatewayConfig c = GatewayConfig.from(with(aws()));
-        assertThat(c.upstreamCredential()).isEqualTo(UpstreamCredential.AWS_IAM);
-        assertThat(c.awsIam())
+        assertThat(c.upstreamIdentity().source()).isEqualTo(UpstreamCredentialSource.AWS_IAM);
+        assertThat(c.upstreamIdentity().awsIam())
                 .contains(new AwsIamUpstream(
                         io.github.redisentra.aws.AwsIamTokenSource.Kind.ELASTICACHE,
                         "my-cache",
                         "gw-user",
                         "eu-west-1"));
         assertThat(GatewayConfig.from(with(aws("AWS_SERVERLESS", "true")))
+                        .upstreamIdentity()
                         .awsIam()
                         .orElseThrow()
                         .kind())
                 .isEqualTo(io.github.redisentra.aws.AwsIamTokenSource.Kind.ELASTICACHE_SERVERLESS);
         assertThat(GatewayConfig.from(with(aws("AWS_SERVICE", "MemoryDB")))
+                        .upstreamIdentity()
                         .awsIam()
                         .orElseThrow()
                         .kind())
                 .isEqualTo(io.github.redisentra.aws.AwsIamTokenSource.Kind.MEMORYDB);
         // the default upstream family is Entra, and AWS_REGION (set by AWS platforms) alone does not change it
         GatewayConfig entra = GatewayConfig.from(with("AWS_REGION", "eu-west-1"));
-        assertThat(entra.upstreamCredential()).isEqualTo(UpstreamCredential.MANAGED_IDENTITY);
-        assertThat(entra.awsIam()).isEmpty();
+        assertThat(entra.upstreamIdentity().source()).isEqualTo(UpstreamCredentialSource.MANAGED_IDENTITY);
+        assertThat(entra.upstreamIdentity().awsIam()).isEmpty();
         assertThat(c.summary()).contains("upstream credential: AWS IAM");
     }
 

@@ -218,7 +218,7 @@ class LdapConfigTest {
                 "LDAP_ALLOW_ANY_USER", "true",
                 "ADMIN_API_TOKEN", "admin-secret"));
         assertThat(c.ldap()).isPresent();
-        assertThat(c.adminApiToken()).contains("admin-secret");
+        assertThat(c.admin().apiToken()).contains("admin-secret");
         assertThat(c.summary() + c).doesNotContain("very-secret").doesNotContain("admin-secret");
         assertThat(GatewayConfig.from(gateway()).ldap()).isEmpty();
         assertThatThrownBy(() -> GatewayConfig.from(gateway("LDAP_SERVERS", "ldap://localhost:389")))
@@ -236,7 +236,7 @@ class LdapConfigTest {
         env.remove("EXPECTED_AUDIENCE");
         env.remove("ALLOW_ANY_TENANT_USER");
         GatewayConfig c = GatewayConfig.from(env);
-        assertThat(c.entra()).isFalse();
+        assertThat(c.entra().enabled()).isFalse();
         assertThat(c.ldap()).isPresent();
         env.put("TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47");
         assertThatThrownBy(() -> GatewayConfig.from(env))

@@ -1,16 +1,19 @@
 package io.github.redisentra.gateway.config;
 
-import static io.github.redisentra.gateway.config.GatewayConfigTest.problems;
 import static io.github.redisentra.gateway.config.GatewayConfigTest.with;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.redisentra.gateway.GatewaySetup;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** ROLES_FILE and ROLES_RELOAD_INTERVAL in the configuration: validated with the rest, at start. */
+/**
+ * ROLES_FILE and ROLES_RELOAD_INTERVAL in the configuration: validated with the rest, at start (the file read by the
+ * gateway's assembly, {@link GatewaySetup}, its problems reported with the settings').
+ */
 class RolesConfigTest {
     @TempDir
     Path dir;
@@ -19,11 +22,22 @@ class RolesConfigTest {
     void aValidRolesFileIsTheAuthorizationRule() throws Exception {
         Path f = Files.writeString(
                 dir.resolve("roles.yaml"), "roles:\n  r:\n    match: {appRoles: [Redis.Read]}\n    rules: +@read\n");
-        GatewayConfig c = GatewayConfig.from(with("REQUIRED_GROUP_IDS", null, "ROLES_FILE", f.toString()));
-        assertThat(c.rolePolicy()).isPresent();
-        assertThat(c.rolesFile()).contains(f);
-        assertThat(c.rolesReloadInterval()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(GatewayConfig.from(minimal()).rolePolicy()).isEmpty();
+        GatewaySetup s = GatewaySetup.read(with("REQUIRED_GROUP_IDS", null, "ROLES_FILE", f.toString()));
+        GatewayConfig c = s.config();
+        assertThat(s.roles()).isPresent();
+        assertThat(c.roles().file()).contains(f);
+        assertThat(c.roles().reloadInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(GatewaySetup.read(minimal()).roles()).isEmpty();
+    }
+
+    /** The problems reported for {@code m}, the roles file read as the gateway reads it (assembly). */
+    static java.util.List<String> problems(java.util.Map<String, String> m) {
+        try {
+            GatewaySetup.read(m);
+        } catch (ConfigException e) {
+            return e.problems();
+        }
+        throw new AssertionError("configuration was accepted");
     }
 
     private static java.util.Map<String, String> minimal() {

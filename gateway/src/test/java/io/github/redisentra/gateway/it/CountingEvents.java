@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.it;
 
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.auth.AuthDecision;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Counts what the session layer reports, for assertions. */

@@ -14,6 +14,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
@@ -143,7 +144,7 @@ final class GatewayHarness implements AutoCloseable {
                 "LISTEN_ADDR",
                 "127.0.0.1:0");
         EntraAuthenticator a =
-                EntraAuthenticator.create(GatewayConfig.from(env), null, new AuditLog(), Clock.systemUTC());
+                GatewaySetup.of(GatewayConfig.from(env)).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         a.start().get(30, TimeUnit.SECONDS);
         return a;
     }

@@ -11,6 +11,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
@@ -97,7 +98,7 @@ class LargeArgumentPermissionsIT {
                 "LISTEN_ADDR", "127.0.0.1:0",
                 "AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString(),
                 "HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString()));
-        auth = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC());
+        auth = GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         auth.start().get();
         gw = new GatewayServer(
                         GatewaySettings.loopback(0).withSession(SessionSettings.DEFAULTS),
@@ -105,7 +106,7 @@ class LargeArgumentPermissionsIT {
                         UpstreamEndpoint.plaintext("127.0.0.1", redis.port()),
                         UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
                         null,
-                        new AccessControl(config.rolePolicy().orElseThrow()))
+                        new AccessControl(GatewaySetup.of(config).roles().orElseThrow()))
                 .start();
     }
 

@@ -16,13 +16,14 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.RolePolicy;
+import io.github.redisentra.gateway.acl.RoleUpstreams;
 import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
-import io.github.redisentra.gateway.identity.RoleIdentities;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
 import io.github.redisentra.gateway.identity.UpstreamTokenSources;
 import io.github.redisentra.gateway.session.SessionSettings;
@@ -79,7 +80,7 @@ class RoleUpstreamIdentityIT {
     static AzureCacheStandIn readerCache;
     static AzureCacheStandIn writerCache;
     static EntraAuthenticator auth;
-    static RoleIdentities identities;
+    static RoleUpstreams identities;
     static GatewayServer gw;
     static AccessControl access;
     static String rolesYaml;
@@ -177,7 +178,7 @@ class RoleUpstreamIdentityIT {
         env.put("AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString());
         env.put("HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString());
         GatewayConfig config = GatewayConfig.from(env);
-        auth = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC());
+        auth = GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         auth.start().get();
         RefreshPolicy fast = RefreshPolicy.builder()
                 .refreshRatio(0.5)
@@ -187,12 +188,14 @@ class RoleUpstreamIdentityIT {
                 .build();
         // The gateway's builders (derived configuration, token-command source); only the refresh cadence is the
         // test's, so that renewals happen within the test.
-        identities = new RoleIdentities(settings -> {
+        identities = new RoleUpstreams(settings -> {
             GatewayConfig derived = config.withUpstreamIdentity(settings);
-            TokenSource source = UpstreamTokenSources.create(derived, derived.redisTokenScope());
-            return UpstreamIdentity.of(source, fast, derived.redisObjectId().orElse(null));
+            TokenSource source = UpstreamTokenSources.create(
+                    derived.upstreamIdentity(), derived.upstreamIdentity().tokenScope());
+            return UpstreamIdentity.of(
+                    source, fast, derived.upstreamIdentity().objectId().orElse(null));
         });
-        access = new AccessControl(config.rolePolicy().orElseThrow(), identities);
+        access = new AccessControl(GatewaySetup.of(config).roles().orElseThrow(), identities);
         identities.firstTokens().get(60, java.util.concurrent.TimeUnit.SECONDS);
         gw = new GatewayServer(
                         GatewaySettings.loopback(0)

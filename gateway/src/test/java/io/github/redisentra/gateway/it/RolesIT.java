@@ -13,6 +13,7 @@ import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.PolicyReloader;
 import io.github.redisentra.gateway.acl.RolePolicy;
@@ -140,7 +141,7 @@ class RolesIT {
         env.put("HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString());
         baseEnv = Map.copyOf(env);
         GatewayConfig config = GatewayConfig.from(env);
-        auth = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC());
+        auth = GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         auth.start().get();
         metrics = new GatewayMetrics(Clock.systemUTC());
         gw = new GatewayServer(
@@ -151,7 +152,7 @@ class RolesIT {
                         UpstreamEndpoint.plaintext("127.0.0.1", redis.port()),
                         UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
                         metrics,
-                        new AccessControl(config.rolePolicy().orElseThrow()))
+                        new AccessControl(GatewaySetup.of(config).roles().orElseThrow()))
                 .start();
     }
 
@@ -404,9 +405,10 @@ class RolesIT {
         Map<String, String> env = new HashMap<>(baseEnv);
         env.put("ROLES_FILE", file.toString());
         GatewayConfig config = GatewayConfig.from(env);
-        AccessControl access = new AccessControl(config.rolePolicy().orElseThrow());
+        AccessControl access = new AccessControl(GatewaySetup.of(config).roles().orElseThrow());
         redis.cli().call("SET", "app:r", "r");
-        try (EntraAuthenticator auth2 = EntraAuthenticator.create(config, null, new AuditLog(), Clock.systemUTC())) {
+        try (EntraAuthenticator auth2 =
+                GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC())) {
             auth2.start().get();
             GatewayServer gw2 = new GatewayServer(
                     GatewaySettings.loopback(0).withSession(SessionSettings.DEFAULTS),
@@ -418,9 +420,10 @@ class RolesIT {
             gw2.start();
             try (PolicyReloader reloader = new PolicyReloader(
                             file,
-                            config.rolePolicy().orElseThrow().table(),
+                            GatewaySetup.of(config).roles().orElseThrow().table(),
                             access,
-                            p -> auth2.policy(EntraAuthenticator.admission(config.requiredGroupIds(), p)),
+                            p -> auth2.policy(EntraAuthenticator.admission(
+                                    config.entra().requiredGroupIds(), p.groupsOfInterest(), p.appRolesOfInterest())),
                             Duration.ofMillis(100));
                     RawClient c = new RawClient(gw2.localAddress().getPort())) {
                 c.timeout(15_000);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.Args;
 import io.github.redisentra.gateway.acl.CommandTable;

@@ -2,7 +2,6 @@ package io.github.redisentra.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.RolePolicy;

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.resp.ReplyFramer;

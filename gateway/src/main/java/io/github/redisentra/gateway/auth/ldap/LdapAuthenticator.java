@@ -7,6 +7,7 @@ import io.github.redisentra.gateway.auth.AuthRequest;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.GroupPolicy;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.config.DirectoryGroups;
 import io.github.redisentra.gateway.config.LdapConfig;
 import java.io.IOException;
 import java.security.GeneralSecurityException;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * {@code displayName} the user's DN, {@code tenantId} {@code null}, {@code groups} <em>all</em> the user's directory
  * groups, each twice — as its normalized DN ({@code cn=redis users,ou=groups,dc=example,dc=com}), which only a DN
  * value matches, and as {@code name:} + its name ({@code name:redis users}, the value of its first RDN), which only an
- * explicit {@code name:} value matches ({@link LdapConfig#directoryGroups}). {@code expiresAt} is the sign-in time
+ * explicit {@code name:} value matches ({@link DirectoryGroups#of}). {@code expiresAt} is the sign-in time
  * plus {@code LDAP_SESSION_MAX_AGE}, so the session's one expiry handling ends it as it ends a token's session; without
  * that setting it is far in the future and the session lasts until the client disconnects.
  *
@@ -172,7 +173,7 @@ public final class LdapAuthenticator implements Authenticator, AutoCloseable {
                 c.put(user, password, id);
             }
             dn = id.dn();
-            Set<String> groups = LdapConfig.directoryGroups(id.groupDns());
+            Set<String> groups = DirectoryGroups.of(id.groupDns());
             GroupPolicy.Outcome o = s.policy().evaluate(groups, Set.of());
             if (!o.admitted()) {
                 throw new LdapDirectory.Refusal(o.reason(), o.detail());

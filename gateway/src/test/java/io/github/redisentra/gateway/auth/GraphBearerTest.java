@@ -1,4 +1,4 @@
-package io.github.redisentra.gateway.identity;
+package io.github.redisentra.gateway.auth;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

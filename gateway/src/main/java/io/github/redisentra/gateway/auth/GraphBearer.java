@@ -1,10 +1,9 @@
-package io.github.redisentra.gateway.identity;
+package io.github.redisentra.gateway.auth;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
-import io.github.redisentra.gateway.auth.GraphGroups;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;

@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.config;
 
 /** How the gateway authenticates to the upstream cache, chosen from which settings are present. */
-public enum UpstreamCredential {
+public enum UpstreamCredentialSource {
     /** {@code REDIS_PASSWORD} (+ {@code REDIS_USERNAME}): a self-hosted Redis with a static password. */
     PASSWORD("static password (REDIS_PASSWORD)"),
     /** {@code LOCAL_REDIS_TOKEN}: a token used as-is until it expires. */
@@ -21,7 +21,7 @@ public enum UpstreamCredential {
 
     private final String description;
 
-    UpstreamCredential(String description) {
+    UpstreamCredentialSource(String description) {
         this.description = description;
     }
 

@@ -1,4 +1,4 @@
-package io.github.redisentra.gateway;
+package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.gateway.auth.AuthDecision;
 
