@@ -2,6 +2,7 @@ package io.github.redisentra.cli;
 
 import com.microsoft.aad.msal4j.DeviceCode;
 import com.microsoft.aad.msal4j.SystemBrowserOptions;
+import io.github.redisentra.core.RefreshPolicy;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Map;
@@ -23,6 +24,8 @@ final class Cli {
     SystemBrowserOptions browserOptions;
     /** Called once {@code connect} listens (tests stop it through the handle). */
     Consumer<Tunnel> onListening = tunnel -> {};
+    /** {@code connect}'s renewal schedule; {@code null}: core's default (tests renew short-lived tokens sooner). */
+    RefreshPolicy refreshPolicy;
     /** Whether {@code connect} closes its tunnel on JVM shutdown (Ctrl-C); only in the real process. */
     boolean shutdownHook;
 

@@ -169,8 +169,11 @@ final class ConnectCommand implements Callable<Integer> {
                 account,
                 first.secret());
 
-        TokenRefresher refresher =
-                TokenRefresher.builder(source).name("redis-entra connect").build();
+        TokenRefresher.Builder rb = TokenRefresher.builder(source).name("redis-entra connect");
+        if (cli.refreshPolicy != null) {
+            rb.policy(cli.refreshPolicy);
+        }
+        TokenRefresher refresher = rb.build();
         AccessToken current;
         try {
             current = refresher.firstToken().get(60, TimeUnit.SECONDS);

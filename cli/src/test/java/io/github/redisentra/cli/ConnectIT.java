@@ -3,6 +3,9 @@ package io.github.redisentra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.redisentra.core.RefreshPolicy;
+import io.github.redisentra.emulator.AppRegistration;
+import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
@@ -56,12 +59,16 @@ class ConnectIT {
     static GatewayServer gateway;
     static final AtomicInteger gatewayAllowed = new AtomicInteger();
     static final AtomicInteger gatewayDenied = new AtomicInteger();
+    static AppRegistration shortApi;
     static Path aliceCache;
     static Path eveCache;
 
     @BeforeAll
     static void start() throws Exception {
         h = new CliHarness(home, b -> {});
+        // a second gateway API whose user tokens live 12 s: renewals within the test's few seconds
+        shortApi = h.tenant.registerApp(
+                AppSpec.api("short-api").acceptedTokenVersion(2).tokenLifetime(Duration.ofSeconds(12)));
         redis = RedisServer.builder().tls().name("cli-it").start();
         cache = AzureCacheStandIn.builder(redis)
                 .objectId(h.alice.objectId())
@@ -72,7 +79,9 @@ class ConnectIT {
                         "TENANT_ID",
                         h.tenant.id(),
                         "EXPECTED_AUDIENCE",
-                        h.api.clientId() + "," + h.api.appIdUri(),
+                        String.join(",", h.api.clientId(), h.api.appIdUri(), shortApi.clientId(), shortApi.appIdUri()),
+                        "CLOCK_SKEW",
+                        "0s",
                         "ALLOWED_GROUP_IDS",
                         CliHarness.GROUP,
                         "AZURE_AUTHORITY_HOST",
@@ -168,8 +177,15 @@ class ConnectIT {
     }
 
     static Running connect(Path cacheDir, String... args) throws Exception {
+        return connect(cacheDir, c -> {}, args);
+    }
+
+    static Running connect(Path cacheDir, Consumer<Cli> more, String... args) throws Exception {
         CompletableFuture<Tunnel> listening = new CompletableFuture<>();
-        Consumer<Cli> setUp = c -> c.onListening = listening::complete;
+        Consumer<Cli> setUp = c -> {
+            c.onListening = listening::complete;
+            more.accept(c);
+        };
         List<String> all = new ArrayList<>(List.of("connect", "--listen", "127.0.0.1:0"));
         all.addAll(List.of(args));
         CompletableFuture<CliHarness.Run> run =
@@ -235,6 +251,50 @@ class ConnectIT {
         // three local connections: each one AUTH as alice upstream, never the local clients' passwords
         assertThat(gatewayAllowed.get() - allowedBefore).isEqualTo(4); // 3 sessions + the start-up check
         assertThat(gatewayDenied.get()).isEqualTo(deniedBefore);
+    }
+
+    @Test
+    void renewalsReAuthenticateEveryConnectionAndLoseNothing() throws Exception {
+        // 12 s tokens renewed at 30 % of their life: about four renewals in 13 s. The gateway (clock skew 0)
+        // answers -NOAUTH to a session whose token expired, so each command below succeeding past 12 s proves
+        // the tunnel's connections re-authenticated; the subscriber (RESP2) is moved make-before-break.
+        RefreshPolicy fast = RefreshPolicy.builder()
+                .refreshRatio(0.3)
+                .lowerBound(Duration.ZERO)
+                .minimumDelay(Duration.ofSeconds(1))
+                .jitter(Duration.ZERO)
+                .build();
+        int allowedBefore = gatewayAllowed.get();
+        try (Running tunnel = connect(
+                        aliceCache,
+                        c -> c.refreshPolicy = fast,
+                        "--gateway",
+                        gatewayAddress(),
+                        "--scope",
+                        shortApi.defaultScope(),
+                        "--upstream-ca-file",
+                        redis.caFile().toString());
+                RedisCli counter = RedisCli.connect("127.0.0.1", tunnel.port());
+                RedisCli subscriber = RedisCli.connect("127.0.0.1", tunnel.port())) {
+            counter.call("AUTH", "x");
+            subscriber.call("AUTH", "x");
+            assertThat(subscriber.call("SUBSCRIBE", "cli:ch")).isEqualTo(List.of("subscribe", "cli:ch", 1L));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(13);
+            int n = 0;
+            while (System.nanoTime() < deadline) {
+                n++;
+                assertThat(counter.call("INCR", "cli:renewals")).isEqualTo((long) n);
+                // two receivers while a handover overlaps the old and new upstream subscription
+                assertThat((Long) redis.cli().call("PUBLISH", "cli:ch", "m" + n))
+                        .isBetween(1L, 2L);
+                // each message exactly once, in order (a duplicate or a loss fails the next comparison)
+                assertThat(subscriber.readNext()).isEqualTo(List.of("message", "cli:ch", "m" + n));
+                Thread.sleep(250);
+            }
+            assertThat(redis.cli().callString("GET", "cli:renewals")).isEqualTo(Integer.toString(n));
+        }
+        // the first AUTH of the start-up check and of each connection, then at least two re-AUTHs each
+        assertThat(gatewayAllowed.get() - allowedBefore).isGreaterThanOrEqualTo(3 + 2 * 2);
     }
 
     @Test
