@@ -219,6 +219,59 @@ class ConnectIT {
                 .isEqualTo("1");
     }
 
+    /** The command in a process of its own (this JVM's class path, its own logging set-up), as a user runs it. */
+    static Process commandProcess(Map<String, String> env, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith(Settings.ENV_PREFIX));
+        pb.environment().putAll(env);
+        pb.environment().put("HOME", home.toString());
+        return pb.start();
+    }
+
+    @Test
+    void aSeparateProcessSignsInByDeviceCodeAndItsTokenFeedsRedisCli() throws Exception {
+        Map<String, String> env = env(home.resolve("process-cache"));
+        Process login = commandProcess(env, "login", "--scope", h.api.defaultScope());
+        // the person reads the code on stderr and enters it at the emulator's sign-in page
+        java.io.BufferedReader err = new java.io.BufferedReader(
+                new java.io.InputStreamReader(login.getErrorStream(), StandardCharsets.UTF_8));
+        java.util.regex.Pattern code = java.util.regex.Pattern.compile("enter the code (\\S+) ");
+        String line;
+        String userCode = null;
+        StringBuilder seen = new StringBuilder();
+        while (userCode == null && (line = err.readLine()) != null) {
+            seen.append(line).append('\n');
+            java.util.regex.Matcher m = code.matcher(line);
+            if (m.find()) {
+                userCode = m.group(1);
+            }
+        }
+        assertThat(userCode).as("device code prompt in: %s", seen).isNotNull();
+        h.emu.approveDeviceCode(userCode, h.alice);
+        assertThat(login.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(login.exitValue()).as("login stderr: %s", seen).isZero();
+        assertThat(new String(login.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("Signed in as " + h.alice.upn());
+
+        Process token = commandProcess(env, "token", "--scope", h.api.defaultScope());
+        assertThat(token.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(token.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String tokenErr = new String(token.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(token.exitValue()).as("token stderr: %s", tokenErr).isZero();
+        assertThat(tokenErr).as("nothing on stderr either").isEmpty();
+        assertThat(out.lines()).hasSize(1);
+        // redis-cli -a "$(redis-entra token --scope ...)" against the gateway
+        assertThat(redisCli(gateway.localAddress().getPort(), true, "--no-auth-warning", "-a", out.strip(), "PING"))
+                .isEqualTo("PONG");
+    }
+
     @Test
     void connectToTheGatewayServesRedisCliAndAnswersAuthLocally() throws Exception {
         int allowedBefore = gatewayAllowed.get();
