@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Properties;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * Where an option's value comes from when it is not on the command line: first the environment variable {@code
  * REDIS_ENTRA_<NAME>} ({@code --client-id} → {@code REDIS_ENTRA_CLIENT_ID}), then the key {@code <name>} of the
  * config file ({@code client-id=...}), then the option's built-in default. So: flag &gt; environment &gt; file &gt;
- * default.
+ * default. Except the one-shot switches in {@link #FLAG_ONLY}.
  *
  * <p>The config file is {@code --config FILE}, else {@code $REDIS_ENTRA_CONFIG}, else {@code
  * $XDG_CONFIG_HOME/redis-entra/config.properties} ({@code ~/.config/redis-entra/config.properties}); a missing
@@ -23,6 +24,11 @@ import picocli.CommandLine.Model.OptionSpec;
  */
 final class Settings implements CommandLine.IDefaultValueProvider {
     static final String ENV_PREFIX = "REDIS_ENTRA_";
+    /**
+     * One-shot switches of a single invocation, never taken from the environment or the file (a {@code
+     * REDIS_ENTRA_USERNAME} meant as a Redis user name must not turn {@code token} into printing the object id).
+     */
+    static final Set<String> FLAG_ONLY = Set.of("--config", "--username", "--force-refresh");
 
     private final Cli cli;
     private final Path file;
@@ -87,7 +93,7 @@ final class Settings implements CommandLine.IDefaultValueProvider {
             return null;
         }
         String name = option.longestName();
-        if (!name.startsWith("--") || name.equals("--config")) {
+        if (!name.startsWith("--") || FLAG_ONLY.contains(name)) {
             return null;
         }
         String v = cli.env.get(envName(name));

@@ -63,7 +63,8 @@ final class Tunnel implements AutoCloseable {
         Principal local = new Principal(
                 user.username(first), first.tenantId().orElse(null), account, Instant.MAX, Set.of(), Set.of());
         SessionSettings session = SessionSettings.DEFAULTS
-                // local clients that never send AUTH are not cut after 10 s (see the report on the session seam)
+                // Local clients that have not sent AUTH are not cut after the gateway's 10 s: until the session
+                // can start pre-authenticated (issue #20) they stay connected and get -NOAUTH, as from Redis.
                 .withAuthDeadline(Duration.ofDays(1));
         GatewaySettings settings = new GatewaySettings(
                 listen,
@@ -119,7 +120,7 @@ final class Tunnel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed.getCount() == 0) {
             return;
         }

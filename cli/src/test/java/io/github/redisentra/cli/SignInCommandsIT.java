@@ -63,6 +63,11 @@ class SignInCommandsIT {
         assertThat(t.objectId()).contains(h.alice.objectId());
         CliHarness.Run user = h.run(env, c -> {}, "token", "--scope", h.api.defaultScope(), "--username");
         assertThat(user.out().strip()).isEqualTo(h.alice.objectId());
+        // a one-shot switch is never read from the environment
+        Map<String, String> withUsername = new java.util.HashMap<>(env);
+        withUsername.put("REDIS_ENTRA_USERNAME", "true");
+        CliHarness.Run stillToken = h.run(withUsername, c -> {}, "token", "--scope", h.api.defaultScope());
+        assertThat(stillToken.out().strip()).isNotEqualTo(h.alice.objectId()).startsWith("ey");
         // another scope with the same sign-in (the cache's resource), silently
         CliHarness.Run redis = h.run(env, c -> {}, "token", "--force-refresh");
         assertThat(redis.exitCode()).as("%s", redis).isZero();
