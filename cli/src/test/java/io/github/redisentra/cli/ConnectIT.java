@@ -466,6 +466,15 @@ class ConnectIT {
                 "--upstream-ca-file",
                 redis.caFile().toString())) {
             assertThat(redisCli(tunnel.port(), false, "SET", "cli:nopass", "1")).isEqualTo("OK");
+            assertThat(redisCli(tunnel.port(), false, "-3", "GET", "cli:nopass"))
+                    .isEqualTo("1"); // HELLO 3, no AUTH
+            try (RedisCli c = RedisCli.connect("127.0.0.1", tunnel.port())) {
+                // RESET leaves the connection signed in as the user, as Redis's nopass default user would
+                assertThat(c.call("RESET")).isEqualTo("RESET");
+                assertThat(c.call("GET", "cli:nopass")).isEqualTo("1");
+                assertThat(c.call("AUTH", "anything")).isEqualTo("OK"); // answered locally
+                assertThat(c.call("GET", "cli:nopass")).isEqualTo("1");
+            }
         }
     }
 }
