@@ -331,6 +331,21 @@ class ConnectIT {
                 RedisCli subscriber = RedisCli.connect("127.0.0.1", tunnel.port())) {
             counter.call("AUTH", "x");
             subscriber.call("AUTH", "x");
+            // and a real redis-cli session, driven through its stdin like a person at its prompt
+            Process cli = new ProcessBuilder(
+                            "redis-cli",
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            Integer.toString(tunnel.port()),
+                            "-a",
+                            "x",
+                            "--no-auth-warning")
+                    .redirectErrorStream(true)
+                    .start();
+            java.io.Writer typed = new java.io.OutputStreamWriter(cli.getOutputStream(), StandardCharsets.UTF_8);
+            java.io.BufferedReader shown = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
             assertThat(subscriber.call("SUBSCRIBE", "cli:ch")).isEqualTo(List.of("subscribe", "cli:ch", 1L));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(13);
             int n = 0;
@@ -342,12 +357,17 @@ class ConnectIT {
                         .isBetween(1L, 2L);
                 // each message exactly once, in order (a duplicate or a loss fails the next comparison)
                 assertThat(subscriber.readNext()).isEqualTo(List.of("message", "cli:ch", "m" + n));
+                typed.write("INCR cli:interactive\n");
+                typed.flush();
+                assertThat(shown.readLine()).isEqualTo(Integer.toString(n));
                 Thread.sleep(250);
             }
             assertThat(redis.cli().callString("GET", "cli:renewals")).isEqualTo(Integer.toString(n));
+            typed.close();
+            assertThat(cli.waitFor(10, TimeUnit.SECONDS)).isTrue();
         }
-        // the first AUTH of the start-up check and of each connection, then at least two re-AUTHs each
-        assertThat(gatewayAllowed.get() - allowedBefore).isGreaterThanOrEqualTo(3 + 2 * 2);
+        // the first AUTH of the start-up check and of each of the three connections, then at least two re-AUTHs each
+        assertThat(gatewayAllowed.get() - allowedBefore).isGreaterThanOrEqualTo(4 + 3 * 2);
     }
 
     @Test
