@@ -47,47 +47,66 @@ final class UpstreamCheck {
             throws CliException {
         String where = kind.words + " at " + host + ":" + port;
         Socket plain = new Socket();
-        try (Socket closeMe = plain) {
+        try {
+            talk(kind, where, plain, host, port, serverName, tls, timeout, user, account, secret);
+        } finally {
             try {
-                plain.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
-                plain.setSoTimeout((int) timeout.toMillis());
+                plain.close();
             } catch (IOException e) {
-                throw new CliException(CliException.UPSTREAM, "cannot reach " + where + ": " + e.getMessage(), e);
+                // closing a probe connection: nothing to tell
             }
-            SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, serverName, port, true);
-            try (socket) {
-                SSLParameters params = socket.getSSLParameters();
-                params.setEndpointIdentificationAlgorithm("HTTPS");
-                params.setServerNames(List.of(new SNIHostName(serverName)));
-                socket.setSSLParameters(params);
-                try {
-                    socket.startHandshake();
-                } catch (IOException e) {
-                    throw new CliException(
-                            CliException.UPSTREAM,
-                            "TLS with " + where + " (verifying the name " + serverName + ") failed: " + e.getMessage()
-                                    + " (a private CA: --upstream-ca-file; another certificate name:"
-                                    + " --upstream-server-name)",
-                            e);
-                }
-                OutputStream out = socket.getOutputStream();
-                InputStream in = new BufferedInputStream(socket.getInputStream());
-                out.write(command("AUTH", user, secret));
-                out.write(command("PING"));
-                out.flush();
-                String auth = readLine(in);
-                if (!auth.equals("+OK")) {
-                    throw new CliException(CliException.UPSTREAM, refusal(kind, where, user, account, auth));
-                }
-                String pong = readLine(in);
-                if (!pong.equals("+PONG")) {
-                    throw new CliException(CliException.UPSTREAM, where + " answered PING after AUTH with: " + pong);
-                }
-            } catch (IOException e) {
-                throw new CliException(CliException.UPSTREAM, "talking to " + where + " failed: " + e.getMessage(), e);
-            }
+        }
+    }
+
+    private static void talk(
+            Kind kind,
+            String where,
+            Socket plain,
+            String host,
+            int port,
+            String serverName,
+            SSLContext tls,
+            Duration timeout,
+            String user,
+            String account,
+            String secret)
+            throws CliException {
+        try {
+            plain.connect(new InetSocketAddress(host, port), (int) timeout.toMillis());
+            plain.setSoTimeout((int) timeout.toMillis());
         } catch (IOException e) {
             throw new CliException(CliException.UPSTREAM, "cannot reach " + where + ": " + e.getMessage(), e);
+        }
+        try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, serverName, port, true)) {
+            SSLParameters params = socket.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS");
+            params.setServerNames(List.of(new SNIHostName(serverName)));
+            socket.setSSLParameters(params);
+            try {
+                socket.startHandshake();
+            } catch (IOException e) {
+                throw new CliException(
+                        CliException.UPSTREAM,
+                        "TLS with " + where + " (verifying the name " + serverName + ") failed: " + e.getMessage()
+                                + " (a private CA: --upstream-ca-file; another certificate name:"
+                                + " --upstream-server-name)",
+                        e);
+            }
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            out.write(command("AUTH", user, secret));
+            out.write(command("PING"));
+            out.flush();
+            String auth = readLine(in);
+            if (!auth.equals("+OK")) {
+                throw new CliException(CliException.UPSTREAM, refusal(kind, where, user, account, auth));
+            }
+            String pong = readLine(in);
+            if (!pong.equals("+PONG")) {
+                throw new CliException(CliException.UPSTREAM, where + " answered PING after AUTH with: " + pong);
+            }
+        } catch (IOException e) {
+            throw new CliException(CliException.UPSTREAM, "talking to " + where + " failed: " + e.getMessage(), e);
         }
     }
 

@@ -170,9 +170,14 @@ class ConnectIT {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
             tunnel.close();
-            assertThat(run.get(30, TimeUnit.SECONDS).exitCode()).isZero();
+            try {
+                assertThat(run.get(30, TimeUnit.SECONDS).exitCode()).isZero();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
         }
     }
 
