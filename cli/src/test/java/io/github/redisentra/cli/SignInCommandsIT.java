@@ -2,12 +2,14 @@ package io.github.redisentra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.microsoft.aad.msal4j.SystemBrowserOptions;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.emulator.Endpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,30 @@ class SignInCommandsIT {
         assertThat(after.exitCode()).isEqualTo(CliException.SIGN_IN_REQUIRED);
         assertThat(after.out()).isEmpty();
         assertThat(after.err()).contains("not signed in").contains("redis-entra login");
+    }
+
+    @Test
+    void browserLoginUsesTheLoopbackRedirect(@TempDir Path cache) {
+        Map<String, String> env = envWithCache(cache);
+        long deviceCodes = h.emu.requestCount(Endpoint.DEVICE_CODE);
+        // the "browser": the emulator's sign-in page, filled in as alice
+        CliHarness.Run login = h.run(
+                env,
+                c -> c.browserOptions = SystemBrowserOptions.builder()
+                        .openBrowserAction(url -> CompletableFuture.runAsync(() -> {
+                            try {
+                                h.emu.browser().signIn(url.toURI(), h.alice);
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }))
+                        .build(),
+                "login",
+                "--browser");
+        assertThat(login.exitCode()).as("%s", login).isZero();
+        assertThat(login.out()).contains("Signed in as " + h.alice.upn());
+        assertThat(h.emu.requestCount(Endpoint.DEVICE_CODE)).isEqualTo(deviceCodes);
+        assertThat(h.run(env, c -> {}, "status").out()).contains(h.alice.objectId());
     }
 
     @Test
