@@ -156,6 +156,18 @@ class SignInCommandsIT {
         // file only: the file's client id reaches the identity provider (which does not know it)
         CliHarness.Run fromFile = h.run(env, c -> {}, "status");
         assertThat(fromFile.err()).contains("from-file");
+        // --config names the file too, before or after the command
+        Map<String, String> noConfigEnv = new java.util.HashMap<>(env);
+        noConfigEnv.remove("REDIS_ENTRA_CONFIG");
+        assertThat(h.run(noConfigEnv, c -> {}, "status", "--config", config.toString())
+                        .err())
+                .contains("from-file");
+        assertThat(h.run(noConfigEnv, c -> {}, "--config=" + config, "status").err())
+                .contains("from-file");
+        CliHarness.Run missing = h.run(
+                noConfigEnv, c -> {}, "status", "--config", dir.resolve("nope").toString());
+        assertThat(missing.exitCode()).isEqualTo(CliException.USAGE);
+        assertThat(missing.err()).contains("config file").contains("not found");
         // environment beats the file
         env.put("REDIS_ENTRA_CLIENT_ID", "from-env");
         CliHarness.Run fromEnv = h.run(env, c -> {}, "status");
