@@ -4,8 +4,7 @@ import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.MsalUserTokenSource;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.config.HostPort;
-import io.github.redisentra.gateway.identity.TrustMaterial;
-import io.github.redisentra.gateway.upstream.TlsContexts;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
@@ -152,8 +151,9 @@ final class ConnectCommand implements Callable<Integer> {
         SSLContext probeTls;
         SslContext tls;
         try {
-            probeTls = TrustMaterial.sslContext(Optional.ofNullable(upstreamCaFile));
-            tls = TlsContexts.upstreamClient(TrustMaterial.trustManager(Optional.ofNullable(upstreamCaFile)));
+            TrustMaterial trust = TrustMaterial.load(Optional.ofNullable(upstreamCaFile));
+            probeTls = trust.sslContext();
+            tls = trust.nettyClient();
         } catch (GeneralSecurityException | IOException e) {
             throw new CliException(
                     CliException.USAGE, "cannot read --upstream-ca-file " + upstreamCaFile + ": " + e.getMessage());

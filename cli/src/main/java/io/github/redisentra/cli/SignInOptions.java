@@ -4,7 +4,7 @@ import com.microsoft.aad.msal4j.MsalInteractionRequiredException;
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.MsalUserTokenSource;
 import io.github.redisentra.emulator.msal.EmulatorMsalHttpClient;
-import io.github.redisentra.gateway.identity.TrustMaterial;
+import io.github.redisentra.gateway.tls.TrustMaterial;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -129,7 +129,7 @@ final class SignInOptions {
 
     private static SSLContext trust(Optional<Path> ca) throws CliException {
         try {
-            return TrustMaterial.sslContext(ca);
+            return TrustMaterial.load(ca).sslContext();
         } catch (GeneralSecurityException | IOException e) {
             throw new CliException(
                     CliException.USAGE, "cannot read the CA file " + ca.orElse(null) + ": " + e.getMessage());

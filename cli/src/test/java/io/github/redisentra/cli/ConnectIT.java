@@ -6,13 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
-import io.github.redisentra.gateway.GatewayEvents;
 import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
@@ -74,8 +75,7 @@ class ConnectIT {
                 .objectId(h.alice.objectId())
                 .build()
                 .watch(h.emu);
-        authenticator = EntraAuthenticator.create(
-                GatewayConfig.from(Map.of(
+        authenticator = GatewaySetup.of(GatewayConfig.from(Map.of(
                         "TENANT_ID",
                         h.tenant.id(),
                         "EXPECTED_AUDIENCE",
@@ -93,10 +93,8 @@ class ConnectIT {
                         "REDIS_HOSTPORT",
                         "127.0.0.1:6380",
                         "LISTEN_ADDR",
-                        "127.0.0.1:0")),
-                null,
-                new AuditLog(),
-                Clock.systemUTC());
+                        "127.0.0.1:0")))
+                .entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
         authenticator.start().get(30, TimeUnit.SECONDS);
         TestCertificate cert = redis.certificateAuthority().issueServerCertificate();
         GatewayEvents counting = new GatewayEvents() {
