@@ -10,6 +10,7 @@ import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ProcessMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
 import io.github.redisentra.gateway.admin.UserLockApi;
+import io.github.redisentra.gateway.audit.CommandAudit;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
@@ -21,6 +22,7 @@ import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.UserLocks;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
+import io.github.redisentra.gateway.config.AuditSettings;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.identity.GraphBearer;
 import io.github.redisentra.gateway.identity.RoleIdentities;
@@ -89,6 +91,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final AccessControl accessControl;
     private final RoleIdentities roleIdentities;
     private final PolicyReloader rolesReloader;
+    private final CommandAudit commandAudit;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
@@ -98,6 +101,10 @@ public final class GatewayRuntime implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.metrics = new GatewayMetrics(clock);
+        AuditSettings auditSettings = config.audit();
+        this.commandAudit = CommandAudit.start(
+                auditSettings.commands(), CommandTable.builtIn(), auditSettings.perSecond(), auditSettings.queueSize());
+        metrics.addSection(() -> commandAudit.renderMetrics(GatewayMetrics.PREFIX));
         this.upstream = upstream;
         this.reachability = new TcpReachability(config);
         boolean needsGraph = config.entra()
@@ -307,6 +314,11 @@ public final class GatewayRuntime implements AutoCloseable {
         return upstream;
     }
 
+    /** The command audit ({@code AUDIT_COMMANDS}); {@link CommandAudit#off()} when off. */
+    public CommandAudit commandAudit() {
+        return commandAudit;
+    }
+
     /** The metrics sink; pass it to the server as its {@link GatewayEvents}. */
     public GatewayMetrics metrics() {
         return metrics;
@@ -467,6 +479,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        commandAudit.close();
     }
 
     /** Default reachability: a TCP connect to the upstream, cached for a few seconds, off the event loops. */

@@ -98,6 +98,7 @@ public final class GatewayConfig {
     private final Path userLocksFile;
     private final LdapConfig ldap;
     private final boolean entra;
+    private final AuditSettings audit;
 
     private GatewayConfig(Reader r) {
         this.raw = r.values;
@@ -166,6 +167,7 @@ public final class GatewayConfig {
         this.logLevel = r.logLevel();
         this.userLocksFile = r.writableFile(USER_LOCKS_FILE);
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
+        this.audit = AuditSettings.parse(r.values, r::problem);
 
         // Cross-setting rules.
         if ((r.get(LISTEN_TLS_CERT_FILE) == null) != (r.get(LISTEN_TLS_KEY_FILE) == null)) {
@@ -582,6 +584,11 @@ public final class GatewayConfig {
     /** LDAP / Active Directory sign-in, when {@code LDAP_SERVERS} is set. */
     public Optional<LdapConfig> ldap() {
         return Optional.ofNullable(ldap);
+    }
+
+    /** The command audit and the upstream connection names. */
+    public AuditSettings audit() {
+        return audit;
     }
 
     /** Secret: the admin API's bearer token, when set. */
