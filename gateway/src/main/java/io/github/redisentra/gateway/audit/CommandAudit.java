@@ -5,7 +5,6 @@ import io.github.redisentra.gateway.acl.CommandTable.Spec;
 import io.github.redisentra.gateway.resp.Command;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.internal.PlatformDependent;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -202,11 +201,15 @@ public final class CommandAudit implements AutoCloseable {
 
     /** An audit writing to standard output, or {@link #off()} for {@link Mode#OFF}. */
     public static CommandAudit start(Mode mode, CommandTable table, int perSecond, int queueSize) {
+        return start(mode, table, perSecond, queueSize, System.out);
+    }
+
+    /** An audit writing to {@code out} (benchmarks, tests), or {@link #off()} for {@link Mode#OFF}. */
+    public static CommandAudit start(Mode mode, CommandTable table, int perSecond, int queueSize, OutputStream out) {
         if (mode == Mode.OFF) {
             return OFF;
         }
-        return new CommandAudit(
-                mode, table, perSecond, queueSize, System.out, System::currentTimeMillis, System::nanoTime);
+        return new CommandAudit(mode, table, perSecond, queueSize, out, System::currentTimeMillis, System::nanoTime);
     }
 
     public Mode mode() {
@@ -345,7 +348,7 @@ public final class CommandAudit implements AutoCloseable {
                 tokens -= 1;
             }
             render(e, batch);
-            if (batch.size() >= 64 * 1024) {
+            if (batch.size >= 64 * 1024) {
                 flush(batch);
             }
         }
@@ -353,7 +356,7 @@ public final class CommandAudit implements AutoCloseable {
 
     private void render(Event e, Batch b) {
         b.ascii("{\"time\":\"");
-        b.ascii(Instant.ofEpochMilli(e.timeMillis()).toString());
+        b.time(e.timeMillis());
         b.ascii("\",\"event\":\"command\"");
         b.write(e.user().json);
         b.ascii(",\"cmd\":");
@@ -372,42 +375,73 @@ public final class CommandAudit implements AutoCloseable {
     }
 
     private void flush(Batch b) {
-        if (b.size() == 0) {
+        if (b.size == 0) {
             return;
         }
         try {
-            b.writeTo(out);
+            out.write(b.buf, 0, b.size);
             out.flush();
             written.add(b.lines);
         } catch (IOException | RuntimeException ex) {
             writeFailures.increment();
             log.warn("command audit: writing {} lines failed: {}", b.lines, ex.toString());
         }
-        b.reset();
+        b.size = 0;
         b.lines = 0;
     }
 
-    /** The writer thread's reusable buffer of rendered lines. */
-    private static final class Batch extends ByteArrayOutputStream {
+    /** The writer thread's reusable buffer of rendered lines (one thread: no locking). */
+    private static final class Batch {
+        byte[] buf = new byte[16 * 1024];
+        int size;
         int lines;
+        private long second = Long.MIN_VALUE;
+        private String secondText; // 2026-12-05T23:00:00, rendered once per second
 
-        Batch() {
-            super(16 * 1024);
-        }
-
-        void ascii(String s) {
-            for (int i = 0; i < s.length(); i++) {
-                write(s.charAt(i));
+        private void ensure(int n) {
+            if (size + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
             }
         }
 
-        void decimal(long v) {
-            ascii(Long.toString(v));
+        void ascii(String s) {
+            ensure(s.length());
+            for (int i = 0; i < s.length(); i++) {
+                buf[size++] = (byte) s.charAt(i);
+            }
         }
 
-        @Override
-        public void write(byte[] b) {
-            write(b, 0, b.length);
+        void write(byte[] b) {
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, size, b.length);
+            size += b.length;
+        }
+
+        void decimal(long v) {
+            if (v >= 0 && v < 10) {
+                ensure(1);
+                buf[size++] = (byte) ('0' + v);
+            } else {
+                ascii(Long.toString(v));
+            }
+        }
+
+        /** UTC with milliseconds, always the same width: {@code 2026-12-05T23:00:00.123Z}. */
+        void time(long millis) {
+            long sec = Math.floorDiv(millis, 1000);
+            if (sec != second) {
+                String t = Instant.ofEpochSecond(sec).toString(); // ...T23:00:00Z
+                secondText = t.substring(0, t.length() - 1);
+                second = sec;
+            }
+            ascii(secondText);
+            int ms = (int) Math.floorMod(millis, 1000);
+            ensure(5);
+            buf[size++] = '.';
+            buf[size++] = (byte) ('0' + ms / 100);
+            buf[size++] = (byte) ('0' + ms / 10 % 10);
+            buf[size++] = (byte) ('0' + ms % 10);
+            buf[size++] = 'Z';
         }
     }
 
