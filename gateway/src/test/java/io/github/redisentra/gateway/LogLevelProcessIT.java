@@ -35,7 +35,8 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * {@code LOG_LEVEL} in a running gateway process (the production logback.xml, the real entry point): two gateways,
  * one at DEBUG and one at WARN, each serve the same sign-in; the session's DEBUG line about the AUTH decision is in
- * the first log only, and the second holds nothing below WARN except the audit trail, which stays at INFO.
+ * the first log only, and the second holds nothing below WARN except the audit trail, which stays at INFO. The first
+ * also runs with {@code AUDIT_COMMANDS=writes}: its {@code /metrics} exports the command audit's counters.
  */
 @Timeout(120)
 class LogLevelProcessIT {
@@ -77,7 +78,7 @@ class LogLevelProcessIT {
 
     record Gateway(Process process, Path log, int listen, int admin) {}
 
-    static Gateway start(String level) throws IOException {
+    static Gateway start(String level, String... moreEnv) throws IOException {
         int listen = freePort();
         int admin = freePort();
         Path log = dir.resolve("gateway-" + level + ".log");
@@ -106,11 +107,17 @@ class LogLevelProcessIT {
         env.put("LISTEN_ADDR", "127.0.0.1:" + listen);
         env.put("ADMIN_ADDR", "127.0.0.1:" + admin);
         env.put("DRAIN_TIMEOUT", "1s");
+        for (int i = 0; i < moreEnv.length; i += 2) {
+            env.put(moreEnv[i], moreEnv[i + 1]);
+        }
         return new Gateway(pb.start(), log, listen, admin);
     }
 
-    /** Waits for readiness, signs alice in and runs a command, stops the gateway; returns its log's JSON lines. */
-    static List<Map<String, Object>> signInAndStop(Gateway g, String token) throws Exception {
+    /**
+     * Waits for readiness, signs alice in and runs a command, reads /metrics into {@code metrics}, stops the gateway;
+     * returns its log's JSON lines.
+     */
+    static List<Map<String, Object>> signInAndStop(Gateway g, String token, StringBuilder metrics) throws Exception {
         try {
             HttpClient http = HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(2))
@@ -127,6 +134,11 @@ class LogLevelProcessIT {
                 assertThat(client.callString("AUTH", token)).isEqualTo("OK");
                 assertThat(client.callString("PING")).isEqualTo("PONG");
             }
+            metrics.append(http.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + g.admin() + "/metrics"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body());
             g.process().destroy(); // SIGTERM: the log is drained on the way out
             assertThat(g.process().waitFor(30, TimeUnit.SECONDS)).isTrue();
         } finally {
@@ -147,10 +159,12 @@ class LogLevelProcessIT {
     @Test
     void debugLinesAppearOnlyAtDebug() throws Exception {
         String token = emu.mintAccessToken(TokenRequest.forUser(tenant, alice, api));
-        Gateway debug = start("DEBUG");
+        Gateway debug = start("DEBUG", "AUDIT_COMMANDS", "writes");
         Gateway warn = start("WARN"); // both start at once: one start-up's wait
-        List<Map<String, Object>> debugLog = signInAndStop(debug, token);
-        List<Map<String, Object>> warnLog = signInAndStop(warn, token);
+        StringBuilder debugMetrics = new StringBuilder();
+        StringBuilder warnMetrics = new StringBuilder();
+        List<Map<String, Object>> debugLog = signInAndStop(debug, token, debugMetrics);
+        List<Map<String, Object>> warnLog = signInAndStop(warn, token, warnMetrics);
 
         assertThat(debugLog).anyMatch(LogLevelProcessIT::authDebugLine);
         assertThat(debugLog).anyMatch(l -> "INFO".equals(l.get("level")));
@@ -165,6 +179,13 @@ class LogLevelProcessIT {
                 .anyMatch(l -> "redis-entra.audit".equals(l.get("logger"))
                         && "client authenticated".equals(l.get("msg"))
                         && alice.objectId().equals(l.get("oid")));
+        // the command audit's counters are exported when it is on (its lines await the session hook)
+        assertThat(debugMetrics.toString())
+                .contains("redis_entra_gateway_audit_lines_dropped_total{reason=\"queue_full\"} 0\n")
+                .contains("redis_entra_gateway_audit_lines_dropped_total{reason=\"rate_limit\"} 0\n");
+        assertThat(warnMetrics.toString())
+                .contains("redis_entra_gateway_uptime_seconds")
+                .doesNotContain("audit_lines");
         for (Gateway g : List.of(debug, warn)) {
             assertThat(Files.readString(g.log())).doesNotContain(token).doesNotContain(redis.adminPassword());
         }
