@@ -1,7 +1,12 @@
 package io.github.redisentra.gateway.audit;
 
+import io.github.redisentra.gateway.acl.RolePolicy;
+import io.github.redisentra.gateway.auth.Principal;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 
 /**
  * Who a session's commands are audited as: the user's fields rendered once, at sign-in, as a JSON fragment that
@@ -47,6 +52,25 @@ public final class AuditUser {
         }
         field(sb, "client", client);
         return new AuditUser(sb.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The audit identity of a session at sign-in: the principal's oid and display name, its roles (with a roles file
+     * the names of the roles it matches, in file order; otherwise the app roles that admitted it) and the client's
+     * address.
+     *
+     * @param policy the roles file in force, or {@code null} without one
+     */
+    public static AuditUser of(Principal p, RolePolicy policy, SocketAddress client) {
+        List<String> roles = new ArrayList<>();
+        if (policy != null) {
+            for (RolePolicy.Role r : policy.matching(p)) {
+                roles.add(r.name());
+            }
+        } else {
+            roles.addAll(new java.util.TreeSet<>(p.roles()));
+        }
+        return of(p.objectId(), p.displayName(), roles, client == null ? null : client.toString());
     }
 
     private static void field(StringBuilder sb, String key, String value) {

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.github.redisentra.gateway.acl.CommandKeys;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.CommandTable.Spec;
+import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.audit.CommandAudit.Mode;
 import io.github.redisentra.gateway.audit.CommandAudit.Result;
+import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.resp.RequestFramer;
 import io.github.redisentra.gateway.resp.RequestLimits;
@@ -14,8 +16,12 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -262,6 +269,30 @@ class CommandAuditTest {
                 .containsEntry("role", "r1,r2,r3,r4,r5,r6,r7,r8,+2")
                 .containsEntry("cmd", "unknown")
                 .doesNotContainKeys("keys", "client");
+    }
+
+    @Test
+    void aSessionsUserCarriesTheRolesItMatches(@TempDir Path dir) throws Exception {
+        Principal p = new Principal(
+                "oid-1",
+                "tid",
+                "alice@contoso.com",
+                Instant.MAX,
+                Set.of("dddddddd-0000-4000-8000-00000000000d"),
+                Set.of("Redis.Writer"));
+        Path file = Files.writeString(
+                dir.resolve("roles.yaml"),
+                "roles:\n  readers:\n    match:\n      groups: [dddddddd-0000-4000-8000-00000000000d]\n"
+                        + "    rules: +@read ~*\n  admins:\n    match:\n      groups: [eeeeeeee-0000-4000-8000-00000000000e]\n"
+                        + "    rules: +@all ~*\n  writers:\n    match:\n      appRoles: [Redis.Writer]\n"
+                        + "    rules: +@write ~app:*\n");
+        RolePolicy policy = RolePolicy.load(file, TABLE);
+        InetSocketAddress client = new InetSocketAddress("10.0.0.7", 51234);
+        assertThat(new String(AuditUser.of(p, policy, client).json, StandardCharsets.UTF_8))
+                .isEqualTo(",\"oid\":\"oid-1\",\"name\":\"alice@contoso.com\",\"role\":\"readers,writers\""
+                        + ",\"client\":\"/10.0.0.7:51234\"");
+        assertThat(new String(AuditUser.of(p, null, null).json, StandardCharsets.UTF_8))
+                .isEqualTo(",\"oid\":\"oid-1\",\"name\":\"alice@contoso.com\",\"role\":\"Redis.Writer\"");
     }
 
     @Test
