@@ -1,8 +1,12 @@
 package io.github.redisentra.gateway.audit;
 
 import io.github.redisentra.gateway.auth.Principal;
+import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The name the gateway gives each upstream connection ({@code CLIENT SETNAME}, {@code UPSTREAM_CLIENT_NAME}), so
@@ -27,6 +31,8 @@ public final class UpstreamClientName {
             "-ERR Client names cannot contain spaces, newlines or special characters.";
 
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+    private static final Logger log = LoggerFactory.getLogger(UpstreamClientName.class);
+    private static final AtomicBoolean warned = new AtomicBoolean();
 
     /** {@code UPSTREAM_CLIENT_NAME}: what names the user. */
     public enum Source {
@@ -101,6 +107,29 @@ public final class UpstreamClientName {
             }
         }
         return true;
+    }
+
+    /**
+     * Looks at the cache's reply to the gateway's own {@code CLIENT SETNAME} (which the session swallows): {@code
+     * true} for {@code +OK}; an error (e.g. {@code -NOPERM} when the cache's ACL denies the command to the gateway's
+     * identity) is logged once per process at WARN and the connection simply stays unnamed. Does not release.
+     */
+    public static boolean acknowledged(ByteBuf reply) {
+        int i = reply.readerIndex();
+        if (reply.readableBytes() > 0 && reply.getByte(i) != '-' && reply.getByte(i) != '!') {
+            return true;
+        }
+        if (warned.compareAndSet(false, true)) {
+            int len = Math.min(reply.readableBytes(), 200);
+            String text = reply.toString(i, len, StandardCharsets.US_ASCII)
+                    .replaceAll("[\\r\\n]+", " ")
+                    .trim();
+            log.warn(
+                    "the cache refused CLIENT SETNAME on an upstream connection ({}): connections stay unnamed; grant"
+                            + " the gateway's identity +client|setname or set UPSTREAM_CLIENT_NAME=off",
+                    text);
+        }
+        return false;
     }
 
     /** The RESP frame {@code CLIENT SETNAME <name>} to write upstream (its reply, {@code +OK}, is the gateway's). */

@@ -101,6 +101,18 @@ class UpstreamClientNameTest {
     }
 
     @Test
+    void theCachesReplyIsCheckedNotShown() {
+        assertThat(UpstreamClientName.acknowledged(Unpooled.copiedBuffer("+OK\r\n", StandardCharsets.US_ASCII)))
+                .isTrue();
+        assertThat(UpstreamClientName.acknowledged(Unpooled.copiedBuffer(
+                        "-NOPERM this user has no permissions to run the 'client|setname' command\r\n",
+                        StandardCharsets.US_ASCII)))
+                .isFalse();
+        assertThat(UpstreamClientName.acknowledged(Unpooled.copiedBuffer("-ERR x\r\n", StandardCharsets.US_ASCII)))
+                .isFalse();
+    }
+
+    @Test
     void sourcesParse() {
         assertThat(Source.parse("OID")).isEqualTo(Source.OID);
         assertThat(Source.parse("name")).isEqualTo(Source.NAME);
