@@ -11,6 +11,7 @@ import io.github.redisentra.gateway.admin.GatewayMetrics;
 import io.github.redisentra.gateway.admin.ProcessMetrics;
 import io.github.redisentra.gateway.admin.ReadinessCheck;
 import io.github.redisentra.gateway.admin.UserLockApi;
+import io.github.redisentra.gateway.audit.CommandAudit;
 import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.EntraAuthenticator;
@@ -19,6 +20,7 @@ import io.github.redisentra.gateway.auth.LockingAuthenticator;
 import io.github.redisentra.gateway.auth.TenantKeys;
 import io.github.redisentra.gateway.auth.ldap.LdapAdminApi;
 import io.github.redisentra.gateway.auth.ldap.LdapAuthenticator;
+import io.github.redisentra.gateway.config.AuditSettings;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.UpstreamSettings;
 import io.github.redisentra.gateway.identity.UpstreamIdentity;
@@ -87,6 +89,7 @@ public final class GatewayRuntime implements AutoCloseable {
     private final AccessControl accessControl;
     private final RoleUpstreams roleUpstreams;
     private final PolicyReloader rolesReloader;
+    private final CommandAudit commandAudit;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
     private volatile UpstreamReachability reachability;
     private AdminServer admin;
@@ -97,6 +100,10 @@ public final class GatewayRuntime implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.metrics = new GatewayMetrics(clock);
+        AuditSettings auditSettings = config.audit();
+        this.commandAudit = CommandAudit.start(
+                auditSettings.commands(), CommandTable.builtIn(), auditSettings.perSecond(), auditSettings.queueSize());
+        metrics.addSection(() -> commandAudit.renderMetrics(GatewayMetrics.PREFIX));
         this.upstream = upstream;
         this.reachability = new TcpReachability(config.upstream());
         ClientAuth auth = ClientAuth.assemble(setup, clock);
@@ -278,6 +285,11 @@ public final class GatewayRuntime implements AutoCloseable {
         return upstream;
     }
 
+    /** The command audit ({@code AUDIT_COMMANDS}); {@link CommandAudit#off()} when off. */
+    public CommandAudit commandAudit() {
+        return commandAudit;
+    }
+
     /** The metrics sink; pass it to the server as its {@link GatewayEvents}. */
     public GatewayMetrics metrics() {
         return metrics;
@@ -441,6 +453,7 @@ public final class GatewayRuntime implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
+        commandAudit.close();
     }
 
     /** Default reachability: a TCP connect to the upstream, cached for a few seconds, off the event loops. */

@@ -43,6 +43,7 @@ public final class GatewayConfig {
     private final AdminSettings admin;
     private final LogSettings log;
     private final LdapConfig ldap;
+    private final AuditSettings audit;
 
     private GatewayConfig(SettingsReader r, FileCheck rolesFileCheck) {
         this.raw = r.values;
@@ -148,6 +149,7 @@ public final class GatewayConfig {
                 Optional.ofNullable(raw.get(ADMIN_API_TOKEN)),
                 Optional.ofNullable(r.writableFile(USER_LOCKS_FILE)));
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
+        this.audit = AuditSettings.parse(r.values, r::problem);
         this.listener = new ListenerSettings(
                 listenAddress,
                 Optional.ofNullable(listenTlsCertFile),
@@ -346,6 +348,11 @@ public final class GatewayConfig {
     /** LDAP / Active Directory sign-in, when {@code LDAP_SERVERS} is set. */
     public Optional<LdapConfig> ldap() {
         return Optional.ofNullable(ldap);
+    }
+
+    /** The command audit and the upstream connection names. */
+    public AuditSettings audit() {
+        return audit;
     }
 
     /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */

@@ -315,6 +315,29 @@ public enum Setting {
             "INFO",
             "Log level: ERROR, WARN, INFO, DEBUG or TRACE (the audit log `redis-entra.audit` stays at INFO)",
             "DEBUG"),
+    AUDIT_COMMANDS(
+            "off",
+            "Command audit: `off`, `writes` (commands Redis's command table flags `write`, and unknown ones) or `all`:"
+                    + " one JSON line per command on standard output with the user (oid, name, role, client address),"
+                    + " the command's name, key count, result (ok/error/noperm) and latency, never an argument value."
+                    + " See \"Command audit\"",
+            "writes"),
+    AUDIT_COMMANDS_PER_SECOND(
+            "10000",
+            "Most command audit lines per second (bursts of one second's worth); the rest are dropped and counted"
+                    + " (audit_lines_dropped_total{reason=\"rate_limit\"}). `0`: no bound",
+            "2000"),
+    AUDIT_COMMANDS_QUEUE(
+            "65536",
+            "Most command audit lines waiting to be written; past it lines are dropped and counted"
+                    + " (reason=\"queue_full\"), commands are never slowed",
+            "16384"),
+    UPSTREAM_CLIENT_NAME(
+            "oid",
+            "CLIENT SETNAME on each upstream connection, so that CLIENT LIST on the cache shows the user: `oid`"
+                    + " (`entra:<oid>`, LDAP users `ldap:<user name>`), `name` (the display name: upn or"
+                    + " preferred_username, LDAP DN) or `off`. A client's own name follows after `/`",
+            "name"),
     ENV_FILE(
             null,
             "File of NAME=value lines read at start under the environment (docker --env-file syntax; see"
