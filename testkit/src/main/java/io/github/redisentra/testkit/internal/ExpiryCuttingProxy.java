@@ -140,6 +140,12 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         int count = 0;
         for (Connection connection : connections) {
             if (token.equals(connection.token)) {
+                log.info(
+                        "cutting connection from port {} ({} accepted AUTHs, {} commands, first: {})",
+                        connection.client.getPort(),
+                        connection.auths,
+                        connection.commands,
+                        connection.firstCommands);
                 connection.close();
                 count++;
             }
@@ -227,6 +233,10 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         /** The token of the last AUTH that the stand-in accepted at the time it was sent. */
         volatile String token;
 
+        volatile int auths;
+        volatile long commands;
+        final List<String> firstCommands = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         Connection(Socket client, Socket upstream) {
             this.client = client;
             this.upstream = upstream;
@@ -235,7 +245,9 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         void pump(Socket from, Socket to, boolean fromClient) {
             try {
                 InputStream in = new BufferedInputStream(from.getInputStream());
-                OutputStream out = to.getOutputStream();
+                OutputStream out = fromClient
+                        ? new java.io.BufferedOutputStream(to.getOutputStream(), 16 * 1024)
+                        : to.getOutputStream();
                 if (fromClient) {
                     forwardCommands(in, out);
                 } else {
@@ -292,7 +304,16 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
                     }
                 }
             }
+            commands++;
+            if (firstCommands.size() < 8) {
+                // names only (and a subcommand): never arguments, which may be tokens
+                firstCommands.add(command
+                        + (args.size() > 1 && !command.equals("AUTH") && !command.equals("HELLO")
+                                ? " " + args.get(1)
+                                : ""));
+            }
             if (user != null && pass != null && isAccepted.test(user, pass)) {
+                auths++;
                 token = pass;
             }
         }
