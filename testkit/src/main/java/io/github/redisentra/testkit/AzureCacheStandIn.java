@@ -108,7 +108,7 @@ public final class AzureCacheStandIn implements AutoCloseable {
         ExpiryCuttingProxy front = null;
         if (b.cutAtExpiry) {
             try {
-                front = ExpiryCuttingProxy.start(server, this::isAccepted);
+                front = ExpiryCuttingProxy.start(server, this::isAccepted, b.frontCertificate);
             } catch (IOException e) {
                 timer.shutdownNow();
                 throw new UncheckedIOException("could not open the stand-in's front port: " + e.getMessage(), e);
@@ -233,6 +233,18 @@ public final class AzureCacheStandIn implements AutoCloseable {
     /** The front TLS port (same certificate and CA as the server). Needs {@link Builder#cutAtExpiry()}. */
     public int tlsPort() {
         return requireProxy().tlsPort();
+    }
+
+    /**
+     * Opens one more front TLS port (same certificate, connections cut at expiry as on the first) and returns it: a
+     * cluster node that should announce a new port gets it here. Needs {@link Builder#cutAtExpiry()}.
+     */
+    public int openTlsPort() {
+        try {
+            return requireProxy().openTlsPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not open another front port: " + e.getMessage(), e);
+        }
     }
 
     /** Connections the front door has closed because their token expired (0 without cut-at-expiry). */
@@ -396,6 +408,7 @@ public final class AzureCacheStandIn implements AutoCloseable {
         private String rules = DATA_OWNER_RULES;
         private Clock clock = Clock.systemUTC();
         private boolean cutAtExpiry;
+        private TestCertificate frontCertificate;
 
         private Builder(RedisServer server) {
             this.server = Objects.requireNonNull(server, "server");
@@ -446,6 +459,16 @@ public final class AzureCacheStandIn implements AutoCloseable {
         /** Also close connections when their token expires; see the class comment ("Cut at expiry"). */
         public Builder cutAtExpiry() {
             this.cutAtExpiry = true;
+            return this;
+        }
+
+        /**
+         * The certificate the front TLS port presents (default: localhost and the loopback addresses), e.g. one that
+         * names only the cache's host name ({@link TestCertificateAuthority#issueServerCertificateNamedOnly}). It must
+         * come from the server's CA. Implies nothing without {@link #cutAtExpiry()}.
+         */
+        public Builder frontCertificate(TestCertificate certificate) {
+            this.frontCertificate = Objects.requireNonNull(certificate, "certificate");
             return this;
         }
 

@@ -110,6 +110,21 @@ public final class TestCertificateAuthority {
                 "localhost", names, new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
     }
 
+    /**
+     * A server certificate naming only {@code names} (no localhost, no IP literal), like an Azure cache's certificate,
+     * which carries its host name but never the shard IPs a cluster client dials. Server and client authentication.
+     */
+    public TestCertificate issueServerCertificateNamedOnly(String... names) {
+        if (names.length == 0) {
+            throw new IllegalArgumentException("at least one name is needed");
+        }
+        Set<String> sans = new LinkedHashSet<>();
+        for (String name : names) {
+            sans.add(requireName(name, "names"));
+        }
+        return issue(names[0], sans, new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth});
+    }
+
     /** A client certificate whose subject common name is {@code commonName}. */
     public TestCertificate issueClientCertificate(String commonName) {
         requireName(commonName, "commonName");

@@ -1,6 +1,7 @@
 package io.github.redisentra.testkit.internal;
 
 import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.testkit.TestCertificate;
 import io.github.redisentra.testkit.TestCertificateAuthority;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -48,14 +49,21 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
     private final BiPredicate<String, String> isAccepted;
     private final ServerSocket plain;
     private final ServerSocket tls;
+    private final SSLContext frontTls;
+    private final List<ServerSocket> extraListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ExecutorService threads;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final AtomicLong cut = new AtomicLong();
     private volatile boolean closed;
 
     private ExpiryCuttingProxy(
-            RedisServer server, BiPredicate<String, String> isAccepted, ServerSocket plain, ServerSocket tls) {
+            RedisServer server,
+            BiPredicate<String, String> isAccepted,
+            ServerSocket plain,
+            ServerSocket tls,
+            SSLContext frontTls) {
         this.server = server;
+        this.frontTls = frontTls;
         this.isAccepted = isAccepted;
         this.plain = plain;
         this.tls = tls;
@@ -73,15 +81,26 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
      */
     public static ExpiryCuttingProxy start(RedisServer server, BiPredicate<String, String> isAccepted)
             throws IOException {
+        return start(server, isAccepted, null);
+    }
+
+    /**
+     * As {@link #start(RedisServer, BiPredicate)}, with the TLS front port presenting {@code frontCertificate} (null:
+     * a certificate for localhost and the loopback addresses from the server's CA).
+     */
+    public static ExpiryCuttingProxy start(
+            RedisServer server, BiPredicate<String, String> isAccepted, TestCertificate frontCertificate)
+            throws IOException {
         InetAddress loopback = InetAddress.getByName(RedisServer.HOST);
         ServerSocket plain = new ServerSocket(0, 50, loopback);
         ServerSocket tls = null;
+        SSLContext context = null;
         if (server.hasTls()) {
             TestCertificateAuthority ca = server.certificateAuthority();
-            SSLContext context = ca.sslContext(ca.issueServerCertificate());
+            context = ca.sslContext(frontCertificate != null ? frontCertificate : ca.issueServerCertificate());
             tls = context.getServerSocketFactory().createServerSocket(0, 50, loopback);
         }
-        ExpiryCuttingProxy proxy = new ExpiryCuttingProxy(server, isAccepted, plain, tls);
+        ExpiryCuttingProxy proxy = new ExpiryCuttingProxy(server, isAccepted, plain, tls, context);
         proxy.threads.execute(() -> proxy.acceptLoop(plain));
         if (tls != null) {
             ServerSocket tlsSocket = tls;
@@ -101,11 +120,32 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         return tls.getLocalPort();
     }
 
+    /**
+     * Opens one more TLS front port (same certificate, same connections bookkeeping) and returns it, e.g. for a cluster
+     * node that is to announce another port.
+     */
+    public int openTlsPort() throws IOException {
+        if (frontTls == null) {
+            throw new IllegalStateException("the server has no TLS, so the stand-in's front door has none either");
+        }
+        ServerSocket extra =
+                frontTls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getByName(RedisServer.HOST));
+        extraListeners.add(extra);
+        threads.execute(() -> acceptLoop(extra));
+        return extra.getLocalPort();
+    }
+
     /** Closes every connection whose last accepted AUTH used {@code token}; returns how many. */
     public int cutConnectionsUsing(String token) {
         int count = 0;
         for (Connection connection : connections) {
             if (token.equals(connection.token)) {
+                log.info(
+                        "cutting connection from port {} ({} accepted AUTHs, {} commands, first: {})",
+                        connection.client.getPort(),
+                        connection.auths,
+                        connection.commands,
+                        connection.firstCommands);
                 connection.close();
                 count++;
             }
@@ -123,6 +163,7 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         closed = true;
         closeQuietly(plain);
         closeQuietly(tls);
+        extraListeners.forEach(ExpiryCuttingProxy::closeQuietly);
         for (Connection connection : connections) {
             connection.close();
         }
@@ -192,6 +233,10 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         /** The token of the last AUTH that the stand-in accepted at the time it was sent. */
         volatile String token;
 
+        volatile int auths;
+        volatile long commands;
+        final List<String> firstCommands = new java.util.concurrent.CopyOnWriteArrayList<>();
+
         Connection(Socket client, Socket upstream) {
             this.client = client;
             this.upstream = upstream;
@@ -200,7 +245,9 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
         void pump(Socket from, Socket to, boolean fromClient) {
             try {
                 InputStream in = new BufferedInputStream(from.getInputStream());
-                OutputStream out = to.getOutputStream();
+                OutputStream out = fromClient
+                        ? new java.io.BufferedOutputStream(to.getOutputStream(), 16 * 1024)
+                        : to.getOutputStream();
                 if (fromClient) {
                     forwardCommands(in, out);
                 } else {
@@ -257,7 +304,16 @@ public final class ExpiryCuttingProxy implements AutoCloseable {
                     }
                 }
             }
+            commands++;
+            if (firstCommands.size() < 8) {
+                // names only (and a subcommand): never arguments, which may be tokens
+                firstCommands.add(command
+                        + (args.size() > 1 && !command.equals("AUTH") && !command.equals("HELLO")
+                                ? " " + args.get(1)
+                                : ""));
+            }
             if (user != null && pass != null && isAccepted.test(user, pass)) {
+                auths++;
                 token = pass;
             }
         }
