@@ -145,6 +145,75 @@ class AzureCredentialTokenSourceIT {
         assertThat(token.objectId()).isPresent();
     }
 
+    /**
+     * An identity provider down since start (a stopped emulator: connections refused): there has never been a token,
+     * so the refresher backs off exponentially to maxBackoff instead of retrying every expiringBackoff, and a caller
+     * waiting for a token (what a client's first connection does) gives up after its wait with a status that names
+     * the failure.
+     */
+    @Test
+    void anIdentityProviderDownSinceStartIsRetriedWithGrowingBackoffAndAWaitingCallerLearnsWhy() throws Exception {
+        EntraEmulator stopped = EntraEmulator.builder().build().start();
+        Tenant gone = stopped.createTenant("gone");
+        AppRegistration api = gone.registerApp(AppSpec.api("gone-api"));
+        AppRegistration svc =
+                gone.registerApp(AppSpec.confidentialClient("gone-svc").secret("gone-secret"));
+        String authority = stopped.httpsBaseUrl().toString();
+        HttpClient http = new JdkHttpClientBuilder(
+                        java.net.http.HttpClient.newBuilder().sslContext(stopped.sslContext()))
+                .build();
+        stopped.close();
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(
+                new ClientSecretCredentialBuilder()
+                        .tenantId(gone.id())
+                        .clientId(svc.clientId())
+                        .clientSecret("gone-secret")
+                        .authorityHost(authority)
+                        .disableInstanceDiscovery()
+                        .retryPolicy(new com.azure.core.http.policy.RetryPolicy(
+                                new com.azure.core.http.policy.FixedDelay(0, java.time.Duration.ofMillis(1))))
+                        .httpClient(http)
+                        .build(),
+                api.defaultScope());
+        // expiringBackoff 5 s: what the retries would be if they were treated like an expired token's.
+        RefreshPolicy policy = RefreshPolicy.builder()
+                .initialBackoff(java.time.Duration.ofMillis(250))
+                .maxBackoff(java.time.Duration.ofSeconds(2))
+                .expiringBackoff(java.time.Duration.ofSeconds(5))
+                .build();
+        java.util.List<java.time.Duration> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TokenRefresher refresher =
+                TokenRefresher.builder(source).policy(policy).name("down").build()) {
+            refresher.subscribe(new TokenListener() {
+                @Override
+                public void onToken(AccessToken token) {}
+
+                @Override
+                public void onRefreshFailure(Throwable error, int failures, Instant next) {
+                    delays.add(java.time.Duration.between(Instant.now(), next));
+                }
+            });
+            java.util.concurrent.CompletableFuture<AccessToken> waiting = refresher.validToken();
+            assertThatThrownBy(() -> waiting.get(2, java.util.concurrent.TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            waiting.cancel(false);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> delays.size() >= 5);
+            // Growing from a fraction of a second to the 1-2 s of the cap: never the 5-7.5 s of expiringBackoff.
+            assertThat(delays.get(0)).isLessThan(java.time.Duration.ofMillis(900));
+            assertThat(delays).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(java.time.Duration.ofSeconds(2)));
+            assertThat(delays.get(delays.size() - 1)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(900));
+            String summary = refresher.status().summary();
+            assertThat(summary)
+                    .startsWith("no token has been obtained yet; ")
+                    .contains("attempts in a row failed, the last with: ")
+                    .contains("next attempt at ")
+                    .doesNotContain("gone-secret");
+            System.out.println("identity provider down since start: " + summary);
+        }
+    }
+
     @Test
     void aWrongClientSecretIsAnErrorWithoutTheSecret() {
         AppRegistration api = tenant.registerApp(AppSpec.api("secret-api"));
