@@ -86,7 +86,9 @@ public class RedisEntraProperties {
     /** Certificate file (PEM with key, or PFX) of the service principal (credential client-certificate). */
     private Path certificate;
 
-    /** Password of a PFX certificate file (credential client-certificate); never logged. */
+    /**
+     * Password of a PFX certificate file, or of a PEM file's encrypted PKCS#8 key (decrypted in memory); never logged.
+     */
     private String certificatePassword;
 
     /** Object (principal) id of the user-assigned managed identity (credential managed-identity). */

@@ -165,7 +165,7 @@ class RedisEntraAutoConfigurationTest {
     }
 
     @Test
-    void aPasswordForAPemCertificateIsRefusedWithWhatToDoAndWithoutThePassword() {
+    void anUnreadablePemCertificateWithAPasswordIsRefusedAtStartWithoutThePassword() {
         runner.withPropertyValues(
                         "redis.entra.enabled=true",
                         "redis.entra.credential=client-certificate",
@@ -173,10 +173,62 @@ class RedisEntraAutoConfigurationTest {
                         "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
                         "redis.entra.certificate=/nonexistent/svc.pem",
                         "redis.entra.certificate-password=pem-pass-value")
+                .run(context -> {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    context.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+                    assertThat(trace.toString())
+                            .contains("cannot read certificate /nonexistent/svc.pem")
+                            .doesNotContain("pem-pass-value");
+                });
+    }
+
+    /** A PEM whose key openssl encrypted starts with its password and is refused at start with a wrong one. */
+    @Test
+    void anEncryptedPemCertificateIsDecryptedWithCertificatePassword(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Process p = new ProcessBuilder(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-keyout",
+                        "key.pem",
+                        "-out",
+                        "cert.pem",
+                        "-days",
+                        "1",
+                        "-subj",
+                        "/CN=svc",
+                        "-passout",
+                        "pass:pem-pass-value")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        java.nio.file.Path pem = dir.resolve("svc.pem");
+        java.nio.file.Files.writeString(
+                pem,
+                java.nio.file.Files.readString(dir.resolve("cert.pem"))
+                        + java.nio.file.Files.readString(dir.resolve("key.pem")));
+        String[] common = {
+            "redis.entra.enabled=true",
+            "redis.entra.fail-fast=false",
+            "redis.entra.credential=client-certificate",
+            "redis.entra.tenant-id=11111111-2222-3333-4444-555555555555",
+            "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+            "redis.entra.certificate=" + pem
+        };
+        runner.withPropertyValues(common)
+                .withPropertyValues("redis.entra.certificate-password=pem-pass-value")
+                .run(context -> assertThat(context).hasNotFailed());
+        runner.withPropertyValues(common)
+                .withPropertyValues("redis.entra.certificate-password=not-the-pem-pass")
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
-                        .hasMessageContaining("openssl pkcs12 -export")
-                        .hasMessageNotContaining("pem-pass-value"));
+                        .hasMessageContaining("cannot decrypt the private key")
+                        .hasMessageNotContaining("not-the-pem-pass"));
     }
 
     @Test
