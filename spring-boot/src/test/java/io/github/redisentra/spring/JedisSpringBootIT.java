@@ -27,12 +27,13 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
  * {@link LettuceSpringBootIT}'s scenario on Jedis ({@code spring.data.redis.client-type=jedis}): a Boot application
- * against the TLS Azure stand-in that accepts only current 20-second tokens and cuts connections whose token expired.
+ * against the TLS Azure stand-in that accepts only current 12-second tokens and cuts connections whose token expired.
  * Jedis has no reactive template; a transaction ({@code MULTI}/{@code EXEC} through a {@link SessionCallback}) takes
  * its place. The load ends like {@link LettuceSpringBootIT}'s; run longer with
  * {@code -Dredisentra.spring.load.seconds=300}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@SpringBootITBase.TokenLifetime(12) // renewals at ~9 s and ~18 s: the load covers two in ~22 s
 class JedisSpringBootIT extends SpringBootITBase {
 
     @SpringBootConfiguration
@@ -96,7 +97,7 @@ class JedisSpringBootIT extends SpringBootITBase {
             double renewals =
                     meters.get("redis.entra.token.renewals").functionCounter().count();
             assertThat(renewals)
-                    .as("renewals of 20 s tokens in %s", load.elapsed())
+                    .as("renewals of 12 s tokens in %s", load.elapsed())
                     .isGreaterThanOrEqualTo(2);
             assertThat(meters.get("redis.entra.reauthentications")
                             .tag("result", "success")

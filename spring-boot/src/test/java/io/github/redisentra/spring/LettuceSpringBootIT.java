@@ -29,12 +29,13 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 /**
  * A Spring Boot application on Lettuce against Azure, locally: the user signs in through MSAL against the Entra ID
  * emulator, and a TLS redis-server stand-in accepts only the user's current tokens and closes every connection whose
- * token expires. Tokens live 20 seconds, so the run spans several renewals; Boot's own configuration (SSL bundle,
+ * token expires. Tokens live 12 seconds, so the run spans several renewals; Boot's own configuration (SSL bundle,
  * timeout) must survive the starter's customizers. The load ends once it has covered two renewals and the expiry of
  * the token the second one replaced ({@link SpringBootITBase.Load}); run longer with
  * {@code -Dredisentra.spring.load.seconds=300}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
+@SpringBootITBase.TokenLifetime(12) // renewals at ~9 s and ~18 s: the load covers two in ~22 s
 class LettuceSpringBootIT extends SpringBootITBase {
 
     @SpringBootConfiguration
@@ -101,7 +102,7 @@ class LettuceSpringBootIT extends SpringBootITBase {
             double renewals =
                     meters.get("redis.entra.token.renewals").functionCounter().count();
             assertThat(renewals)
-                    .as("renewals of 20 s tokens in %s", load.elapsed())
+                    .as("renewals of 12 s tokens in %s", load.elapsed())
                     .isGreaterThanOrEqualTo(2);
             assertThat(meters.get("redis.entra.token.acquisition").timer().count())
                     .isGreaterThanOrEqualTo((long) renewals);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInfo;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,13 +20,20 @@ import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 /**
  * What the Spring Boot ITs (Lettuce, Jedis, Redisson) share: Azure locally for the class (the Entra ID emulator, a
- * user signed in through MSAL with 20-second tokens, a TLS redis-server stand-in that accepts only current tokens and
+ * user signed in through MSAL with short tokens (20 s, or the IT's {@link TokenLifetime}), a TLS redis-server stand-in that accepts only current tokens and
  * cuts connections whose token expired), the application's token source, a counting subscriber, the properties every
  * application starts with, and how long the load runs. Each subclass adds its client and asserts what it covers.
  */
 abstract class SpringBootITBase {
-    /** The tokens' lifetime: the load spans several renewals. */
+    /** The tokens' lifetime unless the IT says otherwise ({@link TokenLifetime}): the load spans several renewals. */
     static final Duration TOKEN_LIFETIME = Duration.ofSeconds(20);
+
+    /** Another token lifetime for an IT's signed-in user, in seconds. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.TYPE)
+    @interface TokenLifetime {
+        int value();
+    }
     /** The longest load when it ends on coverage (see {@link #loadGoesOn}). */
     static final Duration MAX_LOAD = Duration.ofSeconds(40);
 
@@ -34,9 +42,13 @@ abstract class SpringBootITBase {
     static TokenSource source;
 
     @BeforeAll
-    static void signIn() throws Exception {
+    static void signIn(TestInfo test) throws Exception {
+        Duration lifetime = test.getTestClass()
+                .map(c -> c.getAnnotation(TokenLifetime.class))
+                .map(l -> Duration.ofSeconds(l.value()))
+                .orElse(TOKEN_LIFETIME);
         azure = new EmulatedAzure();
-        id = azure.signIn(TOKEN_LIFETIME);
+        id = azure.signIn(lifetime);
         id.refresher.close(); // the application's refresher is the one under test
         source = id.source;
     }
@@ -78,7 +90,7 @@ abstract class SpringBootITBase {
 
     /**
      * An application of {@code app} against the stand-in: TLS through Boot's SSL bundle, a 20 s timeout, health
-     * details, {@code redis.entra} on with renewals at least 2 s apart (20-second tokens renew at 75 %, 15 s), and
+     * details, {@code redis.entra} on with renewals at least 2 s apart (short tokens renew at 75 % of their life), and
      * {@code more} properties.
      */
     static SpringApplicationBuilder application(Class<?> app, String... more) {
