@@ -185,11 +185,15 @@ public final class EntraJedis {
             return this;
         }
 
-        /** How long {@link #build()} waits for the refresher's first token. Default 2 min. */
+        /**
+         * How long {@link #build()} waits for the refresher's first token. Default 2 min. Zero builds without waiting
+         * (for frameworks that wait for the first token themselves): until a token arrives, opening a connection fails,
+         * or waits {@link #tokenWait(Duration)}.
+         */
         public Builder firstTokenWait(Duration wait) {
             Objects.requireNonNull(wait, "wait");
-            if (wait.isNegative() || wait.isZero()) {
-                throw new IllegalArgumentException("firstTokenWait must be positive, got " + wait);
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("firstTokenWait must be zero or positive, got " + wait);
             }
             this.firstTokenWait = wait;
             return this;
@@ -296,6 +300,9 @@ public final class EntraJedis {
         }
 
         private void awaitFirstToken() {
+            if (firstTokenWait.isZero()) {
+                return;
+            }
             try {
                 refresher.firstToken().get(firstTokenWait.toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -306,7 +313,8 @@ public final class EntraJedis {
                         "Could not obtain an Entra ID token for Redis: " + e.getCause(), e.getCause());
             } catch (TimeoutException e) {
                 throw new JedisAuthenticationException("No Entra ID token for Redis within " + firstTokenWait
-                        + " (refresher status: " + refresher.status() + ")");
+                        + " (EntraJedis.Builder.firstTokenWait); refresher status: "
+                        + refresher.status().summary());
             }
         }
     }

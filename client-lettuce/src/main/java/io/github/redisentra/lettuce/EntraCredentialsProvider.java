@@ -213,13 +213,10 @@ public final class EntraCredentialsProvider implements RedisCredentialsProvider,
     }
 
     private Throwable noTokenError() {
-        String cause = refresher
-                .firstToken()
-                .handle((t, e) -> e == null ? "" : "; first sign-in failed: " + e)
-                .getNow("; first sign-in still pending");
         return new IllegalStateException("No valid Entra ID token for the Redis connection within " + tokenWait
-                + " (refresher status: " + refresher.status() + cause
-                + "). Check the token source's log for the failing renewal.");
+                + " (EntraCredentialsProvider tokenWait); refresher status: "
+                + refresher.status().summary()
+                + ". Check the token source's settings and log, and that the identity provider is reachable.");
     }
 
     /** Builds an {@link EntraCredentialsProvider}. */

@@ -126,7 +126,9 @@ class EntraCredentialsProviderTest {
                     .map(c -> (Throwable) null)
                     .onErrorResume(e -> reactor.core.publisher.Mono.just(e))
                     .block(Duration.ofSeconds(10));
-            assertThat(error).hasMessageContaining("No valid Entra ID token").hasMessageContaining("refresher status");
+            assertThat(error)
+                    .hasMessageContaining("No valid Entra ID token")
+                    .hasMessageContaining("refresher status: ");
         }
     }
 

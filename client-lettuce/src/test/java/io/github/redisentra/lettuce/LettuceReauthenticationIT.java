@@ -113,6 +113,76 @@ class LettuceReauthenticationIT extends ReauthenticationITBase {
         }
     }
 
+    /**
+     * The identity provider unreachable from the start (the emulator's token endpoint drops every connection): there
+     * has never been a token, so the first connection fails after the provider's {@code tokenWait}, not later and
+     * not never, with a message saying what failed.
+     */
+    @Test
+    void aFirstConnectionWithTheIdentityProviderDownSinceStartFailsAfterTokenWaitNamingTheCause() throws Exception {
+        io.github.redisentra.emulator.AppRegistration api =
+                azure.tenant.registerApp(io.github.redisentra.emulator.AppSpec.api("down-api"));
+        io.github.redisentra.emulator.AppRegistration svc =
+                azure.tenant.registerApp(io.github.redisentra.emulator.AppSpec.confidentialClient("down-svc")
+                        .secret("down-secret-value"));
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        io.github.redisentra.core.AzureCredentialTokenSource source =
+                io.github.redisentra.core.AzureCredentialTokenSource.of(
+                        new com.azure.identity.ClientSecretCredentialBuilder()
+                                .tenantId(azure.tenant.id())
+                                .clientId(svc.clientId())
+                                .clientSecret("down-secret-value")
+                                .authorityHost(azure.emu.httpsBaseUrl().toString())
+                                .disableInstanceDiscovery()
+                                .retryPolicy(new com.azure.core.http.policy.RetryPolicy(
+                                        new com.azure.core.http.policy.FixedDelay(0, Duration.ofMillis(1))))
+                                .httpClient(new com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder(
+                                                java.net.http.HttpClient.newBuilder()
+                                                        .sslContext(azure.emu.sslContext()))
+                                        .build())
+                                .build(),
+                        api.defaultScope());
+        io.github.redisentra.core.TokenRefresher down = io.github.redisentra.core.TokenRefresher.builder(source)
+                .name("down")
+                .build();
+        cleanup.add(down);
+        EntraCredentialsProvider provider = EntraCredentialsProvider.builder(down)
+                .username("default")
+                .tokenWait(Duration.ofSeconds(2))
+                .build();
+        cleanup.add(provider);
+        RedisURI uri = RedisURI.builder()
+                .withHost(azure.redis.host())
+                .withPort(azure.redis.tlsPort())
+                .withSsl(true)
+                .withTimeout(Duration.ofSeconds(20))
+                .withAuthentication(provider)
+                .build();
+        RedisClient client = RedisClient.create(uri);
+        client.setOptions(EntraLettuce.clientOptions(ClientOptions.builder()
+                .sslOptions(SslOptions.builder()
+                        .trustManager(azure.redis.caFile().toFile())
+                        .build())
+                .build()));
+        cleanup.add(client::shutdown);
+
+        long started = System.nanoTime();
+        Throwable error = org.assertj.core.api.Assertions.catchThrowable(client::connect);
+        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            chain.append(t).append('\n');
+        }
+        assertThat(error).isNotNull();
+        assertThat(chain.toString())
+                .contains("No valid Entra ID token for the Redis connection within PT2S")
+                .contains("no token has been obtained yet")
+                .contains("failed, the last with: ")
+                .doesNotContain("down-secret-value");
+        assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(2)).isLessThan(Duration.ofSeconds(20));
+        assertThat(down.firstToken()).isNotDone();
+    }
+
     @Test
     void withoutLiveReauthenticationTheCacheCutsTheConnectionAtExpiry() throws Exception {
         // The control for the tests below: a client left at Lettuce's default re-authentication behaviour is cut.
@@ -138,8 +208,9 @@ class LettuceReauthenticationIT extends ReauthenticationITBase {
 
     @Test
     void everyConnectionIsReauthenticatedAcrossRenewalsUnderLoad() throws Exception {
-        Duration lifetime = Duration.ofSeconds(20);
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.load.seconds", 35));
+        // 12 s tokens: renewals at ~9 s and ~18 s; the load ends once the token the second one replaced has expired.
+        Duration lifetime = Duration.ofSeconds(12);
+        Duration duration = Duration.ofSeconds(35);
         int threads = Integer.getInteger("redisentra.load.threads", 4);
         identity(lifetime);
         RedisClient client = client(provider());
@@ -211,8 +282,7 @@ class LettuceReauthenticationIT extends ReauthenticationITBase {
             }
         }));
 
-        await().atMost(duration.plusSeconds(30))
-                .until(() -> Duration.between(start, Instant.now()).compareTo(duration) >= 0);
+        await().atMost(duration.plusSeconds(30)).until(() -> loadDone(start, duration));
         running.set(false);
         for (Future<?> w : workers) {
             w.get(60, TimeUnit.SECONDS);

@@ -111,18 +111,20 @@ public final class AzureCredentialTokenSource implements TokenSource {
                 .build());
     }
 
-    /** A service principal with a certificate: a PEM file (certificate and private key) or a PFX without password. */
+    /** A service principal with a certificate: a PEM file (certificate and unencrypted key) or a PFX without password. */
     public static AzureCredentialTokenSource clientCertificate(String tenantId, String clientId, Path certificate) {
         return clientCertificate(tenantId, clientId, certificate, null);
     }
 
     /**
      * A service principal with a certificate: a PFX/PKCS#12 file ({@code .pfx}, {@code .p12}) protected by
-     * {@code password}, or a PEM file (certificate and unencrypted private key) when {@code password} is
-     * {@code null}. azure-identity reads no encrypted PEM key; convert one to a password-protected PFX ({@code openssl
-     * pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx}).
+     * {@code password}, or a PEM file (certificate and private key). A PEM key encrypted as PKCS#8 ({@code BEGIN
+     * ENCRYPTED PRIVATE KEY}, PBES2: what OpenSSL 3 writes) is decrypted with {@code password} in memory, since
+     * azure-identity reads no encrypted PEM key; the plain key is never written to disk.
      *
-     * @throws IllegalArgumentException when a password is given for a PEM file
+     * @throws IllegalArgumentException when a PEM file cannot be read, its key is not encrypted PKCS#8 although a
+     *     password is given (OpenSSL's legacy encrypted format, or a plain key), or the password does not decrypt it;
+     *     the message says how to convert it
      */
     public static AzureCredentialTokenSource clientCertificate(
             String tenantId, String clientId, Path certificate, String password) {
@@ -150,12 +152,10 @@ public final class AzureCredentialTokenSource implements TokenSource {
             }
         } else {
             if (password != null) {
-                throw new IllegalArgumentException("certificate " + file + " is read as PEM (its name does not end in"
-                        + " .pfx or .p12), and azure-identity cannot read an encrypted PEM key: convert it to a"
-                        + " password-protected PFX (openssl pkcs12 -export -in cert.pem -inkey key.pem -out cert.pfx)"
-                        + " or give no password for an unencrypted PEM");
+                b.pemCertificate(new java.io.ByteArrayInputStream(PemCertificate.decrypted(certificate, password)));
+            } else {
+                b.pemCertificate(file);
             }
-            b.pemCertificate(file);
         }
         return b;
     }

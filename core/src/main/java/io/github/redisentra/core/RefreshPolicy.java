@@ -25,10 +25,13 @@ import java.util.Objects;
  * time between half and all of {@code min(maxBackoff, initialBackoff × 2^(n-1))}. It never gives up. Two exceptions:
  *
  * <ul>
- *   <li>While no valid token is held, or the current one would expire before that backoff ends (or within
+ *   <li>When the current token has expired, or would expire before that backoff ends (or within
  *       {@link Builder#expiringBackoff(Duration) expiringBackoff} after it), waiting long gains nothing: the delay is a
  *       random time between {@code expiringBackoff} and 1.5 × {@code expiringBackoff} instead (default 2&ndash;3 s: at
- *       most one request per 2 s per refresher, and a recovered identity provider is used within seconds).
+ *       most one request per 2 s per refresher, and a recovered identity provider is used within seconds). Before
+ *       the first token there is nothing to keep valid: failures back off exponentially up to {@code maxBackoff}, so a
+ *       process that cannot sign in at all (a wrong client id, an identity provider down since start) settles at one
+ *       request every 30&ndash;60 s by default.
  *   <li>When the source was throttled on the client side (MSAL4J's {@code MsalThrottlingException}: no request was
  *       sent), the next attempt is at the time the throttle allows, and the backoff does not grow.
  * </ul>
@@ -138,8 +141,8 @@ public final class RefreshPolicy {
     }
 
     /**
-     * The shortest retry delay while no valid token is held or the current one is about to expire; the delay is
-     * random between this and 1.5 times this.
+     * The shortest retry delay once the current token has expired or is about to; the delay is random between this
+     * and 1.5 times this.
      */
     public Duration expiringBackoff() {
         return expiringBackoff;
@@ -277,8 +280,8 @@ public final class RefreshPolicy {
         }
 
         /**
-         * The retry delay while no valid token is held, or the current one would expire before the regular backoff
-         * ends: random between this and 1.5 × this (positive). Default 2 seconds, so at most one request per 2 s.
+         * The retry delay once the current token has expired, or would expire before the regular backoff ends (not
+         * before the first token): random between this and 1.5 × this (positive). Default 2 seconds, so at most one request per 2 s.
          */
         public Builder expiringBackoff(Duration expiringBackoff) {
             this.expiringBackoff = positive("expiringBackoff", expiringBackoff);

@@ -18,6 +18,28 @@ public record RefreshStatus(
         String lastFailureMessage,
         Instant nextAttempt) {
 
+    /**
+     * One line for an error message when a connection found no valid token: whether there ever was one, how many
+     * attempts failed and the last failure, and when the next attempt is. Holds no secret.
+     */
+    public String summary() {
+        StringBuilder sb = new StringBuilder(
+                tokenExpiry == null ? "no token has been obtained yet" : "the last token expired at " + tokenExpiry);
+        if (consecutiveFailures > 0) {
+            sb.append("; ")
+                    .append(consecutiveFailures)
+                    .append(consecutiveFailures == 1 ? " attempt" : " attempts in a row")
+                    .append(" failed, the last with: ")
+                    .append(lastFailureMessage);
+        } else if (tokenExpiry == null) {
+            sb.append("; the first request has not answered yet");
+        }
+        if (nextAttempt != null) {
+            sb.append("; next attempt at ").append(nextAttempt);
+        }
+        return sb.toString();
+    }
+
     /** Whether a token is held and it is not expired at {@code now}. */
     public boolean hasValidToken(Instant now) {
         return tokenExpiry != null && now.isBefore(tokenExpiry);

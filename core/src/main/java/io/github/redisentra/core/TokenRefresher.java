@@ -35,9 +35,11 @@ import org.slf4j.LoggerFactory;
  *       off: it never loops.
  *   <li>A failure is logged and reported to every listener; the current token keeps being served while it is
  *       valid, and the refresher retries with exponential backoff and jitter, forever, also after the token
- *       expired. While no valid token is held (or the current one is about to expire) the delay stays short
+ *       expired. Once the current token has expired (or is about to) the delay stays short
  *       ({@link RefreshPolicy#expiringBackoff()}, 2&ndash;3 s by default), so a recovered source is used within
- *       seconds; client-side throttling (MSAL4J's {@code MsalThrottlingException}, no request sent) is retried when
+ *       seconds. When there has never been a token (a wrong setting, an identity provider down since start) the
+ *       backoff grows as usual, to {@link RefreshPolicy#maxBackoff()} (30&ndash;60 s by default), and connection
+ *       attempts fail after their token wait with the last failure in the message; client-side throttling (MSAL4J's {@code MsalThrottlingException}, no request sent) is retried when
  *       the throttle allows and does not grow the backoff. When the source recovers, one request brings a new token
  *       &mdash; no burst.
  *   <li>A request that has not answered within {@link RefreshPolicy#requestTimeout()} is abandoned (its thread is
@@ -60,9 +62,6 @@ import org.slf4j.LoggerFactory;
 public final class TokenRefresher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TokenRefresher.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
-    private static final int MAX_MESSAGE = 500;
-    /** Added at random to a throttle's retry hint, so a fleet released by the same throttle does not retry in step. */
-    private static final Duration THROTTLE_JITTER = Duration.ofMillis(100);
 
     private final TokenSource source;
     private final RefreshPolicy policy;
@@ -73,10 +72,11 @@ public final class TokenRefresher implements AutoCloseable {
     private final SourceCalls calls;
 
     private final String name;
-    private final RandomGenerator random;
+    /** When to renew and how long to back off. */
+    private final RefreshTiming timing;
 
     private final CompletableFuture<AccessToken> first = new CompletableFuture<>();
-    private final List<Subscription> listeners = new CopyOnWriteArrayList<>();
+    private final ListenerSet listeners;
     /** Held while the current token changes and listeners hear of it, so a subscriber never sees tokens out of order. */
     private final Object notifyLock = new Object();
     /** Guards the fields below. Never held while calling the source or a listener. */
@@ -104,8 +104,9 @@ public final class TokenRefresher implements AutoCloseable {
         this.source = b.source;
         this.policy = b.policy;
         this.clock = b.clock;
-        this.random = b.random != null ? b.random : new SplittableRandom();
+        this.timing = new RefreshTiming(policy, b.random != null ? b.random : new SplittableRandom());
         this.name = b.name != null ? b.name : b.source.describe();
+        this.listeners = new ListenerSet(name);
         int n = THREADS.incrementAndGet();
         this.calls = new SourceCalls(source, b.requests, "redis-entra-token-refresher-" + n + "-request");
         if (b.scheduler != null) {
@@ -173,13 +174,13 @@ public final class TokenRefresher implements AutoCloseable {
      * @return closing it removes the listener (idempotent)
      */
     public AutoCloseable subscribe(TokenListener listener) {
-        Subscription s = new Subscription(Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener");
         synchronized (notifyLock) {
-            listeners.add(s);
+            ListenerSet.Registration s = listeners.add(listener);
             Optional<AccessToken> now = current();
             now.ifPresent(s::deliver);
+            return s;
         }
-        return s;
     }
 
     /**
@@ -334,7 +335,7 @@ public final class TokenRefresher implements AutoCloseable {
     }
 
     private void onNewToken(AccessToken token, Instant started, Instant now) {
-        Instant next = renewalTime(token, started, now);
+        Instant next = timing.renewalTime(token, started, now);
         synchronized (notifyLock) {
             synchronized (stateLock) {
                 if (closed) {
@@ -362,9 +363,7 @@ public final class TokenRefresher implements AutoCloseable {
                         name,
                         policy.minimumDelay());
             }
-            for (Subscription s : listeners) {
-                s.deliver(token);
-            }
+            listeners.deliver(token);
         }
         first.complete(token);
         if (!token.isExpiredAt(now)) {
@@ -389,25 +388,13 @@ public final class TokenRefresher implements AutoCloseable {
                 return;
             }
             failures = ++consecutiveFailures;
-            Duration delay;
-            if (throttled.isPresent()) {
-                // No request was sent: retry when the throttle allows (plus a little jitter), the backoff unchanged.
-                Duration hint = throttled.get();
-                delay = hint.plusNanos((long) (THROTTLE_JITTER.toNanos() * random.nextDouble()));
-            } else {
-                Duration ceiling = policy.backoffCeiling(++backoffFailures);
-                delay = ceiling.dividedBy(2).plusNanos((long) (ceiling.toNanos() / 2.0 * random.nextDouble()));
-                if (sameToken && delay.compareTo(policy.minimumDelay()) < 0) {
-                    delay = policy.minimumDelay();
-                } else if (!sameToken && expiresBefore(held, now.plus(delay).plus(policy.expiringBackoff()))) {
-                    // Nothing valid to serve meanwhile: retry soon, still one request at a time and jittered.
-                    Duration base = policy.expiringBackoff();
-                    delay = base.plusNanos((long) (base.toNanos() / 2.0 * random.nextDouble()));
-                }
-            }
+            // Throttled: no request was sent; retry when the throttle allows, the backoff unchanged.
+            Duration delay = throttled.isPresent()
+                    ? timing.throttledDelay(throttled.get())
+                    : timing.backoffDelay(++backoffFailures, sameToken, held, now);
             next = now.plus(delay);
             notBefore = next;
-            message = describe(error, current);
+            message = FailureText.describe(error, current);
             lastFailureMessage = message;
         }
         if (sameToken) {
@@ -428,119 +415,13 @@ public final class TokenRefresher implements AutoCloseable {
         }
         log.debug("token refresher {}: failure detail", name, error);
         synchronized (notifyLock) {
-            for (Subscription s : listeners) {
-                s.fail(error, failures, next);
-            }
+            listeners.fail(error, failures, next);
         }
         synchronized (stateLock) {
             inFlight = false;
             if (!closed) {
                 scheduleLocked(next);
             }
-        }
-    }
-
-    /** Whether {@code token} is absent or expires before {@code instant}. */
-    private static boolean expiresBefore(AccessToken token, Instant instant) {
-        return token == null || !token.expiresAt().isAfter(instant);
-    }
-
-    /**
-     * When to renew {@code token}, obtained by a request started at {@code started} and finished at {@code now}.
-     */
-    private Instant renewalTime(AccessToken token, Instant started, Instant now) {
-        Instant exp = token.expiresAt();
-        Instant iat = token.issuedAt().filter(i -> i.isBefore(exp)).orElse(started);
-        Duration lifetime = Duration.between(iat, exp);
-        Instant target;
-        if (lifetime.isNegative() || lifetime.isZero()) {
-            target = now;
-        } else {
-            Duration offset = Duration.ofNanos((long) (lifetime.toNanos() * policy.refreshRatio()));
-            Duration beforeBound = lifetime.minus(policy.lowerBound());
-            // The lower bound only applies when the token lives longer than it; otherwise the ratio decides.
-            if (!policy.lowerBound().isZero()
-                    && beforeBound.compareTo(Duration.ZERO) > 0
-                    && beforeBound.compareTo(offset) < 0) {
-                offset = beforeBound;
-            }
-            Instant byIssuerClock = iat.plus(offset);
-            // If this host's clock runs behind the issuer's, iat lies in our future: anchor to the request instead.
-            Instant byLocalClock = started.plus(offset);
-            target = byIssuerClock.isBefore(byLocalClock) ? byIssuerClock : byLocalClock;
-        }
-        Duration delay = Duration.between(now, target);
-        Duration maxJitter;
-        synchronized (stateLock) {
-            maxJitter = policy.maxJitter(delay);
-            delay = delay.minusNanos((long) (maxJitter.toNanos() * random.nextDouble()));
-        }
-        if (delay.compareTo(policy.minimumDelay()) < 0) {
-            delay = policy.minimumDelay();
-        }
-        return now.plus(delay);
-    }
-
-    /** A failure as one line: class, message and causes, with any token the refresher knows of removed. */
-    private static String describe(Throwable error, AccessToken held) {
-        StringBuilder sb = new StringBuilder();
-        Throwable t = error;
-        for (int depth = 0; t != null && depth < 4; depth++, t = t.getCause()) {
-            if (depth > 0 && t.getMessage() != null && sb.indexOf(t.getMessage()) >= 0) {
-                continue; // a wrapper that already quoted its cause
-            }
-            if (depth > 0) {
-                sb.append(" (caused by ");
-            }
-            sb.append(t.getClass().getSimpleName());
-            if (t.getMessage() != null) {
-                sb.append(": ").append(t.getMessage());
-            }
-            if (depth > 0) {
-                sb.append(')');
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        String s = sb.toString();
-        if (held != null) {
-            s = s.replace(held.secret(), "[token sha256 " + held.fingerprint() + "]");
-        }
-        return s.length() > MAX_MESSAGE ? s.substring(0, MAX_MESSAGE) + "…" : s;
-    }
-
-    /** One registration of a listener; the same listener may be registered twice and removed independently. */
-    private final class Subscription implements AutoCloseable {
-        private final TokenListener listener;
-
-        Subscription(TokenListener listener) {
-            this.listener = listener;
-        }
-
-        void deliver(AccessToken token) {
-            try {
-                listener.onToken(token);
-            } catch (RuntimeException e) {
-                log.warn(
-                        "token refresher {}: listener {} threw on a new token; other listeners and the schedule are unaffected",
-                        name,
-                        listener,
-                        e);
-            }
-        }
-
-        void fail(Throwable error, int failures, Instant next) {
-            try {
-                listener.onRefreshFailure(error, failures, next);
-            } catch (RuntimeException e) {
-                log.warn("token refresher {}: listener {} threw on a failure report", name, listener, e);
-            }
-        }
-
-        @Override
-        public void close() {
-            listeners.remove(this);
         }
     }
 

@@ -145,6 +145,75 @@ class AzureCredentialTokenSourceIT {
         assertThat(token.objectId()).isPresent();
     }
 
+    /**
+     * An identity provider down since start (a stopped emulator: connections refused): there has never been a token,
+     * so the refresher backs off exponentially to maxBackoff instead of retrying every expiringBackoff, and a caller
+     * waiting for a token (what a client's first connection does) gives up after its wait with a status that names
+     * the failure.
+     */
+    @Test
+    void anIdentityProviderDownSinceStartIsRetriedWithGrowingBackoffAndAWaitingCallerLearnsWhy() throws Exception {
+        EntraEmulator stopped = EntraEmulator.builder().build().start();
+        Tenant gone = stopped.createTenant("gone");
+        AppRegistration api = gone.registerApp(AppSpec.api("gone-api"));
+        AppRegistration svc =
+                gone.registerApp(AppSpec.confidentialClient("gone-svc").secret("gone-secret"));
+        String authority = stopped.httpsBaseUrl().toString();
+        HttpClient http = new JdkHttpClientBuilder(
+                        java.net.http.HttpClient.newBuilder().sslContext(stopped.sslContext()))
+                .build();
+        stopped.close();
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(
+                new ClientSecretCredentialBuilder()
+                        .tenantId(gone.id())
+                        .clientId(svc.clientId())
+                        .clientSecret("gone-secret")
+                        .authorityHost(authority)
+                        .disableInstanceDiscovery()
+                        .retryPolicy(new com.azure.core.http.policy.RetryPolicy(
+                                new com.azure.core.http.policy.FixedDelay(0, java.time.Duration.ofMillis(1))))
+                        .httpClient(http)
+                        .build(),
+                api.defaultScope());
+        // expiringBackoff 5 s: what the retries would be if they were treated like an expired token's.
+        RefreshPolicy policy = RefreshPolicy.builder()
+                .initialBackoff(java.time.Duration.ofMillis(250))
+                .maxBackoff(java.time.Duration.ofSeconds(2))
+                .expiringBackoff(java.time.Duration.ofSeconds(5))
+                .build();
+        java.util.List<java.time.Duration> delays = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TokenRefresher refresher =
+                TokenRefresher.builder(source).policy(policy).name("down").build()) {
+            refresher.subscribe(new TokenListener() {
+                @Override
+                public void onToken(AccessToken token) {}
+
+                @Override
+                public void onRefreshFailure(Throwable error, int failures, Instant next) {
+                    delays.add(java.time.Duration.between(Instant.now(), next));
+                }
+            });
+            java.util.concurrent.CompletableFuture<AccessToken> waiting = refresher.validToken();
+            assertThatThrownBy(() -> waiting.get(2, java.util.concurrent.TimeUnit.SECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            waiting.cancel(false);
+            org.awaitility.Awaitility.await()
+                    .atMost(java.time.Duration.ofSeconds(30))
+                    .until(() -> delays.size() >= 5);
+            // Growing from a fraction of a second to the 1-2 s of the cap: never the 5-7.5 s of expiringBackoff.
+            assertThat(delays.get(0)).isLessThan(java.time.Duration.ofMillis(900));
+            assertThat(delays).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(java.time.Duration.ofSeconds(2)));
+            assertThat(delays.get(delays.size() - 1)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(900));
+            String summary = refresher.status().summary();
+            assertThat(summary)
+                    .startsWith("no token has been obtained yet; ")
+                    .contains("attempts in a row failed, the last with: ")
+                    .contains("next attempt at ")
+                    .doesNotContain("gone-secret");
+            System.out.println("identity provider down since start: " + summary);
+        }
+    }
+
     @Test
     void aWrongClientSecretIsAnErrorWithoutTheSecret() {
         AppRegistration api = tenant.registerApp(AppSpec.api("secret-api"));
@@ -259,7 +328,132 @@ class AzureCredentialTokenSourceIT {
         assertThatThrownBy(() -> AzureCredentialTokenSource.clientCertificate(
                         tenant.id(), svc.clientId(), dir.resolve("svc.pem"), "pem-pass"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("openssl pkcs12 -export");
+                .hasMessageContaining("cannot read certificate")
+                .hasMessageNotContaining("pem-pass");
+    }
+
+    /** Runs openssl in {@code dir}; fails the test with its output when it fails. */
+    static void openssl(Path dir, String... args) throws Exception {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("openssl"));
+        command.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor())
+                .as("openssl %s: %s", String.join(" ", args), out)
+                .isZero();
+    }
+
+    /**
+     * A PEM whose key openssl encrypted (PKCS#8, PBES2: triple DES from {@code req}, AES-256 from {@code pkcs8}) signs in with its
+     * password, decrypted in memory: no file with a plain key appears. A wrong password, and a key in OpenSSL's legacy
+     * encrypted format, are refused at build time with what to do, never quoting the password.
+     */
+    @Test
+    void clientCertificateCredentialReadsAnEncryptedPemKeyMadeByOpenssl(@TempDir Path dir) throws Exception {
+        openssl(
+                dir,
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-keyout",
+                "key.pem",
+                "-out",
+                "cert.pem",
+                "-days",
+                "1",
+                "-subj",
+                "/CN=svc-encrypted-pem",
+                "-passout",
+                "pass:pem-pass-value");
+        String key = Files.readString(dir.resolve("key.pem"));
+        assertThat(key).contains("BEGIN ENCRYPTED PRIVATE KEY");
+        Path pem = dir.resolve("svc.pem");
+        Files.writeString(pem, Files.readString(dir.resolve("cert.pem")) + key);
+        X509Certificate cert;
+        try (var in = Files.newInputStream(dir.resolve("cert.pem"))) {
+            cert = (X509Certificate)
+                    java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        AppRegistration api = tenant.registerApp(AppSpec.api("pem-api"));
+        AppRegistration svc =
+                tenant.registerApp(AppSpec.confidentialClient("svc-pem").certificate(cert));
+        java.util.Set<Path> before;
+        try (var files = Files.list(dir)) {
+            before = files.collect(java.util.stream.Collectors.toSet());
+        }
+        AzureCredentialTokenSource source = AzureCredentialTokenSource.of(
+                AzureCredentialTokenSource.certificateCredential(tenant.id(), svc.clientId(), pem, "pem-pass-value")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        AccessToken token = source.getToken(false);
+        assertThat(token.tenantId()).contains(tenant.id());
+        assertThat(token.objectId()).contains(svc.objectId());
+        try (var files = Files.list(dir)) {
+            assertThat(files.collect(java.util.stream.Collectors.toSet())).isEqualTo(before);
+        }
+
+        // openssl req encrypts with triple DES; pkcs8 -topk8 (and genpkey) with AES-256: both sign in.
+        openssl(
+                dir,
+                "pkcs8",
+                "-topk8",
+                "-v2",
+                "aes-256-cbc",
+                "-in",
+                "key.pem",
+                "-passin",
+                "pass:pem-pass-value",
+                "-out",
+                "aes.pem",
+                "-passout",
+                "pass:pem-pass-value");
+        Path aes = dir.resolve("svc-aes.pem");
+        Files.writeString(aes, Files.readString(dir.resolve("cert.pem")) + Files.readString(dir.resolve("aes.pem")));
+        AzureCredentialTokenSource aesSource = AzureCredentialTokenSource.of(
+                AzureCredentialTokenSource.certificateCredential(tenant.id(), svc.clientId(), aes, "pem-pass-value")
+                        .authorityHost(emu.httpsBaseUrl().toString())
+                        .disableInstanceDiscovery()
+                        .httpClient(trustingEmulator())
+                        .build(),
+                api.defaultScope());
+        assertThat(aesSource.getToken(false).objectId()).contains(svc.objectId());
+
+        assertThatThrownBy(() -> AzureCredentialTokenSource.clientCertificate(
+                        tenant.id(), svc.clientId(), pem, "not-the-pem-pass"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("cannot decrypt the private key")
+                .hasMessageContaining("openssl pkcs12 -export")
+                .hasMessageNotContaining("not-the-pem-pass");
+
+        openssl(
+                dir,
+                "rsa",
+                "-in",
+                "key.pem",
+                "-passin",
+                "pass:pem-pass-value",
+                "-aes256",
+                "-traditional",
+                "-out",
+                "legacy.pem",
+                "-passout",
+                "pass:pem-pass-value");
+        Path legacy = dir.resolve("svc-legacy.pem");
+        Files.writeString(
+                legacy, Files.readString(dir.resolve("cert.pem")) + Files.readString(dir.resolve("legacy.pem")));
+        assertThatThrownBy(() -> AzureCredentialTokenSource.clientCertificate(
+                        tenant.id(), svc.clientId(), legacy, "pem-pass-value"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("legacy format")
+                .hasMessageContaining("openssl pkcs8 -topk8")
+                .hasMessageNotContaining("pem-pass-value");
     }
 
     static Configuration configuration(Map<String, String> env) {

@@ -236,17 +236,40 @@ class TokenRefresherTest {
     }
 
     @Test
-    void withoutAnyTokenRetriesStayTwoToThreeSecondsApartForever() {
+    void withoutAnyTokenEverRetriesBackOffExponentiallyToTheCapWithJitterForever() {
         source.behave((s, force) -> {
             throw new java.io.IOException("token endpoint unreachable");
         });
-        TokenRefresher r = start(RefreshPolicy.defaults(), new java.util.SplittableRandom(7));
+        RefreshPolicy policy = RefreshPolicy.defaults();
+        TokenRefresher r = start(policy, new java.util.SplittableRandom(7));
         scheduler.advance(Duration.ofMinutes(30));
         List<Instant> calls = source.callTimes();
-        assertGapsBetween(calls, Duration.ofSeconds(2), Duration.ofSeconds(3));
-        assertThat(calls.size()).isBetween(600, 901);
+        for (int i = 1; i < calls.size(); i++) {
+            Duration ceiling = policy.backoffCeiling(i);
+            assertThat(Duration.between(calls.get(i - 1), calls.get(i))).isBetween(ceiling.dividedBy(2), ceiling);
+        }
+        // 1, 2, 4 ... s up to the 60 s cap (30-60 s apart there): 30 minutes make dozens of requests, not 600+.
+        assertThat(calls.size()).isBetween(35, 70);
+        assertGapsBetween(
+                calls.subList(calls.size() - 10, calls.size()), Duration.ofSeconds(30), Duration.ofSeconds(60));
+        assertThat(Duration.between(calls.get(calls.size() - 1), clock.instant()))
+                .isLessThanOrEqualTo(Duration.ofSeconds(60));
         assertThat(r.status().consecutiveFailures()).isEqualTo(calls.size());
+        assertThat(r.status().lastFailureMessage()).contains("IOException: token endpoint unreachable");
         assertThat(r.firstToken()).isNotDone();
+    }
+
+    @Test
+    void withoutAnyTokenEverAThrottleHintIsStillRespected() {
+        source.behave((s, force) -> {
+            throw new java.io.IOException(
+                    "silent token renewal failed", new com.microsoft.aad.msal4j.MsalThrottlingException(7_000));
+        });
+        TokenRefresher r = start(noJitter().build(), FixedRandom.lowest());
+        scheduler.advance(Duration.ofSeconds(22));
+        // At the hint (7 s, lowest jitter: 0), never sooner, and the hint does not grow the backoff.
+        assertThat(source.callTimes()).containsExactly(T0, T0.plusSeconds(7), T0.plusSeconds(14), T0.plusSeconds(21));
+        assertThat(r.status().consecutiveFailures()).isEqualTo(4);
     }
 
     @Test

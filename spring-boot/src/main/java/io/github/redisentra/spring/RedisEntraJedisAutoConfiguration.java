@@ -4,6 +4,7 @@ import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.EntraJedis;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
@@ -111,7 +112,13 @@ public class RedisEntraJedisAutoConfiguration {
                         .usernameFrom(source)
                         .hostAndPort(hostAndPort)
                         .poolConfig(pool)
-                        .listener(counting);
+                        .listener(counting)
+                        // The start already waited for the first token as redis.entra.fail-fast says; without
+                        // fail-fast it must not block here (connections fail, or wait token-wait, until a token).
+                        .firstTokenWait(Duration.ZERO);
+                if (properties.getTokenWait() != null) {
+                    entra.tokenWait(properties.getTokenWait());
+                }
                 if (clientConfig.get() != null) {
                     entra.clientConfig(clientConfig.get().build());
                 }

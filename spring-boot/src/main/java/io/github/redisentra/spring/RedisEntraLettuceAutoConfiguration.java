@@ -56,7 +56,10 @@ public class RedisEntraLettuceAutoConfiguration {
             RedisEntraProperties properties,
             RedisEntraAutoConfiguration.RedisEntraStartup startup) {
         EntraCredentialsProvider.Builder b =
-                EntraCredentialsProvider.builder(refresher).usernameFrom(source).tokenWait(properties.getTokenWait());
+                EntraCredentialsProvider.builder(refresher).usernameFrom(source);
+        if (properties.getTokenWait() != null) {
+            b.tokenWait(properties.getTokenWait());
+        }
         if (properties.getUsername() != null && !properties.getUsername().isBlank()) {
             b.username(properties.getUsername());
         }

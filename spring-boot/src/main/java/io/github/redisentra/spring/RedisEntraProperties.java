@@ -86,7 +86,9 @@ public class RedisEntraProperties {
     /** Certificate file (PEM with key, or PFX) of the service principal (credential client-certificate). */
     private Path certificate;
 
-    /** Password of a PFX certificate file (credential client-certificate); never logged. */
+    /**
+     * Password of a PFX certificate file, or of a PEM file's encrypted PKCS#8 key (decrypted in memory); never logged.
+     */
     private String certificatePassword;
 
     /** Object (principal) id of the user-assigned managed identity (credential managed-identity). */
@@ -128,8 +130,12 @@ public class RedisEntraProperties {
     /** How long the start waits for the first token. */
     private Duration firstTokenTimeout = Duration.ofSeconds(30);
 
-    /** How long a new connection waits for a valid token (after the current one expired while renewal failed). */
-    private Duration tokenWait = Duration.ofSeconds(60);
+    /**
+     * How long a new connection waits for a valid token when there is none (the current one expired while renewal
+     * failed, or no token yet); zero fails at once. Unset: the client's own default, 60 s for Lettuce and Redisson, zero
+     * for Jedis (commands fail fast; with a wait, a command that needs a new connection blocks its thread this long).
+     */
+    private Duration tokenWait;
 
     /** Renewal timing; validated at start. */
     private final Refresh refresh = new Refresh();

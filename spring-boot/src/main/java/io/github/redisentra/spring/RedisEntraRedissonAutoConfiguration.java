@@ -29,9 +29,11 @@ public class RedisEntraRedissonAutoConfiguration {
             TokenSource source,
             RedisEntraProperties properties,
             RedisEntraAutoConfiguration.RedisEntraStartup startup) {
-        RedissonEntraCredentialsResolver.Builder b = RedissonEntraCredentialsResolver.builder(refresher)
-                .usernameFrom(source)
-                .tokenWait(properties.getTokenWait());
+        RedissonEntraCredentialsResolver.Builder b =
+                RedissonEntraCredentialsResolver.builder(refresher).usernameFrom(source);
+        if (properties.getTokenWait() != null) {
+            b.tokenWait(properties.getTokenWait());
+        }
         if (properties.getUsername() != null && !properties.getUsername().isBlank()) {
             b.username(properties.getUsername());
         }

@@ -111,8 +111,10 @@ public final class RedissonEntraCredentialsResolver implements CredentialsResolv
                 .handle((t, e) -> {
                     if (e != null) {
                         throw new IllegalStateException("No valid Entra ID token for Redis connection to " + address
-                                + " within " + tokenWait + " (refresher status: " + refresher.status()
-                                + "). Check the token source's log for the failing renewal.");
+                                + " within " + tokenWait + " (tokenWait); refresher status: "
+                                + refresher.status().summary()
+                                + ". Check the token source's settings and log, and that the identity provider is"
+                                + " reachable.");
                     }
                     return credentialsFor(t);
                 });

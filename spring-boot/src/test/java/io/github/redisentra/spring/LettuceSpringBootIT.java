@@ -3,110 +3,50 @@ package io.github.redisentra.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.github.redisentra.core.TokenSource;
-import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.core.TokenRefresher;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
-import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.RedisCallback;
 import org.springframework.data.redis.core.StringRedisTemplate;
-import org.springframework.data.redis.listener.ChannelTopic;
-import org.springframework.data.redis.listener.RedisMessageListenerContainer;
 
 /**
  * A Spring Boot application on Lettuce against Azure, locally: the user signs in through MSAL against the Entra ID
  * emulator, and a TLS redis-server stand-in accepts only the user's current tokens and closes every connection whose
- * token expires. Tokens live 20 seconds, so the run spans several renewals; Boot's own configuration (SSL bundle,
- * timeout) must survive the starter's customizers. Run longer with {@code -Dredisentra.spring.load.seconds=300}.
+ * token expires. Tokens live 12 seconds, so the run spans several renewals; Boot's own configuration (SSL bundle,
+ * timeout) must survive the starter's customizers. The load ends once it has covered two renewals and the expiry of
+ * the token the second one replaced ({@link SpringBootITBase.Load}); run longer with
+ * {@code -Dredisentra.spring.load.seconds=300}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class LettuceSpringBootIT {
-    static EmulatedAzure azure;
-    static EmulatedAzure.Identity id;
-    static TokenSource source;
-
-    @BeforeAll
-    static void signIn() throws Exception {
-        azure = new EmulatedAzure();
-        id = azure.signIn(Duration.ofSeconds(20));
-        // The identity comes with a refresher of its own; the application's refresher is the one under test.
-        id.refresher.close();
-        source = id.source;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (id != null) {
-            id.close();
-        }
-        if (azure != null) {
-            azure.close();
-        }
-    }
+@SpringBootITBase.TokenLifetime(12) // renewals at ~9 s and ~18 s: the load covers two in ~22 s
+class LettuceSpringBootIT extends SpringBootITBase {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
-    static class App {
-        final AtomicLong received = new AtomicLong();
-
-        /** The signed-in user's token source (what an application with a device-code sign-in step provides). */
-        @Bean
-        TokenSource tokenSource() {
-            return source;
-        }
-
-        @Bean
-        RedisMessageListenerContainer listenerContainer(RedisConnectionFactory connections) {
-            RedisMessageListenerContainer container = new RedisMessageListenerContainer();
-            container.setConnectionFactory(connections);
-            container.addMessageListener((message, pattern) -> received.incrementAndGet(), new ChannelTopic("news"));
-            return container;
-        }
-    }
-
-    ConfigurableApplicationContext start() {
-        return new SpringApplicationBuilder(App.class)
-                .properties(
-                        "spring.main.web-application-type=none",
-                        "spring.data.redis.host=" + azure.redis.host(),
-                        "spring.data.redis.port=" + id.cache.tlsPort(),
-                        "spring.data.redis.timeout=20s",
-                        "spring.data.redis.ssl.bundle=azure-cache",
-                        "spring.ssl.bundle.pem.azure-cache.truststore.certificate=file:" + azure.redis.caFile(),
-                        "management.endpoint.health.show-details=always",
-                        "redis.entra.enabled=true",
-                        // 20-second tokens: renew at 75 % (15 s), renewals may be 2 s apart
-                        "redis.entra.refresh.minimum-delay=2s")
-                .run();
-    }
+    @Import({SignedInUser.class, NewsSubscriber.class})
+    static class App {}
 
     @Test
     void templatesAndListenerContainerKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
-        Duration duration = Duration.ofSeconds(Long.getLong("redisentra.spring.load.seconds", 40));
-        try (ConfigurableApplicationContext context = start()) {
-            App app = context.getBean(App.class);
+        try (ConfigurableApplicationContext context = application(App.class).run()) {
+            NewsSubscriber app = context.getBean(NewsSubscriber.class);
             StringRedisTemplate template = context.getBean(StringRedisTemplate.class);
             ReactiveStringRedisTemplate reactive = context.getBean(ReactiveStringRedisTemplate.class);
             MeterRegistry meters = context.getBean(MeterRegistry.class);
@@ -128,8 +68,8 @@ class LettuceSpringBootIT {
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             long published = 0;
             long operations = 0;
-            Instant start = Instant.now();
-            while (Duration.between(start, Instant.now()).compareTo(duration) < 0) {
+            Load load = new Load("redisentra.spring.load.seconds", context.getBean(TokenRefresher.class));
+            while (load.goesOn()) {
                 try {
                     template.opsForValue().set("spring:key", "v" + operations);
                     assertThat(template.opsForValue().get("spring:key")).isEqualTo("v" + operations);
@@ -147,6 +87,7 @@ class LettuceSpringBootIT {
                 }
                 Thread.sleep(20); // pacing the load, not waiting for a condition
             }
+            load.close();
             long sent = published;
             await().atMost(Duration.ofSeconds(10)).until(() -> app.received.get() >= sent);
 
@@ -160,7 +101,9 @@ class LettuceSpringBootIT {
 
             double renewals =
                     meters.get("redis.entra.token.renewals").functionCounter().count();
-            assertThat(renewals).as("renewals of 20 s tokens in %s", duration).isGreaterThanOrEqualTo(2);
+            assertThat(renewals)
+                    .as("renewals of 12 s tokens in %s", load.elapsed())
+                    .isGreaterThanOrEqualTo(2);
             assertThat(meters.get("redis.entra.token.acquisition").timer().count())
                     .isGreaterThanOrEqualTo((long) renewals);
             assertThat(meters.get("redis.entra.token.failures")

@@ -165,7 +165,7 @@ class RedisEntraAutoConfigurationTest {
     }
 
     @Test
-    void aPasswordForAPemCertificateIsRefusedWithWhatToDoAndWithoutThePassword() {
+    void anUnreadablePemCertificateWithAPasswordIsRefusedAtStartWithoutThePassword() {
         runner.withPropertyValues(
                         "redis.entra.enabled=true",
                         "redis.entra.credential=client-certificate",
@@ -173,10 +173,62 @@ class RedisEntraAutoConfigurationTest {
                         "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
                         "redis.entra.certificate=/nonexistent/svc.pem",
                         "redis.entra.certificate-password=pem-pass-value")
+                .run(context -> {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    context.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+                    assertThat(trace.toString())
+                            .contains("cannot read certificate /nonexistent/svc.pem")
+                            .doesNotContain("pem-pass-value");
+                });
+    }
+
+    /** A PEM whose key openssl encrypted starts with its password and is refused at start with a wrong one. */
+    @Test
+    void anEncryptedPemCertificateIsDecryptedWithCertificatePassword(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Process p = new ProcessBuilder(
+                        "openssl",
+                        "req",
+                        "-x509",
+                        "-newkey",
+                        "rsa:2048",
+                        "-keyout",
+                        "key.pem",
+                        "-out",
+                        "cert.pem",
+                        "-days",
+                        "1",
+                        "-subj",
+                        "/CN=svc",
+                        "-passout",
+                        "pass:pem-pass-value")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).isZero();
+        java.nio.file.Path pem = dir.resolve("svc.pem");
+        java.nio.file.Files.writeString(
+                pem,
+                java.nio.file.Files.readString(dir.resolve("cert.pem"))
+                        + java.nio.file.Files.readString(dir.resolve("key.pem")));
+        String[] common = {
+            "redis.entra.enabled=true",
+            "redis.entra.fail-fast=false",
+            "redis.entra.credential=client-certificate",
+            "redis.entra.tenant-id=11111111-2222-3333-4444-555555555555",
+            "redis.entra.client-id=11111111-2222-3333-4444-555555555555",
+            "redis.entra.certificate=" + pem
+        };
+        runner.withPropertyValues(common)
+                .withPropertyValues("redis.entra.certificate-password=pem-pass-value")
+                .run(context -> assertThat(context).hasNotFailed());
+        runner.withPropertyValues(common)
+                .withPropertyValues("redis.entra.certificate-password=not-the-pem-pass")
                 .run(context -> assertThat(context.getStartupFailure())
                         .rootCause()
-                        .hasMessageContaining("openssl pkcs12 -export")
-                        .hasMessageNotContaining("pem-pass-value"));
+                        .hasMessageContaining("cannot decrypt the private key")
+                        .hasMessageNotContaining("not-the-pem-pass"));
     }
 
     @Test
@@ -266,6 +318,66 @@ class RedisEntraAutoConfigurationTest {
                     assertThat(context.getBean(JedisConnectionFactory.class).isUseUnifiedJedis())
                             .isTrue();
                 });
+    }
+
+    /**
+     * {@code redis.entra.token-wait} reaches Jedis: with no token at all (the token command always fails), a new
+     * connection waits that long and fails naming the wait and the refresher's last failure; unset, Jedis fails at
+     * once. A bound socket that never answers stands in for Redis (the handshake needs the token before it sends).
+     */
+    @Test
+    void jedisConnectionsWaitTokenWaitForATokenAndFailNamingTheCause() throws Exception {
+        try (java.net.ServerSocket silent =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String[] common = {
+                "redis.entra.enabled=true",
+                "redis.entra.fail-fast=false",
+                "redis.entra.credential=command",
+                "redis.entra.command=echo 'AADSTS700016: application not found' >&2; exit 3",
+                "spring.data.redis.client-type=jedis",
+                "spring.data.redis.host=127.0.0.1",
+                "spring.data.redis.port=" + silent.getLocalPort()
+            };
+            runner.withPropertyValues(common)
+                    .withPropertyValues("redis.entra.token-wait=1500ms")
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        TokenRefresher refresher = context.getBean(TokenRefresher.class);
+                        await().atMost(Duration.ofSeconds(20))
+                                .until(() -> refresher.status().consecutiveFailures() >= 1);
+                        JedisConnectionFactory factory = context.getBean(JedisConnectionFactory.class);
+                        long started = System.nanoTime();
+                        Throwable error = org.assertj.core.api.Assertions.catchThrowable(
+                                () -> factory.getConnection().ping());
+                        Duration waited = Duration.ofNanos(System.nanoTime() - started);
+                        assertThat(error).isNotNull();
+                        assertThat(rootMessages(error))
+                                .contains("No valid Entra ID token", "within PT1.5S")
+                                .contains("no token has been obtained yet", "AADSTS700016");
+                        assertThat(waited).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+                    });
+            runner.withPropertyValues(common).run(context -> {
+                TokenRefresher refresher = context.getBean(TokenRefresher.class);
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> refresher.status().consecutiveFailures() >= 1);
+                Throwable error = org.assertj.core.api.Assertions.catchThrowable(
+                        () -> context.getBean(JedisConnectionFactory.class)
+                                .getConnection()
+                                .ping());
+                assertThat(rootMessages(error))
+                        .contains("No valid Entra ID token", "AADSTS700016")
+                        .doesNotContain("within");
+            });
+        }
+    }
+
+    /** The messages of {@code error} and its causes, one per line. */
+    private static String rootMessages(Throwable error) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            sb.append(t).append('\n');
+        }
+        return sb.toString();
     }
 
     @Test

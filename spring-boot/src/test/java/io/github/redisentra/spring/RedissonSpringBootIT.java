@@ -1,31 +1,25 @@
 package io.github.redisentra.spring;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.github.redisentra.core.TokenRefresher;
-import io.github.redisentra.core.TokenSource;
-import io.github.redisentra.testkit.EmulatedAzure;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.redisson.api.RTopic;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Protocol;
 import org.redisson.spring.starter.RedissonAutoConfigurationCustomizer;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.core.StringRedisTemplate;
 
 /**
@@ -37,47 +31,21 @@ import org.springframework.data.redis.core.StringRedisTemplate;
  * {@code -Dredisentra.redisson.load.seconds=300}.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
-class RedissonSpringBootIT {
-    static EmulatedAzure azure;
-    static EmulatedAzure.Identity id;
-    static TokenSource source;
-
-    @BeforeAll
-    static void signIn() throws Exception {
-        assumeThat(Boolean.getBoolean("redisentra.redisson.starter"))
-                .as("runs in the redisson-starter surefire execution only")
-                .isTrue();
-        azure = new EmulatedAzure();
-        id = azure.signIn(Duration.ofSeconds(20));
-        id.refresher.close(); // the application's refresher is the one under test
-        source = id.source;
-    }
-
-    @AfterAll
-    static void stop() {
-        if (id != null) {
-            id.close();
-        }
-        if (azure != null) {
-            azure.close();
-        }
-    }
+@EnabledIfSystemProperty(
+        named = "redisentra.redisson.starter",
+        matches = "true",
+        disabledReason = "runs in the redisson-starter surefire execution only")
+class RedissonSpringBootIT extends SpringBootITBase {
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
-    static class App {
-        @Bean
-        TokenSource tokenSource() {
-            return source;
-        }
-    }
+    @Import(SignedInUser.class)
+    static class App {}
 
     @Test
     void redissonStarterClientAndTemplateKeepWorkingAcrossRenewalsOfShortTokens() throws Exception {
         // By default the load runs until it has covered two renewals and the expiry of the token the second one
         // replaced (~30 s, at most 40 s); -Dredisentra.redisson.load.seconds=N runs it N seconds.
-        Long fixed = Long.getLong("redisentra.redisson.load.seconds");
-        Duration duration = Duration.ofSeconds(fixed != null ? fixed : 40);
         // The application's own Redisson tuning next to redis-entra's customizer (small pools for a test machine).
         // Registered here, not as an App @Bean: no test-class signature may name the starter's type, which the
         // other surefire execution keeps off the classpath.
@@ -91,22 +59,11 @@ class RedissonSpringBootIT {
                             .setSubscriptionConnectionPoolSize(2)
                             .setRetryAttempts(0);
                 });
-        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
-                .initializers(smallPools)
-                .properties(
-                        "spring.main.web-application-type=none",
-                        "spring.data.redis.host=" + azure.redis.host(),
-                        "spring.data.redis.port=" + id.cache.tlsPort(),
-                        "spring.data.redis.timeout=20s",
-                        "spring.data.redis.ssl.bundle=azure-cache",
-                        "spring.ssl.bundle.pem.azure-cache.truststore.certificate=file:" + azure.redis.caFile(),
-                        "redis.entra.enabled=true",
-                        "redis.entra.refresh.minimum-delay=2s")
-                .run()) {
+        try (ConfigurableApplicationContext context =
+                application(App.class).initializers(smallPools).run()) {
             RedissonClient redisson = context.getBean(RedissonClient.class);
             StringRedisTemplate template = context.getBean(StringRedisTemplate.class);
             MeterRegistry meters = context.getBean(MeterRegistry.class);
-            RenewalWatch renewals = new RenewalWatch(context.getBean(TokenRefresher.class));
 
             assertThat(redisson.getConfig().getCredentialsResolver())
                     .isSameAs(context.getBean(RedissonEntraCredentialsResolver.class));
@@ -119,9 +76,8 @@ class RedissonSpringBootIT {
 
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             long operations = 0;
-            Instant start = Instant.now();
-            while (Duration.between(start, Instant.now()).compareTo(duration) < 0
-                    && (fixed != null || !renewals.coveredRenewalsAndExpiry(2))) {
+            Load load = new Load("redisentra.redisson.load.seconds", context.getBean(TokenRefresher.class));
+            while (load.goesOn()) {
                 try {
                     template.opsForValue().set("boot:key", "v" + operations);
                     assertThat(template.opsForValue().get("boot:key")).isEqualTo("v" + operations);
@@ -134,7 +90,7 @@ class RedissonSpringBootIT {
                 }
                 Thread.sleep(20); // pacing the load, not waiting for a condition
             }
-            renewals.close();
+            load.close();
             assertThat(failures).as("failed operations").isEmpty();
             assertThat(operations).isPositive();
             assertThat(id.cache.connectionsCut())
@@ -146,7 +102,7 @@ class RedissonSpringBootIT {
             assertThat(meters.get("redis.entra.token.renewals")
                             .functionCounter()
                             .count())
-                    .as("renewals of 20 s tokens in %s", Duration.between(start, Instant.now()))
+                    .as("renewals of 20 s tokens in %s", load.elapsed())
                     .isGreaterThanOrEqualTo(2);
             assertThat(meters.get("redis.entra.token.failures")
                             .functionCounter()

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +27,8 @@ public abstract class ReauthenticationITBase {
     protected EmulatedAzure.Identity id;
     protected TokenRefresher refresher;
     protected final AtomicLong tokensSeen = new AtomicLong();
+    /** The distinct tokens the refresher made current, in order. */
+    protected final List<AccessToken> tokens = new CopyOnWriteArrayList<>();
     /** Closed after each test, last added first. */
     protected final List<AutoCloseable> cleanup = new ArrayList<>();
 
@@ -61,7 +64,30 @@ public abstract class ReauthenticationITBase {
         id = azure.signIn(lifetime, flow);
         cleanup.add(id);
         refresher = id.refresher;
-        refresher.subscribe(token -> tokensSeen.incrementAndGet());
+        refresher.subscribe(token -> {
+            tokensSeen.incrementAndGet();
+            if (tokens.stream().noneMatch(t -> t.fingerprint().equals(token.fingerprint()))) {
+                tokens.add(token);
+            }
+        });
+    }
+
+    /**
+     * Whether a load that started at {@code start} has run long enough: {@code -Dredisentra.load.seconds=N} seconds
+     * when set, else until it has covered two renewals and the expiry (+1 s) of the token the second one replaced
+     * (when the cache would cut a connection that missed it), {@code max} at most.
+     */
+    protected boolean loadDone(Instant start, Duration max) {
+        Duration elapsed = Duration.between(start, Instant.now());
+        Long fixed = Long.getLong("redisentra.load.seconds");
+        if (fixed != null) {
+            return elapsed.compareTo(Duration.ofSeconds(fixed)) >= 0;
+        }
+        if (elapsed.compareTo(max) >= 0) {
+            return true;
+        }
+        return tokens.size() >= 3
+                && Instant.now().isAfter(tokens.get(1).expiresAt().plusSeconds(1));
     }
 
     /** Waits (at most 60 s) for a token other than the current one and returns it. */
@@ -93,13 +119,17 @@ public abstract class ReauthenticationITBase {
             boolean succeededWhileExpired) {}
 
     /**
-     * The issue's outage: waits for a renewal (so the outage starts with a whole fresh token that expires within it),
-     * makes the token endpoint unreachable (connections dropped) for {@code outage} while {@code command} runs over
+     * The issue's outage: starts with a whole fresh token that expires within it (the one just signed in with when it
+     * is at most 2 s old, else the next renewal's), makes the token endpoint unreachable (connections dropped) for {@code outage} while {@code command} runs over
      * and over, then measures how soon after the endpoint is back a command succeeds. Prints the figures.
      */
     protected OutageRecovery outageDrill(String client, Duration outage, CommandProbe.Command command)
             throws Exception {
-        AccessToken renewed = awaitRenewal();
+        AccessToken current = refresher.current().orElseThrow();
+        boolean fresh = current.issuedAt()
+                .map(iat -> Duration.between(iat, Instant.now()).compareTo(Duration.ofSeconds(2)) <= 0)
+                .orElse(false);
+        AccessToken renewed = fresh ? current : awaitRenewal();
         long before = azure.emu.requestCount(Endpoint.TOKEN);
         // Connections dropped: the refresher's own timing decides. (With HTTP 503, MSAL4J also refuses to send for 5 s
         // after each answer, which puts recovery anywhere up to ~5.3 s; core's TokenRefresherEmulatorIT measures that.)

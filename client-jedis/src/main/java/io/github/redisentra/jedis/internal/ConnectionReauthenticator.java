@@ -125,8 +125,8 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     private JedisAuthenticationException noToken(Duration waited) {
         return new JedisAuthenticationException("No valid Entra ID token for the Redis connection"
                 + (waited.isZero() ? "" : " within " + waited + " (EntraJedis.Builder.tokenWait)")
-                + " (refresher status: " + refresher.status()
-                + "). Check the token source's log for the failing renewal.");
+                + "; refresher status: " + refresher.status().summary()
+                + ". Check the token source's settings and log, and that the identity provider is reachable.");
     }
 
     /**
