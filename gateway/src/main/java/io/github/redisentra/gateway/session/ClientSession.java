@@ -7,8 +7,6 @@ import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.resp.RequestFramer;
-import io.github.redisentra.gateway.resp.RequestLimits;
-import io.github.redisentra.gateway.resp.RespProtocolException;
 import io.github.redisentra.gateway.upstream.ReplySink;
 import io.github.redisentra.gateway.upstream.UpstreamAuth;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
@@ -21,13 +19,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,9 +97,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private static final byte[] BARE_AUTH = "*1\r\n$4\r\nAUTH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_CMD = "*1\r\n$7\r\nDISCARD\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    /** Bytes of unsent replies above which the gateway stops reading a client that does not read. */
-    static final long LOCAL_BACKLOG_CAP = 1024 * 1024;
-
     private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
 
     final SessionSettings settings;
@@ -119,15 +111,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     final GatewayEvents events;
     private final SessionRegistry registry;
+    private final ClientInput input;
     final AccessControl access;
 
-    private final RequestFramer framer = new RequestFramer();
     final CommandGate gate;
-    private final Predicate<Command> streamGate = this::takePiecewise;
-    /** The gate's decision on the head of the command being streamed; a refused one's bytes are dropped. */
-    private CommandGate.Decision streamed;
-
-    private long backlogHigh;
     final ReplyLedger ledger = new ReplyLedger();
     final PubSubState pubSub = new PubSubState(this);
     final ProtocolState protocol = new ProtocolState(this);
@@ -138,12 +125,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Routes upstream events to this session, and moves a RESP2 subscriber to a new connection (handover). */
     final UpstreamLink link;
 
-    private ByteBuf cumulation;
-
     boolean inMulti;
     boolean paused;
-    private boolean closing;
-    private boolean draining;
+    boolean closing;
+    boolean draining;
     boolean failed;
     private boolean clientGone;
     private boolean midReply;
@@ -178,6 +163,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
+        this.input = new ClientInput(this, registry);
         this.gate = new CommandGate(access, credentials, settings.clock(), events);
     }
 
@@ -209,9 +195,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         events.bytesFromClient(in.readableBytes());
-        cumulation =
-                cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
-        processInput();
+        input.read(ctx.alloc(), in);
     }
 
     @Override
@@ -226,7 +210,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             upstream.config().setAutoRead(writable);
         }
         if (writable) {
-            processInput();
+            input.process();
             flush();
         }
         updateAutoRead();
@@ -255,147 +239,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     // ---------------------------------------------------------------- command processing
 
-    private RequestLimits limits() {
-        return gate.principal() != null ? settings.authenticatedLimits() : settings.preAuthLimits();
-    }
-
-    /**
-     * Whether client input may be read. A client that is slow to read its replies is <em>not</em> a reason to stop
-     * reading its commands (a pipelining client writes everything before it reads; Redis keeps reading too):
-     * instead the upstream is not read while the client is not writable, so the backlog stays in the cache's
-     * output buffer, as without the gateway. Only replies the gateway makes itself can pile up here; they are
-     * capped by {@link #LOCAL_BACKLOG_CAP}.
-     */
-    private boolean canProcess() {
-        return !paused
-                && !link.handingOver()
-                && !draining
-                && !closing
-                && !failed
-                && (client.isWritable() || client.bytesBeforeWritable() < LOCAL_BACKLOG_CAP)
-                && (upstream == null || upstream.isWritable());
-    }
-
-    private void processInput() {
-        try {
-            while (cumulation != null && canProcess()) {
-                if (framer.streaming()) {
-                    ByteBuf part;
-                    try {
-                        part = framer.nextPart(cumulation, limits());
-                    } catch (RespProtocolException e) {
-                        // part of the command is upstream already: the upstream connection cannot be reused
-                        events.commandRefused("protocol_error");
-                        fail("-" + e.getMessage());
-                        break;
-                    }
-                    if (part == null) {
-                        break;
-                    }
-                    if (streamed == CommandGate.FORWARD) {
-                        writeUpstream(part);
-                    } else {
-                        part.release(); // the rest of a refused command: read and dropped, never forwarded
-                    }
-                    if (!framer.streaming()) {
-                        streamed = null;
-                        afterForward();
-                    }
-                    continue;
-                }
-                Command cmd;
-                try {
-                    cmd = framer.next(cumulation, limits(), streamGate);
-                } catch (RespProtocolException e) {
-                    events.commandRefused("protocol_error");
-                    closing = true;
-                    local("-" + e.getMessage(), true);
-                    break;
-                }
-                if (cmd == null) {
-                    break;
-                }
-                if (cmd.streaming()) {
-                    if (streamed == CommandGate.FORWARD) {
-                        writeUpstream(cmd.takeFrame()); // the rest follows as it arrives, never buffered whole
-                        ledger.add(ReplyLedger.FORWARD);
-                    } else {
-                        cmd.release();
-                        refused(streamed);
-                    }
-                    continue;
-                }
-                handle(cmd);
-            }
-        } finally {
-            if (cumulation != null) {
-                if (!cumulation.isReadable()) {
-                    cumulation.release();
-                    cumulation = null;
-                } else if (!framer.inFrame() && cumulation.refCnt() == 1) {
-                    cumulation.discardSomeReadBytes();
-                }
-            }
-            noteBacklog();
-            updateAutoRead();
-            flush();
-        }
-    }
-
-    /**
-     * Whether the head of a command with a large bulk is taken piecewise instead of buffered whole: streamed
-     * upstream when the gate lets it through, or read and dropped when the gate refuses it (its refusal answered in
-     * its place). Buffered, to be judged whole, are commands the session interprets (their arguments must not leave
-     * the gateway, or change its state), and heads the gate cannot decide yet.
-     */
-    private boolean takePiecewise(Command head) {
-        if (upstream == null || link.handingOver() || resp2Subscribed()) {
-            return false;
-        }
-        // an undecided command is buffered whole, within the limit of one argument
-        long bufferable = limits().maxBulkBytes() - (long) head.frame().readableBytes();
-        CommandGate.Decision d = gate.decide(head, resp2Subscribed(), upstreamAuth.identity(), bufferable);
-        if (d.kind() == CommandGate.Kind.SESSION
-                || d.kind() == CommandGate.Kind.UNDECIDED
-                || (d == CommandGate.FORWARD && interpreted(head))) {
-            return false;
-        }
-        streamed = d;
-        return true;
-    }
-
-    private static boolean interpreted(Command cmd) {
-        return cmd.is("CLIENT")
-                || cmd.is("MULTI")
-                || cmd.is("EXEC")
-                || cmd.is("DISCARD")
-                || cmd.is("SUBSCRIBE")
-                || cmd.is("PSUBSCRIBE")
-                || cmd.is("SSUBSCRIBE")
-                || cmd.is("UNSUBSCRIBE")
-                || cmd.is("PUNSUBSCRIBE")
-                || cmd.is("SUNSUBSCRIBE");
-    }
-
-    /** Client input held by this session: unparsed bytes plus bytes written upstream and not yet sent. */
-    private void noteBacklog() {
-        long held = cumulation == null ? 0 : cumulation.readableBytes();
-        if (upstream != null) {
-            ChannelOutboundBuffer out = upstream.unsafe().outboundBuffer();
-            if (out != null) {
-                held += out.totalPendingWriteBytes();
-            }
-        }
-        if (held > backlogHigh) {
-            backlogHigh = held;
-            registry.noteInputBacklog(held);
-        }
-    }
-
-    private void handle(Command cmd) {
+    /** A buffered command: the gate decides, then it is forwarded, refused or run by the session. */
+    void handle(Command cmd) {
         CommandGate.Decision d = gate.decide(cmd, resp2Subscribed(), upstreamAuth.identity(), Long.MAX_VALUE);
         if (d == CommandGate.FORWARD) {
-            forward(cmd);
+            forward(cmd, d);
         } else if (d != CommandGate.SESSION) {
             cmd.release();
             refused(d);
@@ -409,7 +257,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /** Carries out a refusal of the gate, in the command's place in the reply stream. */
-    private void refused(CommandGate.Decision d) {
+    void refused(CommandGate.Decision d) {
         switch (d.kind()) {
             case FAIL -> fail(d.line());
             case ABORT_EXEC -> {
@@ -424,7 +272,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    private boolean resp2Subscribed() {
+    boolean resp2Subscribed() {
         return protocol.version == 2 && pubSub.subscribed();
     }
 
@@ -437,7 +285,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    private void forward(Command cmd) {
+    private void forward(Command cmd, CommandGate.Decision d) {
         ReplyLedger.Owed entry = ReplyLedger.FORWARD;
         if (cmd.is("MULTI")) {
             inMulti = true;
@@ -446,12 +294,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (!inMulti) {
             entry = ReplyLedger.forwarded(cmd);
         }
-        writeUpstream(cmd.takeFrame());
+        forwardUpstream(d, cmd.takeFrame());
         ledger.add(entry);
         afterForward();
     }
 
-    private void afterForward() {
+    void afterForward() {
         if (!inMulti && !resp2Subscribed()) {
             upstreamAuth.sendDeferred();
         }
@@ -459,7 +307,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     void resume() {
         paused = false;
-        processInput();
+        input.process();
     }
 
     // ---------------------------------------------------------------- upstream connection
@@ -516,7 +364,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
         @Override
         public UpstreamAuth.Moment moment() {
-            if (inMulti || link.handingOver() || framer.streaming()) {
+            if (inMulti || link.handingOver() || input.streaming()) {
                 return UpstreamAuth.Moment.LATER;
             }
             // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
@@ -572,7 +420,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
         @Override
         public void proceed() {
-            processInput();
+            input.process();
         }
 
         @Override
@@ -722,7 +570,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void onUpstreamWritabilityChanged(boolean writable) {
         updateAutoRead();
         if (writable) {
-            processInput();
+            input.process();
         }
     }
 
@@ -784,6 +632,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /**
+     * The only way a client's command bytes go upstream (buffered commands, and the head and parts of streamed ones):
+     * with the {@link CommandGate}'s {@code FORWARD} decision on that command ({@code UpstreamPathsTest} checks that
+     * no other path exists).
+     */
+    void forwardUpstream(CommandGate.Decision verdict, ByteBuf bytes) {
+        if (verdict != CommandGate.FORWARD) {
+            bytes.release();
+            throw new IllegalStateException("not forwarded by the gate: " + verdict.kind());
+        }
+        writeUpstream(bytes);
+    }
+
+    /**
      * Writes a command the gateway made itself (never a client's bytes): the re-encoded {@code HELLO}, {@code RESET},
      * the MULTI abort's bare {@code AUTH} and {@code DISCARD}, the handover's {@code PING}; owed {@code entry}.
      */
@@ -797,7 +658,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         upstreamNeedsFlush = true;
     }
 
-    private void flush() {
+    void flush() {
         if (clientNeedsFlush) {
             clientNeedsFlush = false;
             client.flush();
@@ -815,9 +676,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     void updateAutoRead() {
-        if (client != null) {
-            client.config().setAutoRead(canProcess());
-        }
+        input.updateAutoRead();
     }
 
     // ---------------------------------------------------------------- lifecycle
@@ -860,10 +719,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         upstreamAuth.close();
         releaseLedger();
         link.abandon();
-        if (cumulation != null) {
-            cumulation.release();
-            cumulation = null;
-        }
+        input.release();
         if (upstream != null) {
             upstream.close();
         }
