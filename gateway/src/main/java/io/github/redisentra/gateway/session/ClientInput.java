@@ -16,6 +16,11 @@ import java.util.function.Predicate;
  * streams it (a large one whose head the {@link CommandGate} let through; a refused one is read and dropped).
  * Backpressure: client input is read only while {@link #canProcess()}, and {@code autoRead} follows it; the bytes of
  * client input held by the session are reported to the registry. Event-loop confined.
+ *
+ * <p>Large values: after authentication a command with a bulk of 64 KiB or more is judged by the gate on its head
+ * (the arguments before the bulk, knowing the argument count) and, when allowed, streamed upstream as it arrives,
+ * not buffered whole; a refused one is read and dropped; one whose verdict needs later arguments (a key after the
+ * large bulk) is buffered until the gate can decide; see {@link RequestFramer}.
  */
 final class ClientInput {
     /** Bytes of unsent replies above which the gateway stops reading a client that does not read. */

@@ -6,83 +6,41 @@ import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.Command;
-import io.github.redisentra.gateway.resp.RequestFramer;
 import io.github.redisentra.gateway.upstream.ReplySink;
 import io.github.redisentra.gateway.upstream.UpstreamAuth;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.github.redisentra.gateway.upstream.UpstreamLink;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: frames its commands, decides what is answered locally and what goes upstream, and puts
- * every reply back in the order the commands arrived.
+ * One client connection (the Netty handler of the client channel): the place where its parts meet, each owning one
+ * concern. See {@code gateway/ARCHITECTURE.md} for the path of a byte and where each guarantee is enforced.
  *
- * <h2>States</h2>
- * UNAUTHENTICATED → AUTHENTICATED(principal, exp) → EXPIRED (exp + skew passed). Unauthenticated and expired
- * sessions accept only {@code AUTH}, {@code HELLO}, {@code QUIT} and {@code RESET}; anything else is answered
- * {@code -NOAUTH Authentication required.} (an expired session stays open and its upstream connection stays
- * authenticated as the gateway, so a client that renews its token just sends {@code AUTH} again). A subscribed
- * session cannot be refused command by command (messages keep flowing), so one still subscribed when its client
- * token expires is closed with an {@code -ERR}.
- *
- * <h2>Ordering</h2>
- * Every command appends exactly one entry to the {@link ReplyLedger}: forwarded (owed the next upstream reply), local (bytes the
- * gateway answers), injected (a gateway command whose reply is checked and swallowed) or replaced (an upstream reply
- * swallowed and answered with other bytes). Local entries are written only when they reach the head, so pipelined
- * {@code GET a / AUTH t / GET b} is answered in that order. Pub/sub confirmations may answer one command several
- * times; messages and RESP3 pushes are out-of-band and bypass the ledger.
- *
- * <h2>Credentials</h2>
- * {@code AUTH} and {@code HELLO … AUTH} frames are consumed here and released; their bytes are never written
- * upstream. The upstream connection is opened at the first successful AUTH (failed AUTHs open nothing) and
- * authenticated with the gateway's own credential; {@code HELLO} is forwarded without {@code AUTH} so the client
- * receives the real server's HELLO reply and the upstream protocol always equals the client's.
+ * <ul>
+ *   <li>{@link ClientInput}: the input loop and backpressure (framing, streamed large commands, autoRead);
+ *   <li>{@link CommandGate}: the one decision on every command before any byte of it goes upstream; a
+ *       {@code FORWARD} reaches {@link #forwardUpstream}, the only writer of client command bytes upstream;
+ *   <li>{@link ProtocolState}: {@code AUTH} / {@code HELLO} / {@code RESET}, the RESP version, the timers;
+ *   <li>{@link PubSubState}: subscriptions, confirmation counting, out-of-band delivery checked against expiry;
+ *   <li>{@link ReplyLedger}: what each upstream reply belongs to; replies and local answers leave in command order;
+ *   <li>{@link UpstreamAuth} (the only writer of {@code AUTH} frames, re-AUTH, the expiry guard) and
+ *       {@link UpstreamLink} (the RESP2 subscriber handover), reached through {@link SessionUpstream}.
+ * </ul>
  *
  * <h2>Transactions</h2>
- * {@code AUTH}/{@code HELLO} inside {@code MULTI} are refused: the gateway sends upstream a bare {@code AUTH}
- * (an arity error, which makes Redis flag the transaction) and answers the client with an {@code -ERR}; the
- * client's {@code EXEC} then gets Redis's own {@code -EXECABORT}, so both sides agree nothing ran. Commands refused
- * because the identity expired inside {@code MULTI} are handled the same way. Upstream re-AUTH is deferred until
- * {@code EXEC}/{@code DISCARD}.
- *
- * <h2>Upstream re-AUTH</h2>
- * {@link UpstreamAuth} owns the upstream connection's authentication and is the only writer of
- * {@code AUTH <user> <token>} frames (the session carries them as opaque bytes and owes their replies to it); the
- * session only tells it when an AUTH can go ({@link UpstreamAuth.Moment}). A renewed gateway token is written as
- * {@code AUTH <user> <token>} (injected) unless the session is in MULTI or in
- * the middle of a streamed command (then it is sent when that ends). A RESP2 subscriber, where Redis refuses AUTH,
- * is moved to a new upstream connection authenticated with the renewed token and carrying its subscriptions
- * (make before break, see {@link UpstreamLink}). If the renewed token is not acknowledged
- * {@link SessionSettings#upstreamReauthMargin()} before the upstream authentication expires (e.g. a long blocking
- * command), the session is closed with an {@code -ERR}. When that is depends on the cache and comes from
- * {@link UpstreamCredentials#authenticatedUntil}: the token's expiry (Azure), or 12 hours after the last AUTH
- * (ElastiCache / MemoryDB IAM).
- *
- * <h2>The gate</h2>
- * Every client command, buffered or streamed, passes {@link CommandGate} before any byte of it goes upstream:
- * authentication and expiry, the roles file's permissions ({@link AccessControl}; Redis's {@code -NOPERM} text as a
- * local entry, inside {@code MULTI} through {@link #refuse} so that {@code EXEC} fails as in Redis), the RESP2
- * subscribed context and unsupported commands. A principal matching no role is refused at {@code AUTH}. The gate
- * also judges expiry for out-of-band data: nothing is delivered past the client token's expiry.
- *
- * <h2>Large values</h2>
- * After authentication a command with a bulk of 64 KiB or more is judged by the gate on its head (the arguments
- * before the bulk, knowing the argument count) and, when allowed, streamed upstream as it arrives (backpressure by
- * {@code autoRead}), not buffered whole; a refused one is read and dropped; one whose verdict needs later arguments
- * (a key after the large bulk) is buffered until the gate can decide; see {@link RequestFramer}.
+ * {@code AUTH}/{@code HELLO} inside {@code MULTI}, and commands refused inside it, are answered with an error while
+ * the gateway sends upstream a bare {@code AUTH} (an arity error, which makes Redis flag the transaction; see
+ * {@link #refuse}); the client's {@code EXEC} then gets Redis's own {@code -EXECABORT}, so both sides agree nothing
+ * ran. Upstream re-AUTH is deferred until {@code EXEC}/{@code DISCARD}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -97,8 +55,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private static final byte[] BARE_AUTH = "*1\r\n$4\r\nAUTH\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DISCARD_CMD = "*1\r\n$7\r\nDISCARD\r\n".getBytes(StandardCharsets.US_ASCII);
 
-    private static final byte[] PING_CMD = "*1\r\n$4\r\nPING\r\n".getBytes(StandardCharsets.US_ASCII);
-
     final SessionSettings settings;
     final Authenticator authenticator;
     /** The gateway's own upstream identity: the session's until a role names another. */
@@ -111,7 +67,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     final GatewayEvents events;
     private final SessionRegistry registry;
-    private final ClientInput input;
+    final ClientInput input;
+    /** Opens the upstream connection; what UpstreamAuth and the handover may do on this session. */
+    final SessionUpstream upstreamSide;
+
     final AccessControl access;
 
     final CommandGate gate;
@@ -157,9 +116,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.access = access;
         this.settings = settings;
         this.authenticator = authenticator;
-        AuthHost host = new AuthHost();
-        this.upstreamAuth = new UpstreamAuth(host, credentials, settings.clock(), settings.upstreamReauthMargin());
-        this.link = new UpstreamLink(this, connector, host, upstreamAuth);
+        this.upstreamSide = new SessionUpstream(this);
+        this.upstreamAuth =
+                new UpstreamAuth(upstreamSide, credentials, settings.clock(), settings.upstreamReauthMargin());
+        this.link = new UpstreamLink(this, connector, upstreamSide, upstreamAuth);
         this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
@@ -312,38 +272,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     // ---------------------------------------------------------------- upstream connection
 
-    void connectUpstream(Runnable onReady) {
-        AccessToken token = upstreamAuth.usableToken();
-        if (token == null) {
-            fail("-ERR upstream unavailable: the gateway has no valid upstream credential yet; retry later");
-            return;
-        }
-        link.connect().addListener(f -> {
-            if (!f.isSuccess()) {
-                events.upstreamFailed("connect");
-                log.warn(
-                        "upstream {} unavailable for client {}: {}",
-                        link.endpoint(),
-                        client.remoteAddress(),
-                        f.cause().toString());
-                fail("-ERR upstream unavailable: cannot connect to the cache (" + UpstreamLink.reason(f.cause()) + ")");
-                return;
-            }
-            Channel ch = (Channel) f.getNow();
-            if (failed || !client.isActive()) {
-                ch.close();
-                return;
-            }
-            upstream = ch;
-            link.adopt();
-            upstream.config().setAutoRead(client.isWritable());
-            events.upstreamConnected();
-            upstreamAuth.connected(token);
-            onReady.run();
-            resume();
-        });
-    }
-
     /** A renewed token of {@code from}; ignored unless it is this session's upstream identity. */
     void onUpstreamToken(UpstreamCredentials from, AccessToken token) {
         if (from != upstreamAuth.identity() || failed || upstream == null || !upstream.isActive()) {
@@ -351,124 +279,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         log.debug("client {}: upstream token renewed ({}), inMulti={}", client.remoteAddress(), token, inMulti);
         upstreamAuth.renewed(from, token);
-    }
-
-    /** What the upstream authentication and the handover may do on this session's connection. */
-    private final class AuthHost implements UpstreamLink.Host {
-        @Override
-        public void writeAuth(ByteBuf frame, AccessToken token) {
-            writeUpstream(frame);
-            ledger.add(new ReplyLedger.Injected(token));
-            flush();
-        }
-
-        @Override
-        public UpstreamAuth.Moment moment() {
-            if (inMulti || link.handingOver() || input.streaming()) {
-                return UpstreamAuth.Moment.LATER;
-            }
-            // Redis refuses AUTH on a RESP2 subscribed connection (also right behind a SUBSCRIBE in flight): the
-            // handover waits for owed replies, then moves the subscriptions, or just re-AUTHs if none are left
-            if (protocol.version == 2 && (pubSub.subscribed() || ledger.owesPubSub())) {
-                return UpstreamAuth.Moment.HANDOVER;
-            }
-            return UpstreamAuth.Moment.NOW;
-        }
-
-        @Override
-        public void startHandover(AccessToken token) {
-            link.startHandover(token);
-            updateAutoRead(); // no client command may change the subscription set while it is copied
-            if (ledger.isEmpty()) {
-                link.idle();
-            }
-        }
-
-        @Override
-        public boolean resp2Subscribed() {
-            return ClientSession.this.resp2Subscribed();
-        }
-
-        @Override
-        public Set<String> subscriptions(int family) {
-            return pubSub.subscriptions(family);
-        }
-
-        @Override
-        public boolean deliver(ByteBuf message) {
-            return pubSub.deliver(message);
-        }
-
-        @Override
-        public void owePing() {
-            writeGatewayCommand(Unpooled.wrappedBuffer(PING_CMD), ReplyLedger.HANDOVER_PING);
-            flush();
-        }
-
-        @Override
-        public void adopt(Channel next) {
-            Channel old = upstream;
-            upstream = next;
-            upstream.config().setAutoRead(client.isWritable());
-            old.close();
-        }
-
-        @Override
-        public void upstreamConnected() {
-            events.upstreamConnected();
-        }
-
-        @Override
-        public void proceed() {
-            input.process();
-        }
-
-        @Override
-        public void flush() {
-            ClientSession.this.flush();
-        }
-
-        @Override
-        public void switchAcknowledged() {
-            if (!draining && !closing) {
-                resume();
-            }
-        }
-
-        @Override
-        public void fail(String errorLine) {
-            ClientSession.this.fail(errorLine);
-        }
-
-        @Override
-        public boolean failed() {
-            return failed;
-        }
-
-        @Override
-        public void reauthenticated(boolean success) {
-            events.upstreamReauthenticated(success);
-        }
-
-        @Override
-        public void upstreamFailed(String reason) {
-            events.upstreamFailed(reason);
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            return client.eventLoop();
-        }
-
-        @Override
-        public ByteBufAllocator alloc() {
-            return client.alloc();
-        }
-
-        @Override
-        public SocketAddress clientAddress() {
-            return client.remoteAddress();
-        }
     }
 
     // ---------------------------------------------------------------- upstream replies
@@ -653,7 +463,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ledger.add(entry);
     }
 
-    private void writeUpstream(ByteBuf frame) {
+    /** Writes to the upstream connection: only for the three callers above and SessionUpstream.writeAuth. */
+    void writeUpstream(ByteBuf frame) {
         upstream.write(frame, upstream.voidPromise());
         upstreamNeedsFlush = true;
     }
@@ -687,7 +498,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         failed = true;
-        releaseLedger();
+        ledger.clear(); // entries hold no buffers
         link.abandon();
         if (client.isActive()) {
             clientNeedsFlush = false;
@@ -717,16 +528,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         registry.remove(this);
         protocol.close();
         upstreamAuth.close();
-        releaseLedger();
+        ledger.clear(); // entries hold no buffers
         link.abandon();
         input.release();
         if (upstream != null) {
             upstream.close();
         }
-    }
-
-    private void releaseLedger() {
-        ledger.clear(); // entries hold no buffers
     }
 
     @Override

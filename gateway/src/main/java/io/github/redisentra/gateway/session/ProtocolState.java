@@ -16,7 +16,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A session's protocol state and the commands that change it, run by the gateway itself: {@code AUTH},
- * {@code HELLO} and {@code RESET}. Holds the RESP version, the authentication deadline of a new connection and the
+ * {@code HELLO} and {@code RESET}. States: UNAUTHENTICATED → AUTHENTICATED(principal, exp) → EXPIRED (exp + skew
+ * passed); an expired session stays open (its upstream connection stays authenticated as the gateway) so a client
+ * that renews its token just sends {@code AUTH} again, but one still subscribed is closed with an {@code -ERR}
+ * (messages cannot be refused command by command). The upstream connection is opened at the first successful AUTH
+ * (failed AUTHs open nothing); {@code HELLO} goes upstream so the client receives the real server's reply and the
+ * upstream protocol always equals the client's. Holds the RESP version, the authentication deadline of a new connection and the
  * timer that closes a subscriber whose client token expired; the principal and its expiry are the
  * {@link CommandGate}'s. The credential in an {@code AUTH} or {@code HELLO … AUTH} goes to the authenticator only
  * (the frame is released once read); {@code HELLO} is re-encoded without it. Apart from framing (the session's
@@ -253,7 +258,7 @@ final class ProtocolState {
             armClientExpiry();
             if (s.upstream == null) {
                 s.upstreamAuth.choose(next);
-                s.connectUpstream(onAllowed);
+                s.upstreamSide.connect(onAllowed);
                 return;
             }
             onAllowed.run();
