@@ -50,7 +50,7 @@ final class ReplyLedger {
      * subscription, at least one): the entry stays at the head until the last one arrived.
      */
     static final class PubSub implements Owed {
-        /** 0 = channels, 1 = patterns, 2 = shard channels (as {@link PubSubReply#family}). */
+        /** 0 = channels, 1 = patterns, 2 = shard channels (as {@link io.github.redisentra.gateway.upstream.PubSubReply#family}). */
         final int family;
 
         private int remaining;

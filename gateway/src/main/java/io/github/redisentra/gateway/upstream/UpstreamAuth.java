@@ -194,13 +194,19 @@ public final class UpstreamAuth {
 
     /**
      * The session reached a point where a deferred renewal may go (after EXEC/DISCARD, a streamed command, the end of
-     * a RESP2 subscription; not inside MULTI nor RESP2 subscribed): sends it if there is one.
+     * a RESP2 subscription; not inside MULTI nor RESP2 subscribed): sends it if there is one, or hands it to a
+     * handover when a RESP2 (un)subscribe is still in flight ({@link Moment#HANDOVER}: Redis would refuse the AUTH
+     * right behind a SUBSCRIBE).
      */
     public void sendDeferred() {
         if (deferred != null) {
             AccessToken t = deferred;
             deferred = null;
-            send(t);
+            if (host.moment() == Moment.HANDOVER) {
+                host.startHandover(t);
+            } else {
+                send(t);
+            }
         }
     }
 

@@ -89,6 +89,25 @@ class UpstreamAuthTest {
     }
 
     @Test
+    void aDeferredRenewalBehindAResp2SubscribeInFlightGoesToAHandoverNotAnAuth() {
+        // a renewal deferred by a streamed command, then a RESP2 SUBSCRIBE forwarded: its confirmation is owed, so
+        // an AUTH written now would run in subscribed context and be refused by Redis
+        UpstreamCredentials gw = identity("gw", token("t1", Duration.ofHours(1)));
+        UpstreamAuth auth = auth(gw);
+        host.moment = Moment.LATER;
+        AccessToken t2 = token("t2", Duration.ofHours(2));
+        auth.renewed(gw, t2);
+
+        host.moment = Moment.HANDOVER;
+        auth.sendDeferred();
+
+        assertThat(host.written).isEmpty();
+        assertThat(host.handovers).containsExactly(t2);
+        auth.sendDeferred();
+        assertThat(host.handovers).as("handed over once").hasSize(1);
+    }
+
+    @Test
     void aResetDropsTheDeferredRenewalAndAuthenticatesWithTheCurrentToken() {
         AccessToken t1 = token("t1", Duration.ofHours(1));
         UpstreamCredentials gw = identity("gw", t1);

@@ -1,4 +1,4 @@
-package io.github.redisentra.gateway.session;
+package io.github.redisentra.gateway.upstream;
 
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
@@ -7,22 +7,22 @@ import java.nio.charset.StandardCharsets;
  * Reads the head of a pub/sub reply ({@code *3 $9 subscribe $2 ch :1} in RESP2, the same as a {@code >} push in
  * RESP3) so the session can tell messages (out-of-band) from (un)subscribe confirmations (which answer commands,
  * possibly several per command) and track the subscription sets. Only called for small frames when pub/sub is
- * in play.
+ * in play. Public for the session; used here by the RESP2 subscriber {@link Handover}.
  */
-final class PubSubReply {
-    static final int NONE = 0;
-    static final int MESSAGE = 1;
-    static final int SUBSCRIBED = 2;
-    static final int UNSUBSCRIBED = 3;
+public final class PubSubReply {
+    public static final int NONE = 0;
+    public static final int MESSAGE = 1;
+    public static final int SUBSCRIBED = 2;
+    public static final int UNSUBSCRIBED = 3;
 
     /** 0 = channels, 1 = patterns, 2 = shard channels. */
-    int family;
+    public int family;
 
-    int type;
-    String channel;
+    public int type;
+    public String channel;
 
     /** Classifies {@code frame} (not consumed); returns {@link #type}. */
-    int classify(ByteBuf frame) {
+    public int classify(ByteBuf frame) {
         type = NONE;
         channel = null;
         int p = frame.readerIndex();
