@@ -135,8 +135,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         gate.client(client.remoteAddress());
         registry.add(this);
         events.clientConnected();
-        protocol.armAuthDeadline();
+        Principal preAuthenticated = settings.preAuthenticated();
+        if (preAuthenticated == null) {
+            protocol.armAuthDeadline();
+        }
         ctx.fireChannelActive();
+        if (preAuthenticated != null) {
+            protocol.startSignedIn(preAuthenticated);
+        }
     }
 
     @Override

@@ -184,7 +184,10 @@ final class ProtocolState {
         boolean wasAuthenticated = s.gate.principal() != null;
         s.gate.signOut();
         cancel(clientExpiryTimer);
-        if (wasAuthenticated) {
+        Principal preAuthenticated = s.settings.preAuthenticated();
+        if (preAuthenticated != null) {
+            signIn(preAuthenticated); // the tunnel's session is never unauthenticated
+        } else if (wasAuthenticated) {
             armAuthDeadline();
         }
         if (s.upstream == null) {
@@ -251,11 +254,7 @@ final class ProtocolState {
                             : "denied " + ((AuthDecision.Denied) decision).reason());
         }
         if (decision instanceof AuthDecision.Allowed allowed) {
-            Principal p = allowed.principal();
-            s.gate.signIn(p, validUntil(p.expiresAt()));
-            s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
-            cancel(authDeadline);
-            armClientExpiry();
+            signIn(allowed.principal());
             if (s.upstream == null) {
                 s.upstreamAuth.choose(next);
                 s.upstreamSide.connect(onAllowed);
@@ -269,6 +268,32 @@ final class ProtocolState {
         if (!s.upstreamAuth.switching()) {
             s.resume();
         }
+    }
+
+    /**
+     * A session that starts signed in as {@code p} ({@link SessionSettings#preAuthenticated()}): signed in through
+     * the gate as by {@code AUTH}, then its upstream connection opens; input waits for it.
+     */
+    void startSignedIn(Principal p) {
+        UpstreamCredentials identity = s.access == null
+                ? s.gatewayCredentials
+                : s.access.upstreamFor(p, s.gatewayCredentials, s.client.remoteAddress());
+        if (identity == null) {
+            s.fail("-ERR gateway: no single upstream identity for the roles");
+            return;
+        }
+        signIn(p);
+        s.paused = true;
+        s.updateAutoRead();
+        s.upstreamAuth.choose(identity);
+        s.upstreamSide.connect(() -> {});
+    }
+
+    private void signIn(Principal p) {
+        s.gate.signIn(p, validUntil(p.expiresAt()));
+        s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
+        cancel(authDeadline);
+        armClientExpiry();
     }
 
     private long validUntil(Instant exp) {

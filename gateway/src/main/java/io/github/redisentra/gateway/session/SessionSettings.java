@@ -1,5 +1,6 @@
 package io.github.redisentra.gateway.session;
 
+import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +16,9 @@ import java.util.Objects;
  * @param upstreamReauthMargin a session whose upstream connection has not acknowledged a renewed token this long
  *     before the old one expires is closed with an error (the cache would cut it anyway)
  * @param clock the time source (tests)
+ * @param preAuthenticated the principal every session starts signed in as (and signs in as again after
+ *     {@code RESET}), without the client sending {@code AUTH}: the local tunnel of {@code redis-entra connect};
+ *     {@code null} (the gateway) for sessions that must authenticate
  */
 public record SessionSettings(
         RequestLimits preAuthLimits,
@@ -22,7 +26,8 @@ public record SessionSettings(
         Duration authDeadline,
         Duration clientExpirySkew,
         Duration upstreamReauthMargin,
-        Clock clock) {
+        Clock clock,
+        Principal preAuthenticated) {
 
     public static final SessionSettings DEFAULTS = new SessionSettings(
             RequestLimits.PRE_AUTH_DEFAULT,
@@ -30,7 +35,19 @@ public record SessionSettings(
             Duration.ofSeconds(10),
             Duration.ofSeconds(30),
             Duration.ofSeconds(5),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            null);
+
+    /** Sessions that must authenticate. */
+    public SessionSettings(
+            RequestLimits preAuthLimits,
+            RequestLimits authenticatedLimits,
+            Duration authDeadline,
+            Duration clientExpirySkew,
+            Duration upstreamReauthMargin,
+            Clock clock) {
+        this(preAuthLimits, authenticatedLimits, authDeadline, clientExpirySkew, upstreamReauthMargin, clock, null);
+    }
 
     public SessionSettings {
         Objects.requireNonNull(preAuthLimits, "preAuthLimits");
@@ -49,18 +66,27 @@ public record SessionSettings(
 
     public SessionSettings withAuthDeadline(Duration d) {
         return new SessionSettings(
-                preAuthLimits, authenticatedLimits, d, clientExpirySkew, upstreamReauthMargin, clock);
+                preAuthLimits, authenticatedLimits, d, clientExpirySkew, upstreamReauthMargin, clock, preAuthenticated);
     }
 
     public SessionSettings withClientExpirySkew(Duration d) {
-        return new SessionSettings(preAuthLimits, authenticatedLimits, authDeadline, d, upstreamReauthMargin, clock);
+        return new SessionSettings(
+                preAuthLimits, authenticatedLimits, authDeadline, d, upstreamReauthMargin, clock, preAuthenticated);
     }
 
     public SessionSettings withUpstreamReauthMargin(Duration d) {
-        return new SessionSettings(preAuthLimits, authenticatedLimits, authDeadline, clientExpirySkew, d, clock);
+        return new SessionSettings(
+                preAuthLimits, authenticatedLimits, authDeadline, clientExpirySkew, d, clock, preAuthenticated);
     }
 
     public SessionSettings withLimits(RequestLimits pre, RequestLimits post) {
-        return new SessionSettings(pre, post, authDeadline, clientExpirySkew, upstreamReauthMargin, clock);
+        return new SessionSettings(
+                pre, post, authDeadline, clientExpirySkew, upstreamReauthMargin, clock, preAuthenticated);
+    }
+
+    /** Sessions that start signed in as {@code p} (see {@link #preAuthenticated()}). */
+    public SessionSettings withPreAuthenticated(Principal p) {
+        return new SessionSettings(
+                preAuthLimits, authenticatedLimits, authDeadline, clientExpirySkew, upstreamReauthMargin, clock, p);
     }
 }
