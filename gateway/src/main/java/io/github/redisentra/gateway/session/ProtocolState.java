@@ -162,7 +162,8 @@ final class ProtocolState {
     }
 
     /** {@code HELLO} re-encoded by the gateway, without the client's {@code AUTH}. */
-    private void forwardHello(int version, byte[] name) {
+    private void forwardHello(int version, byte[] clientName) {
+        byte[] name = s.audit.helloName(clientName);
         int args = 1 + (version > 0 ? 1 : 0) + (name != null ? 2 : 0);
         ByteBuf frame = s.client.alloc().buffer(64 + (name == null ? 0 : name.length));
         header(frame, '*', args);
@@ -183,6 +184,7 @@ final class ProtocolState {
         s.upstreamAuth.dropDeferred();
         boolean wasAuthenticated = s.gate.principal() != null;
         s.gate.signOut();
+        s.audit.reset();
         cancel(clientExpiryTimer);
         Principal preAuthenticated = s.settings.preAuthenticated();
         if (preAuthenticated != null) {
@@ -198,6 +200,7 @@ final class ProtocolState {
         }
         s.writeGatewayCommand(Unpooled.wrappedBuffer(RESET_CMD), ReplyLedger.RESET);
         s.upstreamAuth.afterReset(); // RESET de-authenticates the upstream connection too
+        s.audit.upstreamAuthenticated(); // and unnames it
     }
 
     private void authenticate(String user, String password, Runnable onAllowed) {
@@ -291,6 +294,7 @@ final class ProtocolState {
 
     private void signIn(Principal p) {
         s.gate.signIn(p, validUntil(p.expiresAt()));
+        s.audit.signedIn(p);
         s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
         cancel(authDeadline);
         armClientExpiry();

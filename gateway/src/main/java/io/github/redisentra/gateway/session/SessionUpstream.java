@@ -59,6 +59,7 @@ final class SessionUpstream implements UpstreamLink.Host {
             s.upstream.config().setAutoRead(s.client.isWritable());
             s.events.upstreamConnected();
             s.upstreamAuth.connected(token);
+            s.audit.upstreamAuthenticated();
             onReady.run();
             s.resume();
         });
