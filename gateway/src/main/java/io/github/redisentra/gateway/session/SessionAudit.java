@@ -73,12 +73,17 @@ final class SessionAudit {
     }
 
     private void nameUpstream() {
-        Principal p = s.gate.principal();
-        String name = UpstreamClientName.of(names, p, clientName);
-        if (name != null) {
-            namedFor = p;
-            s.writeGatewayCommand(Unpooled.wrappedBuffer(UpstreamClientName.setNameFrame(name)), ReplyLedger.NAMED);
+        byte[] frame = nameFrame();
+        if (frame != null) {
+            namedFor = s.gate.principal();
+            s.writeGatewayCommand(Unpooled.wrappedBuffer(frame), ReplyLedger.NAMED);
         }
+    }
+
+    /** The {@code CLIENT SETNAME} frame for the signed-in principal and the client's name; null when not naming. */
+    byte[] nameFrame() {
+        String name = UpstreamClientName.of(names, s.gate.principal(), clientName);
+        return name == null ? null : UpstreamClientName.setNameFrame(name);
     }
 
     private static boolean same(Principal a, Principal b) {

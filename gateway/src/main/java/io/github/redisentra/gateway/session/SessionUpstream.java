@@ -105,6 +105,11 @@ final class SessionUpstream implements UpstreamLink.Host {
     }
 
     @Override
+    public byte[] nameFrame() {
+        return s.audit.nameFrame();
+    }
+
+    @Override
     public boolean deliver(ByteBuf message) {
         return s.pubSub.deliver(message);
     }

@@ -162,6 +162,9 @@ class SessionAuditIT {
                     .isInstanceOf(RedisErrorReply.class)
                     .hasMessageContaining("Client names cannot contain spaces");
             assertThat(c.callString("CLIENT", "GETNAME")).isEqualTo("billing-worker");
+            c.call("HELLO", "2", "SETNAME", "hello-name"); // HELLO ... SETNAME names it likewise
+            assertThat(nameOf(id)).isEqualTo("entra:" + oid + "/hello-name");
+            assertThat(c.callString("CLIENT", "GETNAME")).isEqualTo("hello-name");
 
             assertThat(c.callString("RESET")).isEqualTo("RESET");
             assertThat(nameOf(id)).isEmpty(); // the same upstream connection, signed out: unnamed

@@ -126,7 +126,7 @@ class UpstreamPathsTest {
                         "ProtocolState.reset: writeGatewayCommand(Unpooled.wrappedBuffer(RESET_CMD)",
                         // the upstream connection's name (UPSTREAM_CLIENT_NAME, #22): derived from the principal,
                         // with the client's own (validated) name as suffix; CLIENT GETNAME's answer is an ECHO of it
-                        "SessionAudit.nameUpstream: writeGatewayCommand(Unpooled.wrappedBuffer(UpstreamClientName.setNameFrame(name))",
+                        "SessionAudit.nameUpstream: writeGatewayCommand(Unpooled.wrappedBuffer(frame)",
                         "SessionAudit.clientName: writeGatewayCommand(Unpooled.wrappedBuffer(UpstreamClientName.setNameFrame(derived))",
                         "SessionAudit.clientName: writeGatewayCommand(echo");
     }
