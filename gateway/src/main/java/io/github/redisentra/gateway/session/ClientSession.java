@@ -442,20 +442,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void writeLine(String line) {
-        byte[] b = oneLine(line).getBytes(StandardCharsets.UTF_8);
-        ByteBuf buf = client.alloc().buffer(b.length + 2);
-        buf.writeBytes(b).writeShort(0x0d0a);
-        toClient(buf);
-    }
-
-    /**
-     * Like Redis's addReplyErrorFormat: CR and LF in a reply line (e.g. a client's argument quoted in an error) become
-     * spaces, so a client cannot forge reply frames (found by {@code PreAuthSessionFuzzTest}).
-     */
-    private static String oneLine(String line) {
-        return line.indexOf('\r') < 0 && line.indexOf('\n') < 0
-                ? line
-                : line.replace('\r', ' ').replace('\n', ' ');
+        toClient(Unpooled.wrappedBuffer(ReplyLine.bytes(line)));
     }
 
     void toClient(ByteBuf buf) {
@@ -529,8 +516,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         link.abandon();
         if (client.isActive()) {
             clientNeedsFlush = false;
-            byte[] b = (oneLine(errorLine) + "\r\n").getBytes(StandardCharsets.UTF_8);
-            client.writeAndFlush(Unpooled.wrappedBuffer(b)).addListener(ChannelFutureListener.CLOSE);
+            client.writeAndFlush(Unpooled.wrappedBuffer(ReplyLine.bytes(errorLine)))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
         if (upstream != null) {
             upstream.close();
