@@ -62,10 +62,11 @@ final class Tunnel implements AutoCloseable {
         UpstreamCredentials user = UpstreamCredentials.fromRefresher(null, refresher);
         Principal local = new Principal(
                 user.username(first), first.tenantId().orElse(null), account, Instant.MAX, Set.of(), Set.of());
-        SessionSettings session = SessionSettings.DEFAULTS
-                // Local clients that have not sent AUTH are not cut after the gateway's 10 s: until the session
-                // can start pre-authenticated (issue #20) they stay connected and get -NOAUTH, as from Redis.
-                .withAuthDeadline(Duration.ofDays(1));
+        // Without a local password, local clients are served without AUTH: each session starts signed in as the
+        // local user (an AUTH or HELLO ... AUTH they send is still answered by the LocalAuthenticator, never
+        // forwarded). With one, they must AUTH with it within the gateway's deadline.
+        SessionSettings session =
+                localPassword == null ? SessionSettings.DEFAULTS.withPreAuthenticated(local) : SessionSettings.DEFAULTS;
         GatewaySettings settings = new GatewaySettings(
                 listen,
                 null,

@@ -28,6 +28,8 @@ final class RespListenerWiring {
     static GatewayRuntime.RespListener start(GatewayRuntime runtime) throws Exception {
         GatewayConfig config = runtime.config();
         GatewaySettings settings = settings(config, Clock.systemUTC());
+        settings = settings.withSession(settings.session()
+                .withAudit(runtime.commandAudit(), config.audit().upstreamClientName()));
         if (settings.listenerTls() != null) {
             ListenerTls tls = settings.listenerTls();
             runtime.metrics().addSection(() -> tls.renderMetrics(GatewayMetrics.PREFIX));

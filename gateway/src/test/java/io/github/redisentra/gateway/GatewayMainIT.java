@@ -328,6 +328,8 @@ class GatewayMainIT {
                         .isEqualTo("OK");
                 assertThat(client.callString("SET", "gw-main-it", "v")).isEqualTo("OK");
                 assertThat(client.callString("GET", "gw-main-it")).isEqualTo("v");
+                // UPSTREAM_CLIENT_NAME's default (oid): the cache sees who is behind the upstream connection
+                assertThat(redis.cli().callString("CLIENT", "LIST")).contains(" name=entra:" + alice.objectId() + " ");
                 String node = "redis_entra_gateway_upstream_connections_open{node=\""
                         + config.upstream().address() + "\"} ";
                 assertThat(get(http, admin, "/metrics").body()).contains(node + "1\n");

@@ -123,11 +123,11 @@ final class ClientInput {
                 if (cmd.streaming()) {
                     if (streamed == CommandGate.FORWARD) {
                         // the rest follows as it arrives, never buffered whole
+                        ReplyLedger.Owed entry = s.audit.forwarded(cmd, ReplyLedger.FORWARD);
                         s.forwardUpstream(streamed, cmd.takeFrame());
-                        s.ledger.add(ReplyLedger.FORWARD);
+                        s.ledger.add(entry);
                     } else {
-                        cmd.release();
-                        s.refused(streamed);
+                        s.refused(cmd, streamed);
                     }
                     continue;
                 }

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.acl.AccessControl;
+import io.github.redisentra.gateway.audit.UpstreamClientName;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.Command;
@@ -76,6 +77,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     final ReplyLedger ledger = new ReplyLedger();
     final PubSubState pubSub = new PubSubState(this);
     final ProtocolState protocol = new ProtocolState(this);
+    /** The command audit's records and the upstream connection's name. */
+    final SessionAudit audit;
 
     ChannelHandlerContext ctx;
     Channel client;
@@ -124,6 +127,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.registry = registry;
         this.input = new ClientInput(this, registry);
         this.gate = new CommandGate(access, credentials, settings.clock(), events);
+        this.audit = new SessionAudit(this, settings);
     }
 
     // ---------------------------------------------------------------- client channel events
@@ -135,8 +139,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         gate.client(client.remoteAddress());
         registry.add(this);
         events.clientConnected();
-        protocol.armAuthDeadline();
+        Principal preAuthenticated = settings.preAuthenticated();
+        if (preAuthenticated == null) {
+            protocol.armAuthDeadline();
+        }
         ctx.fireChannelActive();
+        if (preAuthenticated != null) {
+            protocol.startSignedIn(preAuthenticated);
+        }
     }
 
     @Override
@@ -204,8 +214,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (d == CommandGate.FORWARD) {
             forward(cmd, d);
         } else if (d != CommandGate.SESSION) {
-            cmd.release();
-            refused(d);
+            refused(cmd, d);
         } else if (cmd.is("QUIT")) {
             cmd.release();
             closing = true;
@@ -215,8 +224,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
+    /** A command the gate refused (a buffered one or a streamed one's head): audited, released, refused. */
+    void refused(Command cmd, CommandGate.Decision d) {
+        audit.refused(cmd, d);
+        cmd.release();
+        refused(d);
+    }
+
     /** Carries out a refusal of the gate, in the command's place in the reply stream. */
-    void refused(CommandGate.Decision d) {
+    private void refused(CommandGate.Decision d) {
         switch (d.kind()) {
             case FAIL -> fail(d.line());
             case ABORT_EXEC -> {
@@ -253,6 +269,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (!inMulti) {
             entry = ReplyLedger.forwarded(cmd);
         }
+        entry = audit.forwarded(cmd, entry);
+        if (audit.clientName(cmd, entry)) { // CLIENT SETNAME / GETNAME of a named upstream connection
+            afterForward();
+            return;
+        }
         forwardUpstream(d, cmd.takeFrame());
         ledger.add(entry);
         afterForward();
@@ -287,6 +308,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (failed || !ledger.headIsForward() || resp2Subscribed()) {
             return false;
         }
+        if (!midReply) {
+            audit.replied(ledger.head(), part);
+        }
         midReply = true;
         toClient(part);
         return true;
@@ -298,7 +322,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      */
     @Override
     public boolean claimPassThrough() {
-        if (failed || midReply || !ledger.headIsForward() || resp2Subscribed()) {
+        if (failed || midReply || !ledger.headIsPlainForward() || resp2Subscribed()) {
             return false;
         }
         ledger.next();
@@ -348,6 +372,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (entry instanceof ReplyLedger.Hello hello) {
             protocol.helloAnswered(frame, hello.protocol());
             toClient(frame);
+        } else if (entry instanceof ReplyLedger.Named) {
+            UpstreamClientName.acknowledged(frame); // a refusal leaves the connection unnamed (logged once)
+            frame.release();
         } else if (entry instanceof ReplyLedger.HandoverPing) {
             frame.release();
             link.oldPingAnswered();
@@ -355,6 +382,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             protocol.resetAnswered();
             toClient(frame);
         } else {
+            audit.replied(entry, frame);
             toClient(frame); // Forward, or a pub/sub command answered by an error
         }
         flushLocals();
@@ -414,20 +442,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void writeLine(String line) {
-        byte[] b = oneLine(line).getBytes(StandardCharsets.UTF_8);
-        ByteBuf buf = client.alloc().buffer(b.length + 2);
-        buf.writeBytes(b).writeShort(0x0d0a);
-        toClient(buf);
-    }
-
-    /**
-     * Like Redis's addReplyErrorFormat: CR and LF in a reply line (e.g. a client's argument quoted in an error) become
-     * spaces, so a client cannot forge reply frames (found by {@code PreAuthSessionFuzzTest}).
-     */
-    private static String oneLine(String line) {
-        return line.indexOf('\r') < 0 && line.indexOf('\n') < 0
-                ? line
-                : line.replace('\r', ' ').replace('\n', ' ');
+        toClient(Unpooled.wrappedBuffer(ReplyLine.bytes(line)));
     }
 
     void toClient(ByteBuf buf) {
@@ -501,8 +516,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         link.abandon();
         if (client.isActive()) {
             clientNeedsFlush = false;
-            byte[] b = (oneLine(errorLine) + "\r\n").getBytes(StandardCharsets.UTF_8);
-            client.writeAndFlush(Unpooled.wrappedBuffer(b)).addListener(ChannelFutureListener.CLOSE);
+            client.writeAndFlush(Unpooled.wrappedBuffer(ReplyLine.bytes(errorLine)))
+                    .addListener(ChannelFutureListener.CLOSE);
         }
         if (upstream != null) {
             upstream.close();

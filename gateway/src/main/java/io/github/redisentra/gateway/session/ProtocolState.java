@@ -162,7 +162,8 @@ final class ProtocolState {
     }
 
     /** {@code HELLO} re-encoded by the gateway, without the client's {@code AUTH}. */
-    private void forwardHello(int version, byte[] name) {
+    private void forwardHello(int version, byte[] clientName) {
+        byte[] name = s.audit.helloName(clientName);
         int args = 1 + (version > 0 ? 1 : 0) + (name != null ? 2 : 0);
         ByteBuf frame = s.client.alloc().buffer(64 + (name == null ? 0 : name.length));
         header(frame, '*', args);
@@ -183,8 +184,12 @@ final class ProtocolState {
         s.upstreamAuth.dropDeferred();
         boolean wasAuthenticated = s.gate.principal() != null;
         s.gate.signOut();
+        s.audit.reset();
         cancel(clientExpiryTimer);
-        if (wasAuthenticated) {
+        Principal preAuthenticated = s.settings.preAuthenticated();
+        if (preAuthenticated != null) {
+            signIn(preAuthenticated); // the tunnel's session is never unauthenticated
+        } else if (wasAuthenticated) {
             armAuthDeadline();
         }
         if (s.upstream == null) {
@@ -195,6 +200,7 @@ final class ProtocolState {
         }
         s.writeGatewayCommand(Unpooled.wrappedBuffer(RESET_CMD), ReplyLedger.RESET);
         s.upstreamAuth.afterReset(); // RESET de-authenticates the upstream connection too
+        s.audit.upstreamAuthenticated(); // and unnames it
     }
 
     private void authenticate(String user, String password, Runnable onAllowed) {
@@ -251,11 +257,7 @@ final class ProtocolState {
                             : "denied " + ((AuthDecision.Denied) decision).reason());
         }
         if (decision instanceof AuthDecision.Allowed allowed) {
-            Principal p = allowed.principal();
-            s.gate.signIn(p, validUntil(p.expiresAt()));
-            s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
-            cancel(authDeadline);
-            armClientExpiry();
+            signIn(allowed.principal());
             if (s.upstream == null) {
                 s.upstreamAuth.choose(next);
                 s.upstreamSide.connect(onAllowed);
@@ -269,6 +271,33 @@ final class ProtocolState {
         if (!s.upstreamAuth.switching()) {
             s.resume();
         }
+    }
+
+    /**
+     * A session that starts signed in as {@code p} ({@link SessionSettings#preAuthenticated()}): signed in through
+     * the gate as by {@code AUTH}, then its upstream connection opens; input waits for it.
+     */
+    void startSignedIn(Principal p) {
+        UpstreamCredentials identity = s.access == null
+                ? s.gatewayCredentials
+                : s.access.upstreamFor(p, s.gatewayCredentials, s.client.remoteAddress());
+        if (identity == null) {
+            s.fail("-ERR gateway: no single upstream identity for the roles");
+            return;
+        }
+        signIn(p);
+        s.paused = true;
+        s.updateAutoRead();
+        s.upstreamAuth.choose(identity);
+        s.upstreamSide.connect(() -> {});
+    }
+
+    private void signIn(Principal p) {
+        s.gate.signIn(p, validUntil(p.expiresAt()));
+        s.audit.signedIn(p);
+        s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
+        cancel(authDeadline);
+        armClientExpiry();
     }
 
     private long validUntil(Instant exp) {

@@ -1,6 +1,7 @@
 package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.resp.Command;
 import java.util.ArrayDeque;
 
@@ -19,10 +20,29 @@ final class ReplyLedger {
     static final int UNKNOWN = -1;
 
     /** One entry: what one upstream reply (or one local answer) belongs to. */
-    sealed interface Owed permits Forward, Local, Replaced, Injected, Hello, Reset, HandoverPing, PubSub {}
+    sealed interface Owed permits Forward, Local, Replaced, Injected, Hello, Reset, HandoverPing, PubSub, Named {}
 
     /** A forwarded command: owed the next upstream reply, passed through untouched. */
-    record Forward() implements Owed {}
+    static sealed class Forward implements Owed permits Audited {}
+
+    /**
+     * A forwarded command the command audit records ({@code AUDIT_COMMANDS}): its reply is passed through as a
+     * {@link Forward}'s, once read for its result class; only allocated for audited commands.
+     */
+    static final class Audited extends Forward {
+        final CommandTable.Spec spec;
+        final int keys;
+        final long startNanos;
+
+        Audited(CommandTable.Spec spec, int keys, long startNanos) {
+            this.spec = spec;
+            this.keys = keys;
+            this.startNanos = startNanos;
+        }
+    }
+
+    /** The gateway's {@code CLIENT SETNAME} naming the upstream connection: its reply is checked, never shown. */
+    record Named() implements Owed {}
 
     /** Answered by the gateway ({@code +OK} to AUTH, {@code -NOAUTH}, a refusal): {@code line} without CRLF. */
     record Local(String line, boolean closeAfter) implements Owed {}
@@ -77,6 +97,7 @@ final class ReplyLedger {
     }
 
     static final Forward FORWARD = new Forward();
+    static final Named NAMED = new Named();
     static final Reset RESET = new Reset();
     static final HandoverPing HANDOVER_PING = new HandoverPing();
 
@@ -151,6 +172,11 @@ final class ReplyLedger {
     /** Whether the next upstream reply is a plain one for a forwarded command (may be passed through unread). */
     boolean headIsForward() {
         return entries.peekFirst() instanceof Forward;
+    }
+
+    /** Whether the next upstream reply is a plain, unaudited forwarded one (may be passed through unread). */
+    boolean headIsPlainForward() {
+        return entries.peekFirst() == FORWARD;
     }
 
     /** Whether a (un)subscribe is still owed confirmations: in RESP2 the connection may be subscribed once it ends. */

@@ -1,5 +1,8 @@
 package io.github.redisentra.gateway.session;
 
+import io.github.redisentra.gateway.audit.CommandAudit;
+import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.config.UpstreamClientNameSource;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,6 +18,11 @@ import java.util.Objects;
  * @param upstreamReauthMargin a session whose upstream connection has not acknowledged a renewed token this long
  *     before the old one expires is closed with an error (the cache would cut it anyway)
  * @param clock the time source (tests)
+ * @param preAuthenticated the principal every session starts signed in as (and signs in as again after
+ *     {@code RESET}), without the client sending {@code AUTH}: the local tunnel of {@code redis-entra connect};
+ *     {@code null} (the gateway) for sessions that must authenticate
+ * @param audit the command audit ({@code AUDIT_COMMANDS}); {@link CommandAudit#off()} for none
+ * @param upstreamClientName how upstream connections are named ({@code UPSTREAM_CLIENT_NAME})
  */
 public record SessionSettings(
         RequestLimits preAuthLimits,
@@ -22,7 +30,10 @@ public record SessionSettings(
         Duration authDeadline,
         Duration clientExpirySkew,
         Duration upstreamReauthMargin,
-        Clock clock) {
+        Clock clock,
+        Principal preAuthenticated,
+        CommandAudit audit,
+        UpstreamClientNameSource upstreamClientName) {
 
     public static final SessionSettings DEFAULTS = new SessionSettings(
             RequestLimits.PRE_AUTH_DEFAULT,
@@ -30,12 +41,37 @@ public record SessionSettings(
             Duration.ofSeconds(10),
             Duration.ofSeconds(30),
             Duration.ofSeconds(5),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            null,
+            CommandAudit.off(),
+            UpstreamClientNameSource.OFF);
+
+    /** Sessions that must authenticate. */
+    public SessionSettings(
+            RequestLimits preAuthLimits,
+            RequestLimits authenticatedLimits,
+            Duration authDeadline,
+            Duration clientExpirySkew,
+            Duration upstreamReauthMargin,
+            Clock clock) {
+        this(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                null,
+                CommandAudit.off(),
+                UpstreamClientNameSource.OFF);
+    }
 
     public SessionSettings {
         Objects.requireNonNull(preAuthLimits, "preAuthLimits");
         Objects.requireNonNull(authenticatedLimits, "authenticatedLimits");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(audit, "audit");
+        Objects.requireNonNull(upstreamClientName, "upstreamClientName");
         if (authDeadline == null || authDeadline.isNegative() || authDeadline.isZero()) {
             throw new IllegalArgumentException("authDeadline must be positive, got " + authDeadline);
         }
@@ -49,18 +85,81 @@ public record SessionSettings(
 
     public SessionSettings withAuthDeadline(Duration d) {
         return new SessionSettings(
-                preAuthLimits, authenticatedLimits, d, clientExpirySkew, upstreamReauthMargin, clock);
+                preAuthLimits,
+                authenticatedLimits,
+                d,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName);
     }
 
     public SessionSettings withClientExpirySkew(Duration d) {
-        return new SessionSettings(preAuthLimits, authenticatedLimits, authDeadline, d, upstreamReauthMargin, clock);
+        return new SessionSettings(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                d,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName);
     }
 
     public SessionSettings withUpstreamReauthMargin(Duration d) {
-        return new SessionSettings(preAuthLimits, authenticatedLimits, authDeadline, clientExpirySkew, d, clock);
+        return new SessionSettings(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                d,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName);
     }
 
     public SessionSettings withLimits(RequestLimits pre, RequestLimits post) {
-        return new SessionSettings(pre, post, authDeadline, clientExpirySkew, upstreamReauthMargin, clock);
+        return new SessionSettings(
+                pre,
+                post,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName);
+    }
+
+    /** Sessions that start signed in as {@code p} (see {@link #preAuthenticated()}). */
+    public SessionSettings withPreAuthenticated(Principal p) {
+        return new SessionSettings(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                p,
+                audit,
+                upstreamClientName);
+    }
+
+    /** Sessions that audit their commands with {@code a} and name their upstream connections by {@code names}. */
+    public SessionSettings withAudit(CommandAudit a, UpstreamClientNameSource names) {
+        return new SessionSettings(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                a,
+                names);
     }
 }

@@ -59,6 +59,7 @@ final class SessionUpstream implements UpstreamLink.Host {
             s.upstream.config().setAutoRead(s.client.isWritable());
             s.events.upstreamConnected();
             s.upstreamAuth.connected(token);
+            s.audit.upstreamAuthenticated();
             onReady.run();
             s.resume();
         });
@@ -101,6 +102,11 @@ final class SessionUpstream implements UpstreamLink.Host {
     @Override
     public Set<String> subscriptions(int family) {
         return s.pubSub.subscriptions(family);
+    }
+
+    @Override
+    public byte[] nameFrame() {
+        return s.audit.nameFrame();
     }
 
     @Override

@@ -54,6 +54,9 @@ final class Handover {
     private Channel channel;
     private boolean begun;
     private boolean authenticated;
+    /** The new connection's CLIENT SETNAME reply is owed (swallowed: a refusal only leaves it unnamed). */
+    private boolean nameOwed;
+
     private int confirmationsOwed;
     private boolean oldEnded;
     private final ArrayDeque<Long> oldHashes = new ArrayDeque<>();
@@ -107,6 +110,11 @@ final class Handover {
     private ByteBuf resubscription() {
         ByteBuf b = host.alloc().buffer(256 + token.secret().length());
         auth.writeAuthFrame(b, token);
+        byte[] name = host.nameFrame();
+        if (name != null) {
+            b.writeBytes(name);
+            nameOwed = true;
+        }
         confirmationsOwed = 0;
         String[] names = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE"};
         for (int family = 0; family < 2; family++) {
@@ -140,6 +148,14 @@ final class Handover {
                 return;
             }
             authenticated = true;
+            return;
+        }
+        if (nameOwed) {
+            nameOwed = false;
+            if (frame.getByte(frame.readerIndex()) == '-') {
+                log.debug("client {}: the new upstream connection stays unnamed", host.clientAddress());
+            }
+            frame.release();
             return;
         }
         int kind = pubSub.classify(frame);

@@ -22,6 +22,14 @@ public final class UpstreamLink {
         /** The session's subscriptions of one family (0 channels, 1 patterns, 2 shard channels). */
         Set<String> subscriptions(int family);
 
+        /**
+         * The {@code CLIENT SETNAME} frame naming a new upstream connection for the session's user
+         * ({@code UPSTREAM_CLIENT_NAME}), or {@code null} for none: the handover sends it right after its AUTH.
+         */
+        default byte[] nameFrame() {
+            return null;
+        }
+
         /** Delivers an out-of-band message to the client; false when the session failed instead. */
         boolean deliver(ByteBuf message);
 

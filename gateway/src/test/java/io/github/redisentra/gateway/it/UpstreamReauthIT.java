@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.gateway.GatewayServer;
+import io.github.redisentra.gateway.audit.CommandAudit;
+import io.github.redisentra.gateway.config.UpstreamClientNameSource;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -305,6 +307,40 @@ class UpstreamReauthIT {
     }
 
     /** Reads one RESP2 reply made of bulk strings and integers, flattened to strings. */
+    @Test
+    void aResp2SubscribersNewUpstreamConnectionIsNamedForItsUserToo() throws Exception {
+        GatewayServer named = h.startGateway(
+                GatewayHarness.sessionSettings()
+                        .withUpstreamReauthMargin(Duration.ofMillis(1500))
+                        .withAudit(CommandAudit.off(), UpstreamClientNameSource.OID),
+                new CountingEvents());
+        String name = "entra:" + h.alice.objectId() + "/sub-1";
+        try (RawClient raw = new RawClient(named.localAddress().getPort())) {
+            raw.send("AUTH " + h.token(h.alice) + "\r\nCLIENT SETNAME sub-1\r\nSUBSCRIBE named\r\n");
+            assertThat(raw.line()).isEqualTo("+OK");
+            assertThat(raw.line()).isEqualTo("+OK");
+            assertThat(frame(raw)).isEqualTo(List.of("subscribe", "named", "1"));
+            List<String> first = idsNamed(name);
+            assertThat(first).hasSize(1);
+            // a renewal moves the subscriber to a new connection (make-before-break): named as the old one was
+            await().atMost(MI_LIFETIME.plusSeconds(5))
+                    .until(() -> idsNamed(name).size() == 1 && !idsNamed(name).equals(first));
+            h.redis.cli().call("PUBLISH", "named", "after-move");
+            assertThat(frame(raw)).isEqualTo(List.of("message", "named", "after-move"));
+        }
+    }
+
+    /** The ids of redis-server's connections named {@code name}. */
+    private static List<String> idsNamed(String name) {
+        return h.redis
+                .cli()
+                .callString("CLIENT", "LIST")
+                .lines()
+                .filter(l -> l.contains(" name=" + name + " "))
+                .map(l -> l.replaceAll("^id=(\\d+) .*", "$1"))
+                .toList();
+    }
+
     private static List<String> frame(RawClient c) throws java.io.IOException {
         String head = c.line();
         List<String> out = new ArrayList<>();

@@ -56,6 +56,25 @@ class ReplyLedgerTest {
     }
 
     @Test
+    void anAuditedCommandsReplyIsForwardedButNeverPassedThroughUnread() {
+        ReplyLedger ledger = new ReplyLedger();
+        ledger.add(new ReplyLedger.Audited(null, -1, 0));
+        ledger.add(ReplyLedger.NAMED);
+        ledger.add(ReplyLedger.FORWARD);
+
+        assertThat(ledger.headIsForward()).as("its reply goes to the client").isTrue();
+        assertThat(ledger.headIsPlainForward())
+                .as("but is read first, for the audit")
+                .isFalse();
+        assertThat(ledger.next()).isInstanceOf(ReplyLedger.Audited.class);
+        assertThat(ledger.headIsForward())
+                .as("the gateway's CLIENT SETNAME: swallowed")
+                .isFalse();
+        assertThat(ledger.next()).isEqualTo(ReplyLedger.NAMED);
+        assertThat(ledger.headIsPlainForward()).isTrue();
+    }
+
+    @Test
     void swallowedAndInterpretedRepliesAreNotPlainForwards() {
         ReplyLedger ledger = new ReplyLedger();
         ledger.add(new ReplyLedger.Injected(null));

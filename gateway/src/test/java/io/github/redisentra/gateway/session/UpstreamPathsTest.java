@@ -116,14 +116,19 @@ class UpstreamPathsTest {
     }
 
     @Test
-    void gatewayMadeCommandsAreConstantsOrTheReencodedHello() throws IOException {
+    void gatewayMadeCommandsAreConstantsTheReencodedHelloOrTheConnectionsName() throws IOException {
         assertThat(callSites(Pattern.compile("\\bwriteGatewayCommand\\([^,]*")))
                 .containsExactlyInAnyOrder(
                         "SessionUpstream.owePing: writeGatewayCommand(Unpooled.wrappedBuffer(PING_CMD)",
                         "ClientSession.refuse: writeGatewayCommand(Unpooled.wrappedBuffer(BARE_AUTH)",
                         "ClientSession.refused: writeGatewayCommand(Unpooled.wrappedBuffer(DISCARD_CMD)",
                         "ProtocolState.forwardHello: writeGatewayCommand(frame",
-                        "ProtocolState.reset: writeGatewayCommand(Unpooled.wrappedBuffer(RESET_CMD)");
+                        "ProtocolState.reset: writeGatewayCommand(Unpooled.wrappedBuffer(RESET_CMD)",
+                        // the upstream connection's name (UPSTREAM_CLIENT_NAME, #22): derived from the principal,
+                        // with the client's own (validated) name as suffix; CLIENT GETNAME's answer is an ECHO of it
+                        "SessionAudit.nameUpstream: writeGatewayCommand(Unpooled.wrappedBuffer(frame)",
+                        "SessionAudit.clientName: writeGatewayCommand(Unpooled.wrappedBuffer(UpstreamClientName.setNameFrame(derived))",
+                        "SessionAudit.clientName: writeGatewayCommand(echo");
     }
 
     @Test
