@@ -38,7 +38,8 @@ import redis.clients.jedis.RedisProtocol;
  *   <li>subscribed connections (the listener container's) get an in-band {@code AUTH} at each renewal (RESP3).
  * </ul>
  *
- * Standalone servers only: with sentinel, cluster or master/replica settings it refuses to start (use Lettuce).
+ * Standalone servers (cluster settings: {@link RedisEntraJedisClusterAutoConfiguration}); with sentinel or
+ * master/replica settings it refuses to start (use Lettuce).
  */
 @AutoConfiguration(before = DataRedisAutoConfiguration.class, after = RedisEntraAutoConfiguration.class)
 @ConditionalOnBooleanProperty(name = "redis.entra.enabled")
@@ -68,12 +69,19 @@ public class RedisEntraJedisAutoConfiguration {
             DataRedisConnectionDetails connection,
             DataRedisProperties redisProperties,
             RedisEntraAutoConfiguration.RedisEntraStartup startup) {
+        if (connection.getCluster() != null
+                && redisProperties.getCluster() != null
+                && redisProperties.getCluster().getNodes() != null
+                && !redisProperties.getCluster().getNodes().isEmpty()) {
+            return builder -> {}; // spring.data.redis.cluster.nodes: RedisEntraJedisClusterAutoConfiguration
+        }
         if (connection.getSentinel() != null
                 || connection.getCluster() != null
                 || connection.getMasterReplica() != null) {
             throw new RedisEntraConfigurationException(
-                    "redis.entra with Jedis supports a standalone server only; sentinel, cluster and master/replica"
-                            + " connections are not re-authenticated by redis-entra-jedis.",
+                    "redis.entra with Jedis supports a standalone server, or a cluster given by"
+                            + " spring.data.redis.cluster.nodes; sentinel, master/replica and other cluster connection"
+                            + " details are not re-authenticated by redis-entra-jedis.",
                     "Use Lettuce (spring-boot-starter-data-redis's default client) for those, or connect to one"
                             + " standalone endpoint.");
         }
@@ -133,7 +141,7 @@ public class RedisEntraJedisAutoConfiguration {
     }
 
     /** Boot's {@code spring.data.redis.jedis.pool.*} settings as a Jedis pool configuration. */
-    private static ConnectionPoolConfig poolConfig(DataRedisProperties.Pool pool) {
+    static ConnectionPoolConfig poolConfig(DataRedisProperties.Pool pool) {
         ConnectionPoolConfig config = new ConnectionPoolConfig();
         if (pool == null || Boolean.FALSE.equals(pool.getEnabled())) {
             return config;

@@ -17,7 +17,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +52,7 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
     private final ReauthenticationListener listener;
     private final Duration tokenWait;
     private final Set<ReauthenticatingConnection> connections = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<Pool<Connection>> pool = new AtomicReference<>();
+    private final Set<Pool<Connection>> pools = ConcurrentHashMap.newKeySet();
     private final ExecutorService renewals;
     private final AutoCloseable subscription;
     private volatile boolean closed;
@@ -85,9 +84,14 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
         });
     }
 
-    /** Lets renewals test the pool's idle connections at once. */
+    /** Lets renewals test the pool's idle connections at once (a cluster client attaches one pool per node). */
     public void attach(Pool<Connection> connectionPool) {
-        pool.set(connectionPool);
+        pools.add(connectionPool);
+    }
+
+    /** Forgets a pool that was closed (a node that left the cluster topology). */
+    public void detach(Pool<Connection> connectionPool) {
+        pools.remove(connectionPool);
     }
 
     /** The credentials every connection should use now. */
@@ -233,8 +237,10 @@ public final class ConnectionReauthenticator implements RedisCredentialsProvider
                 connection.reauthenticateInBand(credentials);
             }
         }
-        Pool<Connection> p = pool.get();
-        if (p != null && !p.isClosed()) {
+        for (Pool<Connection> p : pools) {
+            if (p.isClosed()) {
+                continue;
+            }
             try {
                 // With testWhileIdle, evict() validates every idle connection; validation re-authenticates stale ones.
                 p.evict();

@@ -1,0 +1,490 @@
+package io.github.redisentra.jedis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.core.ReauthenticationListener;
+import io.github.redisentra.core.RefreshPolicy;
+import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.testkit.AzureClusterStandIn;
+import io.github.redisentra.testkit.EmulatedAzure;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.BuilderFactory;
+import redis.clients.jedis.ClusterPipeline;
+import redis.clients.jedis.CommandArguments;
+import redis.clients.jedis.CommandObject;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.DefaultRedisCredentials;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.JedisShardedPubSub;
+import redis.clients.jedis.Protocol;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisCredentialsProvider;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.Transaction;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * {@link EntraJedisCluster} straight against an OSS-clustered Azure cache, locally: a 3-master / 3-replica TLS cluster
+ * whose every node accepts only the signed-in user's current tokens, cuts connections at token expiry and presents a
+ * certificate naming only the cache host name. Tokens live {@code redisentra.cluster.tokenSeconds} seconds (default 8).
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class JedisClusterIT {
+    static final Duration LIFETIME = Duration.ofSeconds(Long.getLong("redisentra.cluster.tokenSeconds", 8));
+
+    static EmulatedAzure azure;
+    static EmulatedAzure.Identity id;
+    static AzureClusterStandIn cluster;
+    /** Renews at half the lifetime (seconds-long tokens; production leaves minutes). */
+    static TokenRefresher refresher;
+
+    static final AtomicLong renewals = new AtomicLong();
+
+    final List<AutoCloseable> cleanup = new ArrayList<>();
+    final Map<String, AtomicLong> reauthByConnection = new ConcurrentHashMap<>();
+    final List<Throwable> reauthFailures = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        azure = new EmulatedAzure();
+        id = azure.signIn(LIFETIME);
+        cluster = AzureClusterStandIn.builder()
+                .objectId(id.user.objectId())
+                .watch(azure.emu)
+                .start();
+        refresher = TokenRefresher.builder(id.source)
+                .policy(RefreshPolicy.builder()
+                        .refreshRatio(0.5)
+                        .lowerBound(Duration.ZERO)
+                        .minimumDelay(Duration.ofSeconds(2))
+                        .build())
+                .build();
+        // A token issued before a node watched the emulator: accept the current one everywhere.
+        AccessToken current = refresher.validToken().get(30, TimeUnit.SECONDS);
+        cluster.accept(id.user.objectId(), current.secret(), current.expiresAt());
+        refresher.subscribe(token -> renewals.incrementAndGet());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (refresher != null) {
+            refresher.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+        if (id != null) {
+            id.close();
+        }
+        if (azure != null) {
+            azure.close();
+        }
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+        cleanup.clear();
+    }
+
+    EntraJedisCluster.Builder builder() {
+        JedisClientConfig tls = DefaultJedisClientConfig.builder()
+                .ssl(true)
+                .sslSocketFactory(cluster.trustingSslContext().getSocketFactory())
+                .socketTimeoutMillis(10_000)
+                .build();
+        return EntraJedisCluster.builder(refresher)
+                .node(new HostAndPort(cluster.host(), cluster.seedPort()))
+                .clientConfig(tls)
+                .listener(new ReauthenticationListener() {
+                    @Override
+                    public void onReauthenticated(String connectionId, String tokenFingerprint) {
+                        reauthByConnection
+                                .computeIfAbsent(connectionId, k -> new AtomicLong())
+                                .incrementAndGet();
+                    }
+
+                    @Override
+                    public void onReauthenticationFailed(String connectionId, Throwable cause) {
+                        reauthFailures.add(cause);
+                    }
+                });
+    }
+
+    RedisClusterClient client() {
+        RedisClusterClient client =
+                builder().tlsServerName(cluster.cacheHostName()).build();
+        cleanup.add(client);
+        return client;
+    }
+
+    /** One key per hash slot. */
+    static String[] keyPerSlot() {
+        String[] keys = new String[16384];
+        int missing = keys.length;
+        for (int i = 0; missing > 0; i++) {
+            String key = "k" + i;
+            int slot = JedisClusterCRC16.getSlot(key);
+            if (keys[slot] == null) {
+                keys[slot] = key;
+                missing--;
+            }
+        }
+        return keys;
+    }
+
+    @Test
+    void withoutTheCacheHostNameTheCertificateCheckFails() {
+        // Host-name verification against the dialled IP: the certificate names only the cache host.
+        JedisClientConfig tls = DefaultJedisClientConfig.builder()
+                .ssl(true)
+                .sslSocketFactory(cluster.trustingSslContext().getSocketFactory())
+                .sslParameters(EntraJedisCluster.sslParameters(null, "not-the-cache.example"))
+                .build();
+        assertThatThrownBy(() -> builder().clientConfig(tls).build()).isInstanceOf(RuntimeException.class);
+    }
+
+    /** The control: Jedis's own cluster client, current token at each handshake only, is cut at token expiry. */
+    @Test
+    void jedissOwnClusterClientIsCutAtTokenExpiry() {
+        JedisClientConfig config = DefaultJedisClientConfig.builder()
+                .ssl(true)
+                .sslSocketFactory(cluster.trustingSslContext().getSocketFactory())
+                .sslParameters(EntraJedisCluster.sslParameters(null, cluster.cacheHostName()))
+                .credentialsProvider((RedisCredentialsProvider) () -> new DefaultRedisCredentials(
+                        id.user.objectId(), refresher.current().orElseThrow().secret()))
+                .protocol(RedisProtocol.RESP3)
+                .build();
+        RedisClusterClient plain = RedisClusterClient.builder()
+                .nodes(Set.of(new HostAndPort(cluster.host(), cluster.seedPort())))
+                .clientConfig(config)
+                .build();
+        cleanup.add(plain);
+        long before = cluster.connectionsCut();
+        assertThat(plain.set("control", "v")).isEqualTo("OK");
+        await().atMost(LIFETIME.plusSeconds(10))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    try {
+                        plain.get("control");
+                    } catch (RuntimeException e) {
+                        // the cut connection's command; Jedis retries on a new one
+                    }
+                    return cluster.connectionsCut() > before;
+                });
+    }
+
+    @Test
+    void everyNodeConnectionStaysAuthenticatedAcrossRenewals() throws Exception {
+        RedisClusterClient client = client();
+        for (AzureClusterStandIn.Node node : cluster.nodes()) {
+            node.server().cli().call("CONFIG", "RESETSTAT");
+        }
+        long cutBefore = cluster.connectionsCut();
+        long renewalsBefore = renewals.get();
+        Instant until = Instant.now().plus(LIFETIME.multipliedBy(2)).plusSeconds(1);
+        try (Connection connection = client.getConnectionFromSlot(0)) {
+            assertThat(connection.executeCommand(new CommandObject<>(
+                            new CommandArguments(Protocol.Command.ACL).add("WHOAMI"), BuilderFactory.STRING)))
+                    .isEqualTo(id.user.objectId());
+        }
+
+        String[] keys = keyPerSlot();
+        try (ClusterPipeline pipeline = client.pipelined()) {
+            List<Response<String>> writes = new ArrayList<>();
+            for (String key : keys) {
+                writes.add(pipeline.set(key, key));
+            }
+            pipeline.sync();
+            for (Response<String> write : writes) {
+                assertThat(write.get()).isEqualTo("OK");
+            }
+        }
+
+        AtomicLong messages = new AtomicLong();
+        JedisPubSub subscriber = new JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                messages.incrementAndGet();
+            }
+        };
+        AtomicLong shardMessages = new AtomicLong();
+        JedisShardedPubSub shardSubscriber = new JedisShardedPubSub() {
+            @Override
+            public void onSMessage(String channel, String message) {
+                shardMessages.incrementAndGet();
+            }
+        };
+        Thread subscribing = new Thread(() -> client.subscribe(subscriber, "news"));
+        Thread shardSubscribing = new Thread(() -> client.ssubscribe(shardSubscriber, "orders{a}"));
+        subscribing.start();
+        shardSubscribing.start();
+        cleanup.add(() -> {
+            if (subscriber.isSubscribed()) {
+                subscriber.unsubscribe();
+            }
+            if (shardSubscriber.isSubscribed()) {
+                shardSubscriber.sunsubscribe();
+            }
+            subscribing.join(10_000);
+            shardSubscribing.join(10_000);
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> subscriber.isSubscribed() && shardSubscriber.isSubscribed());
+
+        int txSlot = JedisClusterCRC16.getSlot("{tx}");
+        long published = 0;
+        long shardPublished = 0;
+        long transactions = 0;
+        int round = 0;
+        while (Instant.now().isBefore(until) || renewals.get() - renewalsBefore < 3) {
+            assertThat(Instant.now()).isBefore(until.plusSeconds(60));
+            round++;
+            for (int i = 0; i < 64; i++) {
+                String key = keys[(round * 257 + i * 331) % keys.length];
+                assertThat(client.set(key, key + ":" + round)).isEqualTo("OK");
+                assertThat(client.get(key)).isEqualTo(key + ":" + round);
+            }
+            try (ClusterPipeline pipeline = client.pipelined()) {
+                List<Response<Long>> incrs = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    incrs.add(pipeline.incr("pipe:" + i));
+                }
+                pipeline.sync();
+                for (Response<Long> r : incrs) {
+                    assertThat(r.get()).isPositive();
+                }
+            }
+            // MULTI on one slot: RedisClusterClient refuses transactions, a slot's connection runs one.
+            try (Connection connection = client.getConnectionFromSlot(txSlot)) {
+                Transaction tx = new Transaction(connection, true, false);
+                tx.incr("{tx}:a");
+                tx.incr("{tx}:b");
+                List<Object> result = tx.exec();
+                assertThat(result).hasSize(2);
+                transactions++;
+            }
+            published += client.publish("news", "m" + round) >= 0 ? 1 : 0;
+            shardPublished += client.spublish("orders{a}", "s" + round) > 0 ? 1 : 0;
+            Thread.sleep(100); // pacing: the test is about time passing across renewals
+        }
+        long expectedMessages = published;
+        long expectedShard = shardPublished;
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(messages.get()).as("messages").isEqualTo(expectedMessages));
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() ->
+                        assertThat(shardMessages.get()).as("shard messages").isEqualTo(expectedShard));
+        assertThat(client.get("{tx}:a")).isEqualTo(String.valueOf(transactions));
+        for (String key : keys) {
+            assertThat(client.get(key)).startsWith(key);
+        }
+
+        Map<Integer, Long> authsByNode = new TreeMap<>();
+        for (AzureClusterStandIn.Node node : cluster.nodes()) {
+            authsByNode.put(node.index(), authCalls(node));
+        }
+        System.out.printf(
+                "Jedis cluster: %d renewals of %s tokens over %d rounds; AUTH calls per node %s; re-auth events per"
+                        + " connection %s; %d transactions, %d/%d messages, %d/%d shard messages; %d open"
+                        + " connections, %d on expired tokens; %d connections cut%n",
+                renewals.get() - renewalsBefore,
+                LIFETIME,
+                round,
+                authsByNode,
+                reauthByConnection.values().stream()
+                        .map(AtomicLong::get)
+                        .sorted()
+                        .toList(),
+                transactions,
+                messages.get(),
+                published,
+                shardMessages.get(),
+                shardPublished,
+                EntraJedisCluster.openConnections(client),
+                EntraJedisCluster.connectionsOnExpiredTokens(client),
+                cluster.connectionsCut() - cutBefore);
+
+        assertThat(renewals.get() - renewalsBefore).isGreaterThanOrEqualTo(3);
+        assertThat(reauthFailures).isEmpty();
+        assertThat(cluster.connectionsCut() - cutBefore).isZero();
+        assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
+        for (int node = 0; node < cluster.nodes().size(); node++) {
+            if (cluster.isMaster(node)) {
+                assertThat(authsByNode.get(node))
+                        .as("re-AUTHs on master node %d", node)
+                        .isGreaterThanOrEqualTo(3);
+            }
+        }
+        assertThat(published).isPositive();
+        assertThat(shardPublished).isPositive();
+    }
+
+    static long authCalls(AzureClusterStandIn.Node node) {
+        String stats = node.server().cli().callString("INFO", "commandstats");
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_auth:calls=")) {
+                return Long.parseLong(line.substring("cmdstat_auth:calls=".length(), line.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void followsAskRedirectionsDuringASlotMigration() {
+        RedisClusterClient client = client();
+        int slot = JedisClusterCRC16.getSlot("{mig}");
+        int from = cluster.masterOf(slot);
+        int to = cluster.masterOf((slot + 6000) % 16384);
+        assertThat(to).isNotEqualTo(from);
+        for (int i = 0; i < 20; i++) {
+            client.set("{mig}:old" + i, "o" + i);
+        }
+        cluster.beginMigration(slot, from, to);
+        try {
+            for (int i = 0; i < 20; i++) {
+                // absent on the source: -ASK to the target (a node pool of ours), which Jedis follows with ASKING
+                assertThat(client.set("{mig}:new" + i, "n" + i)).isEqualTo("OK");
+                assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
+            }
+        } finally {
+            cluster.finishMigration(slot, from, to);
+        }
+        client.refreshClusterTopology();
+        for (int i = 0; i < 20; i++) {
+            assertThat(client.get("{mig}:new" + i)).isEqualTo("n" + i);
+            assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
+        }
+        assertThat(cluster.node(to).server().cli().call("GET", "{mig}:new0")).isEqualTo("n0");
+        assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
+    }
+
+    @Test
+    void failoverKeepsEveryAcknowledgedWrite() throws Exception {
+        RedisClusterClient client = client();
+        long cutBefore = cluster.connectionsCut();
+        int slot = JedisClusterCRC16.getSlot("{fo}");
+        int oldMaster = cluster.masterOf(slot);
+        int replica = cluster.replicaOf(oldMaster);
+
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            for (int i = 0; running.get(); i++) {
+                String key = (i % 2 == 0 ? "{fo}:" : "spread:") + i;
+                try {
+                    if ("OK".equals(client.set(key, "v" + i))) {
+                        acknowledged.put(key, "v" + i);
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e); // not acknowledged: may or may not have been applied
+                }
+            }
+        });
+        writer.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 200);
+        cluster.failover(replica);
+        int atFailover = acknowledged.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 500);
+        running.set(false);
+        writer.join(20_000);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            client.refreshClusterTopology();
+            assertThat(cluster.masterOf(slot)).isEqualTo(replica);
+            String node = client.getConnectionFromSlot(slot).getHostAndPort().toString();
+            assertThat(node).endsWith(":" + cluster.node(replica).announcedPort());
+        });
+        long lost = acknowledged.entrySet().stream()
+                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
+                .count();
+        System.out.printf(
+                "Jedis cluster failover: %d acknowledged writes, %d lost, %d failed (unacknowledged), %d cut%n",
+                acknowledged.size(), lost, failures.size(), cluster.connectionsCut() - cutBefore);
+        assertThat(lost).isZero();
+        assertThat(cluster.connectionsCut() - cutBefore).isZero();
+    }
+
+    @Test
+    void followsANodeThatComesBackOnAnotherAnnouncedPort() throws Exception {
+        RedisClusterClient client = client();
+        long cutBefore = cluster.connectionsCut();
+        int slot = JedisClusterCRC16.getSlot("{port}");
+        int master = cluster.masterOf(slot);
+        int replica = cluster.replicaOf(master);
+        int oldPort = cluster.node(replica).announcedPort();
+        int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
+
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            for (int i = 0; running.get(); i++) {
+                String key = "{port}:" + i;
+                try {
+                    if ("OK".equals(client.set(key, "v" + i))) {
+                        acknowledged.put(key, "v" + i);
+                    }
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+        });
+        writer.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 100);
+        cluster.failover(replica); // the node on the new port now serves the slot
+        int atFailover = acknowledged.size();
+        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 300);
+        running.set(false);
+        writer.join(20_000);
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            client.refreshClusterTopology();
+            try (Connection connection = client.getConnectionFromSlot(slot)) {
+                assertThat(connection.getHostAndPort().getPort()).isEqualTo(newPort);
+            }
+        });
+        long lost = acknowledged.entrySet().stream()
+                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
+                .count();
+        System.out.printf(
+                "Jedis cluster port change: node %d now on %d; %d acknowledged writes, %d lost, %d failed commands;"
+                        + " %d node pools%n",
+                replica,
+                newPort,
+                acknowledged.size(),
+                lost,
+                failures.size(),
+                client.getClusterNodes().size());
+        assertThat(lost).isZero();
+        assertThat(cluster.connectionsCut()).isEqualTo(cutBefore);
+        assertThat(client.getClusterNodes().keySet())
+                .as("the old address's pool is gone")
+                .noneMatch(node -> node.endsWith(":" + oldPort));
+    }
+}
