@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one-command local demo: builds what it needs, then starts the Entra ID emulator, a TLS redis-server standing
 # in for Azure Cache for Redis, and the gateway; runs the Lettuce and Jedis samples through the gateway, shows a
-# refused user and a token renewal, prints a transcript and stops everything. Exit status 0 when all checks passed.
+# refused user and a token renewal, runs a redis-cli session through `redis-entra connect`, prints a transcript and
+# stops everything. Exit status 0 when all checks passed.
 # Needs: JDK 17+, Maven 3.8+, redis-server 7 with TLS (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless maven
 # redis-server). DEMO_SKIP_BUILD=1 reuses an earlier build.
 set -euo pipefail
@@ -26,9 +27,9 @@ export REDIS_SERVER="$redis"
 
 if [ "${DEMO_SKIP_BUILD:-0}" != 1 ] || [ ! -f samples/target/redis-entra-samples.jar ]; then
     command -v mvn >/dev/null 2>&1 || fail "mvn not found; install Maven 3.8 or newer (Debian/Ubuntu: apt-get install maven)"
-    echo "demo: building the emulator, gateway and samples (mvn package, tests skipped) ..." >&2
+    echo "demo: building the emulator, gateway, command line and samples (mvn package, tests skipped) ..." >&2
     # (Maven's console library writes colour resets even in quiet batch mode: filter them out of the transcript.)
-    mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator -am 2>&1 \
+    mvn -B -q -Dstyle.color=never -DskipTests -Dspotless.check.skip=true package -pl samples,gateway,emulator,cli -am 2>&1 \
         | sed 's/\x1b\[[0-9;]*m//g' >&2
 fi
 

@@ -3,7 +3,7 @@ package io.github.redisentra.samples;
 /**
  * Chooses the samples' logging setup (warnings to standard error) before the first logger exists. The class path
  * also carries the gateway's {@code logback.xml} (JSON to standard output), which would otherwise win and mix log
- * lines into a sample's output, or into the token {@link SignInToken} prints.
+ * lines into a sample's output.
  */
 public final class SampleLogging {
     private SampleLogging() {}

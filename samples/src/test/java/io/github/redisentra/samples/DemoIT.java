@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Timeout;
 class DemoIT {
 
     @Test
-    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void demoRunsEndToEndAndExitsZeroWithTheKeyTranscriptLines() {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream tee = new PrintStream(new TeeStream(captured, System.out), true, StandardCharsets.UTF_8);
@@ -42,6 +42,9 @@ class DemoIT {
                 .contains("[bob]    refused: WRONGPASS invalid username-password pair or user is disabled.")
                 .contains("audit: bob denied, reason missing_group")
                 .contains("redis_entra_gateway_auth_total{result=\"denied\",reason=\"missing_group\"} 1")
+                .contains("$ redis-entra login")
+                .contains("redis-cli SET/GET/INCR through redis-entra connect and the gateway")
+                .contains("[redis-cli] hello from redis-cli")
                 .contains("DEMO OK")
                 .doesNotContain("FAILED");
         // Tokens appear only as fingerprints: no JWT (base64url of '{"') anywhere in what a user sees.

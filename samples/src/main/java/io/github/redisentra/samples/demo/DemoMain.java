@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * The one-command local demo ({@code ./demo.sh}): starts the Entra ID emulator, a TLS {@code redis-server} standing
  * in for Azure Cache for Redis and the gateway; runs the Lettuce sample (device code, approved automatically) and the
  * Jedis sample (browser sign-in, scripted) through the gateway as alice; shows bob, who is not in the allowed group,
- * refused; watches a token renewal re-authenticate live connections; then stops everything. Exit status 0 when every
+ * refused; watches a token renewal re-authenticate live connections; runs a {@code redis-cli} session through {@code
+ * redis-entra connect} signed in as alice; then stops everything. Exit status 0 when every
  * check passed.
  */
 public final class DemoMain {
@@ -44,6 +45,7 @@ public final class DemoMain {
                 lettuce(env, t);
                 jedis(env, t);
                 refusedUser(env, t);
+                RedisCliThroughTunnel.run(env, t);
             } catch (Exception e) {
                 t.check(false, "the demo stopped early: " + e);
             }

@@ -1,0 +1,186 @@
+package io.github.redisentra.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.github.redisentra.gateway.GatewayServer;
+import io.github.redisentra.gateway.GatewaySettings;
+import io.github.redisentra.gateway.GatewaySetup;
+import io.github.redisentra.gateway.auth.AuditLog;
+import io.github.redisentra.gateway.auth.EntraAuthenticator;
+import io.github.redisentra.gateway.config.GatewayConfig;
+import io.github.redisentra.gateway.session.GatewayEvents;
+import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
+import io.github.redisentra.testkit.AzureCacheStandIn;
+import io.github.redisentra.testkit.RedisServer;
+import io.github.redisentra.testkit.TestCertificate;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code redis-entra token} as samples/README.md shows it replacing the former {@code redis-cli-token.sh}: the token
+ * handed to the real {@code redis-cli} through {@code REDISCLI_AUTH} (never on its command line), against the gateway
+ * (TLS listener) and straight against a TLS Azure cache stand-in with {@code --user "$(redis-entra token
+ * --username)"}; a user the cache does not know is refused.
+ */
+@Timeout(60)
+class TokenForRedisCliIT {
+    @TempDir
+    static Path home;
+
+    static CliHarness h;
+    static RedisServer redis;
+    static AzureCacheStandIn cache;
+    static EntraAuthenticator authenticator;
+    static GatewayServer gateway;
+    static Path aliceCache;
+    static Path eveCache;
+
+    @BeforeAll
+    static void start() throws Exception {
+        h = new CliHarness(home, b -> {});
+        redis = RedisServer.builder().tls().name("token-it").start();
+        cache = AzureCacheStandIn.builder(redis)
+                .objectId(h.alice.objectId())
+                .build()
+                .watch(h.emu);
+        authenticator = GatewaySetup.of(GatewayConfig.from(Map.of(
+                        "TENANT_ID",
+                        h.tenant.id(),
+                        "EXPECTED_AUDIENCE",
+                        String.join(",", h.api.clientId(), h.api.appIdUri()),
+                        "ALLOWED_GROUP_IDS",
+                        CliHarness.GROUP,
+                        "AZURE_AUTHORITY_HOST",
+                        h.emu.httpsBaseUrl().toString(),
+                        "HTTPS_CA_FILE",
+                        h.emulatorCa.toString(),
+                        "HTTP_TIMEOUT",
+                        "5s",
+                        "REDIS_HOSTPORT",
+                        "127.0.0.1:6380",
+                        "LISTEN_ADDR",
+                        "127.0.0.1:0")))
+                .entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
+        authenticator.start().get(30, TimeUnit.SECONDS);
+        TestCertificate cert = redis.certificateAuthority().issueServerCertificate();
+        gateway = new GatewayServer(
+                        GatewaySettings.loopback(0)
+                                .withSession(SessionSettings.DEFAULTS)
+                                .withDrainTimeout(Duration.ofSeconds(2))
+                                .withListenerTls(SslContextBuilder.forServer(cert.privateKey(), cert.chain())
+                                        .build()),
+                        authenticator,
+                        UpstreamEndpoint.plaintext(RedisServer.HOST, redis.port()),
+                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
+                        new GatewayEvents() {})
+                .start();
+        aliceCache = home.resolve("alice-cache");
+        eveCache = home.resolve("eve-cache");
+        login(aliceCache, h.alice);
+        login(eveCache, h.eve);
+    }
+
+    private static void login(Path cacheDir, io.github.redisentra.emulator.User user) {
+        h.approver = user;
+        CliHarness.Run r = h.run(env(cacheDir), c -> {}, "login", "--scope", h.api.defaultScope());
+        assertThat(r.exitCode()).as("%s", r).isZero();
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {gateway, authenticator, cache, redis, h}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // keep closing the rest
+            }
+        }
+    }
+
+    static Map<String, String> env(Path cacheDir) {
+        Map<String, String> env = h.env();
+        env.put("REDIS_ENTRA_CACHE_DIR", cacheDir.toString());
+        return env;
+    }
+
+    /** {@code $(redis-entra token args...)}: its standard output, one line. */
+    static String token(Path cacheDir, String... args) {
+        List<String> all = new ArrayList<>(List.of("token"));
+        all.addAll(List.of(args));
+        CliHarness.Run r = h.run(env(cacheDir), c -> {}, all.toArray(String[]::new));
+        assertThat(r.exitCode()).as("%s", r).isZero();
+        assertThat(r.out().lines()).as("one line on stdout").hasSize(1);
+        return r.out().strip();
+    }
+
+    /** {@code REDISCLI_AUTH=<password> redis-cli --tls --cacert <ca> -h localhost -p <port> args...}. */
+    static String redisCli(String password, int port, String... args) throws Exception {
+        assumeTrue(onPath("redis-cli"), "redis-cli (Debian: redis-tools) is needed for this test");
+        List<String> cmd = new ArrayList<>(List.of(
+                "redis-cli", "--tls", "--cacert", redis.caFile().toString(), "-h", "localhost", "-p", "" + port));
+        cmd.addAll(List.of(args));
+        assertThat(String.join(" ", cmd)).as("the command line").doesNotContain(password);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("REDISCLI_AUTH", password);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(out.contains(password))
+                .as("redis-cli output contains the token")
+                .isFalse();
+        return out;
+    }
+
+    @Test
+    void redisCliAuthFromTheTokenCommandReachesTheGateway() throws Exception {
+        String token = token(aliceCache, "--scope", h.api.defaultScope());
+        int port = gateway.localAddress().getPort();
+        assertThat(redisCli(token, port, "SET", "token-it:gw", "via-gateway")).isEqualTo("OK");
+        assertThat(redis.cli().callString("GET", "token-it:gw")).isEqualTo("via-gateway");
+        // eve signs in fine, but is not in the gateway's group
+        String eves = token(eveCache, "--scope", h.api.defaultScope());
+        assertThat(redisCli(eves, port, "PING")).contains("WRONGPASS").doesNotContain("PONG");
+    }
+
+    @Test
+    void redisCliAuthAndUsernameFromTheTokenCommandReachAnAzureCache() throws Exception {
+        String token = token(aliceCache);
+        String user = token(aliceCache, "--username");
+        assertThat(user).isEqualTo(h.alice.objectId());
+        assertThat(redisCli(token, redis.tlsPort(), "--user", user, "SET", "token-it:cache", "direct"))
+                .isEqualTo("OK");
+        assertThat(redis.cli().callString("GET", "token-it:cache")).isEqualTo("direct");
+        // the cache knows alice only: eve's own token, with her own object id, is refused
+        String eves = token(eveCache);
+        String eve = token(eveCache, "--username");
+        // (this stand-in's redis-server keeps its default user, so redis-cli goes on as that one after the refusal)
+        assertThat(redisCli(eves, redis.tlsPort(), "--user", eve, "PING")).startsWith("AUTH failed: WRONGPASS");
+    }
+
+    static boolean onPath(String command) {
+        String path = System.getenv("PATH");
+        return path != null
+                && Stream.of(path.split(File.pathSeparator)).anyMatch(d -> Files.isExecutable(Path.of(d, command)));
+    }
+}
