@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Queue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -33,9 +34,10 @@ import org.slf4j.LoggerFactory;
  * passed in, so none can be written.
  *
  * <p>{@link #record} is called on event loops and never blocks: the event goes to a bounded lock-free queue
- * ({@code AUDIT_COMMANDS_QUEUE}); when that is full the line is dropped and counted. One writer thread renders the
- * lines and writes them in batches; past {@code AUDIT_COMMANDS_PER_SECOND} (bursts of one second's worth) it drops
- * and counts lines too. Both counts are in {@code /metrics} ({@code audit_lines_dropped_total{reason=…}}).
+ * ({@code AUDIT_COMMANDS_QUEUE}); when that is full the line is dropped and counted. Past
+ * {@code AUDIT_COMMANDS_PER_SECOND} (bursts of one second's worth) a line is dropped and counted by the producer,
+ * before anything is built or queued ({@link #admit}: one clock read and one shared read, no allocation). One
+ * writer thread renders the lines and writes them in batches. Both counts are in {@code /metrics} ({@code audit_lines_dropped_total{reason=…}}).
  */
 public final class CommandAudit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandAudit.class);
@@ -103,8 +105,13 @@ public final class CommandAudit implements AutoCloseable {
     private final OutputStream out;
     private final LongSupplier millis;
     private final LongSupplier nanos;
-    private final double perNano;
-    private final double burst;
+    /** The rate bound as a generic cell rate algorithm: nanoseconds per line (0: no bound) and the burst's span. */
+    private final long intervalNanos;
+
+    private final long toleranceNanos;
+    /** The theoretical arrival time of the next line (nanos clock); shared by the event loops. */
+    private final AtomicLong nextLineNanos;
+
     private final LongAdder droppedQueueFull = new LongAdder();
     private final LongAdder droppedRateLimit = new LongAdder();
     private final LongAdder written = new LongAdder();
@@ -123,8 +130,9 @@ public final class CommandAudit implements AutoCloseable {
         out = null;
         millis = System::currentTimeMillis;
         nanos = System::nanoTime;
-        perNano = 0;
-        burst = 0;
+        intervalNanos = 0;
+        toleranceNanos = 0;
+        nextLineNanos = null;
         writer = null;
     }
 
@@ -165,8 +173,9 @@ public final class CommandAudit implements AutoCloseable {
         this.out = out;
         this.millis = millis;
         this.nanos = nanos;
-        this.perNano = perSecond / 1e9;
-        this.burst = perSecond;
+        this.intervalNanos = perSecond == 0 ? 0 : Math.max(1, 1_000_000_000L / perSecond);
+        this.toleranceNanos = intervalNanos * perSecond; // a burst of one second's worth
+        this.nextLineNanos = new AtomicLong(nanos.getAsLong());
         this.writer = new Thread(this::writeLoop, "command-audit");
         writer.setDaemon(true);
         writer.start();
@@ -226,9 +235,37 @@ public final class CommandAudit implements AutoCloseable {
      * @param latencyNanos from forwarding the command to its reply (0 for a refusal)
      */
     public void record(AuditUser user, Spec spec, int keys, Result result, long latencyNanos) {
-        if (!audits(spec)) {
+        if (!audits(spec) || !admit()) {
             return;
         }
+        recordAdmitted(user, spec, keys, result, latencyNanos);
+    }
+
+    /**
+     * Takes one line of the rate bound ({@code AUDIT_COMMANDS_PER_SECOND}) for a command {@link #audits} accepts:
+     * false (the line counted as dropped) when over the rate, so that the caller builds nothing for it. Event loops
+     * call it before building an event; without a bound it is always true. Lock-free, allocation-free.
+     */
+    public boolean admit() {
+        if (intervalNanos == 0) {
+            return true;
+        }
+        long now = nanos.getAsLong();
+        while (true) {
+            long next = nextLineNanos.get();
+            long after = Math.max(next, now) + intervalNanos;
+            if (after - now > toleranceNanos) {
+                droppedRateLimit.increment();
+                return false;
+            }
+            if (nextLineNanos.compareAndSet(next, after)) {
+                return true;
+            }
+        }
+    }
+
+    /** Records one command that {@link #admit} let through earlier (e.g. when it was forwarded); never blocks. */
+    public void recordAdmitted(AuditUser user, Spec spec, int keys, Result result, long latencyNanos) {
         if (closed || !queue.offer(new Event(millis.getAsLong(), user, spec, keys, result, latencyNanos))) {
             droppedQueueFull.increment();
         }
@@ -301,8 +338,6 @@ public final class CommandAudit implements AutoCloseable {
 
     private void writeLoop() {
         Batch batch = new Batch();
-        double tokens = burst;
-        long last = nanos.getAsLong();
         while (true) {
             idle = false;
             Event e = queue.poll();
@@ -315,16 +350,6 @@ public final class CommandAudit implements AutoCloseable {
                 idle = true;
                 LockSupport.parkNanos(IDLE_PARK_NANOS);
                 continue;
-            }
-            if (perNano > 0) {
-                long now = nanos.getAsLong();
-                tokens = Math.min(burst, tokens + (now - last) * perNano);
-                last = now;
-                if (tokens < 1) {
-                    droppedRateLimit.increment();
-                    continue;
-                }
-                tokens -= 1;
             }
             render(e, batch);
             if (batch.size >= 64 * 1024) {

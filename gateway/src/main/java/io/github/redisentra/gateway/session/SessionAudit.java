@@ -157,12 +157,12 @@ final class SessionAudit {
             return entry;
         }
         Spec spec = audit.resolve(cmd);
-        if (!audit.audits(spec)) {
+        if (!audit.audits(spec) || !audit.admit()) { // over the rate: counted as dropped, nothing built
             return entry;
         }
         int keys = CommandKeys.count(spec, cmd);
         if (entry != ReplyLedger.FORWARD) { // (un)subscribe: confirmed out of band, recorded as sent
-            audit.record(user, spec, keys, Result.OK, 0);
+            audit.recordAdmitted(user, spec, keys, Result.OK, 0);
             return entry;
         }
         return new ReplyLedger.Audited(spec, keys, System.nanoTime());
@@ -171,7 +171,7 @@ final class SessionAudit {
     /** The reply (or a large reply's first part) for the head entry {@code entry}: recorded if it is audited. */
     void replied(ReplyLedger.Owed entry, ByteBuf frame) {
         if (entry instanceof ReplyLedger.Audited a) {
-            audit.record(user, a.spec, a.keys, Result.ofReply(frame), System.nanoTime() - a.startNanos);
+            audit.recordAdmitted(user, a.spec, a.keys, Result.ofReply(frame), System.nanoTime() - a.startNanos);
         }
     }
 
@@ -188,7 +188,7 @@ final class SessionAudit {
 
     private void refusedLine(ReplyLedger.Owed entry, String line) {
         if (entry instanceof ReplyLedger.Audited a) {
-            audit.record(user, a.spec, a.keys, Result.ofLine(line), 0);
+            audit.recordAdmitted(user, a.spec, a.keys, Result.ofLine(line), 0);
         }
     }
 }

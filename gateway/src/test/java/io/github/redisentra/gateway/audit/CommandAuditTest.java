@@ -224,6 +224,48 @@ class CommandAuditTest {
     }
 
     @Test
+    void theRateBoundIsTakenByTheProducerBeforeAnythingIsBuilt() {
+        Sink sink = new Sink();
+        long[] now = {0};
+        try (CommandAudit a = new CommandAudit(AuditMode.WRITES, TABLE, 4, 1024, sink, () -> T0, () -> now[0])) {
+            for (int i = 0; i < 4; i++) {
+                assertThat(a.admit()).as("burst line %d", i).isTrue();
+            }
+            assertThat(a.admit()).isFalse(); // over the rate: counted, the caller builds and queues nothing
+            assertThat(a.admit()).isFalse();
+            assertThat(a.droppedRateLimit()).isEqualTo(2);
+            assertThat(a.drain(Duration.ofSeconds(5))).isTrue();
+            assertThat(a.written()).isZero();
+            assertThat(sink.lines()).isEmpty();
+
+            now[0] += 250_000_000; // a quarter of a second: room for one more line at 4 per second
+            assertThat(a.admit()).isTrue();
+            assertThat(a.admit()).isFalse();
+            a.recordAdmitted(ALICE, TABLE.lookup("set"), 1, Result.OK, 1000); // the admitted line, once replied
+            assertThat(a.drain(Duration.ofSeconds(5))).isTrue();
+            assertThat(a.written()).isEqualTo(1);
+            assertThat(a.droppedRateLimit()).isEqualTo(3);
+
+            now[0] += 10_000_000_000L; // idle for long: the burst is back, but never more than a second's worth
+            for (int i = 0; i < 4; i++) {
+                assertThat(a.admit()).isTrue();
+            }
+            assertThat(a.admit()).isFalse();
+            assertThat(a.droppedRateLimit()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void withoutARateBoundEveryLineIsAdmitted() {
+        try (CommandAudit a = audit(AuditMode.WRITES, 0, 16, new Sink())) {
+            for (int i = 0; i < 1000; i++) {
+                assertThat(a.admit()).isTrue();
+            }
+            assertThat(a.droppedRateLimit()).isZero();
+        }
+    }
+
+    @Test
     void afterCloseRecordsAreCountedAsDropped() {
         CommandAudit a = audit(AuditMode.ALL, 0, 16, new Sink());
         a.close();
