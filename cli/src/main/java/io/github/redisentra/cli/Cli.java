@@ -24,7 +24,7 @@ final class Cli {
     SystemBrowserOptions browserOptions;
     /** Called once {@code connect} listens (tests stop it through the handle). */
     Consumer<Tunnel> onListening = tunnel -> {};
-    /** {@code connect}'s renewal schedule; {@code null}: core's default (tests renew short-lived tokens sooner). */
+    /** {@code connect}'s renewal schedule; {@code null}: {@link Tunnel#refreshPolicy()}. */
     RefreshPolicy refreshPolicy;
     /** Whether {@code connect} closes its tunnel on JVM shutdown (Ctrl-C); only in the real process. */
     boolean shutdownHook;

@@ -169,11 +169,10 @@ final class ConnectCommand implements Callable<Integer> {
                 account,
                 first.secret());
 
-        TokenRefresher.Builder rb = TokenRefresher.builder(source).name("redis-entra connect");
-        if (cli.refreshPolicy != null) {
-            rb.policy(cli.refreshPolicy);
-        }
-        TokenRefresher refresher = rb.build();
+        TokenRefresher refresher = TokenRefresher.builder(source)
+                .name("redis-entra connect")
+                .policy(cli.refreshPolicy != null ? cli.refreshPolicy : Tunnel.refreshPolicy())
+                .build();
         AccessToken current;
         try {
             current = refresher.firstToken().get(60, TimeUnit.SECONDS);

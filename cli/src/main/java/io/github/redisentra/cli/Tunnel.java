@@ -2,6 +2,7 @@ package io.github.redisentra.cli;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.MsalUserTokenSource;
+import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.gateway.ConnectionLimits;
@@ -33,6 +34,27 @@ import org.slf4j.LoggerFactory;
  */
 final class Tunnel implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tunnel.class);
+    private static final SessionSettings SESSION = SessionSettings.DEFAULTS;
+
+    /**
+     * How long before the gateway session's upstream expiry guard ({@link SessionSettings#upstreamReauthMargin()})
+     * a renewal is due: time for the token request, a retry, and the re-AUTH of every connection.
+     */
+    static final Duration RENEWAL_LEAD = Duration.ofSeconds(4);
+
+    /**
+     * The tunnel's renewal schedule: core's defaults (75 % of the token's life), but never later than {@link
+     * #RENEWAL_LEAD} before the session's upstream expiry guard, and renewals at least a second apart (core: 10 s).
+     * Core's 3-minute lower bound is not applied to tokens that live less than that, so with core's defaults a 20 s
+     * token would be renewed 5 s before it expires, just when the guard closes every connection. Entra's tokens
+     * (60–90 min) are renewed at 75 % as before.
+     */
+    static RefreshPolicy refreshPolicy() {
+        return RefreshPolicy.builder()
+                .lowerBound(SESSION.upstreamReauthMargin().plus(RENEWAL_LEAD))
+                .minimumDelay(Duration.ofSeconds(1))
+                .build();
+    }
 
     private final TokenRefresher refresher;
     private final GatewayServer server;
@@ -65,8 +87,7 @@ final class Tunnel implements AutoCloseable {
         // Without a local password, local clients are served without AUTH: each session starts signed in as the
         // local user (an AUTH or HELLO ... AUTH they send is still answered by the LocalAuthenticator, never
         // forwarded). With one, they must AUTH with it within the gateway's deadline.
-        SessionSettings session =
-                localPassword == null ? SessionSettings.DEFAULTS.withPreAuthenticated(local) : SessionSettings.DEFAULTS;
+        SessionSettings session = localPassword == null ? SESSION.withPreAuthenticated(local) : SESSION;
         GatewaySettings settings = new GatewaySettings(
                 listen,
                 null,
@@ -96,7 +117,11 @@ final class Tunnel implements AutoCloseable {
             }
         });
         GatewayServer server = new GatewayServer(
-                settings, new LocalAuthenticator(local, localPassword), upstream, user, new Events(upstream));
+                settings,
+                new LocalAuthenticator(local, localPassword),
+                upstream,
+                user,
+                new Events(upstream, refresher));
         try {
             server.start();
         } catch (RuntimeException | InterruptedException e) {
@@ -142,9 +167,11 @@ final class Tunnel implements AutoCloseable {
     /** What the user of a tunnel wants to know, on stderr. */
     private static final class Events implements GatewayEvents {
         private final UpstreamEndpoint upstream;
+        private final TokenRefresher refresher;
 
-        Events(UpstreamEndpoint upstream) {
+        Events(UpstreamEndpoint upstream, TokenRefresher refresher) {
             this.upstream = upstream;
+            this.refresher = refresher;
         }
 
         @Override
@@ -160,12 +187,27 @@ final class Tunnel implements AutoCloseable {
         }
 
         @Override
-        public void upstreamReauthenticated(boolean success) {
-            if (!success) {
-                log.error(
-                        "{} refused the renewed token: the connection is closed; check the user's group"
-                                + " membership (`redis-entra status`)",
-                        upstream);
+        public void upstreamReauthFailed(String reason) {
+            switch (reason) {
+                case "refused" ->
+                    log.error(
+                            "{} refused the renewed token: a local connection is closed; check the user's group"
+                                    + " membership or access policy (`redis-entra status`)",
+                            upstream);
+                case "expired" -> {
+                    String renewal = refresher.status().lastFailureMessage();
+                    log.error(
+                            "a local connection is closed: its upstream token was about to expire before a renewed"
+                                    + " token was accepted upstream ({}); the client must reconnect",
+                            renewal != null
+                                    ? "token renewal is failing: " + renewal
+                                    : "the renewal came too late, or MULTI, a blocking command or a RESP2 subscription"
+                                            + " held it back");
+                }
+                default ->
+                    log.error(
+                            "a RESP2 subscriber could not be moved to a new connection to {} at a renewal: it is closed",
+                            upstream);
             }
         }
     }

@@ -3,7 +3,6 @@ package io.github.redisentra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.gateway.GatewayServer;
@@ -48,7 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  * receives every message exactly once, in order, while it is moved make-before-break at each renewal.
  *
  * <p>By default 12 s tokens for 15 s (about four renewals); {@code -Dredisentra.cli.longRun=true} runs issue #20's
- * acceptance run instead: 20 s tokens renewed at half their life, for 130 s. Skipped with a message when {@code
+ * acceptance run instead: 20 s tokens for 130 s. Both at the command's default renewal schedule. Skipped with a message when {@code
  * python3} with the {@code redis} module (Debian: {@code apt-get install python3-redis}) or {@code redis-cli} is
  * missing.
  */
@@ -148,24 +147,14 @@ class ConnectPythonIT {
         try (InputStream in = ConnectPythonIT.class.getResourceAsStream("redis_py_through_tunnel.py")) {
             Files.write(script, in.readAllBytes());
         }
-        // LONG_RUN: renew at half the token's life (every 10 s); default: every ~3.6 s. Not later: a session whose
-        // upstream has not re-authenticated SessionSettings.upstreamReauthMargin (5 s) before its token expires is
-        // closed, so a renewal at 75 % of a 20 s token (5 s left) loses every connection.
-        RefreshPolicy policy = RefreshPolicy.builder()
-                .refreshRatio(LONG_RUN ? 0.5 : 0.3)
-                .lowerBound(Duration.ZERO)
-                .minimumDelay(Duration.ofSeconds(1))
-                .jitter(Duration.ZERO)
-                .build();
+        // the command's default renewal schedule (Tunnel.refreshPolicy(): no later than 9 s before expiry, ahead of
+        // the session's 5 s upstream guard)
         int allowedBefore = allowed.get();
         int deniedBefore = denied.get();
         CompletableFuture<Tunnel> listening = new CompletableFuture<>();
         CompletableFuture<CliHarness.Run> run = CompletableFuture.supplyAsync(() -> h.run(
                 env(),
-                c -> {
-                    c.onListening = listening::complete;
-                    c.refreshPolicy = policy;
-                },
+                c -> c.onListening = listening::complete,
                 "connect",
                 "--listen",
                 "127.0.0.1:0",

@@ -1,10 +1,13 @@
 package io.github.redisentra.emulator;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An Entra tenant: its users, app registrations, managed identities and signing keys. */
@@ -16,6 +19,7 @@ public final class Tenant {
     private final List<User> users = new CopyOnWriteArrayList<>();
     private final List<AppRegistration> apps = new CopyOnWriteArrayList<>();
     private final List<ManagedIdentity> identities = new CopyOnWriteArrayList<>();
+    private final Map<String, Duration> resourceTokenLifetimes = new ConcurrentHashMap<>();
     private volatile ManagedIdentity systemAssigned;
 
     Tenant(EntraEmulator emulator, String name, String id) {
@@ -124,6 +128,43 @@ public final class Tenant {
 
     public Optional<ManagedIdentity> systemAssignedIdentity() {
         return Optional.ofNullable(systemAssigned);
+    }
+
+    /**
+     * Changes the lifetime of access tokens issued from now on for a Microsoft first-party resource such as {@code
+     * https://redis.azure.com} (a token lifetime policy on its service principal in this tenant), whoever they are
+     * for: users, apps or managed identities. {@code null}: back to the other settings. A registered API's lifetime is
+     * {@link AppRegistration#tokenLifetime(Duration)}.
+     *
+     * @param resource the resource URI ({@code https://redis.azure.com}), its {@code /.default} scope or with a
+     *     trailing slash
+     */
+    public Tenant resourceTokenLifetime(String resource, Duration lifetime) {
+        String key = firstPartyResource(resource);
+        if (lifetime == null) {
+            resourceTokenLifetimes.remove(key);
+        } else {
+            resourceTokenLifetimes.put(key, EntraEmulator.Builder.checkLifetime(lifetime));
+        }
+        return this;
+    }
+
+    /** The lifetime set by {@link #resourceTokenLifetime(String, Duration)} for a first-party resource, if any. */
+    public Optional<Duration> resourceTokenLifetime(String resource) {
+        return Optional.ofNullable(resourceTokenLifetimes.get(firstPartyResource(resource)));
+    }
+
+    private String firstPartyResource(String resource) {
+        String name = resource == null ? "" : resource.strip();
+        if (name.endsWith("/.default")) {
+            name = name.substring(0, name.length() - "/.default".length());
+        }
+        Resource r = Resource.resolve(this, name).orElse(null);
+        if (r == null || r.app() != null) {
+            throw new IllegalArgumentException("Not a Microsoft first-party resource the emulator knows: " + resource
+                    + (r != null ? " (a registered API: use AppRegistration.tokenLifetime)" : ""));
+        }
+        return r.identifier();
     }
 
     public List<User> users() {

@@ -183,6 +183,13 @@ final class TokenFactory {
         if (resource.app() != null && resource.app().tokenLifetime() != null) {
             return resource.app().tokenLifetime();
         }
+        if (resource.app() == null) {
+            Duration perResource =
+                    req.tenant.resourceTokenLifetime(resource.identifier()).orElse(null);
+            if (perResource != null) {
+                return perResource;
+            }
+        }
         if (req.managedIdentity != null && req.managedIdentity.tokenLifetime() != null) {
             return req.managedIdentity.tokenLifetime();
         }

@@ -292,6 +292,41 @@ class TokenEndpointIT {
     }
 
     @Test
+    void aFirstPartyResourceCanHaveItsOwnTokenLifetime() throws Exception {
+        tenant.resourceTokenLifetime("https://redis.azure.com/.default", Duration.ofSeconds(20));
+        try {
+            assertThat(tenant.resourceTokenLifetime("https://redis.azure.com/")).contains(Duration.ofSeconds(20));
+            // an app's token for the resource (client credentials) and a user's (minted as if signed in)
+            EmulatorHttp.Reply app = http.postForm(
+                    token,
+                    form(
+                            "grant_type", "client_credentials",
+                            "client_id", svc.clientId(),
+                            "client_secret", "s3cret-for-tests",
+                            "scope", "https://redis.azure.com/.default"));
+            assertThat(app.json().get("expires_in")).isEqualTo(20L);
+            JWTClaimsSet user =
+                    claims(emu.mintAccessToken(TokenRequest.forUser(tenant, alice, "https://redis.azure.com")
+                            .client(cli)));
+            assertThat(user.getExpirationTime().getTime() - user.getIssueTime().getTime())
+                    .isEqualTo(20_000L);
+            // other resources keep the default
+            JWTClaimsSet graph =
+                    claims(emu.mintAccessToken(TokenRequest.forUser(tenant, alice, "https://graph.microsoft.com")));
+            assertThat(graph.getExpirationTime().getTime()
+                            - graph.getIssueTime().getTime())
+                    .isEqualTo(Duration.ofMinutes(60).toMillis());
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                            () -> tenant.resourceTokenLifetime(api.appIdUri(), Duration.ofSeconds(5)))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("AppRegistration.tokenLifetime");
+        } finally {
+            tenant.resourceTokenLifetime("https://redis.azure.com", null);
+        }
+        assertThat(tenant.resourceTokenLifetime("https://redis.azure.com")).isEmpty();
+    }
+
+    @Test
     void badRequestsGetEntraErrorCodes() throws Exception {
         assertThat(http.postForm(token, form("client_id", cli.clientId()))
                         .json()

@@ -34,6 +34,15 @@ public interface GatewayEvents {
     /** The gateway re-authenticated an upstream connection with a renewed token. */
     default void upstreamReauthenticated(boolean success) {}
 
+    /**
+     * Why a session was closed for want of upstream re-authentication, reported with {@code
+     * upstreamReauthenticated(false)}: {@code refused} (the cache answered a renewed token's AUTH with an error),
+     * {@code expired} (no renewed token was acknowledged {@link SessionSettings#upstreamReauthMargin()} before the
+     * connection's authentication ended: the renewal came too late, or MULTI, a blocking command or a RESP2
+     * subscription held it back), {@code handover} (a RESP2 subscriber could not be moved to a new connection).
+     */
+    default void upstreamReauthFailed(String reason) {}
+
     default void bytesFromClient(long n) {}
 
     default void bytesToClient(long n) {}

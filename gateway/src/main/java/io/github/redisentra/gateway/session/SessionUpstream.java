@@ -166,6 +166,12 @@ final class SessionUpstream implements UpstreamLink.Host {
     }
 
     @Override
+    public void reauthFailed(String reason) {
+        s.events.upstreamReauthenticated(false);
+        s.events.upstreamReauthFailed(reason);
+    }
+
+    @Override
     public void upstreamFailed(String reason) {
         s.events.upstreamFailed(reason);
     }

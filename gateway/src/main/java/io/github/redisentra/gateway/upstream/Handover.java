@@ -144,7 +144,7 @@ final class Handover {
             frame.release();
             if (!ok) {
                 log.warn("upstream refused the gateway's credential {} for client {}", token, host.clientAddress());
-                abort("the cache refused the gateway's renewed credential");
+                abort("refused", "the cache refused the gateway's renewed credential");
                 return;
             }
             authenticated = true;
@@ -240,7 +240,11 @@ final class Handover {
     }
 
     void abort(String why) {
-        host.reauthenticated(false);
+        abort("handover", why);
+    }
+
+    private void abort(String reason, String why) {
+        host.reauthFailed(reason);
         host.fail("-ERR gateway: the upstream connection could not be re-authenticated for this RESP2 subscriber ("
                 + why + "); reconnect");
     }

@@ -64,6 +64,14 @@ public final class UpstreamAuth {
         /** Reports an upstream re-authentication (metrics). */
         void reauthenticated(boolean success);
 
+        /**
+         * Reports a failed upstream re-authentication and why ({@code refused}, {@code expired}, {@code handover}:
+         * see {@code GatewayEvents#upstreamReauthFailed}).
+         */
+        default void reauthFailed(String reason) {
+            reauthenticated(false);
+        }
+
         /** Reports an upstream failure with a short {@code reason} code (metrics). */
         void upstreamFailed(String reason);
 
@@ -238,7 +246,7 @@ public final class UpstreamAuth {
         boolean ok = isOk(reply);
         reply.release();
         if (!ok) {
-            host.reauthenticated(false);
+            host.reauthFailed("refused");
             log.warn("upstream refused the gateway's credential {} for client {}", token, host.clientAddress());
             host.fail("-ERR upstream unavailable: the cache refused the gateway's credential; reconnect later");
             return false;
@@ -301,7 +309,7 @@ public final class UpstreamAuth {
                 .schedule(
                         () -> {
                             if (!host.failed() && validUntil.equals(until)) {
-                                host.reauthenticated(false);
+                                host.reauthFailed("expired");
                                 host.fail("-ERR gateway: the upstream connection could not be re-authenticated before"
                                         + " its authentication expired (long blocking command, MULTI or RESP2"
                                         + " subscription); reconnect");

@@ -181,6 +181,7 @@ class UpstreamAuthTest {
                 .isEqualTo(
                         "-ERR upstream unavailable: the cache refused the gateway's credential;" + " reconnect later");
         assertThat(host.reauthenticated).containsExactly(false);
+        assertThat(host.reauthFailures).containsExactly("refused");
     }
 
     @Test
@@ -192,6 +193,8 @@ class UpstreamAuthTest {
         loop.runScheduledPendingTasks();
 
         assertThat(host.failure).startsWith("-ERR gateway: the upstream connection could not be re-authenticated");
+        assertThat(host.reauthFailures).containsExactly("expired");
+        assertThat(host.reauthenticated).containsExactly(false);
     }
 
     @Test
@@ -243,6 +246,7 @@ class UpstreamAuthTest {
         final List<AccessToken> owed = new ArrayList<>();
         final List<AccessToken> handovers = new ArrayList<>();
         final List<Boolean> reauthenticated = new ArrayList<>();
+        final List<String> reauthFailures = new ArrayList<>();
         int switchAcks;
         String failure;
 
@@ -283,6 +287,12 @@ class UpstreamAuthTest {
         @Override
         public void reauthenticated(boolean success) {
             reauthenticated.add(success);
+        }
+
+        @Override
+        public void reauthFailed(String reason) {
+            reauthFailures.add(reason);
+            reauthenticated(false);
         }
 
         @Override
