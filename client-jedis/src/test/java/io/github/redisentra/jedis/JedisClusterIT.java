@@ -3,11 +3,14 @@ package io.github.redisentra.jedis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.Faults;
 import io.github.redisentra.testkit.AzureClusterStandIn;
 import io.github.redisentra.testkit.EmulatedAzure;
 import java.time.Duration;
@@ -44,6 +47,7 @@ import redis.clients.jedis.RedisCredentialsProvider;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -112,15 +116,18 @@ class JedisClusterIT {
         cleanup.clear();
     }
 
-    EntraJedisCluster.Builder builder() {
-        JedisClientConfig tls = DefaultJedisClientConfig.builder()
+    static JedisClientConfig tlsConfig() {
+        return DefaultJedisClientConfig.builder()
                 .ssl(true)
                 .sslSocketFactory(cluster.trustingSslContext().getSocketFactory())
                 .socketTimeoutMillis(10_000)
                 .build();
+    }
+
+    EntraJedisCluster.Builder builder() {
         return EntraJedisCluster.builder(refresher)
                 .node(new HostAndPort(cluster.host(), cluster.seedPort()))
-                .clientConfig(tls)
+                .clientConfig(tlsConfig())
                 .listener(new ReauthenticationListener() {
                     @Override
                     public void onReauthenticated(String connectionId, String tokenFingerprint) {
@@ -156,6 +163,53 @@ class JedisClusterIT {
             }
         }
         return keys;
+    }
+
+    /**
+     * {@code firstTokenWait(ZERO)} (the Spring Boot wiring without fail-fast): building returns while the identity
+     * provider is down, without the topology; commands fail with the token error, then work once a token arrives.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void withZeroFirstTokenWaitTheClientIsBuiltWhileTheIdentityProviderIsDownAndWorksOnceATokenArrives() {
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        try (TokenRefresher late = TokenRefresher.builder(id.source)
+                .policy(RefreshPolicy.builder()
+                        .refreshRatio(0.5)
+                        .lowerBound(Duration.ZERO)
+                        .minimumDelay(Duration.ofSeconds(2))
+                        .initialBackoff(Duration.ofMillis(500))
+                        .maxBackoff(Duration.ofSeconds(1))
+                        .build())
+                .build()) {
+            RedisClusterClient client = assertTimeoutPreemptively(
+                    Duration.ofSeconds(20),
+                    () -> EntraJedisCluster.builder(late)
+                            .node(new HostAndPort(cluster.host(), cluster.seedPort()))
+                            .clientConfig(tlsConfig())
+                            .tlsServerName(cluster.cacheHostName())
+                            .firstTokenWait(Duration.ZERO)
+                            .build());
+            cleanup.add(client);
+            assertThat(late.firstToken()).as("built without the first token").isNotDone();
+            assertThat(client.getClusterNodes()).as("topology not loaded yet").isEmpty();
+            assertThat(EntraJedisCluster.openConnections(client)).isZero();
+            assertThatThrownBy(() -> client.set("lazy", "v"))
+                    .isInstanceOf(JedisException.class)
+                    .hasMessageContaining("No cluster topology yet");
+
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
+            await().atMost(Duration.ofSeconds(30)).until(() -> late.firstToken().isDone());
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> "OK".equals(client.set("lazy", "v")));
+            assertThat(client.get("lazy")).isEqualTo("v");
+            assertThat(client.getClusterNodes()).as("topology loaded").isNotEmpty();
+            assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
+        } finally {
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
+        }
     }
 
     @Test
