@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.emulator.Endpoint;
 import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.AcknowledgedWriter;
 import io.github.redisentra.testkit.AzureClusterStandIn;
-import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ClusterITBase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.BuilderFactory;
@@ -56,65 +52,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * certificate naming only the cache host name. Tokens live {@code redisentra.cluster.tokenSeconds} seconds (default 8).
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class JedisClusterIT {
-    static final Duration LIFETIME = Duration.ofSeconds(Long.getLong("redisentra.cluster.tokenSeconds", 8));
-
-    static EmulatedAzure azure;
-    static EmulatedAzure.Identity id;
-    static AzureClusterStandIn cluster;
-    /** Renews at half the lifetime (seconds-long tokens; production leaves minutes). */
-    static TokenRefresher refresher;
-
-    static final AtomicLong renewals = new AtomicLong();
-
-    final List<AutoCloseable> cleanup = new ArrayList<>();
+class JedisClusterIT extends ClusterITBase {
     final Map<String, AtomicLong> reauthByConnection = new ConcurrentHashMap<>();
     final List<Throwable> reauthFailures = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        azure = new EmulatedAzure();
-        id = azure.signIn(LIFETIME);
-        cluster = AzureClusterStandIn.builder()
-                .objectId(id.user.objectId())
-                .watch(azure.emu)
-                .start();
-        refresher = TokenRefresher.builder(id.source)
-                .policy(RefreshPolicy.builder()
-                        .refreshRatio(0.5)
-                        .lowerBound(Duration.ZERO)
-                        .minimumDelay(Duration.ofSeconds(2))
-                        .build())
-                .build();
-        // A token issued before a node watched the emulator: accept the current one everywhere.
-        AccessToken current = refresher.validToken().get(30, TimeUnit.SECONDS);
-        cluster.accept(id.user.objectId(), current.secret(), current.expiresAt());
-        refresher.subscribe(token -> renewals.incrementAndGet());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (refresher != null) {
-            refresher.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (id != null) {
-            id.close();
-        }
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-    }
 
     static JedisClientConfig tlsConfig() {
         return DefaultJedisClientConfig.builder()
@@ -148,21 +88,6 @@ class JedisClusterIT {
                 builder().tlsServerName(cluster.cacheHostName()).build();
         cleanup.add(client);
         return client;
-    }
-
-    /** One key per hash slot. */
-    static String[] keyPerSlot() {
-        String[] keys = new String[16384];
-        int missing = keys.length;
-        for (int i = 0; missing > 0; i++) {
-            String key = "k" + i;
-            int slot = JedisClusterCRC16.getSlot(key);
-            if (keys[slot] == null) {
-                keys[slot] = key;
-                missing--;
-            }
-        }
-        return keys;
     }
 
     /**
@@ -268,7 +193,7 @@ class JedisClusterIT {
                     .isEqualTo(id.user.objectId());
         }
 
-        String[] keys = keyPerSlot();
+        String[] keys = keyPerSlot(JedisClusterCRC16::getSlot);
         try (ClusterPipeline pipeline = client.pipelined()) {
             List<Response<String>> writes = new ArrayList<>();
             for (String key : keys) {
@@ -398,42 +323,12 @@ class JedisClusterIT {
         assertThat(shardPublished).isPositive();
     }
 
-    static long authCalls(AzureClusterStandIn.Node node) {
-        String stats = node.server().cli().callString("INFO", "commandstats");
-        for (String line : stats.split("\r?\n")) {
-            if (line.startsWith("cmdstat_auth:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_auth:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
-    }
-
     @Test
     void followsAskRedirectionsDuringASlotMigration() {
         RedisClusterClient client = client();
-        int slot = JedisClusterCRC16.getSlot("{mig}");
-        int from = cluster.masterOf(slot);
-        int to = cluster.masterOf((slot + 6000) % 16384);
-        assertThat(to).isNotEqualTo(from);
-        for (int i = 0; i < 20; i++) {
-            client.set("{mig}:old" + i, "o" + i);
-        }
-        cluster.beginMigration(slot, from, to);
-        try {
-            for (int i = 0; i < 20; i++) {
-                // absent on the source: -ASK to the target (a node pool of ours), which Jedis follows with ASKING
-                assertThat(client.set("{mig}:new" + i, "n" + i)).isEqualTo("OK");
-                assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
-            }
-        } finally {
-            cluster.finishMigration(slot, from, to);
-        }
-        client.refreshClusterTopology();
-        for (int i = 0; i < 20; i++) {
-            assertThat(client.get("{mig}:new" + i)).isEqualTo("n" + i);
-            assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
-        }
-        assertThat(cluster.node(to).server().cli().call("GET", "{mig}:new0")).isEqualTo("n0");
+        // the target is a node pool of ours, which Jedis follows with ASKING
+        keysStayReachableDuringAMigration(
+                JedisClusterCRC16.getSlot("{mig}"), client::set, client::get, client::refreshClusterTopology);
         assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
     }
 
@@ -445,28 +340,12 @@ class JedisClusterIT {
         int oldMaster = cluster.masterOf(slot);
         int replica = cluster.replicaOf(oldMaster);
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = (i % 2 == 0 ? "{fo}:" : "spread:") + i;
-                try {
-                    if ("OK".equals(client.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e); // not acknowledged: may or may not have been applied
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 200);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, client::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
         cluster.failover(replica);
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 500);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 500);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -474,12 +353,10 @@ class JedisClusterIT {
             String node = client.getConnectionFromSlot(slot).getHostAndPort().toString();
             assertThat(node).endsWith(":" + cluster.node(replica).announcedPort());
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
-                .count();
+        long lost = writer.lost(client::get);
         System.out.printf(
                 "Jedis cluster failover: %d acknowledged writes, %d lost, %d failed (unacknowledged), %d cut%n",
-                acknowledged.size(), lost, failures.size(), cluster.connectionsCut() - cutBefore);
+                writer.acknowledgedCount(), lost, writer.failures().size(), cluster.connectionsCut() - cutBefore);
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut() - cutBefore).isZero();
     }
@@ -494,28 +371,12 @@ class JedisClusterIT {
         int oldPort = cluster.node(replica).announcedPort();
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = "{port}:" + i;
-                try {
-                    if ("OK".equals(client.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e);
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 100);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, client::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
         cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 300);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 300);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -523,17 +384,15 @@ class JedisClusterIT {
                 assertThat(connection.getHostAndPort().getPort()).isEqualTo(newPort);
             }
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
-                .count();
+        long lost = writer.lost(client::get);
         System.out.printf(
                 "Jedis cluster port change: node %d now on %d; %d acknowledged writes, %d lost, %d failed commands;"
                         + " %d node pools%n",
                 replica,
                 newPort,
-                acknowledged.size(),
+                writer.acknowledgedCount(),
                 lost,
-                failures.size(),
+                writer.failures().size(),
                 client.getClusterNodes().size());
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut()).isEqualTo(cutBefore);
