@@ -71,16 +71,18 @@ public final class ClusterCommands {
         String n = name.toUpperCase(Locale.ROOT);
         String s = sub == null ? "" : sub.toUpperCase(Locale.ROOT);
         return switch (n) {
-            case "CLUSTER" -> switch (s) {
-                case "SLOTS" -> ClusterReplies.Kind.SLOTS;
-                case "SHARDS" -> ClusterReplies.Kind.SHARDS;
-                case "NODES" -> ClusterReplies.Kind.NODES;
-                case "REPLICAS", "SLAVES" -> ClusterReplies.Kind.REPLICAS;
-                default -> ClusterReplies.Kind.NONE;
-            };
+            case "CLUSTER" ->
+                switch (s) {
+                    case "SLOTS" -> ClusterReplies.Kind.SLOTS;
+                    case "SHARDS" -> ClusterReplies.Kind.SHARDS;
+                    case "NODES" -> ClusterReplies.Kind.NODES;
+                    case "REPLICAS", "SLAVES" -> ClusterReplies.Kind.REPLICAS;
+                    default -> ClusterReplies.Kind.NONE;
+                };
             case "ROLE" -> ClusterReplies.Kind.ROLE;
             case "INFO" -> ClusterReplies.Kind.INFO;
-            case "CLIENT" -> s.equals("LIST") || s.equals("INFO") ? ClusterReplies.Kind.CLIENT : ClusterReplies.Kind.NONE;
+            case "CLIENT" ->
+                s.equals("LIST") || s.equals("INFO") ? ClusterReplies.Kind.CLIENT : ClusterReplies.Kind.NONE;
             case "EXEC" -> ClusterReplies.Kind.EXEC;
             default -> ClusterReplies.Kind.NONE;
         };
