@@ -235,6 +235,39 @@ class ClusterSessionTest {
     }
 
     @Test
+    void aLargeTopologyReplyIsReadWholeAndRewrittenNotStreamedInParts() {
+        start(true);
+        send("INFO\r\n");
+        String info = "# Server\r\ntcp_port:8501\r\n" + "# Padding\r\n" + ("x:" + "y".repeat(98) + "\r\n").repeat(1000)
+                + "# Replication\r\nrole:slave\r\nmaster_host:10.0.0.6\r\nmaster_port:8502\r\n";
+        String reply = bulk(info);
+        reply(reply.substring(0, 80_000)); // beyond the streaming threshold, not complete
+        assertThat(received()).as("no part of it before it is complete").isEmpty();
+        reply(reply.substring(80_000));
+        String expected = info.replace("tcp_port:8501", "tcp_port:7001")
+                .replace("master_host:10.0.0.6", "master_host:gw.example")
+                .replace("master_port:8502", "master_port:7002");
+        assertThat(received()).as("rewritten whole, its length recomputed").isEqualTo(bulk(expected));
+    }
+
+    @Test
+    void inResp3AVerbatimNodesReplyIsRewrittenAndAnUnknownNodeAsksForARefresh() {
+        start(true);
+        send("HELLO 3\r\n");
+        reply("%1\r\n$5\r\nproto\r\n:3\r\n");
+        assertThat(received()).startsWith("%1");
+        send("CLUSTER NODES\r\n");
+        String text = A + " 10.0.0.5:8501@18501 myself,master - 0 0 1 connected 0-16383\n" + D
+                + " 10.0.0.7:8504@18504 slave " + A + " 0 1 1 connected\n";
+        reply("=" + (text.length() + 4) + "\r\ntxt:" + text + "\r\n");
+        String kept = A + " gw.example:7001@0 myself,master - 0 0 1 connected 0-16383\n";
+        assertThat(received()).isEqualTo("=" + (kept.length() + 4) + "\r\ntxt:" + kept + "\r\n");
+        assertThat(view.refreshes)
+                .as("the node the map lacks: looked for, without holding the reply")
+                .hasSize(1);
+    }
+
+    @Test
     void clusterAdministrationIsRefusedLocallyAndNeverReachesTheCache() {
         start(true);
         send("CLUSTER MEET 10.0.0.9 7000\r\n");
