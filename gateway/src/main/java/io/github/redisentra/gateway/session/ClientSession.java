@@ -90,6 +90,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private HeldRedirect pending;
     /** Cluster mode: the upstream replies that arrived behind {@link #pending}, in order; {@code null} unless held. */
     private ArrayDeque<Held> held;
+    /** Cluster mode: counts holds, so that a late refresh callback or timeout cannot release a later hold. */
+    private int holds;
+
+    /** How long a reply waits for a topology refresh that never reports back before the session moves on. */
+    static final java.time.Duration REFRESH_WAIT = java.time.Duration.ofSeconds(10);
 
     final ClientInput input;
     /** Opens the upstream connection; what UpstreamAuth and the handover may do on this session. */
@@ -504,15 +509,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             upstream.config().setAutoRead(false);
         }
         log.debug("client {}: redirect to a node without a gateway endpoint, refreshing the topology", clientAddress());
-        cluster.refresh(() -> executeOnLoop(this::refreshed));
+        int hold = ++holds;
+        if (client != null) { // bounded: a refresh that never reports back must not stall the session
+            client.eventLoop()
+                    .schedule(
+                            () -> refreshed(hold), REFRESH_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        cluster.refresh(() -> executeOnLoop(() -> refreshed(hold)));
     }
 
-    /** The topology refresh for the held reply is done: deliver it and everything behind it, in order. */
-    private void refreshed() {
+    /** The topology refresh for hold number {@code hold} is done: deliver the reply and everything behind it. */
+    private void refreshed(int hold) {
         HeldRedirect p = pending;
         ArrayDeque<Held> queue = held;
-        if (p == null) {
-            return;
+        if (p == null || hold != holds) {
+            return; // already delivered (the refresh reported back after the wait, or the other way round)
         }
         pending = null;
         held = null;

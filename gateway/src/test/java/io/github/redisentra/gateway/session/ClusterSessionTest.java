@@ -268,6 +268,28 @@ class ClusterSessionTest {
     }
 
     @Test
+    void aRefreshThatNeverReportsBackStallsTheSessionOnlyForTheBoundedWait() {
+        start(true);
+        client.freezeTime();
+        send("GET a\r\nGET b\r\n");
+        reply("-MOVED 42 10.0.0.7:8504\r\n$1\r\nb\r\n");
+        client.advanceTimeBy(ClientSession.REFRESH_WAIT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(received()).isEmpty();
+        client.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        client.runScheduledPendingTasks();
+        assertThat(received()).isEqualTo("-TRYAGAIN gateway: cluster topology is changing, retry\r\n$1\r\nb\r\n");
+
+        send("GET c\r\n");
+        reply("-MOVED 43 10.0.0.8:8506\r\n");
+        view.refreshes.remove(0).run(); // the first refresh reports back late: it must not release the second hold
+        assertThat(received()).isEmpty();
+        view.node("f".repeat(40), "10.0.0.8", 8506, 7006);
+        view.refreshes.remove(0).run();
+        assertThat(received()).isEqualTo("-MOVED 43 gw.example:7006\r\n");
+    }
+
+    @Test
     void clusterAdministrationIsRefusedLocallyAndNeverReachesTheCache() {
         start(true);
         send("CLUSTER MEET 10.0.0.9 7000\r\n");
