@@ -54,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * entry and are rewritten to gateway endpoints ({@link ClusterReplies}); error replies are never claimed for the
  * pass-through so that a {@code -MOVED}/{@code -ASK} is rewritten too. A redirect to a node the map does not know
  * holds that reply and every later one (and local answers behind them) while {@link ClusterView#refresh} runs, then
- * rewrites it, or answers {@link ClusterReplies#TRYAGAIN} when the target is still unknown; order is kept and the
- * upstream connection is not read meanwhile.
+ * rewrites it, or answers {@link ClusterReplies#TRYAGAIN} when the target is still unknown (or the refresh has not
+ * reported back within {@link #REFRESH_WAIT}); order is kept and the upstream connection is not read meanwhile.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -728,7 +728,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         draining = true;
         paused = true;
         updateAutoRead();
-        if (ledger.isEmpty()) {
+        if (ledger.isEmpty() && held == null) {
             closeAfterFlush();
         }
     }
