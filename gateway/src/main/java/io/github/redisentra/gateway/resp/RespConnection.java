@@ -27,7 +27,8 @@ import javax.net.ssl.SSLContext;
  * host:port: ...} (refused, unreachable, or no answer within the timeout), {@code TLS handshake with host:port
  * (verifying host name ...) failed: ...}, {@code no reply to CMD from host:port within n ms}, or an
  * {@link ErrorReply} for a {@code -ERR}-style reply. Messages name the command, never its arguments (a secret may be
- * one).
+ * one). After any failure other than an error reply the connection is closed, since its replies can no longer be
+ * matched to commands.
  */
 public final class RespConnection implements AutoCloseable {
     /** The most bytes one reply may take: two of the longest strings the decoder accepts. */
@@ -120,14 +121,28 @@ public final class RespConnection implements AutoCloseable {
             out.flush();
             reply = readReply();
         } catch (SocketTimeoutException e) {
+            abandon();
             throw new IOException("no reply to " + name + " from " + address + " within " + timeoutMillis + " ms", e);
         } catch (IOException | ReplyProtocolException | RuntimeException e) {
+            abandon();
             throw new IOException(name + " to " + address + " failed: " + e.getMessage(), e);
         }
         if (reply.isError()) {
             throw new ErrorReply(name, address, reply.errorText());
         }
         return reply.plain();
+    }
+
+    /**
+     * Closes the socket after a failed exchange: a late or partly read reply could otherwise be taken for the answer
+     * to the next command. Later calls fail.
+     */
+    private void abandon() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
     }
 
     /**

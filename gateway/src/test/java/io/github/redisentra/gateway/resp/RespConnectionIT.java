@@ -132,6 +132,10 @@ class RespConnectionIT {
                         .isInstanceOf(IOException.class)
                         .hasMessage("PING to " + c.address()
                                 + " failed: string reply of 100000000 bytes is over the limit of 67108864 bytes");
+                // the rest of that reply must not be taken for the next command's: the connection is closed
+                assertThatThrownBy(() -> c.call("PING"))
+                        .isInstanceOf(IOException.class)
+                        .hasMessageStartingWith("PING to " + c.address() + " failed: ");
             }
         }
     }
