@@ -1,6 +1,8 @@
 package io.github.redisentra.gateway.cluster;
 
 import io.github.redisentra.gateway.config.HostPort;
+import io.github.redisentra.gateway.resp.ReplyProtocolException;
+import io.github.redisentra.gateway.resp.RespValue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -254,18 +256,18 @@ public final class ClusterReplies {
         if (!v.isList()) {
             return;
         }
-        List<RespValue> entries = new ArrayList<>(v.items.size());
-        for (RespValue e : v.items) {
-            if (!e.isList() || e.items.size() < 3) {
+        List<RespValue> entries = new ArrayList<>(v.items().size());
+        for (RespValue e : v.items()) {
+            if (!e.isList() || e.items().size() < 3) {
                 entries.add(e);
                 continue;
             }
-            List<RespValue> kept = new ArrayList<>(e.items.size());
-            kept.add(e.items.get(0));
-            kept.add(e.items.get(1));
+            List<RespValue> kept = new ArrayList<>(e.items().size());
+            kept.add(e.items().get(0));
+            kept.add(e.items().get(1));
             boolean masterKnown = true;
-            for (int i = 2; i < e.items.size(); i++) {
-                RespValue node = e.items.get(i);
+            for (int i = 2; i < e.items().size(); i++) {
+                RespValue node = e.items().get(i);
                 if (slotNode(node)) {
                     kept.add(node);
                 } else if (i == 2) {
@@ -274,19 +276,19 @@ public final class ClusterReplies {
                 }
             }
             if (masterKnown) {
-                e.items = kept;
+                e.setItems(kept);
                 entries.add(e);
             }
         }
-        v.items = entries;
+        v.setItems(entries);
     }
 
     /** Rewrites one node array of CLUSTER SLOTS in place; {@code false} when the node has no gateway endpoint. */
     private boolean slotNode(RespValue node) {
-        if (!node.isList() || node.items.size() < 2) {
+        if (!node.isList() || node.items().size() < 2) {
             return false;
         }
-        List<RespValue> f = node.items;
+        List<RespValue> f = node.items();
         String host = f.get(0).isNull() ? null : f.get(0).string();
         int port = intOf(f.get(1));
         String id = f.size() >= 3 && f.get(2).hasText() ? f.get(2).string() : null;
@@ -297,7 +299,7 @@ public final class ClusterReplies {
         f.set(0, text(f.get(0), hp.host()));
         f.set(1, RespValue.integer(hp.port()));
         if (f.size() >= 4 && f.get(3).isList()) {
-            List<RespValue> meta = f.get(3).items;
+            List<RespValue> meta = f.get(3).items();
             for (int k = 0; k + 1 < meta.size(); k += 2) {
                 String key = meta.get(k).string();
                 if ("ip".equals(key) || "hostname".equals(key)) {
@@ -312,8 +314,8 @@ public final class ClusterReplies {
         if (!v.isList()) {
             return;
         }
-        List<RespValue> kept = new ArrayList<>(v.items.size());
-        for (RespValue shard : v.items) {
+        List<RespValue> kept = new ArrayList<>(v.items().size());
+        for (RespValue shard : v.items()) {
             if (!shard.isList()) {
                 kept.add(shard);
                 continue;
@@ -325,8 +327,8 @@ public final class ClusterReplies {
                 continue;
             }
             boolean masterDropped = false;
-            List<RespValue> keptNodes = new ArrayList<>(nodes.items.size());
-            for (RespValue node : nodes.items) {
+            List<RespValue> keptNodes = new ArrayList<>(nodes.items().size());
+            for (RespValue node : nodes.items()) {
                 if (!node.isList()) {
                     continue;
                 }
@@ -336,13 +338,13 @@ public final class ClusterReplies {
                     masterDropped = true;
                 }
             }
-            nodes.items = keptNodes;
-            boolean hasSlots = slots != null && slots.isList() && !slots.items.isEmpty();
+            nodes.setItems(keptNodes);
+            boolean hasSlots = slots != null && slots.isList() && !slots.items().isEmpty();
             if (!keptNodes.isEmpty() && !(masterDropped && hasSlots)) {
                 kept.add(shard);
             }
         }
-        v.items = kept;
+        v.setItems(kept);
     }
 
     private boolean shardNode(RespValue node) {
@@ -360,7 +362,7 @@ public final class ClusterReplies {
         if (hp == null) {
             return false;
         }
-        List<RespValue> f = node.items;
+        List<RespValue> f = node.items();
         boolean hadPort = value(node, "port") != null;
         List<RespValue> out = new ArrayList<>(f.size() + 2);
         for (int k = 0; k + 1 < f.size(); k += 2) {
@@ -379,7 +381,7 @@ public final class ClusterReplies {
             out.add(at, RespValue.integer(hp.port()));
             out.add(at, RespValue.bulk("port"));
         }
-        node.items = out;
+        node.setItems(out);
         return true;
     }
 
@@ -387,8 +389,8 @@ public final class ClusterReplies {
         if (!v.isList()) {
             return;
         }
-        List<RespValue> kept = new ArrayList<>(v.items.size());
-        for (RespValue line : v.items) {
+        List<RespValue> kept = new ArrayList<>(v.items().size());
+        for (RespValue line : v.items()) {
             if (!line.hasText()) {
                 kept.add(line);
                 continue;
@@ -399,7 +401,7 @@ public final class ClusterReplies {
                 kept.add(line);
             }
         }
-        v.items = kept;
+        v.setItems(kept);
     }
 
     /** The text of a CLUSTER NODES reply, each line rewritten or left out. */
@@ -473,29 +475,31 @@ public final class ClusterReplies {
     }
 
     private void role(RespValue v) {
-        if (!v.isList() || v.items.isEmpty() || !v.items.get(0).hasText()) {
+        if (!v.isList() || v.items().isEmpty() || !v.items().get(0).hasText()) {
             return;
         }
-        String role = v.items.get(0).string();
-        if ("master".equals(role) && v.items.size() >= 3 && v.items.get(2).isList()) {
-            RespValue replicas = v.items.get(2);
-            List<RespValue> kept = new ArrayList<>(replicas.items.size());
-            for (RespValue r : replicas.items) {
-                if (!r.isList() || r.items.size() < 2) {
+        String role = v.items().get(0).string();
+        if ("master".equals(role) && v.items().size() >= 3 && v.items().get(2).isList()) {
+            RespValue replicas = v.items().get(2);
+            List<RespValue> kept = new ArrayList<>(replicas.items().size());
+            for (RespValue r : replicas.items()) {
+                if (!r.isList() || r.items().size() < 2) {
                     continue;
                 }
-                HostPort hp = lookup(null, r.items.get(0).string(), intOf(r.items.get(1)));
+                HostPort hp =
+                        lookup(null, r.items().get(0).string(), intOf(r.items().get(1)));
                 if (hp != null) {
-                    r.items.set(0, text(r.items.get(0), hp.host()));
-                    r.items.set(1, sameKind(r.items.get(1), hp.port()));
+                    r.items().set(0, text(r.items().get(0), hp.host()));
+                    r.items().set(1, sameKind(r.items().get(1), hp.port()));
                     kept.add(r);
                 }
             }
-            replicas.items = kept;
-        } else if ("slave".equals(role) && v.items.size() >= 3) {
-            HostPort hp = lookup(null, v.items.get(1).string(), intOf(v.items.get(2)));
-            v.items.set(1, text(v.items.get(1), hp == null ? "" : hp.host()));
-            v.items.set(2, sameKind(v.items.get(2), hp == null ? 0 : hp.port()));
+            replicas.setItems(kept);
+        } else if ("slave".equals(role) && v.items().size() >= 3) {
+            HostPort hp =
+                    lookup(null, v.items().get(1).string(), intOf(v.items().get(2)));
+            v.items().set(1, text(v.items().get(1), hp == null ? "" : hp.host()));
+            v.items().set(2, sameKind(v.items().get(2), hp == null ? 0 : hp.port()));
         }
     }
 
@@ -612,9 +616,12 @@ public final class ClusterReplies {
                 if (frame.getByte(pos[0]) == '-') {
                     return true;
                 }
-                skip(frame, pos, end, 0);
+                pos[0] = RespValue.end(frame, pos[0]);
+                if (pos[0] < 0) {
+                    return true;
+                }
             }
-        } catch (RuntimeException e) {
+        } catch (ReplyProtocolException | RuntimeException e) {
             return true; // let the decoder judge it
         }
         return false;
@@ -624,17 +631,17 @@ public final class ClusterReplies {
         if (!v.isList()) {
             return true;
         }
-        for (int i = 0; i < v.items.size(); i++) {
-            RespValue e = v.items.get(i);
-            if (e.type == '-' && e.text != null) {
-                Redirect r = redirect(e.text);
+        for (int i = 0; i < v.items().size(); i++) {
+            RespValue e = v.items().get(i);
+            if (e.type() == '-' && e.text() != null) {
+                Redirect r = redirect(e.text());
                 if (r.outcome() == Outcome.REWRITTEN) {
-                    e.text = r.line().substring(1);
+                    e.setText(r.line().substring(1));
                 } else if (r.outcome() == Outcome.UNKNOWN_TARGET) {
                     if (!afterRefresh) {
                         return false;
                     }
-                    e.text = TRYAGAIN.substring(1);
+                    e.setText(TRYAGAIN.substring(1));
                 }
             } else if (execKinds != null && i < execKinds.length && execKinds[i] != Kind.EXEC) {
                 rewrite(execKinds[i], e);
@@ -667,37 +674,11 @@ public final class ClusterReplies {
         return type == '%' || type == '|' ? 2 * n : n;
     }
 
-    private static void skip(ByteBuf b, int[] pos, int end, int depth) {
-        if (depth > 32) {
-            throw new IllegalArgumentException("too deep");
-        }
-        byte type = b.getByte(pos[0]);
-        long n = header(b, pos, end);
-        switch (type) {
-            case '$', '=', '!' -> {
-                if (n > 0 || b.getByte(pos[0] - 3) == '0') {
-                    pos[0] += (int) n + 2;
-                }
-            }
-            case '*', '%', '~', '>', '|' -> {
-                for (long i = 0; i < n; i++) {
-                    skip(b, pos, end, depth + 1);
-                }
-                if (type == '|') {
-                    skip(b, pos, end, depth + 1);
-                }
-            }
-            default -> {
-                // a simple type: its line was the whole element
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ small helpers
 
     /** The value of {@code key} in a map (RESP3) or flat key-value array (RESP2), or {@code null}. */
     private static RespValue value(RespValue map, String key) {
-        List<RespValue> f = map.items;
+        List<RespValue> f = map.items();
         for (int k = 0; k + 1 < f.size(); k += 2) {
             if (key.equals(f.get(k).string())) {
                 return f.get(k + 1);
@@ -713,7 +694,9 @@ public final class ClusterReplies {
 
     /** {@code s} as a string of the same type as {@code old} when that was a string, else as a bulk string. */
     private static RespValue text(RespValue old, String s) {
-        if ((old.type == '$' || old.type == '+' || old.type == '=') && old.text != null && old.attribute == null) {
+        if ((old.type() == '$' || old.type() == '+' || old.type() == '=')
+                && old.text() != null
+                && old.attribute() == null) {
             old.string(s);
             return old;
         }
@@ -722,7 +705,7 @@ public final class ClusterReplies {
 
     /** {@code n} as an integer, or as a string when {@code old} was one (ROLE writes a replica's port as a string). */
     private static RespValue sameKind(RespValue old, int n) {
-        if (old.type == ':') {
+        if (old.type() == ':') {
             return RespValue.integer(n);
         }
         return text(old, Integer.toString(n));

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.github.redisentra.gateway.config.HostPort;
 import io.github.redisentra.gateway.resp.ReplyFramer;
+import io.github.redisentra.gateway.resp.RespValue;
 import io.github.redisentra.testkit.AzureClusterStandIn;
 import io.github.redisentra.testkit.RedisServer;
 import io.netty.buffer.ByteBuf;
@@ -193,25 +194,25 @@ class ClusterRepliesIT {
                 String why = "RESP" + protocol;
 
                 RespValue slots = parse(rewritten(ClusterReplies.Kind.SLOTS, m.call("CLUSTER", "SLOTS"), master));
-                assertThat(slots.items).as(why).hasSize(AzureClusterStandIn.MASTERS);
-                for (RespValue range : slots.items) {
-                    assertThat(range.items)
+                assertThat(slots.items()).as(why).hasSize(AzureClusterStandIn.MASTERS);
+                for (RespValue range : slots.items()) {
+                    assertThat(range.items())
                             .as(why + ": start, end, master, replica")
                             .hasSize(4);
-                    RespValue node = range.items.get(2);
-                    assertThat(node.items).as("a 4-element node array").hasSize(4);
-                    assertThat(node.items.get(0).string()).isEqualTo(GATEWAY_HOST);
-                    assertThat(byId.get(node.items.get(2).string())).isEqualTo(new HostPort(GATEWAY_HOST, (int)
-                            node.items.get(1).integer()));
-                    assertThat(node.items.get(3).type).isEqualTo((byte) (protocol == 3 ? '%' : '*'));
+                    RespValue node = range.items().get(2);
+                    assertThat(node.items()).as("a 4-element node array").hasSize(4);
+                    assertThat(node.items().get(0).string()).isEqualTo(GATEWAY_HOST);
+                    assertThat(byId.get(node.items().get(2).string())).isEqualTo(new HostPort(GATEWAY_HOST, (int)
+                            node.items().get(1).integer()));
+                    assertThat(node.items().get(3).type()).isEqualTo((byte) (protocol == 3 ? '%' : '*'));
                 }
 
                 RespValue shards = parse(rewritten(ClusterReplies.Kind.SHARDS, m.call("CLUSTER", "SHARDS"), master));
-                assertThat(shards.items).as(why).hasSize(AzureClusterStandIn.MASTERS);
-                for (RespValue shard : shards.items) {
-                    RespValue nodes = shard.items.get(3);
-                    assertThat(nodes.items).hasSize(2);
-                    for (RespValue n : nodes.items) {
+                assertThat(shards.items()).as(why).hasSize(AzureClusterStandIn.MASTERS);
+                for (RespValue shard : shards.items()) {
+                    RespValue nodes = shard.items().get(3);
+                    assertThat(nodes.items()).hasSize(2);
+                    for (RespValue n : nodes.items()) {
                         Map<String, String> f = fields(n);
                         HostPort gw = byId.get(f.get("id"));
                         assertThat(f)
@@ -224,7 +225,7 @@ class ClusterRepliesIT {
 
                 String nodesReply = rewritten(ClusterReplies.Kind.NODES, m.call("CLUSTER", "NODES"), master);
                 RespValue nodesText = parse(nodesReply);
-                assertThat(nodesText.type).as(why).isEqualTo((byte) (protocol == 3 ? '=' : '$'));
+                assertThat(nodesText.type()).as(why).isEqualTo((byte) (protocol == 3 ? '=' : '$'));
                 List<ClusterNode> nodes = ClusterNodes.parse(nodesText.string());
                 assertThat(nodes).hasSize(AzureClusterStandIn.NODES);
                 for (ClusterNode n : nodes) {
@@ -236,23 +237,23 @@ class ClusterRepliesIT {
 
                 RespValue replicas = parse(
                         rewritten(ClusterReplies.Kind.REPLICAS, m.call("CLUSTER", "REPLICAS", master.id()), master));
-                assertThat(replicas.items).hasSize(1);
+                assertThat(replicas.items()).hasSize(1);
                 ClusterNode rep =
-                        ClusterNodes.parse(replicas.items.get(0).string()).get(0);
+                        ClusterNodes.parse(replicas.items().get(0).string()).get(0);
                 assertThat(rep.id()).isEqualTo(replica.id());
                 assertThat(rep.port()).isEqualTo(byId.get(replica.id()).port());
 
                 RespValue replicaRole = parse(rewritten(ClusterReplies.Kind.ROLE, r.call("ROLE"), replica));
-                assertThat(replicaRole.items.get(0).string()).isEqualTo("slave");
-                assertThat(replicaRole.items.get(1).string()).isEqualTo(GATEWAY_HOST);
-                assertThat(replicaRole.items.get(2).integer())
+                assertThat(replicaRole.items().get(0).string()).isEqualTo("slave");
+                assertThat(replicaRole.items().get(1).string()).isEqualTo(GATEWAY_HOST);
+                assertThat(replicaRole.items().get(2).integer())
                         .isEqualTo(byId.get(master.id()).port());
                 RespValue masterRole = parse(rewritten(ClusterReplies.Kind.ROLE, m.call("ROLE"), master));
-                assertThat(masterRole.items.get(0).string()).isEqualTo("master");
+                assertThat(masterRole.items().get(0).string()).isEqualTo("master");
                 // a master lists its replicas by the port they listen on (REPLCONF listening-port), here the
                 // node's own port behind its front door: not an address of the topology, so left out
-                for (RespValue listed : masterRole.items.get(2).items) {
-                    assertThat(listed.items.get(0).string()).isEqualTo(GATEWAY_HOST);
+                for (RespValue listed : masterRole.items().get(2).items()) {
+                    assertThat(listed.items().get(0).string()).isEqualTo(GATEWAY_HOST);
                 }
 
                 String replicaInfo = parse(rewritten(ClusterReplies.Kind.INFO, r.call("INFO", "replication"), replica))
@@ -307,9 +308,9 @@ class ClusterRepliesIT {
     /** A map (RESP3) or flat key-value array (RESP2) of scalars as strings. */
     static Map<String, String> fields(RespValue map) {
         Map<String, String> f = new HashMap<>();
-        for (int k = 0; k + 1 < map.items.size(); k += 2) {
-            RespValue v = map.items.get(k + 1);
-            f.put(map.items.get(k).string(), v.hasText() ? v.string() : null);
+        for (int k = 0; k + 1 < map.items().size(); k += 2) {
+            RespValue v = map.items().get(k + 1);
+            f.put(map.items().get(k).string(), v.hasText() ? v.string() : null);
         }
         return f;
     }

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redisentra.gateway.config.HostPort;
+import io.github.redisentra.gateway.resp.RespValue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
@@ -119,16 +120,16 @@ class ClusterRepliesTest {
         String out = rewrite(ClusterReplies.Kind.SLOTS, reply);
         assertNoUpstream(out);
         RespValue v = RespValue.parse(buf(out));
-        RespValue first = v.items.get(0);
-        assertThat(first.items).hasSize(4);
-        assertThat(first.items.get(2).items.get(0).string()).isEqualTo("gw.example");
-        assertThat(first.items.get(2).items.get(1).integer()).isEqualTo(7001);
-        assertThat(first.items.get(2).items.get(2).string())
+        RespValue first = v.items().get(0);
+        assertThat(first.items()).hasSize(4);
+        assertThat(first.items().get(2).items().get(0).string()).isEqualTo("gw.example");
+        assertThat(first.items().get(2).items().get(1).integer()).isEqualTo(7001);
+        assertThat(first.items().get(2).items().get(2).string())
                 .as("node ids are kept")
                 .isEqualTo(A);
-        assertThat(first.items.get(2).items.get(3).items.get(1).string()).isEqualTo("gw.example");
-        assertThat(first.items.get(3).items.get(1).integer()).isEqualTo(7003);
-        assertThat(v.items.get(1).items.get(2).items.get(1).integer()).isEqualTo(7002);
+        assertThat(first.items().get(2).items().get(3).items().get(1).string()).isEqualTo("gw.example");
+        assertThat(first.items().get(3).items().get(1).integer()).isEqualTo(7003);
+        assertThat(v.items().get(1).items().get(2).items().get(1).integer()).isEqualTo(7002);
     }
 
     @Test
@@ -139,8 +140,10 @@ class ClusterRepliesTest {
         ClusterReplies r = new ClusterReplies(MAP, SELF_A);
         String out = rewrite(r, ClusterReplies.Kind.SLOTS, reply, false);
         RespValue v = RespValue.parse(buf(out));
-        assertThat(v.items).as("the range served by an unknown master is gone").hasSize(1);
-        assertThat(v.items.get(0).items)
+        assertThat(v.items())
+                .as("the range served by an unknown master is gone")
+                .hasSize(1);
+        assertThat(v.items().get(0).items())
                 .as("start, end, the master; not the unknown replica")
                 .hasSize(3);
         assertThat(out).doesNotContain("10.0.0.7", D);
@@ -154,11 +157,11 @@ class ClusterRepliesTest {
                 + "*2\r\n" + bulk("10.0.0.5") + ":8503\r\n";
         String out = rewrite(ClusterReplies.Kind.SLOTS, reply);
         assertNoUpstream(out);
-        RespValue e = RespValue.parse(buf(out)).items.get(0);
-        assertThat(e.items.get(2).items).hasSize(3);
-        assertThat(e.items.get(2).items.get(1).integer()).isEqualTo(7001);
-        assertThat(e.items.get(3).items).hasSize(2);
-        assertThat(e.items.get(3).items.get(1).integer()).isEqualTo(7003);
+        RespValue e = RespValue.parse(buf(out)).items().get(0);
+        assertThat(e.items().get(2).items()).hasSize(3);
+        assertThat(e.items().get(2).items().get(1).integer()).isEqualTo(7001);
+        assertThat(e.items().get(3).items()).hasSize(2);
+        assertThat(e.items().get(3).items().get(1).integer()).isEqualTo(7003);
     }
 
     @Test
@@ -171,9 +174,9 @@ class ClusterRepliesTest {
         String out = rewrite(ClusterReplies.Kind.SLOTS, reply);
         assertNoUpstream(out);
         assertThat(out).doesNotContain("_\r\n", "$1\r\n?").contains("%2\r\n", "%1\r\n");
-        RespValue e = RespValue.parse(buf(out)).items.get(0);
-        assertThat(e.items.get(2).items.get(0).string()).isEqualTo("gw.example");
-        assertThat(e.items.get(3).items.get(0).string()).isEqualTo("gw.example");
+        RespValue e = RespValue.parse(buf(out)).items().get(0);
+        assertThat(e.items().get(2).items().get(0).string()).isEqualTo("gw.example");
+        assertThat(e.items().get(3).items().get(0).string()).isEqualTo("gw.example");
     }
 
     @Test
@@ -189,14 +192,15 @@ class ClusterRepliesTest {
         String out = rewrite(ClusterReplies.Kind.SHARDS, reply);
         assertNoUpstream(out);
         assertThat(out).doesNotContain(D);
-        RespValue n = RespValue.parse(buf(out)).items.get(0).items.get(3).items.get(0);
-        assertThat(n.type).isEqualTo((byte) '%');
-        assertThat(n.items.get(0).string()).isEqualTo("id");
-        assertThat(n.items.get(2).string()).as("port right after id").isEqualTo("port");
-        assertThat(n.items.get(3).integer()).isEqualTo(7001);
-        assertThat(n.items.get(4).string()).isEqualTo("tls-port");
-        assertThat(n.items.get(5).integer()).isEqualTo(7001);
-        assertThat(n.items).hasSize(18);
+        RespValue n =
+                RespValue.parse(buf(out)).items().get(0).items().get(3).items().get(0);
+        assertThat(n.type()).isEqualTo((byte) '%');
+        assertThat(n.items().get(0).string()).isEqualTo("id");
+        assertThat(n.items().get(2).string()).as("port right after id").isEqualTo("port");
+        assertThat(n.items().get(3).integer()).isEqualTo(7001);
+        assertThat(n.items().get(4).string()).isEqualTo("tls-port");
+        assertThat(n.items().get(5).integer()).isEqualTo(7001);
+        assertThat(n.items()).hasSize(18);
     }
 
     @Test
@@ -210,9 +214,9 @@ class ClusterRepliesTest {
                 + "*4\r\n" + bulk("slots") + "*2\r\n:10923\r\n:16383\r\n" + bulk("nodes") + "*1\r\n" + nodeD;
         String out = rewrite(ClusterReplies.Kind.SHARDS, reply);
         RespValue v = RespValue.parse(buf(out));
-        assertThat(v.items).hasSize(1);
+        assertThat(v.items()).hasSize(1);
         assertThat(out).doesNotContain("10.0.0.", "8502", D).contains(bulk("gw.example"));
-        assertThat(v.items.get(0).items.get(3).items.get(0).items).hasSize(8);
+        assertThat(v.items().get(0).items().get(3).items().get(0).items()).hasSize(8);
     }
 
     static final String NODES = A + " 10.0.0.5:8501@18501,node7001.test myself,master - 0 0 1 connected 0-5460\n"
@@ -242,7 +246,7 @@ class ClusterRepliesTest {
         assertThat(out).startsWith("=").contains("\r\ntxt:" + A + " gw.example:7001@0,gw.example ");
         assertNoUpstream(out);
         RespValue v = RespValue.parse(buf(out));
-        assertThat(v.type).isEqualTo((byte) '=');
+        assertThat(v.type()).isEqualTo((byte) '=');
         assertThat(ClusterNodes.parse(v.string())).hasSize(3);
     }
 
@@ -255,8 +259,8 @@ class ClusterRepliesTest {
         String out = rewrite(ClusterReplies.Kind.REPLICAS, reply);
         assertNoUpstream(out);
         RespValue v = RespValue.parse(buf(out));
-        assertThat(v.items).hasSize(2);
-        assertThat(ClusterNodes.parse(v.items.get(1).string()).get(0).port()).isEqualTo(7005);
+        assertThat(v.items()).hasSize(2);
+        assertThat(ClusterNodes.parse(v.items().get(1).string()).get(0).port()).isEqualTo(7005);
     }
 
     @Test
