@@ -48,7 +48,13 @@ final class ClusterCheck {
         }
         String host = cs.announceHost().get();
         out.println("cluster: " + mode + ", " + d.reason() + "; node endpoints at " + host + " on ports " + cs.ports()
-                + " (given in this order at start, ports in use skipped):");
+                + " (given in node id order at start, ports in use skipped):");
+        java.util.Map<String, Integer> order = new java.util.HashMap<>();
+        d.nodes().stream()
+                .filter(n -> !n.unusable())
+                .map(ClusterNode::id)
+                .sorted()
+                .forEach(id -> order.put(id, order.size()));
         int i = 0;
         for (ClusterNode n : d.nodes()) {
             String role = n.master() ? "master" : n.replica() ? "replica of " + Topology.shortId(n.masterId()) : "node";

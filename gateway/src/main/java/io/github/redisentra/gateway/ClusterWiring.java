@@ -137,7 +137,10 @@ final class ClusterWiring implements AutoCloseable {
                     public int open(ClusterNode node, int port) throws Exception {
                         NodeDialer dialer = new NodeDialer(
                                 node, () -> self[0].current(), server, tls, up.hostname(), up.connectTimeout());
-                        NodeListener l = server.listen(new InetSocketAddress(bind.getAddress(), port), dialer);
+                        NodeListener l = server.listen(
+                                new InetSocketAddress(bind.getAddress(), port),
+                                dialer,
+                                withCluster(base, self[0].viewOf(node.id())));
                         listeners.put(node.id(), l);
                         return l.port();
                     }
@@ -167,7 +170,7 @@ final class ClusterWiring implements AutoCloseable {
         self[0] = t;
         t.start(nodes);
         topology = t;
-        int replaced = server.replaceSessionSettings(withCluster(base, t));
+        int replaced = server.replaceSessionSettings(withCluster(base, t.seedView()));
         if (replaced > 0) {
             log.info("closed {} connections opened before cluster mode started; clients reconnect", replaced);
         }

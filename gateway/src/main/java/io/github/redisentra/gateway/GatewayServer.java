@@ -115,7 +115,7 @@ public final class GatewayServer implements AutoCloseable {
         UpstreamConnector connector = connector(endpoint);
         this.connector = connector;
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
-        serverChannel = bootstrap(connector, mainChannels)
+        serverChannel = bootstrap(connector, mainChannels, () -> session)
                 .bind(settings.listenAddress())
                 .sync()
                 .channel();
@@ -131,15 +131,17 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Binds one more listener whose sessions dial with {@code dialer} (a cluster node's endpoint), with the same TLS,
-     * admission, authentication, roles, audit and drain as the main listener.
+     * Binds one more listener whose sessions dial with {@code dialer} (a cluster node's endpoint) and run with
+     * {@code sessions}, with the same TLS, admission, authentication, roles, audit and drain as the main listener.
      */
-    public NodeListener listen(InetSocketAddress address, UpstreamDialer dialer) throws InterruptedException {
+    public NodeListener listen(InetSocketAddress address, UpstreamDialer dialer, SessionSettings sessions)
+            throws InterruptedException {
         if (closed) {
             throw new IllegalStateException("the gateway is closing");
         }
         ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        Channel ch = bootstrap(dialer, children).bind(address).sync().channel();
+        Channel ch =
+                bootstrap(dialer, children, () -> sessions).bind(address).sync().channel();
         NodeListener l = new NodeListener(ch, children);
         nodeListeners.add(l);
         return l;
@@ -170,7 +172,8 @@ public final class GatewayServer implements AutoCloseable {
                 k -> new UpstreamConnector(to, socketChannelType));
     }
 
-    private ServerBootstrap bootstrap(UpstreamDialer dialer, ChannelGroup children) {
+    private ServerBootstrap bootstrap(
+            UpstreamDialer dialer, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
         return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelType)
@@ -196,7 +199,7 @@ public final class GatewayServer implements AutoCloseable {
                             ch.pipeline().addLast("refusal", ClientAdmission.refusal(refusal));
                             return;
                         }
-                        SessionSettings s = session;
+                        SessionSettings s = sessions.get();
                         ch.attr(SESSION_SETTINGS).set(s);
                         children.add(ch);
                         ClientSession clientSession =

@@ -62,6 +62,8 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
     private final List<Runnable> waiting = new ArrayList<>();
     private boolean queued;
     private volatile Topology current = Topology.EMPTY;
+    /** The node {@code REDIS_HOSTPORT} reaches (flagged {@code myself} in its answer), or {@code null}. */
+    private volatile String seedNodeId;
     /** Ports of retired endpoints → when (nanoTime) they may be reused. Topology thread only. */
     private final Map<Integer, Long> retiredPorts = new HashMap<>();
 
@@ -92,6 +94,7 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
      * @throws Exception when no endpoint could be opened
      */
     public void start(List<ClusterNode> nodes) throws Exception {
+        noteSeed(nodes);
         try {
             thread.submit(() -> {
                         apply(nodes);
@@ -201,12 +204,55 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
                 if (nodes.stream().noneMatch(n -> n.master() && !n.slots().isEmpty())) {
                     throw new IllegalStateException(c.address() + " lists no master serving slots");
                 }
+                if (node == seed) {
+                    noteSeed(nodes);
+                }
                 return nodes;
             } catch (Exception e) {
                 last = e;
             }
         }
         throw last;
+    }
+
+    private void noteSeed(List<ClusterNode> fromSeed) {
+        fromSeed.stream().filter(ClusterNode::myself).findFirst().ifPresent(n -> seedNodeId = n.id());
+    }
+
+    /** The view of the sessions bridged to the node with id {@code nodeId} (a node endpoint's listener). */
+    public ClusterView viewOf(String nodeId) {
+        return new NodeView(() -> nodeId);
+    }
+
+    /** The view of the sessions of the main listener, bridged to {@code REDIS_HOSTPORT} (whichever node that is). */
+    public ClusterView seedView() {
+        return new NodeView(() -> seedNodeId);
+    }
+
+    /** A listener's view: the shared topology, and the node its sessions are bridged to. */
+    private final class NodeView implements ClusterView {
+        private final java.util.function.Supplier<String> self;
+
+        NodeView(java.util.function.Supplier<String> self) {
+            this.self = self;
+        }
+
+        @Override
+        public NodeEndpoints endpoints() {
+            return current;
+        }
+
+        @Override
+        public void refresh(Runnable done) {
+            ClusterTopology.this.refresh(done);
+        }
+
+        /** The node this listener is bridged to, as last read, or {@code null}. */
+        public ClusterNode self() {
+            String id = self.get();
+            Topology.Served s = id == null ? null : current.node(id);
+            return s == null ? null : s.node();
+        }
     }
 
     /** Makes {@code nodes} the topology: open new endpoints, publish, retire departed ones. Topology thread only. */
@@ -217,6 +263,29 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
         before.nodes().forEach(s -> used.add(s.endpoint().port()));
         long now = System.nanoTime();
         retiredPorts.values().removeIf(until -> until - now <= 0);
+        // New nodes get ports in node-id order: gateways that start from the same topology hand out the same ports.
+        Map<String, HostPort> opened = new HashMap<>();
+        nodes.stream()
+                .filter(n -> before.node(n.id()) == null && !n.unusable())
+                .sorted(java.util.Comparator.comparing(ClusterNode::id))
+                .forEach(n -> {
+                    try {
+                        int port = open(n, used);
+                        used.add(port);
+                        opened.put(n.id(), new HostPort(announceHost, port));
+                        log.info(
+                                "cluster node {} ({} {}) served at {}",
+                                Topology.shortId(n.id()),
+                                n.master() ? "master" : "replica",
+                                n.address(),
+                                opened.get(n.id()));
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                        lastProblem =
+                                "no endpoint for cluster node " + Topology.shortId(n.id()) + ": " + e.getMessage();
+                        log.error("{}; it is not advertised to clients", lastProblem);
+                    }
+                });
         for (ClusterNode n : nodes) {
             Topology.Served known = before.node(n.id());
             if (known != null) {
@@ -229,27 +298,10 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
                             known.endpoint());
                 }
                 next.put(n.id(), new Topology.Served(n, known.endpoint()));
-                continue;
+            } else if (opened.containsKey(n.id())) {
+                next.put(n.id(), new Topology.Served(n, opened.get(n.id())));
             }
-            if (n.unusable()) {
-                continue; // no address yet (handshake, noaddr) or failed: served once usable
-            }
-            try {
-                int port = open(n, used);
-                used.add(port);
-                HostPort endpoint = new HostPort(announceHost, port);
-                next.put(n.id(), new Topology.Served(n, endpoint));
-                log.info(
-                        "cluster node {} ({} {}) served at {}",
-                        Topology.shortId(n.id()),
-                        n.master() ? "master" : "replica",
-                        n.address(),
-                        endpoint);
-            } catch (Exception e) {
-                failures.incrementAndGet();
-                lastProblem = "no endpoint for cluster node " + Topology.shortId(n.id()) + ": " + e.getMessage();
-                log.error("{}; it is not advertised to clients", lastProblem);
-            }
+            // else: no address yet (handshake, noaddr), failed, or no port: served once it can be
         }
         current = new Topology(next); // new endpoints listen already
         for (Topology.Served gone : before.nodes()) {

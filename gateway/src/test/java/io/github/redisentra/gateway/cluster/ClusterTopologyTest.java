@@ -134,4 +134,15 @@ class ClusterTopologyTest {
         t.apply(nodes(THREE + D + " 10.0.0.4:8505@18505 master - 0 0 0 connected\n"));
         assertThat(t.endpoints().forNodeId(D)).isEqualTo(new HostPort("gw.example", 7004));
     }
+
+    @Test
+    void portsAreGivenInNodeIdOrderWhateverOrderTheCacheListsThem() {
+        Listeners l = new Listeners();
+        ClusterTopology t = topology(l, 7001, 7010);
+        List<String> lines = new ArrayList<>(THREE.lines().toList());
+        java.util.Collections.reverse(lines);
+        t.apply(nodes(String.join("\n", lines)));
+        assertThat(l.events).containsExactly("open a 7001", "open b 7002", "open c 7003");
+        assertThat(t.current().describe()).first().asString().startsWith("cccccccc replica of aaaaaaaa:");
+    }
 }
