@@ -15,4 +15,14 @@ public interface ClusterView {
      * been read and endpoints for any new nodes are listening, or once it failed. {@code done} may run on any thread.
      */
     void refresh(Runnable done);
+
+    /**
+     * The upstream node this session's listener is bridged to, or {@code null} when not known. Rewriting needs it for
+     * what names "this node" without an address: a redirect to {@code :port} (the host the client is talking to) and
+     * the {@code laddr=} of {@code CLIENT LIST} / {@code INFO}'s {@code tcp_port}. Added by {@code cluster-a}; the
+     * wiring overrides it.
+     */
+    default ClusterNode self() {
+        return null;
+    }
 }

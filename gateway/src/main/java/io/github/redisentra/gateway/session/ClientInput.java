@@ -123,6 +123,7 @@ final class ClientInput {
                 if (cmd.streaming()) {
                     if (streamed == CommandGate.FORWARD) {
                         // the rest follows as it arrives, never buffered whole
+                        s.queued(cmd); // cluster mode inside MULTI: its place in EXEC's result
                         ReplyLedger.Owed entry = s.audit.forwarded(cmd, ReplyLedger.FORWARD);
                         s.forwardUpstream(streamed, cmd.takeFrame());
                         s.ledger.add(entry);

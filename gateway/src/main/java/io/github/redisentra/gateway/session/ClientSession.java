@@ -5,6 +5,9 @@ import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.audit.UpstreamClientName;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.cluster.ClusterCommands;
+import io.github.redisentra.gateway.cluster.ClusterReplies;
+import io.github.redisentra.gateway.cluster.ClusterView;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.upstream.ReplySink;
 import io.github.redisentra.gateway.upstream.UpstreamAuth;
@@ -18,6 +21,9 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +47,15 @@ import org.slf4j.LoggerFactory;
  * the gateway sends upstream a bare {@code AUTH} (an arity error, which makes Redis flag the transaction; see
  * {@link #refuse}); the client's {@code EXEC} then gets Redis's own {@code -EXECABORT}, so both sides agree nothing
  * ran. Upstream re-AUTH is deferred until {@code EXEC}/{@code DISCARD}.
+ *
+ * <h2>Cluster mode</h2>
+ * With {@link SessionSettings#cluster()} set the session is bridged to one node of an OSS-cluster cache (issue #18):
+ * the gate refuses cluster administration; replies naming upstream addresses owe a {@link ReplyLedger.Rewritten}
+ * entry and are rewritten to gateway endpoints ({@link ClusterReplies}); error replies are never claimed for the
+ * pass-through so that a {@code -MOVED}/{@code -ASK} is rewritten too. A redirect to a node the map does not know
+ * holds that reply and every later one (and local answers behind them) while {@link ClusterView#refresh} runs, then
+ * rewrites it, or answers {@link ClusterReplies#TRYAGAIN} when the target is still unknown (or the refresh has not
+ * reported back within {@link #REFRESH_WAIT}); order is kept and the upstream connection is not read meanwhile.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
@@ -67,6 +82,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     final GatewayEvents events;
     private final SessionRegistry registry;
+    /** The cache's topology when this session is bridged to a node of an OSS-cluster cache, else {@code null}. */
+    private final ClusterView cluster;
+    /** Cluster mode, inside MULTI: the reply kind of each queued command (EXEC's result is rewritten by them). */
+    private List<ClusterReplies.Kind> queuedKinds;
+    /** Cluster mode: the reply held while the topology is refreshed, or {@code null}. */
+    private HeldRedirect pending;
+    /** Cluster mode: the upstream replies that arrived behind {@link #pending}, in order; {@code null} unless held. */
+    private ArrayDeque<Held> held;
+    /** Cluster mode: counts holds, so that a late refresh callback or timeout cannot release a later hold. */
+    private int holds;
+
+    /** How long a reply waits for a topology refresh that never reports back before the session moves on. */
+    static final java.time.Duration REFRESH_WAIT = java.time.Duration.ofSeconds(10);
+
     final ClientInput input;
     /** Opens the upstream connection; what UpstreamAuth and the handover may do on this session. */
     final SessionUpstream upstreamSide;
@@ -126,7 +155,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.events = events;
         this.registry = registry;
         this.input = new ClientInput(this, registry);
-        this.gate = new CommandGate(access, credentials, settings.clock(), events);
+        this.cluster = settings.cluster();
+        this.gate = new CommandGate(access, credentials, settings.clock(), events, cluster != null);
         this.audit = new SessionAudit(this, settings);
     }
 
@@ -176,7 +206,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = client.isWritable();
         if (upstream != null) {
-            upstream.config().setAutoRead(writable);
+            upstream.config().setAutoRead(writable && held == null);
         }
         if (writable) {
             input.process();
@@ -263,13 +293,21 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void forward(Command cmd, CommandGate.Decision d) {
         ReplyLedger.Owed entry = ReplyLedger.FORWARD;
         if (cmd.is("MULTI")) {
+            if (!inMulti && cluster != null) {
+                queuedKinds = new ArrayList<>();
+            }
             inMulti = true;
         } else if (cmd.is("EXEC") || cmd.is("DISCARD")) {
             inMulti = false;
         } else if (!inMulti) {
             entry = ReplyLedger.forwarded(cmd);
+        } else {
+            queued(cmd);
         }
         entry = audit.forwarded(cmd, entry);
+        if (cluster != null && !inMulti) {
+            entry = clusterEntry(cmd, entry);
+        }
         if (audit.clientName(cmd, entry)) { // CLIENT SETNAME / GETNAME of a named upstream connection
             afterForward();
             return;
@@ -277,6 +315,27 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         forwardUpstream(d, cmd.takeFrame());
         ledger.add(entry);
         afterForward();
+    }
+
+    /** Cluster mode: a command queued inside MULTI (its result in EXEC's array is rewritten by its kind). */
+    void queued(Command cmd) {
+        if (queuedKinds != null && inMulti) {
+            queuedKinds.add(ClusterCommands.replyKind(cmd));
+        }
+    }
+
+    /** Cluster mode: the entry of a command whose reply names upstream addresses, else {@code entry} unchanged. */
+    private ReplyLedger.Owed clusterEntry(Command cmd, ReplyLedger.Owed entry) {
+        ClusterReplies.Kind[] execKinds = null;
+        if (cmd.is("EXEC") || cmd.is("DISCARD")) {
+            execKinds = queuedKinds == null ? null : queuedKinds.toArray(new ClusterReplies.Kind[0]);
+            queuedKinds = null;
+        }
+        if (!(entry instanceof ReplyLedger.Forward forward)) {
+            return entry; // (un)subscribe: confirmations only
+        }
+        ClusterReplies.Kind kind = ClusterCommands.replyKind(cmd);
+        return kind == ClusterReplies.Kind.NONE ? entry : new ReplyLedger.Rewritten(kind, execKinds, forward);
     }
 
     void afterForward() {
@@ -305,7 +364,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     @Override
     public boolean onReplyPart(ByteBuf part) {
-        if (failed || !ledger.headIsForward() || resp2Subscribed()) {
+        if (failed || held != null || !ledger.headIsForward() || resp2Subscribed()) {
             return false;
         }
         if (!midReply) {
@@ -329,10 +388,23 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         return true;
     }
 
+    /** In cluster mode errors are never claimed (a {@code -MOVED} is rewritten), nor anything while replies are held. */
+    @Override
+    public boolean claimPassThrough(byte firstByte) {
+        if (cluster != null && (firstByte == '-' || held != null)) {
+            return false;
+        }
+        return claimPassThrough();
+    }
+
     @Override
     public void onPassThrough(ByteBuf replies) {
         if (failed) {
             replies.release();
+            return;
+        }
+        if (held != null) { // claimed before the hold began, delivered after it: keeps its place
+            held.add(new Held(replies, false, true));
             return;
         }
         toClient(replies);
@@ -343,6 +415,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void onReply(ByteBuf frame, boolean push) {
         if (failed) {
             frame.release();
+            return;
+        }
+        if (held != null) { // behind a redirect waiting for the topology: in order, after it
+            held.add(new Held(frame, push, false));
             return;
         }
         if (midReply) {
@@ -381,11 +457,127 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         } else if (entry instanceof ReplyLedger.Reset) {
             protocol.resetAnswered();
             toClient(frame);
+        } else if (entry instanceof ReplyLedger.Rewritten rewritten) {
+            audit.replied(rewritten.forward(), frame);
+            clusterReply(rewritten.kind(), rewritten.execKinds(), frame);
         } else {
             audit.replied(entry, frame);
-            toClient(frame); // Forward, or a pub/sub command answered by an error
+            if (cluster != null && ClusterReplies.mayBeRedirect(frame)) {
+                clusterReply(ClusterReplies.Kind.NONE, null, frame);
+            } else {
+                toClient(frame); // Forward, or a pub/sub command answered by an error
+            }
         }
         flushLocals();
+    }
+
+    // ---------------------------------------------------------------- cluster mode
+
+    /** A reply held while the topology is refreshed: rewritten once the refresh is done. */
+    private record HeldRedirect(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {}
+
+    /** An upstream reply (or a claimed run of them) that arrived while a reply was held. */
+    private record Held(ByteBuf bytes, boolean push, boolean passThrough) {}
+
+    /** Rewrites a reply naming upstream addresses, or holds it until the topology knows a redirect's target. */
+    private void clusterReply(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {
+        ClusterReplies rewriter = new ClusterReplies(cluster.endpoints(), cluster.self());
+        ByteBuf out;
+        try {
+            out = rewriter.rewrite(kind, execKinds, frame, false);
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+        if (out == null) {
+            hold(kind, execKinds, frame);
+            return;
+        }
+        if (out != frame) {
+            frame.release();
+        }
+        toClient(out);
+        if (rewriter.unknownSeen()) {
+            cluster.refresh(() -> {}); // a node the map lacks was left out: the next topology query finds it
+        }
+    }
+
+    private void hold(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {
+        pending = new HeldRedirect(kind, execKinds, frame);
+        held = new ArrayDeque<>();
+        if (upstream != null) {
+            upstream.config().setAutoRead(false);
+        }
+        log.debug("client {}: redirect to a node without a gateway endpoint, refreshing the topology", clientAddress());
+        int hold = ++holds;
+        if (client != null) { // bounded: a refresh that never reports back must not stall the session
+            client.eventLoop()
+                    .schedule(
+                            () -> refreshed(hold), REFRESH_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        cluster.refresh(() -> executeOnLoop(() -> refreshed(hold)));
+    }
+
+    /** The topology refresh for hold number {@code hold} is done: deliver the reply and everything behind it. */
+    private void refreshed(int hold) {
+        HeldRedirect p = pending;
+        ArrayDeque<Held> queue = held;
+        if (p == null || hold != holds) {
+            return; // already delivered (the refresh reported back after the wait, or the other way round)
+        }
+        pending = null;
+        held = null;
+        if (failed || clientGone) {
+            p.frame().release();
+            releaseAll(queue);
+            return;
+        }
+        ClusterReplies rewriter = new ClusterReplies(cluster.endpoints(), cluster.self());
+        ByteBuf out = rewriter.rewrite(p.kind(), p.execKinds(), p.frame(), true);
+        if (out != p.frame()) {
+            p.frame().release();
+        }
+        toClient(out);
+        flushLocals();
+        while (!queue.isEmpty()) {
+            if (held != null) { // a later redirect is held in turn: what is left stays behind it
+                held.addAll(queue);
+                queue.clear();
+                break;
+            }
+            Held h = queue.poll();
+            if (h.passThrough()) {
+                toClient(h.bytes());
+                flushLocals();
+            } else {
+                onReply(h.bytes(), h.push());
+            }
+        }
+        if (held == null && upstream != null) {
+            upstream.config().setAutoRead(client.isWritable());
+        }
+        flush();
+    }
+
+    private void releaseHeld() {
+        if (pending != null) {
+            pending.frame().release();
+            pending = null;
+        }
+        if (held != null) {
+            releaseAll(held);
+            held = null;
+        }
+    }
+
+    private static void releaseAll(ArrayDeque<Held> queue) {
+        for (Held h; (h = queue.poll()) != null; ) {
+            h.bytes().release();
+        }
+    }
+
+    private Object clientAddress() {
+        return client == null ? "?" : client.remoteAddress();
     }
 
     @Override
@@ -414,7 +606,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     // ---------------------------------------------------------------- output
 
     void local(String line, boolean closeAfter) {
-        if (ledger.isEmpty()) {
+        if (ledger.isEmpty() && held == null) {
             writeLine(line);
             if (closeAfter) {
                 closeAfterFlush();
@@ -425,6 +617,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     void flushLocals() {
+        if (held != null) {
+            return; // behind a held reply: written once it is delivered
+        }
         ReplyLedger.Local l;
         while ((l = ledger.nextLocal()) != null) {
             writeLine(l.line());
@@ -513,6 +708,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         failed = true;
         ledger.clear(); // entries hold no buffers
+        releaseHeld();
         link.abandon();
         if (client.isActive()) {
             clientNeedsFlush = false;
@@ -532,7 +728,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         draining = true;
         paused = true;
         updateAutoRead();
-        if (ledger.isEmpty()) {
+        if (ledger.isEmpty() && held == null) {
             closeAfterFlush();
         }
     }
@@ -543,6 +739,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         protocol.close();
         upstreamAuth.close();
         ledger.clear(); // entries hold no buffers
+        releaseHeld();
         link.abandon();
         input.release();
         if (upstream != null) {

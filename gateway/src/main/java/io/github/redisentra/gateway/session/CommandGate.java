@@ -5,6 +5,7 @@ import io.github.redisentra.gateway.acl.Args;
 import io.github.redisentra.gateway.acl.Permissions;
 import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.cluster.ClusterCommands;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import java.net.SocketAddress;
@@ -19,7 +20,8 @@ import java.time.Clock;
  * <p>In order: {@code QUIT}; the RESP2 subscribed context; {@code AUTH}, {@code HELLO} and {@code RESET} (run by
  * the session: their credentials never go upstream); authentication and expiry ({@code -NOAUTH}); the roles file's
  * permissions ({@code -NOPERM} in Redis's words, after checking that a reload left this user's upstream identity
- * alone); commands the gateway cannot carry ({@code MONITOR}, {@code CLIENT REPLY}). A refused {@code EXEC} is
+ * alone); commands the gateway cannot carry ({@code MONITOR}, {@code CLIENT REPLY}); in cluster mode, the
+ * {@code CLUSTER} subcommands that administer the cluster ({@link ClusterCommands#refusal}). A refused {@code EXEC} is
  * answered as Redis's {@code execCommandAbort} does. Refusals are counted and permission denials audited here, once.
  */
 final class CommandGate {
@@ -49,6 +51,9 @@ final class CommandGate {
     private final UpstreamCredentials gatewayCredentials;
     private final Clock clock;
     private final GatewayEvents events;
+    /** Whether the session is bridged to a node of an OSS-cluster cache (cluster administration is refused). */
+    private final boolean cluster;
+
     private SocketAddress client;
 
     private Principal principal;
@@ -58,10 +63,21 @@ final class CommandGate {
 
     /** @param access the roles file's permissions, or {@code null} when there is none */
     CommandGate(AccessControl access, UpstreamCredentials gatewayCredentials, Clock clock, GatewayEvents events) {
+        this(access, gatewayCredentials, clock, events, false);
+    }
+
+    /** @param cluster whether the session is bridged to a node of an OSS-cluster cache */
+    CommandGate(
+            AccessControl access,
+            UpstreamCredentials gatewayCredentials,
+            Clock clock,
+            GatewayEvents events,
+            boolean cluster) {
         this.access = access;
         this.gatewayCredentials = gatewayCredentials;
         this.clock = clock;
         this.events = events;
+        this.cluster = cluster;
     }
 
     void client(SocketAddress address) {
@@ -135,6 +151,13 @@ final class CommandGate {
         }
         if (cmd.is("CLIENT") && cmd.argc() > 1 && cmd.argIs(1, "REPLY")) {
             return refuse(false, "-ERR CLIENT REPLY is not supported through the gateway");
+        }
+        if (cluster && cmd.is("CLUSTER")) {
+            String refusal = ClusterCommands.refusal(cmd);
+            if (refusal != null) {
+                events.commandRefused("cluster_admin");
+                return refuse(false, refusal);
+            }
         }
         return FORWARD;
     }

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.acl.CommandTable;
+import io.github.redisentra.gateway.cluster.ClusterReplies;
 import io.github.redisentra.gateway.resp.Command;
 import java.util.ArrayDeque;
 
@@ -20,7 +21,8 @@ final class ReplyLedger {
     static final int UNKNOWN = -1;
 
     /** One entry: what one upstream reply (or one local answer) belongs to. */
-    sealed interface Owed permits Forward, Local, Replaced, Injected, Hello, Reset, HandoverPing, PubSub, Named {}
+    sealed interface Owed
+            permits Forward, Local, Replaced, Injected, Hello, Reset, HandoverPing, PubSub, Named, Rewritten {}
 
     /** A forwarded command: owed the next upstream reply, passed through untouched. */
     static sealed class Forward implements Owed permits Audited {}
@@ -40,6 +42,17 @@ final class ReplyLedger {
             this.startNanos = startNanos;
         }
     }
+
+    /**
+     * Cluster mode only (issue #18): a forwarded command whose reply names upstream addresses ({@code CLUSTER SLOTS},
+     * {@code SHARDS}, {@code NODES}, {@code REPLICAS}, {@code ROLE}, {@code INFO}, {@code CLIENT LIST/INFO}, and
+     * {@code EXEC}, whose result may hold redirects and queued topology commands' results). Its reply is read whole
+     * (never streamed, never passed through unread) and rewritten to gateway endpoints before it goes to the client.
+     *
+     * @param forward the entry the command owed otherwise ({@link #FORWARD} or its {@link Audited} kind)
+     * @param execKinds for {@code EXEC}: the kind of each queued command, in order; else {@code null}
+     */
+    record Rewritten(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, Forward forward) implements Owed {}
 
     /** The gateway's {@code CLIENT SETNAME} naming the upstream connection: its reply is checked, never shown. */
     record Named() implements Owed {}

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.gateway.audit.CommandAudit;
 import io.github.redisentra.gateway.auth.Principal;
+import io.github.redisentra.gateway.cluster.ClusterView;
 import io.github.redisentra.gateway.config.UpstreamClientNameSource;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import java.time.Clock;
@@ -23,6 +24,8 @@ import java.util.Objects;
  *     {@code null} (the gateway) for sessions that must authenticate
  * @param audit the command audit ({@code AUDIT_COMMANDS}); {@link CommandAudit#off()} for none
  * @param upstreamClientName how upstream connections are named ({@code UPSTREAM_CLIENT_NAME})
+ * @param cluster the topology of an OSS-cluster cache whose node this session is bridged to (replies naming upstream
+ *     addresses are rewritten, redirects too, cluster administration is refused); {@code null}: not a cluster gateway
  */
 public record SessionSettings(
         RequestLimits preAuthLimits,
@@ -33,7 +36,8 @@ public record SessionSettings(
         Clock clock,
         Principal preAuthenticated,
         CommandAudit audit,
-        UpstreamClientNameSource upstreamClientName) {
+        UpstreamClientNameSource upstreamClientName,
+        ClusterView cluster) {
 
     public static final SessionSettings DEFAULTS = new SessionSettings(
             RequestLimits.PRE_AUTH_DEFAULT,
@@ -44,7 +48,8 @@ public record SessionSettings(
             Clock.systemUTC(),
             null,
             CommandAudit.off(),
-            UpstreamClientNameSource.OFF);
+            UpstreamClientNameSource.OFF,
+            null);
 
     /** Sessions that must authenticate. */
     public SessionSettings(
@@ -63,7 +68,32 @@ public record SessionSettings(
                 clock,
                 null,
                 CommandAudit.off(),
-                UpstreamClientNameSource.OFF);
+                UpstreamClientNameSource.OFF,
+                null);
+    }
+
+    /** Not a cluster gateway's sessions (see {@link #withCluster}). */
+    public SessionSettings(
+            RequestLimits preAuthLimits,
+            RequestLimits authenticatedLimits,
+            Duration authDeadline,
+            Duration clientExpirySkew,
+            Duration upstreamReauthMargin,
+            Clock clock,
+            Principal preAuthenticated,
+            CommandAudit audit,
+            UpstreamClientNameSource upstreamClientName) {
+        this(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName,
+                null);
     }
 
     public SessionSettings {
@@ -93,7 +123,8 @@ public record SessionSettings(
                 clock,
                 preAuthenticated,
                 audit,
-                upstreamClientName);
+                upstreamClientName,
+                cluster);
     }
 
     public SessionSettings withClientExpirySkew(Duration d) {
@@ -106,7 +137,8 @@ public record SessionSettings(
                 clock,
                 preAuthenticated,
                 audit,
-                upstreamClientName);
+                upstreamClientName,
+                cluster);
     }
 
     public SessionSettings withUpstreamReauthMargin(Duration d) {
@@ -119,7 +151,8 @@ public record SessionSettings(
                 clock,
                 preAuthenticated,
                 audit,
-                upstreamClientName);
+                upstreamClientName,
+                cluster);
     }
 
     public SessionSettings withLimits(RequestLimits pre, RequestLimits post) {
@@ -132,7 +165,8 @@ public record SessionSettings(
                 clock,
                 preAuthenticated,
                 audit,
-                upstreamClientName);
+                upstreamClientName,
+                cluster);
     }
 
     /** Sessions that start signed in as {@code p} (see {@link #preAuthenticated()}). */
@@ -146,7 +180,8 @@ public record SessionSettings(
                 clock,
                 p,
                 audit,
-                upstreamClientName);
+                upstreamClientName,
+                cluster);
     }
 
     /** Sessions that audit their commands with {@code a} and name their upstream connections by {@code names}. */
@@ -160,6 +195,22 @@ public record SessionSettings(
                 clock,
                 preAuthenticated,
                 a,
-                names);
+                names,
+                cluster);
+    }
+
+    /** Sessions bridged to one node of an OSS-cluster cache whose topology is {@code c} (issue #18). */
+    public SessionSettings withCluster(ClusterView c) {
+        return new SessionSettings(
+                preAuthLimits,
+                authenticatedLimits,
+                authDeadline,
+                clientExpirySkew,
+                upstreamReauthMargin,
+                clock,
+                preAuthenticated,
+                audit,
+                upstreamClientName,
+                c);
     }
 }

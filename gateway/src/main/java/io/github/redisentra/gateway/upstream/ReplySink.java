@@ -33,6 +33,15 @@ public interface ReplySink {
     }
 
     /**
+     * As {@link #claimPassThrough()}, told the reply's first byte (its RESP type; {@code -} for an error): what the
+     * handler calls. A cluster gateway's session reads error replies ({@code -MOVED}, {@code -ASK}) before passing
+     * them on; every other sink decides as {@link #claimPassThrough()} does.
+     */
+    default boolean claimPassThrough(byte firstByte) {
+        return claimPassThrough();
+    }
+
+    /**
      * The bytes of one or more consecutive replies, all previously {@linkplain #claimPassThrough() claimed}, in
      * order. Ownership of {@code replies} passes to the sink.
      */

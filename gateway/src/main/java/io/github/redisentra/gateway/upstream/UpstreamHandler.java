@@ -40,7 +40,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 int len = framer.next(cumulation);
                 if (len > 0) {
                     boolean push = framer.lastWasPush();
-                    if (!push && sink.claimPassThrough()) {
+                    if (!push && sink.claimPassThrough(cumulation.getByte(cumulation.readerIndex()))) {
                         if (runStart < 0) {
                             runStart = cumulation.readerIndex();
                         }

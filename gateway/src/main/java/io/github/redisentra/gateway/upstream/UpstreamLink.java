@@ -180,6 +180,11 @@ public final class UpstreamLink {
         }
 
         @Override
+        public boolean claimPassThrough(byte firstByte) {
+            return current == this && session.claimPassThrough(firstByte);
+        }
+
+        @Override
         public void onPassThrough(ByteBuf replies) {
             // only the current route claims, and the route cannot change between a claim and this call (both
             // happen within one read of this route's channel, on the session's event loop)

@@ -158,6 +158,32 @@ class CommandGateTest {
     }
 
     @Test
+    void inClusterModeClusterAdministrationIsRefusedAndTopologyQueriesPass() throws Exception {
+        CommandGate g = new CommandGate(null, null, clock, events, true);
+        g.signIn(READER, Long.MAX_VALUE);
+        assertThat(decide(g, "CLUSTER MEET 10.0.0.9 7000\r\n", false))
+                .isEqualTo(new Decision(Kind.REFUSE, "-ERR gateway: CLUSTER MEET is not allowed through the gateway"));
+        assertThat(decide(g, "cluster setslot 1 node x\r\n", false).line())
+                .isEqualTo("-ERR gateway: CLUSTER SETSLOT is not allowed through the gateway");
+        for (String c : List.of("FORGET x", "FAILOVER", "RESET", "ADDSLOTSRANGE 0 1", "REPLICATE x", "SAVECONFIG")) {
+            assertThat(decide(g, "CLUSTER " + c + "\r\n", false).kind()).as(c).isEqualTo(Kind.REFUSE);
+        }
+        for (String c : List.of("SLOTS", "SHARDS", "NODES", "LINKS", "KEYSLOT k", "COUNT-FAILURE-REPORTS x")) {
+            assertThat(decide(g, "CLUSTER " + c + "\r\n", false)).as(c).isSameAs(CommandGate.FORWARD);
+        }
+        assertThat(refused).containsOnly("cluster_admin").hasSize(8);
+
+        CommandGate standalone = new CommandGate(null, null, clock, events, false);
+        standalone.signIn(READER, Long.MAX_VALUE);
+        assertThat(decide(standalone, "CLUSTER MEET 10.0.0.9 7000\r\n", false))
+                .as("not a cluster gateway: the cache decides, as before")
+                .isSameAs(CommandGate.FORWARD);
+        assertThat(decide(new CommandGate(null, null, clock, events, true), "CLUSTER MEET a 1\r\n", false))
+                .as("authentication first")
+                .isEqualTo(new Decision(Kind.REFUSE, NOAUTH));
+    }
+
+    @Test
     void permissionsDecideBufferedCommandsAndStreamedHeadsAlike() throws Exception {
         CommandGate g = gate("+@read +@connection ~app:*");
         g.signIn(READER, Long.MAX_VALUE);

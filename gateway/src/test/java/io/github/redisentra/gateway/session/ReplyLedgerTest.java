@@ -92,6 +92,22 @@ class ReplyLedgerTest {
     }
 
     @Test
+    void aRewrittenTopologyReplyIsNeitherStreamedNorPassedThroughUnread() {
+        ReplyLedger ledger = new ReplyLedger();
+        ledger.add(new ReplyLedger.Rewritten(
+                io.github.redisentra.gateway.cluster.ClusterReplies.Kind.SLOTS, null, ReplyLedger.FORWARD));
+        ledger.add(ReplyLedger.FORWARD);
+
+        assertThat(ledger.headIsForward())
+                .as("read whole, never streamed in parts")
+                .isFalse();
+        assertThat(ledger.headIsPlainForward()).isFalse();
+        assertThat(ledger.nextLocal()).isNull();
+        assertThat(ledger.next()).isInstanceOf(ReplyLedger.Rewritten.class);
+        assertThat(ledger.headIsPlainForward()).isTrue();
+    }
+
+    @Test
     void subscribeOwesOneConfirmationPerChannel() throws Exception {
         Owed e = forwarded("SUBSCRIBE", "a", "b");
         assertThat(e).isInstanceOf(PubSub.class);
