@@ -180,12 +180,9 @@ final class ClusterWiring implements AutoCloseable {
         }
     }
 
-    /**
-     * The session settings with the topology. Until the session core takes a {@link ClusterView} (issue #18, the
-     * rewriting part), sessions run unchanged.
-     */
+    /** The session settings with the topology: replies naming upstream nodes are rewritten with {@code view}. */
     static SessionSettings withCluster(SessionSettings base, ClusterView view) {
-        return base;
+        return base.withCluster(view);
     }
 
     /** {@code auto} mode without an answer at start: asks again every refresh interval until the cache answers. */

@@ -6,14 +6,33 @@ import io.github.redisentra.gateway.cluster.Topology;
 import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.testkit.AzureClusterStandIn;
 import io.github.redisentra.testkit.RedisCli;
+import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TransactionResult;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
+import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
+import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
+import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -23,6 +42,16 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.ClusterPipeline;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.JedisClientConfig;
+import redis.clients.jedis.JedisShardedPubSub;
+import redis.clients.jedis.RedisProtocol;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.Transaction;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Cluster mode's wiring against an OSS-clustered Azure cache, locally ({@link AzureClusterStandIn}: 3 masters and 3
@@ -161,8 +190,195 @@ class ClusterGatewayIT {
         }
     }
 
+    /** One key per hash slot. */
+    static String[] keyPerSlot() {
+        String[] keys = new String[SlotHash.SLOT_COUNT];
+        int missing = keys.length;
+        for (int i = 0; missing > 0; i++) {
+            String key = "k" + i;
+            int slot = SlotHash.getSlot(key);
+            if (keys[slot] == null) {
+                keys[slot] = key;
+                missing--;
+            }
+        }
+        return keys;
+    }
+
+    /** The gateway's node endpoints, as {@code host:port}: the only addresses a client may ever be given. */
+    static Set<String> gatewayAddresses() {
+        Set<String> s = new HashSet<>();
+        endpoints().values().forEach(p -> s.add("127.0.0.1:" + p));
+        return s;
+    }
+
     @Test
     @Order(4)
+    void lettuceClusterClientThroughTheGateway() throws Exception {
+        RedisClusterClient client = RedisClusterClient.create(RedisURI.builder()
+                .withHost("127.0.0.1")
+                .withPort(seedPort)
+                .withAuthentication("default", bed.userToken())
+                .withTimeout(Duration.ofSeconds(20))
+                .build());
+        client.setOptions(ClusterClientOptions.builder()
+                .protocolVersion(ProtocolVersion.RESP3)
+                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                        .enableAllAdaptiveRefreshTriggers()
+                        .build())
+                .build());
+        try (StatefulRedisClusterConnection<String, String> c = client.connect();
+                StatefulRedisClusterPubSubConnection<String, String> pubSub = client.connectPubSub()) {
+            // the topology the client sees names gateway endpoints only, masters and replicas
+            Set<String> seen = new HashSet<>();
+            for (RedisClusterNode node : c.getPartitions()) {
+                seen.add(node.getUri().getHost() + ":" + node.getUri().getPort());
+            }
+            assertThat(seen).hasSize(AzureClusterStandIn.NODES).isEqualTo(gatewayAddresses());
+
+            // keys over all 16384 slots, pipelined
+            String[] keys = keyPerSlot();
+            RedisAdvancedClusterAsyncCommands<String, String> async = c.async();
+            List<RedisFuture<String>> writes = new ArrayList<>();
+            for (String key : keys) {
+                writes.add(async.set(key, "v:" + key));
+            }
+            for (RedisFuture<String> w : writes) {
+                assertThat(w.get(30, TimeUnit.SECONDS)).isEqualTo("OK");
+            }
+            List<RedisFuture<String>> reads = new ArrayList<>();
+            for (String key : keys) {
+                reads.add(async.get(key));
+            }
+
+            for (int i = 0; i < keys.length; i++) {
+                assertThat(reads.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v:" + keys[i]);
+            }
+            for (AzureClusterStandIn.Node node : cluster.nodes()) {
+                if (cluster.isMaster(node.index())) {
+                    assertThat((Long) node.server().cli().call("DBSIZE"))
+                            .as("keys on %s", node)
+                            .isGreaterThan(5000L);
+                }
+            }
+            // MULTI on one slot, on the slot's node connection
+            int slot = SlotHash.getSlot("{tx}");
+            String nodeId = c.getPartitions().getPartitionBySlot(slot).getNodeId();
+            RedisCommands<String, String> tx = c.getConnection(nodeId).sync();
+            tx.multi();
+            tx.incr("{tx}:a");
+            tx.incr("{tx}:b");
+            TransactionResult result = tx.exec();
+            assertThat(result.wasDiscarded()).isFalse();
+            assertThat(result).hasSize(2);
+
+            // a blocking command, served when another connection pushes (the cluster connection shares one node
+            // connection for the slot, so the push goes through a second one)
+            RedisFuture<KeyValue<String, String>> popped = async.blpop(5, "queue{q}");
+            Thread.sleep(200); // the BLPOP is waiting on its node
+            try (StatefulRedisClusterConnection<String, String> pusher = client.connect()) {
+                assertThat(pusher.sync().lpush("queue{q}", "job")).isEqualTo(1L);
+            }
+            assertThat(popped.get(10, TimeUnit.SECONDS).getValue()).isEqualTo("job");
+            // pub/sub and sharded pub/sub
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            pubSub.addListener(new RedisClusterPubSubAdapter<>() {
+                @Override
+                public void message(RedisClusterNode node, String channel, String message) {
+                    received.add(channel + "=" + message);
+                }
+
+                @Override
+                public void smessage(RedisClusterNode node, String channel, String message) {
+                    received.add("s:" + channel + "=" + message);
+                }
+            });
+            pubSub.sync().subscribe("news");
+            pubSub.sync().ssubscribe("orders{a}");
+            c.sync().publish("news", "hello");
+            c.sync().spublish("orders{a}", "o1");
+            Set<String> messages = new HashSet<>();
+            for (int i = 0; i < 2; i++) {
+                messages.add(received.poll(10, TimeUnit.SECONDS));
+            }
+            assertThat(messages).containsExactlyInAnyOrder("news=hello", "s:orders{a}=o1");
+            // after all of it (redirections, refreshes), still only gateway endpoints
+            c.getPartitions()
+                    .forEach(n ->
+                            seen.add(n.getUri().getHost() + ":" + n.getUri().getPort()));
+            client.refreshPartitions();
+            c.getPartitions()
+                    .forEach(n ->
+                            seen.add(n.getUri().getHost() + ":" + n.getUri().getPort()));
+            assertThat(seen).isEqualTo(gatewayAddresses());
+        } finally {
+            client.shutdown();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void jedisClusterClientThroughTheGateway() throws Exception {
+        JedisClientConfig config = DefaultJedisClientConfig.builder()
+                .password(bed.userToken())
+                .protocol(RedisProtocol.RESP3)
+                .socketTimeoutMillis(20_000)
+                .build();
+        try (redis.clients.jedis.RedisClusterClient client = redis.clients.jedis.RedisClusterClient.builder()
+                .nodes(Set.of(new HostAndPort("127.0.0.1", seedPort)))
+                .clientConfig(config)
+                .build()) {
+            assertThat(client.getClusterNodes().keySet())
+                    .isSubsetOf(gatewayAddresses())
+                    .hasSizeGreaterThanOrEqualTo(3);
+            String[] keys = keyPerSlot();
+            try (ClusterPipeline pipeline = client.pipelined()) {
+                List<Response<String>> writes = new ArrayList<>();
+                for (String key : keys) {
+                    writes.add(pipeline.set(key, "j:" + key));
+                }
+                pipeline.sync();
+                for (Response<String> w : writes) {
+                    assertThat(w.get()).isEqualTo("OK");
+                }
+            }
+            for (int i = 0; i < keys.length; i += 97) {
+                assertThat(client.get(keys[i])).isEqualTo("j:" + keys[i]);
+            }
+            try (Connection connection = client.getConnectionFromSlot(JedisClusterCRC16.getSlot("{jtx}"))) {
+                Transaction tx = new Transaction(connection, true, false);
+                tx.incr("{jtx}:a");
+                tx.incr("{jtx}:b");
+                assertThat(tx.exec()).containsExactly(1L, 1L);
+            }
+            assertThat(client.blpop(1, "empty{q}")).isNull();
+            BlockingQueue<String> received = new LinkedBlockingQueue<>();
+            JedisShardedPubSub shard = new JedisShardedPubSub() {
+                @Override
+                public void onSMessage(String channel, String message) {
+                    received.add(channel + "=" + message);
+                }
+            };
+            Thread subscribing = new Thread(() -> client.ssubscribe(shard, "orders{b}"));
+            subscribing.start();
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!shard.isSubscribed()) {
+                    assertThat(System.nanoTime()).as("subscribed within 10 s").isLessThan(deadline);
+                    Thread.sleep(20); // until the SSUBSCRIBE is confirmed
+                }
+                assertThat(client.spublish("orders{b}", "o2")).isEqualTo(1L);
+                assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("orders{b}=o2");
+            } finally {
+                shard.sunsubscribe();
+                subscribing.join(10_000);
+            }
+            assertThat(client.getClusterNodes().keySet()).isSubsetOf(gatewayAddresses());
+        }
+    }
+
+    @Test
+    @Order(6)
     void everyNodeEndpointStaysAuthenticatedAcrossThreeRenewalsOfShortUpstreamTokens() throws Exception {
         AtomicInteger renewals = new AtomicInteger();
         long cutBefore = cluster.connectionsCut();
@@ -198,7 +414,7 @@ class ClusterGatewayIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aNodeKeepsItsEndpointWhenItsAnnouncedPortChanges() throws Exception {
         AzureClusterStandIn.Node node = cluster.node(cluster.replicaOf(cluster.masterOf(0)));
         int endpoint = endpointOf(node);

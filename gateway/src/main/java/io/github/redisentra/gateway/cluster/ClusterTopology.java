@@ -248,6 +248,7 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
         }
 
         /** The node this listener is bridged to, as last read, or {@code null}. */
+        @Override
         public ClusterNode self() {
             String id = self.get();
             Topology.Served s = id == null ? null : current.node(id);
