@@ -1,5 +1,7 @@
 package io.github.redisentra.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.emulator.EntraEmulator;
@@ -62,6 +64,20 @@ final class CliHarness implements AutoCloseable {
         // This machine kind has no Secret Service: the owner-only file, as a user here would choose.
         env.put("REDIS_ENTRA_ALLOW_UNPROTECTED_CACHE", "true");
         return env;
+    }
+
+    /** {@link #env()} with the command's token cache in {@code cacheDir} (one per signed-in user). */
+    Map<String, String> env(Path cacheDir) {
+        Map<String, String> env = env();
+        env.put("REDIS_ENTRA_CACHE_DIR", cacheDir.toString());
+        return env;
+    }
+
+    /** {@code redis-entra login --scope scope} as {@code user} (who approves the device code), caching in {@code cacheDir}. */
+    void login(Path cacheDir, User user, String scope) {
+        approver = user;
+        Run r = run(env(cacheDir), c -> {}, "login", "--scope", scope);
+        assertThat(r.exitCode()).as("%s", r).isZero();
     }
 
     Run run(String... args) {

@@ -7,27 +7,16 @@ import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.gateway.GatewayServer;
-import io.github.redisentra.gateway.GatewaySettings;
-import io.github.redisentra.gateway.GatewaySetup;
-import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.AuthDecision;
-import io.github.redisentra.gateway.auth.EntraAuthenticator;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.GatewayEvents;
-import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
 import io.github.redisentra.testkit.RedisServer;
-import io.github.redisentra.testkit.TestCertificate;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,7 +44,7 @@ class ConnectIT {
     static CliHarness h;
     static RedisServer redis;
     static AzureCacheStandIn cache;
-    static EntraAuthenticator authenticator;
+    static GatewayHarness g;
     static GatewayServer gateway;
     static final AtomicInteger gatewayAllowed = new AtomicInteger();
     static final AtomicInteger gatewayDenied = new AtomicInteger();
@@ -69,79 +58,30 @@ class ConnectIT {
         // a second gateway API whose user tokens live 12 s: renewals within the test's few seconds
         shortApi = h.tenant.registerApp(
                 AppSpec.api("short-api").acceptedTokenVersion(2).tokenLifetime(Duration.ofSeconds(12)));
-        redis = RedisServer.builder().tls().name("cli-it").start();
-        cache = AzureCacheStandIn.builder(redis)
-                .objectId(h.alice.objectId())
-                .build()
-                .watch(h.emu);
-        authenticator = GatewaySetup.of(GatewayConfig.from(Map.of(
-                        "TENANT_ID",
-                        h.tenant.id(),
-                        "EXPECTED_AUDIENCE",
-                        String.join(",", h.api.clientId(), h.api.appIdUri(), shortApi.clientId(), shortApi.appIdUri()),
-                        "CLOCK_SKEW",
-                        "0s",
-                        "ALLOWED_GROUP_IDS",
-                        CliHarness.GROUP,
-                        "AZURE_AUTHORITY_HOST",
-                        h.emu.httpsBaseUrl().toString(),
-                        "HTTPS_CA_FILE",
-                        h.emulatorCa.toString(),
-                        "HTTP_TIMEOUT",
-                        "5s",
-                        "REDIS_HOSTPORT",
-                        "127.0.0.1:6380",
-                        "LISTEN_ADDR",
-                        "127.0.0.1:0")))
-                .entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
-        authenticator.start().get(30, TimeUnit.SECONDS);
-        TestCertificate cert = redis.certificateAuthority().issueServerCertificate();
         GatewayEvents counting = new GatewayEvents() {
             @Override
             public void authDecided(AuthDecision decision) {
                 (decision instanceof AuthDecision.Allowed ? gatewayAllowed : gatewayDenied).incrementAndGet();
             }
         };
-        gateway = new GatewayServer(
-                        GatewaySettings.loopback(0)
-                                .withSession(SessionSettings.DEFAULTS)
-                                .withDrainTimeout(Duration.ofSeconds(2))
-                                .withListenerTls(SslContextBuilder.forServer(cert.privateKey(), cert.chain())
-                                        .build()),
-                        authenticator,
-                        UpstreamEndpoint.plaintext(RedisServer.HOST, redis.port()),
-                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
-                        counting)
-                .start();
+        g = new GatewayHarness(
+                h,
+                "cli-it",
+                List.of(h.api.clientId(), h.api.appIdUri(), shortApi.clientId(), shortApi.appIdUri()),
+                "0s",
+                counting);
+        redis = g.redis;
+        gateway = g.gateway;
+        cache = g.cacheFor(h, h.alice);
         aliceCache = home.resolve("alice-cache");
         eveCache = home.resolve("eve-cache");
-        login(aliceCache, h.alice);
-        login(eveCache, h.eve);
-    }
-
-    private static void login(Path cacheDir, io.github.redisentra.emulator.User user) {
-        h.approver = user;
-        CliHarness.Run r = h.run(env(cacheDir), c -> {}, "login", "--scope", h.api.defaultScope());
-        assertThat(r.exitCode()).as("%s", r).isZero();
+        h.login(aliceCache, h.alice, h.api.defaultScope());
+        h.login(eveCache, h.eve, h.api.defaultScope());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gateway, authenticator, cache, redis, h}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-    }
-
-    static Map<String, String> env(Path cacheDir) {
-        Map<String, String> env = h.env();
-        env.put("REDIS_ENTRA_CACHE_DIR", cacheDir.toString());
-        return env;
+        GatewayHarness.closeQuietly(cache, g, h);
     }
 
     static String gatewayAddress() {
@@ -191,7 +131,7 @@ class ConnectIT {
         List<String> all = new ArrayList<>(List.of("connect", "--listen", "127.0.0.1:0"));
         all.addAll(List.of(args));
         CompletableFuture<CliHarness.Run> run =
-                CompletableFuture.supplyAsync(() -> h.run(env(cacheDir), setUp, all.toArray(String[]::new)));
+                CompletableFuture.supplyAsync(() -> h.run(h.env(cacheDir), setUp, all.toArray(String[]::new)));
         CompletableFuture.anyOf(listening, run).get(60, TimeUnit.SECONDS);
         if (!listening.isDone()) {
             throw new AssertionError("connect ended: " + run.get());
@@ -201,13 +141,13 @@ class ConnectIT {
 
     @Test
     void theTokenCommandsOutputIsRedisCliPasswordForTheGateway() throws Exception {
-        CliHarness.Run token = h.run(env(aliceCache), c -> {}, "token", "--scope", h.api.defaultScope());
+        CliHarness.Run token = h.run(h.env(aliceCache), c -> {}, "token", "--scope", h.api.defaultScope());
         assertThat(token.exitCode()).as("%s", token).isZero();
         int port = gateway.localAddress().getPort();
         // redis-cli -a "$(redis-entra token ...)": AUTH <token> as user "default", which the gateway accepts
         assertThat(redisCli(port, true, "--no-auth-warning", "-a", token.out().strip(), "SET", "cli:token", "1"))
                 .isEqualTo("OK");
-        CliHarness.Run user = h.run(env(aliceCache), c -> {}, "token", "--scope", h.api.defaultScope(), "--username");
+        CliHarness.Run user = h.run(h.env(aliceCache), c -> {}, "token", "--scope", h.api.defaultScope(), "--username");
         assertThat(redisCli(
                         port,
                         true,
@@ -239,7 +179,7 @@ class ConnectIT {
 
     @Test
     void aSeparateProcessSignsInByDeviceCodeAndItsTokenFeedsRedisCli() throws Exception {
-        Map<String, String> env = env(home.resolve("process-cache"));
+        Map<String, String> env = h.env(home.resolve("process-cache"));
         Process login = commandProcess(env, "login", "--scope", h.api.defaultScope());
         // the person reads the code on stderr and enters it at the emulator's sign-in page
         java.io.BufferedReader err = new java.io.BufferedReader(
@@ -419,7 +359,7 @@ class ConnectIT {
     @Test
     void theGatewayRefusingTheUserIsSaidAtStart() {
         CliHarness.Run r = h.run(
-                env(eveCache),
+                h.env(eveCache),
                 c -> {},
                 "connect",
                 "--listen",
@@ -444,7 +384,7 @@ class ConnectIT {
             closed = s.getLocalPort();
         }
         CliHarness.Run r = h.run(
-                env(aliceCache),
+                h.env(aliceCache),
                 c -> {},
                 "connect",
                 "--gateway",
@@ -467,11 +407,11 @@ class ConnectIT {
                     "--scope",
                     h.api.defaultScope()));
             args.addAll(List.of(extra));
-            CliHarness.Run r = h.run(env(aliceCache), c -> {}, args.toArray(String[]::new));
+            CliHarness.Run r = h.run(h.env(aliceCache), c -> {}, args.toArray(String[]::new));
             assertThat(r.exitCode()).as("%s", r).isEqualTo(CliException.USAGE);
             assertThat(r.err()).contains("refusing to listen on 0.0.0.0:0").contains("--allow-remote");
         }
-        CliHarness.Run noScope = h.run(env(aliceCache), c -> {}, "connect", "--gateway", gatewayAddress());
+        CliHarness.Run noScope = h.run(h.env(aliceCache), c -> {}, "connect", "--gateway", gatewayAddress());
         assertThat(noScope.exitCode()).isEqualTo(CliException.USAGE);
         assertThat(noScope.err()).contains("--gateway needs --scope");
     }

@@ -6,19 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
 import io.github.redisentra.gateway.GatewayServer;
-import io.github.redisentra.gateway.GatewaySettings;
-import io.github.redisentra.gateway.GatewaySetup;
-import io.github.redisentra.gateway.auth.AuditLog;
 import io.github.redisentra.gateway.auth.AuthDecision;
-import io.github.redisentra.gateway.auth.EntraAuthenticator;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.GatewayEvents;
-import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.RedisServer;
-import io.github.redisentra.testkit.TestCertificate;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -26,11 +16,9 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,7 +50,7 @@ class ConnectPythonIT {
     static CliHarness h;
     static AppRegistration shortApi;
     static RedisServer redis;
-    static EntraAuthenticator authenticator;
+    static GatewayHarness g;
     static GatewayServer gateway;
     static final AtomicInteger allowed = new AtomicInteger();
     static final AtomicInteger denied = new AtomicInteger();
@@ -73,67 +61,22 @@ class ConnectPythonIT {
         h = new CliHarness(home, b -> {});
         shortApi = h.tenant.registerApp(
                 AppSpec.api("short-api").acceptedTokenVersion(2).tokenLifetime(TOKEN_LIFETIME));
-        redis = RedisServer.builder().tls().name("py-it").start();
-        authenticator = GatewaySetup.of(GatewayConfig.from(Map.of(
-                        "TENANT_ID",
-                        h.tenant.id(),
-                        "EXPECTED_AUDIENCE",
-                        String.join(",", shortApi.clientId(), shortApi.appIdUri()),
-                        "CLOCK_SKEW",
-                        "0s",
-                        "ALLOWED_GROUP_IDS",
-                        CliHarness.GROUP,
-                        "AZURE_AUTHORITY_HOST",
-                        h.emu.httpsBaseUrl().toString(),
-                        "HTTPS_CA_FILE",
-                        h.emulatorCa.toString(),
-                        "HTTP_TIMEOUT",
-                        "5s",
-                        "REDIS_HOSTPORT",
-                        "127.0.0.1:6380",
-                        "LISTEN_ADDR",
-                        "127.0.0.1:0")))
-                .entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
-        authenticator.start().get(30, TimeUnit.SECONDS);
-        TestCertificate cert = redis.certificateAuthority().issueServerCertificate();
-        gateway = new GatewayServer(
-                        GatewaySettings.loopback(0)
-                                .withSession(SessionSettings.DEFAULTS)
-                                .withDrainTimeout(Duration.ofSeconds(2))
-                                .withListenerTls(SslContextBuilder.forServer(cert.privateKey(), cert.chain())
-                                        .build()),
-                        authenticator,
-                        UpstreamEndpoint.plaintext(RedisServer.HOST, redis.port()),
-                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
-                        new GatewayEvents() {
-                            @Override
-                            public void authDecided(AuthDecision decision) {
-                                (decision instanceof AuthDecision.Allowed ? allowed : denied).incrementAndGet();
-                            }
-                        })
-                .start();
+        g = new GatewayHarness(
+                h, "py-it", List.of(shortApi.clientId(), shortApi.appIdUri()), "0s", new GatewayEvents() {
+                    @Override
+                    public void authDecided(AuthDecision decision) {
+                        (decision instanceof AuthDecision.Allowed ? allowed : denied).incrementAndGet();
+                    }
+                });
+        redis = g.redis;
+        gateway = g.gateway;
         cacheDir = home.resolve("alice-cache");
-        CliHarness.Run login = h.run(env(), c -> {}, "login", "--scope", shortApi.defaultScope());
-        assertThat(login.exitCode()).as("%s", login).isZero();
+        h.login(cacheDir, h.alice, shortApi.defaultScope());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gateway, authenticator, redis, h}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-    }
-
-    static Map<String, String> env() {
-        Map<String, String> env = h.env();
-        env.put("REDIS_ENTRA_CACHE_DIR", cacheDir.toString());
-        return env;
+        GatewayHarness.closeQuietly(g, h);
     }
 
     @Test
@@ -153,7 +96,7 @@ class ConnectPythonIT {
         int deniedBefore = denied.get();
         CompletableFuture<Tunnel> listening = new CompletableFuture<>();
         CompletableFuture<CliHarness.Run> run = CompletableFuture.supplyAsync(() -> h.run(
-                env(),
+                h.env(cacheDir),
                 c -> c.onListening = listening::complete,
                 "connect",
                 "--listen",

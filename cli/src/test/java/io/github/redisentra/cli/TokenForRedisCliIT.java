@@ -4,28 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.redisentra.gateway.GatewayServer;
-import io.github.redisentra.gateway.GatewaySettings;
-import io.github.redisentra.gateway.GatewaySetup;
-import io.github.redisentra.gateway.auth.AuditLog;
-import io.github.redisentra.gateway.auth.EntraAuthenticator;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.GatewayEvents;
-import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisServer;
-import io.github.redisentra.testkit.TestCertificate;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -48,7 +35,7 @@ class TokenForRedisCliIT {
     static CliHarness h;
     static RedisServer redis;
     static AzureCacheStandIn cache;
-    static EntraAuthenticator authenticator;
+    static GatewayHarness g;
     static GatewayServer gateway;
     static Path aliceCache;
     static Path eveCache;
@@ -56,78 +43,27 @@ class TokenForRedisCliIT {
     @BeforeAll
     static void start() throws Exception {
         h = new CliHarness(home, b -> {});
-        redis = RedisServer.builder().tls().name("token-it").start();
-        cache = AzureCacheStandIn.builder(redis)
-                .objectId(h.alice.objectId())
-                .build()
-                .watch(h.emu);
-        authenticator = GatewaySetup.of(GatewayConfig.from(Map.of(
-                        "TENANT_ID",
-                        h.tenant.id(),
-                        "EXPECTED_AUDIENCE",
-                        String.join(",", h.api.clientId(), h.api.appIdUri()),
-                        "ALLOWED_GROUP_IDS",
-                        CliHarness.GROUP,
-                        "AZURE_AUTHORITY_HOST",
-                        h.emu.httpsBaseUrl().toString(),
-                        "HTTPS_CA_FILE",
-                        h.emulatorCa.toString(),
-                        "HTTP_TIMEOUT",
-                        "5s",
-                        "REDIS_HOSTPORT",
-                        "127.0.0.1:6380",
-                        "LISTEN_ADDR",
-                        "127.0.0.1:0")))
-                .entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
-        authenticator.start().get(30, TimeUnit.SECONDS);
-        TestCertificate cert = redis.certificateAuthority().issueServerCertificate();
-        gateway = new GatewayServer(
-                        GatewaySettings.loopback(0)
-                                .withSession(SessionSettings.DEFAULTS)
-                                .withDrainTimeout(Duration.ofSeconds(2))
-                                .withListenerTls(SslContextBuilder.forServer(cert.privateKey(), cert.chain())
-                                        .build()),
-                        authenticator,
-                        UpstreamEndpoint.plaintext(RedisServer.HOST, redis.port()),
-                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
-                        new GatewayEvents() {})
-                .start();
+        g = new GatewayHarness(
+                h, "token-it", List.of(h.api.clientId(), h.api.appIdUri()), null, new GatewayEvents() {});
+        redis = g.redis;
+        gateway = g.gateway;
+        cache = g.cacheFor(h, h.alice);
         aliceCache = home.resolve("alice-cache");
         eveCache = home.resolve("eve-cache");
-        login(aliceCache, h.alice);
-        login(eveCache, h.eve);
-    }
-
-    private static void login(Path cacheDir, io.github.redisentra.emulator.User user) {
-        h.approver = user;
-        CliHarness.Run r = h.run(env(cacheDir), c -> {}, "login", "--scope", h.api.defaultScope());
-        assertThat(r.exitCode()).as("%s", r).isZero();
+        h.login(aliceCache, h.alice, h.api.defaultScope());
+        h.login(eveCache, h.eve, h.api.defaultScope());
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gateway, authenticator, cache, redis, h}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
-        }
-    }
-
-    static Map<String, String> env(Path cacheDir) {
-        Map<String, String> env = h.env();
-        env.put("REDIS_ENTRA_CACHE_DIR", cacheDir.toString());
-        return env;
+        GatewayHarness.closeQuietly(cache, g, h);
     }
 
     /** {@code $(redis-entra token args...)}: its standard output, one line. */
     static String token(Path cacheDir, String... args) {
         List<String> all = new ArrayList<>(List.of("token"));
         all.addAll(List.of(args));
-        CliHarness.Run r = h.run(env(cacheDir), c -> {}, all.toArray(String[]::new));
+        CliHarness.Run r = h.run(h.env(cacheDir), c -> {}, all.toArray(String[]::new));
         assertThat(r.exitCode()).as("%s", r).isZero();
         assertThat(r.out().lines()).as("one line on stdout").hasSize(1);
         return r.out().strip();

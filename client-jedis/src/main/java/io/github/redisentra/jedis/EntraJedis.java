@@ -1,7 +1,5 @@
 package io.github.redisentra.jedis;
 
-import io.github.redisentra.core.ClientCredentialSettings;
-import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -9,17 +7,9 @@ import io.github.redisentra.jedis.internal.EntraConnectionProvider;
 import io.github.redisentra.jedis.internal.ReauthenticatingConnectionFactory;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.ConnectionPoolConfig;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClient;
-import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.authentication.JedisAuthenticationException;
 import redis.clients.jedis.builders.StandaloneClientBuilder;
 import redis.clients.jedis.providers.ConnectionProvider;
@@ -116,99 +106,25 @@ public final class EntraJedis {
      */
     public record Components(JedisClientConfig clientConfig, ConnectionProvider connectionProvider) {}
 
-    /** Builds a pooled {@link RedisClient} with live re-authentication. */
-    public static final class Builder {
-        private final TokenRefresher refresher;
-        private final boolean ownsRefresher;
+    /**
+     * Builds a pooled {@link RedisClient} with live re-authentication. The token, wait, client and pool settings are
+     * those of {@link AbstractEntraJedisBuilder}, shared with {@link EntraJedisCluster.Builder}.
+     */
+    public static final class Builder extends AbstractEntraJedisBuilder<Builder> {
         private HostAndPort hostAndPort;
-        private JedisClientConfig clientConfig =
-                DefaultJedisClientConfig.builder().build();
-        private GenericObjectPoolConfig<Connection> poolConfig = new ConnectionPoolConfig();
-        private final ClientCredentialSettings credentials = new ClientCredentialSettings(Duration.ZERO);
-        private ReauthenticationListener listener = ReauthenticationListener.logging();
-        private Duration firstTokenWait = DEFAULT_FIRST_TOKEN_WAIT;
 
         private Builder(TokenRefresher refresher, boolean ownsRefresher) {
-            this.refresher = refresher;
-            this.ownsRefresher = ownsRefresher;
+            super(refresher, ownsRefresher, "EntraJedis.Builder");
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** The Redis server (required). */
         public Builder hostAndPort(HostAndPort hostAndPort) {
             this.hostAndPort = Objects.requireNonNull(hostAndPort, "hostAndPort");
-            return this;
-        }
-
-        /**
-         * Socket, TLS, timeout, client name and database settings. Its user, password, credentials provider and
-         * {@code AuthXManager} are replaced by the token credentials, and its protocol by RESP3.
-         */
-        public Builder clientConfig(JedisClientConfig clientConfig) {
-            this.clientConfig = Objects.requireNonNull(clientConfig, "clientConfig");
-            return this;
-        }
-
-        /**
-         * Pool settings (default: Jedis's {@link ConnectionPoolConfig}). {@code testWhileIdle} is always turned on and
-         * each idle test covers all idle connections, because that is how idle connections get re-authenticated; an
-         * eviction interval is set (30 s) when none is. Keep it well below the part of a token's lifetime that is left
-         * after renewal (25 % by default, at least 3 min) so idle connections are re-authenticated in time even when
-         * a renewal's immediate pass missed them.
-         */
-        public Builder poolConfig(GenericObjectPoolConfig<Connection> poolConfig) {
-            this.poolConfig = Objects.requireNonNull(poolConfig, "poolConfig");
-            return this;
-        }
-
-        /**
-         * The Redis user name to send with every token. Default: the token's {@code oid} claim; set it when the
-         * server's ACL user has another name.
-         */
-        public Builder username(String username) {
-            credentials.username(username);
-            return this;
-        }
-
-        /**
-         * Takes the Redis user name from {@code source} ({@link TokenSource#redisUsername}: the user name
-         * configured on the source, else the token's {@code oid}) instead of from the token alone. A
-         * {@link #username(String)} still wins.
-         */
-        public Builder usernameFrom(TokenSource source) {
-            credentials.usernameFrom(source);
-            return this;
-        }
-
-        /** Receives each connection's re-authentication outcome. Default: {@link ReauthenticationListener#logging()}. */
-        public Builder listener(ReauthenticationListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /**
-         * How long {@link #build()} waits for the refresher's first token. Default 2 min. Zero builds without waiting
-         * (for frameworks that wait for the first token themselves): until a token arrives, opening a connection fails,
-         * or waits {@link #tokenWait(Duration)}.
-         */
-        public Builder firstTokenWait(Duration wait) {
-            Objects.requireNonNull(wait, "wait");
-            if (wait.isNegative()) {
-                throw new IllegalArgumentException("firstTokenWait must be zero or positive, got " + wait);
-            }
-            this.firstTokenWait = wait;
-            return this;
-        }
-
-        /**
-         * How long opening a connection waits for a valid token when there is none (the renewal is failing past
-         * expiry, e.g. during an identity-provider outage). Default zero: fail at once with a
-         * {@link JedisAuthenticationException}, so commands fail fast while no token is valid. With a wait, a command
-         * that needs a new connection blocks (at most this long) and goes through as soon as the refresher has a
-         * token again &mdash; what Lettuce does with its {@code tokenWait} (60 s there). Keep it below the
-         * application's own request timeout; it holds the calling thread.
-         */
-        public Builder tokenWait(Duration tokenWait) {
-            credentials.tokenWait(tokenWait);
             return this;
         }
 
@@ -266,55 +182,17 @@ public final class EntraJedis {
                 throw new IllegalStateException("EntraJedis.Builder needs hostAndPort(...): the Redis server to use");
             }
             awaitFirstToken();
-            ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(
-                    refresher, credentials.usernames(), listener, credentials.tokenWait());
+            ConnectionReauthenticator reauthenticator = newReauthenticator();
             try {
-                JedisClientConfig config = DefaultJedisClientConfig.builder()
-                        .from(clientConfig)
-                        .user(null)
-                        .password(null)
-                        .authXManager(null)
-                        .credentialsProvider(reauthenticator)
-                        .protocol(RedisProtocol.RESP3)
-                        .build();
+                JedisClientConfig config = tokenClientConfig(reauthenticator).build();
                 ReauthenticatingConnectionFactory factory =
                         new ReauthenticatingConnectionFactory(hostAndPort, config, reauthenticator);
                 EntraConnectionProvider provider = new EntraConnectionProvider(
-                        factory, reauthenticatingPoolConfig(), reauthenticator, ownsRefresher ? refresher : null);
+                        factory, reauthenticatingPoolConfig(), reauthenticator, ownedRefresher());
                 return new Components(config, provider);
             } catch (RuntimeException e) {
                 reauthenticator.close();
                 throw e;
-            }
-        }
-
-        private GenericObjectPoolConfig<Connection> reauthenticatingPoolConfig() {
-            GenericObjectPoolConfig<Connection> config = poolConfig.clone();
-            config.setTestWhileIdle(true);
-            config.setNumTestsPerEvictionRun(-1);
-            if (config.getDurationBetweenEvictionRuns().isNegative()
-                    || config.getDurationBetweenEvictionRuns().isZero()) {
-                config.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
-            }
-            return config;
-        }
-
-        private void awaitFirstToken() {
-            if (firstTokenWait.isZero()) {
-                return;
-            }
-            try {
-                refresher.firstToken().get(firstTokenWait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JedisAuthenticationException("Interrupted while waiting for the first Entra ID token", e);
-            } catch (ExecutionException e) {
-                throw new JedisAuthenticationException(
-                        "Could not obtain an Entra ID token for Redis: " + e.getCause(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new JedisAuthenticationException("No Entra ID token for Redis within " + firstTokenWait
-                        + " (EntraJedis.Builder.firstTokenWait); refresher status: "
-                        + refresher.status().summary());
             }
         }
     }

@@ -1,7 +1,5 @@
 package io.github.redisentra.jedis;
 
-import io.github.redisentra.core.ClientCredentialSettings;
-import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.internal.ConnectionReauthenticator;
@@ -10,22 +8,16 @@ import io.github.redisentra.jedis.internal.ReauthenticatingConnectionFactory;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
-import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
-import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.RedisClusterClient;
-import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.authentication.JedisAuthenticationException;
 import redis.clients.jedis.builders.ClusterClientBuilder;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
@@ -58,19 +50,32 @@ public final class EntraJedisCluster {
 
     private EntraJedisCluster() {}
 
-    /** Like {@link EntraJedis#connectionsOnExpiredTokens}, over all nodes of {@code client}. */
+    /**
+     * Like {@link EntraJedis#connectionsOnExpiredTokens}, over all nodes of {@code client}; 0 while no node is known
+     * yet (a client built without waiting for its first token, before its topology loaded).
+     */
     public static long connectionsOnExpiredTokens(RedisClusterClient client) {
-        return reauthenticator(client).connectionsOnExpiredTokens();
+        ConnectionReauthenticator reauthenticator = reauthenticator(client);
+        return reauthenticator == null ? 0 : reauthenticator.connectionsOnExpiredTokens();
     }
 
-    /** How many connections {@code client} has open over all nodes (pooled, borrowed and subscribed). */
+    /**
+     * How many connections {@code client} has open over all nodes (pooled, borrowed and subscribed); 0 while no node
+     * is known yet.
+     */
     public static int openConnections(RedisClusterClient client) {
-        return reauthenticator(client).connectionCount();
+        ConnectionReauthenticator reauthenticator = reauthenticator(client);
+        return reauthenticator == null ? 0 : reauthenticator.connectionCount();
     }
 
+    /** The client's re-authentication state; null while it knows no node (nothing open, nothing to check). */
     private static ConnectionReauthenticator reauthenticator(RedisClusterClient client) {
         Objects.requireNonNull(client, "client");
-        for (ConnectionPool pool : client.getClusterNodes().values()) {
+        Map<String, ConnectionPool> nodes = client.getClusterNodes();
+        if (nodes.isEmpty()) {
+            return null;
+        }
+        for (ConnectionPool pool : nodes.values()) {
             if (pool.getFactory() instanceof ReauthenticatingConnectionFactory factory) {
                 return factory.reauthenticator();
             }
@@ -110,23 +115,32 @@ public final class EntraJedisCluster {
     /** The client configuration and re-authenticating cluster provider of one client; give both to Jedis's builder. */
     public record Components(JedisClientConfig clientConfig, ClusterConnectionProvider connectionProvider) {}
 
-    /** Builds a {@link RedisClusterClient} with live re-authentication of every node connection. */
-    public static final class Builder {
-        private final TokenRefresher refresher;
-        private final boolean ownsRefresher;
+    /**
+     * Builds a {@link RedisClusterClient} with live re-authentication of every node connection. The token, wait, client
+     * and pool settings are those of {@link AbstractEntraJedisBuilder}, shared with {@link EntraJedis.Builder}.
+     *
+     * <p>The first token and the topology: a cluster client learns the shards from a seed's {@code CLUSTER SLOTS},
+     * which needs an authenticated connection, hence a token. By default {@link #build()} waits for the first token
+     * ({@link #firstTokenWait(Duration)}, 2 min) and loads the topology before returning, failing if no seed answers.
+     * With {@code firstTokenWait(Duration.ZERO)} and no token yet, building returns at once without contacting the
+     * cluster and the topology is loaded later, by whichever comes first: the first token's arrival (in the
+     * background), the periodic {@linkplain #topologyRefreshPeriod(Duration) topology refresh}, or the first command
+     * (which then loads it from a seed &mdash; what Jedis's own cluster client does when its start-up discovery
+     * failed). Until a token arrives such a command fails with the token error (or waits {@link #tokenWait(Duration)}
+     * for one). With zero wait and a token already there, the topology is loaded while building, as by default.
+     */
+    public static final class Builder extends AbstractEntraJedisBuilder<Builder> {
         private final Set<HostAndPort> nodes = new LinkedHashSet<>();
-        private JedisClientConfig clientConfig =
-                DefaultJedisClientConfig.builder().build();
         private String tlsServerName;
-        private GenericObjectPoolConfig<Connection> poolConfig = new ConnectionPoolConfig();
         private Duration topologyRefresh = DEFAULT_TOPOLOGY_REFRESH;
-        private final ClientCredentialSettings credentials = new ClientCredentialSettings(Duration.ZERO);
-        private ReauthenticationListener listener = ReauthenticationListener.logging();
-        private Duration firstTokenWait = EntraJedis.DEFAULT_FIRST_TOKEN_WAIT;
 
         private Builder(TokenRefresher refresher, boolean ownsRefresher) {
-            this.refresher = refresher;
-            this.ownsRefresher = ownsRefresher;
+            super(refresher, ownsRefresher, "EntraJedisCluster.Builder");
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** A seed node (at least one): the cache's endpoint, or any node. */
@@ -141,12 +155,6 @@ public final class EntraJedisCluster {
             return this;
         }
 
-        /** As {@link EntraJedis.Builder#clientConfig}; applies to the connections of every node. */
-        public Builder clientConfig(JedisClientConfig clientConfig) {
-            this.clientConfig = Objects.requireNonNull(clientConfig, "clientConfig");
-            return this;
-        }
-
         /**
          * The cache's host name, sent as TLS SNI and verified against the certificate on every node connection (the
          * topology names shards by IP address). Needs {@code ssl(true)} in the client configuration; replaces its
@@ -157,54 +165,15 @@ public final class EntraJedisCluster {
             return this;
         }
 
-        /** Pool settings for each node's pool, adjusted as in {@link EntraJedis.Builder#poolConfig}. */
-        public Builder poolConfig(GenericObjectPoolConfig<Connection> poolConfig) {
-            this.poolConfig = Objects.requireNonNull(poolConfig, "poolConfig");
-            return this;
-        }
-
         /** Periodic topology refresh (default 30 s); {@code null} refreshes only on MOVED and failures. */
         public Builder topologyRefreshPeriod(Duration period) {
             this.topologyRefresh = period;
             return this;
         }
 
-        /** As {@link EntraJedis.Builder#username}. */
-        public Builder username(String username) {
-            credentials.username(username);
-            return this;
-        }
-
-        /** As {@link EntraJedis.Builder#usernameFrom}. */
-        public Builder usernameFrom(TokenSource source) {
-            credentials.usernameFrom(source);
-            return this;
-        }
-
-        /** Receives each connection's re-authentication outcome. */
-        public Builder listener(ReauthenticationListener listener) {
-            this.listener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /** How long building waits for the refresher's first token. Default 2 min. */
-        public Builder firstTokenWait(Duration wait) {
-            Objects.requireNonNull(wait, "wait");
-            if (wait.isNegative() || wait.isZero()) {
-                throw new IllegalArgumentException("firstTokenWait must be positive, got " + wait);
-            }
-            this.firstTokenWait = wait;
-            return this;
-        }
-
-        /** As {@link EntraJedis.Builder#tokenWait}. */
-        public Builder tokenWait(Duration tokenWait) {
-            credentials.tokenWait(tokenWait);
-            return this;
-        }
-
         /**
-         * Waits for the first token, discovers the topology from a seed and builds the client.
+         * Waits for the first token, discovers the topology from a seed and builds the client (with a zero
+         * {@link #firstTokenWait(Duration)} and no token yet: builds at once and discovers later, see {@link Builder}).
          *
          * @throws JedisAuthenticationException when no token could be had
          */
@@ -233,61 +202,29 @@ public final class EntraJedisCluster {
                 throw new IllegalStateException(
                         "EntraJedisCluster.Builder needs node(...): a seed node of the cluster");
             }
-            awaitFirstToken();
-            ConnectionReauthenticator reauthenticator = new ConnectionReauthenticator(
-                    refresher, credentials.usernames(), listener, credentials.tokenWait());
+            boolean haveToken = awaitFirstToken();
+            ConnectionReauthenticator reauthenticator = newReauthenticator();
             try {
-                DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                        .from(clientConfig)
-                        .user(null)
-                        .password(null)
-                        .authXManager(null)
-                        .credentialsProvider(reauthenticator)
-                        .protocol(RedisProtocol.RESP3);
+                DefaultJedisClientConfig.Builder config = tokenClientConfig(reauthenticator);
                 if (tlsServerName != null) {
-                    config.sslParameters(sslParameters(clientConfig.getSslParameters(), tlsServerName));
+                    config.sslParameters(sslParameters(clientConfig().getSslParameters(), tlsServerName));
                 }
                 JedisClientConfig built = config.build();
-                EntraClusterConnectionProvider provider = new EntraClusterConnectionProvider(
+                EntraClusterConnectionProvider provider = EntraClusterConnectionProvider.create(
                         Set.copyOf(nodes),
                         built,
                         reauthenticatingPoolConfig(),
                         topologyRefresh,
                         reauthenticator,
-                        ownsRefresher ? refresher : null);
+                        ownedRefresher(),
+                        haveToken ? null : refresher().firstToken());
                 return new Components(built, provider);
             } catch (RuntimeException e) {
                 reauthenticator.close();
-                if (ownsRefresher) {
-                    refresher.close(); // the provider would have closed it; no client will
+                if (ownedRefresher() != null) {
+                    ownedRefresher().close(); // the provider would have closed it; no client will
                 }
                 throw e;
-            }
-        }
-
-        private GenericObjectPoolConfig<Connection> reauthenticatingPoolConfig() {
-            GenericObjectPoolConfig<Connection> config = poolConfig.clone();
-            config.setTestWhileIdle(true);
-            config.setNumTestsPerEvictionRun(-1);
-            if (config.getDurationBetweenEvictionRuns().isNegative()
-                    || config.getDurationBetweenEvictionRuns().isZero()) {
-                config.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
-            }
-            return config;
-        }
-
-        private void awaitFirstToken() {
-            try {
-                refresher.firstToken().get(firstTokenWait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new JedisAuthenticationException("Interrupted while waiting for the first Entra ID token", e);
-            } catch (ExecutionException e) {
-                throw new JedisAuthenticationException(
-                        "Could not obtain an Entra ID token for Redis: " + e.getCause(), e.getCause());
-            } catch (TimeoutException e) {
-                throw new JedisAuthenticationException("No Entra ID token for Redis within " + firstTokenWait
-                        + " (refresher status: " + refresher.status() + ")");
             }
         }
     }

@@ -3,13 +3,16 @@ package io.github.redisentra.jedis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
-import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.emulator.Endpoint;
+import io.github.redisentra.emulator.Faults;
+import io.github.redisentra.testkit.AcknowledgedWriter;
 import io.github.redisentra.testkit.AzureClusterStandIn;
-import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ClusterITBase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,11 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.BuilderFactory;
@@ -44,6 +43,7 @@ import redis.clients.jedis.RedisCredentialsProvider;
 import redis.clients.jedis.RedisProtocol;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.Transaction;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -52,75 +52,22 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * certificate naming only the cache host name. Tokens live {@code redisentra.cluster.tokenSeconds} seconds (default 8).
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class JedisClusterIT {
-    static final Duration LIFETIME = Duration.ofSeconds(Long.getLong("redisentra.cluster.tokenSeconds", 8));
-
-    static EmulatedAzure azure;
-    static EmulatedAzure.Identity id;
-    static AzureClusterStandIn cluster;
-    /** Renews at half the lifetime (seconds-long tokens; production leaves minutes). */
-    static TokenRefresher refresher;
-
-    static final AtomicLong renewals = new AtomicLong();
-
-    final List<AutoCloseable> cleanup = new ArrayList<>();
+class JedisClusterIT extends ClusterITBase {
     final Map<String, AtomicLong> reauthByConnection = new ConcurrentHashMap<>();
     final List<Throwable> reauthFailures = new CopyOnWriteArrayList<>();
 
-    @BeforeAll
-    static void start() throws Exception {
-        azure = new EmulatedAzure();
-        id = azure.signIn(LIFETIME);
-        cluster = AzureClusterStandIn.builder()
-                .objectId(id.user.objectId())
-                .watch(azure.emu)
-                .start();
-        refresher = TokenRefresher.builder(id.source)
-                .policy(RefreshPolicy.builder()
-                        .refreshRatio(0.5)
-                        .lowerBound(Duration.ZERO)
-                        .minimumDelay(Duration.ofSeconds(2))
-                        .build())
-                .build();
-        // A token issued before a node watched the emulator: accept the current one everywhere.
-        AccessToken current = refresher.validToken().get(30, TimeUnit.SECONDS);
-        cluster.accept(id.user.objectId(), current.secret(), current.expiresAt());
-        refresher.subscribe(token -> renewals.incrementAndGet());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (refresher != null) {
-            refresher.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (id != null) {
-            id.close();
-        }
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-    }
-
-    EntraJedisCluster.Builder builder() {
-        JedisClientConfig tls = DefaultJedisClientConfig.builder()
+    static JedisClientConfig tlsConfig() {
+        return DefaultJedisClientConfig.builder()
                 .ssl(true)
                 .sslSocketFactory(cluster.trustingSslContext().getSocketFactory())
                 .socketTimeoutMillis(10_000)
                 .build();
+    }
+
+    EntraJedisCluster.Builder builder() {
         return EntraJedisCluster.builder(refresher)
                 .node(new HostAndPort(cluster.host(), cluster.seedPort()))
-                .clientConfig(tls)
+                .clientConfig(tlsConfig())
                 .listener(new ReauthenticationListener() {
                     @Override
                     public void onReauthenticated(String connectionId, String tokenFingerprint) {
@@ -143,19 +90,51 @@ class JedisClusterIT {
         return client;
     }
 
-    /** One key per hash slot. */
-    static String[] keyPerSlot() {
-        String[] keys = new String[16384];
-        int missing = keys.length;
-        for (int i = 0; missing > 0; i++) {
-            String key = "k" + i;
-            int slot = JedisClusterCRC16.getSlot(key);
-            if (keys[slot] == null) {
-                keys[slot] = key;
-                missing--;
-            }
+    /**
+     * {@code firstTokenWait(ZERO)} (the Spring Boot wiring without fail-fast): building returns while the identity
+     * provider is down, without the topology; commands fail with the token error, then work once a token arrives.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void withZeroFirstTokenWaitTheClientIsBuiltWhileTheIdentityProviderIsDownAndWorksOnceATokenArrives() {
+        azure.emu.faults().outage(Endpoint.TOKEN, Faults.OutageMode.CONNECTION_DROP);
+        try (TokenRefresher late = TokenRefresher.builder(id.source)
+                .policy(RefreshPolicy.builder()
+                        .refreshRatio(0.5)
+                        .lowerBound(Duration.ZERO)
+                        .minimumDelay(Duration.ofSeconds(2))
+                        .initialBackoff(Duration.ofMillis(500))
+                        .maxBackoff(Duration.ofSeconds(1))
+                        .build())
+                .build()) {
+            RedisClusterClient client = assertTimeoutPreemptively(
+                    Duration.ofSeconds(20),
+                    () -> EntraJedisCluster.builder(late)
+                            .node(new HostAndPort(cluster.host(), cluster.seedPort()))
+                            .clientConfig(tlsConfig())
+                            .tlsServerName(cluster.cacheHostName())
+                            .firstTokenWait(Duration.ZERO)
+                            .build());
+            cleanup.add(client);
+            assertThat(late.firstToken()).as("built without the first token").isNotDone();
+            assertThat(client.getClusterNodes()).as("topology not loaded yet").isEmpty();
+            assertThat(EntraJedisCluster.openConnections(client)).isZero();
+            assertThatThrownBy(() -> client.set("lazy", "v"))
+                    .isInstanceOf(JedisException.class)
+                    .hasMessageContaining("No cluster topology yet");
+
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
+            await().atMost(Duration.ofSeconds(30)).until(() -> late.firstToken().isDone());
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptions()
+                    .until(() -> "OK".equals(client.set("lazy", "v")));
+            assertThat(client.get("lazy")).isEqualTo("v");
+            assertThat(client.getClusterNodes()).as("topology loaded").isNotEmpty();
+            assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
+        } finally {
+            azure.emu.faults().outage(Endpoint.TOKEN, false);
         }
-        return keys;
     }
 
     @Test
@@ -214,7 +193,7 @@ class JedisClusterIT {
                     .isEqualTo(id.user.objectId());
         }
 
-        String[] keys = keyPerSlot();
+        String[] keys = keyPerSlot(JedisClusterCRC16::getSlot);
         try (ClusterPipeline pipeline = client.pipelined()) {
             List<Response<String>> writes = new ArrayList<>();
             for (String key : keys) {
@@ -344,42 +323,12 @@ class JedisClusterIT {
         assertThat(shardPublished).isPositive();
     }
 
-    static long authCalls(AzureClusterStandIn.Node node) {
-        String stats = node.server().cli().callString("INFO", "commandstats");
-        for (String line : stats.split("\r?\n")) {
-            if (line.startsWith("cmdstat_auth:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_auth:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
-    }
-
     @Test
     void followsAskRedirectionsDuringASlotMigration() {
         RedisClusterClient client = client();
-        int slot = JedisClusterCRC16.getSlot("{mig}");
-        int from = cluster.masterOf(slot);
-        int to = cluster.masterOf((slot + 6000) % 16384);
-        assertThat(to).isNotEqualTo(from);
-        for (int i = 0; i < 20; i++) {
-            client.set("{mig}:old" + i, "o" + i);
-        }
-        cluster.beginMigration(slot, from, to);
-        try {
-            for (int i = 0; i < 20; i++) {
-                // absent on the source: -ASK to the target (a node pool of ours), which Jedis follows with ASKING
-                assertThat(client.set("{mig}:new" + i, "n" + i)).isEqualTo("OK");
-                assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
-            }
-        } finally {
-            cluster.finishMigration(slot, from, to);
-        }
-        client.refreshClusterTopology();
-        for (int i = 0; i < 20; i++) {
-            assertThat(client.get("{mig}:new" + i)).isEqualTo("n" + i);
-            assertThat(client.get("{mig}:old" + i)).isEqualTo("o" + i);
-        }
-        assertThat(cluster.node(to).server().cli().call("GET", "{mig}:new0")).isEqualTo("n0");
+        // the target is a node pool of ours, which Jedis follows with ASKING
+        keysStayReachableDuringAMigration(
+                JedisClusterCRC16.getSlot("{mig}"), client::set, client::get, client::refreshClusterTopology);
         assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
     }
 
@@ -391,28 +340,12 @@ class JedisClusterIT {
         int oldMaster = cluster.masterOf(slot);
         int replica = cluster.replicaOf(oldMaster);
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = (i % 2 == 0 ? "{fo}:" : "spread:") + i;
-                try {
-                    if ("OK".equals(client.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e); // not acknowledged: may or may not have been applied
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 200);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, client::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
         cluster.failover(replica);
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 500);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 500);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -420,12 +353,10 @@ class JedisClusterIT {
             String node = client.getConnectionFromSlot(slot).getHostAndPort().toString();
             assertThat(node).endsWith(":" + cluster.node(replica).announcedPort());
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
-                .count();
+        long lost = writer.lost(client::get);
         System.out.printf(
                 "Jedis cluster failover: %d acknowledged writes, %d lost, %d failed (unacknowledged), %d cut%n",
-                acknowledged.size(), lost, failures.size(), cluster.connectionsCut() - cutBefore);
+                writer.acknowledgedCount(), lost, writer.failures().size(), cluster.connectionsCut() - cutBefore);
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut() - cutBefore).isZero();
     }
@@ -440,28 +371,12 @@ class JedisClusterIT {
         int oldPort = cluster.node(replica).announcedPort();
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = "{port}:" + i;
-                try {
-                    if ("OK".equals(client.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e);
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 100);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, client::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
         cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(30)).until(() -> acknowledged.size() > atFailover + 300);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 300);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -469,17 +384,15 @@ class JedisClusterIT {
                 assertThat(connection.getHostAndPort().getPort()).isEqualTo(newPort);
             }
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(client.get(e.getKey())))
-                .count();
+        long lost = writer.lost(client::get);
         System.out.printf(
                 "Jedis cluster port change: node %d now on %d; %d acknowledged writes, %d lost, %d failed commands;"
                         + " %d node pools%n",
                 replica,
                 newPort,
-                acknowledged.size(),
+                writer.acknowledgedCount(),
                 lost,
-                failures.size(),
+                writer.failures().size(),
                 client.getClusterNodes().size());
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut()).isEqualTo(cutBefore);

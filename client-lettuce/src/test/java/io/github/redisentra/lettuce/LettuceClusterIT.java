@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.core.RefreshPolicy;
-import io.github.redisentra.core.TokenRefresher;
+import io.github.redisentra.testkit.AcknowledgedWriter;
 import io.github.redisentra.testkit.AzureClusterStandIn;
-import io.github.redisentra.testkit.EmulatedAzure;
+import io.github.redisentra.testkit.ClusterITBase;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslOptions;
@@ -32,11 +30,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -47,66 +41,7 @@ import org.junit.jupiter.api.Timeout;
  * (default 8; the issue's 20 s with {@code -Dredisentra.cluster.tokenSeconds=20}).
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
-class LettuceClusterIT {
-    static final Duration LIFETIME = Duration.ofSeconds(Long.getLong("redisentra.cluster.tokenSeconds", 8));
-
-    static EmulatedAzure azure;
-    static EmulatedAzure.Identity id;
-    static AzureClusterStandIn cluster;
-    /**
-     * Renews at half the lifetime: with seconds-long tokens, 75 % leaves under two seconds for an AUTH to pass a busy
-     * connection on a loaded machine (production leaves minutes).
-     */
-    static TokenRefresher refresher;
-
-    static final AtomicLong renewals = new AtomicLong();
-
-    final List<AutoCloseable> cleanup = new ArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        azure = new EmulatedAzure();
-        id = azure.signIn(LIFETIME);
-        cluster = AzureClusterStandIn.builder()
-                .objectId(id.user.objectId())
-                .watch(azure.emu)
-                .start();
-        refresher = TokenRefresher.builder(id.source)
-                .policy(RefreshPolicy.builder()
-                        .refreshRatio(0.5)
-                        .lowerBound(Duration.ZERO)
-                        .minimumDelay(Duration.ofSeconds(2))
-                        .build())
-                .build();
-        // A token issued before a node watched the emulator: accept the current one everywhere.
-        AccessToken current = refresher.validToken().get(30, TimeUnit.SECONDS);
-        cluster.accept(id.user.objectId(), current.secret(), current.expiresAt());
-        refresher.subscribe(token -> renewals.incrementAndGet());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (refresher != null) {
-            refresher.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (id != null) {
-            id.close();
-        }
-        if (azure != null) {
-            azure.close();
-        }
-    }
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = cleanup.size() - 1; i >= 0; i--) {
-            cleanup.get(i).close();
-        }
-        cleanup.clear();
-    }
+class LettuceClusterIT extends ClusterITBase {
 
     EntraCredentialsProvider provider;
 
@@ -128,21 +63,6 @@ class LettuceClusterIT {
                 .build()));
         cleanup.add(client::shutdown);
         return client;
-    }
-
-    /** One key per hash slot. */
-    static String[] keyPerSlot() {
-        String[] keys = new String[SlotHash.SLOT_COUNT];
-        int missing = keys.length;
-        for (int i = 0; missing > 0; i++) {
-            String key = "k" + i;
-            int slot = SlotHash.getSlot(key);
-            if (keys[slot] == null) {
-                keys[slot] = key;
-                missing--;
-            }
-        }
-        return keys;
     }
 
     @Test
@@ -197,7 +117,7 @@ class LettuceClusterIT {
         assertThat(sync.aclWhoami()).isEqualTo(id.user.objectId());
 
         // Keys over all 16384 slots, pipelined in batches.
-        String[] keys = keyPerSlot();
+        String[] keys = keyPerSlot(SlotHash::getSlot);
         Instant writesStart = Instant.now();
         for (int from = 0; from < keys.length; from += 512) {
             List<RedisFuture<String>> writes = new ArrayList<>();
@@ -322,16 +242,6 @@ class LettuceClusterIT {
         assertThat(shardPublished).isPositive();
     }
 
-    static long authCalls(AzureClusterStandIn.Node node) {
-        String stats = node.server().cli().callString("INFO", "commandstats");
-        for (String line : stats.split("\r?\n")) {
-            if (line.startsWith("cmdstat_auth:calls=")) {
-                return Long.parseLong(line.substring("cmdstat_auth:calls=".length(), line.indexOf(',')));
-            }
-        }
-        return 0;
-    }
-
     @Test
     void failoverRefreshesTheTopologyWithoutLosingAcknowledgedWrites() throws Exception {
         RedisClusterClient client = client(true);
@@ -343,40 +253,22 @@ class LettuceClusterIT {
         int oldMaster = cluster.masterOf(slot);
         int replica = cluster.replicaOf(oldMaster);
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = (i % 2 == 0 ? "{fo}:" : "spread:") + i;
-                try {
-                    if ("OK".equals(sync.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e); // not acknowledged: may or may not have been applied
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 200);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, sync::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
         cluster.failover(replica);
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(20)).until(() -> acknowledged.size() > atFailover + 500);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 500);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();
             assertThat(client.getPartitions().getPartitionBySlot(slot).getNodeId())
                     .isEqualTo(cluster.node(replica).id());
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(sync.get(e.getKey())))
-                .count();
+        long lost = writer.lost(sync::get);
         System.out.printf(
                 "Lettuce cluster failover: %d acknowledged writes, %d lost, %d failed commands%n",
-                acknowledged.size(), lost, failures.size());
+                writer.acknowledgedCount(), lost, writer.failures().size());
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut()).isEqualTo(cutBefore);
     }
@@ -387,29 +279,7 @@ class LettuceClusterIT {
         StatefulRedisClusterConnection<String, String> connection = EntraLettuceCluster.connect(client, provider);
         cleanup.add(connection);
         RedisAdvancedClusterCommands<String, String> sync = connection.sync();
-        int slot = SlotHash.getSlot("{mig}");
-        int from = cluster.masterOf(slot);
-        int to = cluster.masterOf((slot + 6000) % SlotHash.SLOT_COUNT);
-        assertThat(to).isNotEqualTo(from);
-        for (int i = 0; i < 20; i++) {
-            sync.set("{mig}:old" + i, "o" + i);
-        }
-        cluster.beginMigration(slot, from, to);
-        try {
-            for (int i = 0; i < 20; i++) {
-                // absent on the source: -ASK to the target, which Lettuce follows with ASKING
-                assertThat(sync.set("{mig}:new" + i, "n" + i)).isEqualTo("OK");
-                assertThat(sync.get("{mig}:old" + i)).isEqualTo("o" + i);
-            }
-        } finally {
-            cluster.finishMigration(slot, from, to);
-        }
-        client.refreshPartitions();
-        for (int i = 0; i < 20; i++) {
-            assertThat(sync.get("{mig}:new" + i)).isEqualTo("n" + i);
-            assertThat(sync.get("{mig}:old" + i)).isEqualTo("o" + i);
-        }
-        assertThat(cluster.node(to).server().cli().call("GET", "{mig}:new0")).isEqualTo("n0");
+        keysStayReachableDuringAMigration(SlotHash.getSlot("{mig}"), sync::set, sync::get, client::refreshPartitions);
     }
 
     @Test
@@ -424,40 +294,26 @@ class LettuceClusterIT {
         int replica = cluster.replicaOf(master);
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
-        Map<String, String> acknowledged = new ConcurrentHashMap<>();
-        List<Throwable> failures = new CopyOnWriteArrayList<>();
-        AtomicBoolean running = new AtomicBoolean(true);
-        Thread writer = new Thread(() -> {
-            for (int i = 0; running.get(); i++) {
-                String key = "{port}:" + i;
-                try {
-                    if ("OK".equals(sync.set(key, "v" + i))) {
-                        acknowledged.put(key, "v" + i);
-                    }
-                } catch (RuntimeException e) {
-                    failures.add(e);
-                }
-            }
-        });
-        writer.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> acknowledged.size() > 100);
+        AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, sync::set);
+        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
         cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = acknowledged.size();
-        await().atMost(Duration.ofSeconds(20)).until(() -> acknowledged.size() > atFailover + 300);
-        running.set(false);
-        writer.join(20_000);
+        int atFailover = writer.acknowledgedCount();
+        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 300);
+        writer.close();
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();
             assertThat(client.getPartitions().getPartitionBySlot(slot).getUri().getPort())
                     .isEqualTo(newPort);
         });
-        long lost = acknowledged.entrySet().stream()
-                .filter(e -> !e.getValue().equals(sync.get(e.getKey())))
-                .count();
+        long lost = writer.lost(sync::get);
         System.out.printf(
                 "Lettuce cluster port change: node %d now on %d; %d acknowledged writes, %d lost, %d failed commands%n",
-                replica, newPort, acknowledged.size(), lost, failures.size());
+                replica,
+                newPort,
+                writer.acknowledgedCount(),
+                lost,
+                writer.failures().size());
         assertThat(lost).isZero();
         assertThat(cluster.connectionsCut()).isEqualTo(cutBefore);
     }

@@ -4,6 +4,7 @@ import io.github.redisentra.core.ReauthenticationListener;
 import io.github.redisentra.core.TokenRefresher;
 import io.github.redisentra.core.TokenSource;
 import io.github.redisentra.jedis.EntraJedisCluster;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -98,7 +99,14 @@ public class RedisEntraJedisClusterAutoConfiguration {
                         .usernameFrom(source)
                         .poolConfig(RedisEntraJedisAutoConfiguration.poolConfig(
                                 redisProperties.getJedis().getPool()))
-                        .listener(counting);
+                        .listener(counting)
+                        // As for a single server: the start already waited for the first token as
+                        // redis.entra.fail-fast says; without fail-fast it must not block here, so the client starts
+                        // without its topology and loads it once a token arrives (EntraJedisCluster.Builder).
+                        .firstTokenWait(Duration.ZERO);
+                if (properties.getTokenWait() != null) {
+                    entra.tokenWait(properties.getTokenWait());
+                }
                 nodes.forEach(entra::node);
                 if (clientConfig.get() != null) {
                     entra.clientConfig(clientConfig.get().build());

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
 import org.springframework.boot.data.redis.autoconfigure.JedisClientConfigurationBuilderCustomizer;
@@ -393,6 +395,41 @@ class RedisEntraAutoConfigurationTest {
                 .run(context -> assertThat(context.getStartupFailure())
                         .hasStackTraceContaining("EntraClusterConnectionProvider")
                         .hasStackTraceContaining("Could not initialize cluster slots cache"));
+    }
+
+    /**
+     * Without fail-fast the Jedis cluster wiring does not wait for the first token (it used to block up to 2 min): the
+     * application starts with no token at all, and a command fails naming the missing topology and the token's cause.
+     */
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void jedisClusterWithoutFailFastStartsWithoutATokenAndCommandsNameTheCause() throws Exception {
+        // A bound socket that never answers stands in for the seed (the handshake needs the token before it sends).
+        try (java.net.ServerSocket silent =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            runner.withConfiguration(AutoConfigurations.of(RedisEntraJedisClusterAutoConfiguration.class))
+                    .withPropertyValues(
+                            "redis.entra.enabled=true",
+                            "redis.entra.fail-fast=false",
+                            "redis.entra.credential=command",
+                            "redis.entra.command=echo 'AADSTS700016: application not found' >&2; exit 3",
+                            "spring.data.redis.client-type=jedis",
+                            "spring.data.redis.cluster.nodes=127.0.0.1:" + silent.getLocalPort())
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        TokenRefresher refresher = context.getBean(TokenRefresher.class);
+                        await().atMost(Duration.ofSeconds(20))
+                                .until(() -> refresher.status().consecutiveFailures() >= 1);
+                        assertThat(refresher.firstToken()).isNotDone();
+                        Throwable error = org.assertj.core.api.Assertions.catchThrowable(
+                                () -> context.getBean(JedisConnectionFactory.class)
+                                        .getConnection()
+                                        .stringCommands()
+                                        .get("k".getBytes(StandardCharsets.UTF_8)));
+                        assertThat(rootMessages(error))
+                                .contains("No cluster topology yet", "No valid Entra ID token", "AADSTS700016");
+                    });
+        }
     }
 
     @Test

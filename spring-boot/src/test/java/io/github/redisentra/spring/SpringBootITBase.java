@@ -31,6 +31,7 @@ abstract class SpringBootITBase {
     /** Another token lifetime for an IT's signed-in user, in seconds. */
     @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
     @java.lang.annotation.Target(java.lang.annotation.ElementType.TYPE)
+    @java.lang.annotation.Inherited
     @interface TokenLifetime {
         int value();
     }

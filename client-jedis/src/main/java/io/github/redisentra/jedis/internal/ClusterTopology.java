@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -48,7 +49,8 @@ final class ClusterTopology implements AutoCloseable {
     private final AtomicReference<SlotTable> table = new AtomicReference<>(SlotTable.EMPTY);
     private final Map<String, ConnectionPool> pools = new ConcurrentHashMap<>();
     private final AtomicReference<CompletableFuture<Boolean>> refreshing = new AtomicReference<>();
-    private final ScheduledExecutorService periodic;
+    private final ScheduledExecutorService background;
+    private volatile JedisException lastFailure;
     private volatile boolean closed;
 
     /**
@@ -68,16 +70,15 @@ final class ClusterTopology implements AutoCloseable {
         this.seedConnector = seedConnector;
         this.seeds = List.copyOf(seeds);
         this.readFromReplicas = readFromReplicas;
+        // One daemon thread per client: the periodic refresh and a lazily built client's first load.
+        background = Executors.newSingleThreadScheduledExecutor(task -> {
+            Thread thread = new Thread(task, "redis-entra-jedis-topology");
+            thread.setDaemon(true);
+            return thread;
+        });
         if (refreshPeriod != null && !refreshPeriod.isZero() && !refreshPeriod.isNegative()) {
-            periodic = Executors.newSingleThreadScheduledExecutor(task -> {
-                Thread thread = new Thread(task, "redis-entra-jedis-topology");
-                thread.setDaemon(true);
-                return thread;
-            });
             long millis = refreshPeriod.toMillis();
-            periodic.scheduleWithFixedDelay(() -> refresh(null), millis, millis, TimeUnit.MILLISECONDS);
-        } else {
-            periodic = null;
+            background.scheduleWithFixedDelay(() -> refresh(null), millis, millis, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -88,6 +89,36 @@ final class ClusterTopology implements AutoCloseable {
      */
     void load(Connection connection) {
         publish(read(connection));
+    }
+
+    /** Whether a topology is known (false until a lazily built client's first load succeeds). */
+    boolean isLoaded() {
+        return !table.get().isEmpty();
+    }
+
+    /** Loads the topology on the background thread unless one is known by then (a lazily built client's token came). */
+    void loadInBackground() {
+        if (closed) {
+            return;
+        }
+        try {
+            background.execute(() -> {
+                if (!isLoaded()) {
+                    refresh(null);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closed meanwhile
+        }
+    }
+
+    /** For a command that found no topology: why none could be loaded (the last discovery's failure as cause). */
+    JedisClusterOperationException notLoaded() {
+        JedisException cause = lastFailure;
+        return new JedisClusterOperationException(
+                "No cluster topology yet: no seed answered CLUSTER SLOTS"
+                        + (cause == null ? "" : " (" + cause.getMessage() + ")"),
+                cause);
     }
 
     /**
@@ -142,6 +173,7 @@ final class ClusterTopology implements AutoCloseable {
                 first = first == null ? e : first;
             }
         }
+        lastFailure = first;
         if (!closed) {
             log.warn(
                     "redis.entra: no cluster node answered CLUSTER SLOTS; keeping the current topology ({})",
@@ -249,9 +281,7 @@ final class ClusterTopology implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        if (periodic != null) {
-            periodic.shutdownNow();
-        }
+        background.shutdownNow();
         table.set(SlotTable.EMPTY);
         for (String key : new ArrayList<>(pools.keySet())) {
             ConnectionPool pool = pools.remove(key);

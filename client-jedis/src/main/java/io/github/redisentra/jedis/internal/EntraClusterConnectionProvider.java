@@ -6,14 +6,17 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import redis.clients.jedis.CommandArguments;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisClientConfig;
 import redis.clients.jedis.exceptions.JedisClusterOperationException;
+import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.providers.ClusterConnectionProvider;
 
@@ -25,20 +28,79 @@ import redis.clients.jedis.providers.ClusterConnectionProvider;
  * executor, pipeline and transaction need, and routes every method to {@link ClusterTopology}: our own slot table, with
  * node pools from our factory. The superclass constructor's own discovery (one short connection to a seed) is discarded
  * at once; its pools never opened a connection.
+ *
+ * <p>Lazy start ({@code firstToken} given): the topology is not loaded while constructing; it is loaded when that token
+ * arrives (in the background), by the periodic refresh, or by the first command. Jedis's superclass constructor always
+ * tries a discovery and throws when it fails, unless the system property {@code jedis.cluster.initNoError} is set, its
+ * own switch for a client that starts without its cluster. On this path the superclass is therefore given a
+ * configuration that fails before any network connection, and the property is set (if unset) only for the instant of
+ * that constructor, under one lock, then cleared again.
  */
 public final class EntraClusterConnectionProvider extends ClusterConnectionProvider {
+    private static final String INIT_NO_ERROR = "jedis.cluster.initNoError";
+    private static final Object INIT_NO_ERROR_LOCK = new Object();
+    private static final JedisClientConfig NO_DISCOVERY = DefaultJedisClientConfig.builder()
+            .hostAndPortMapper(node -> {
+                throw new JedisConnectionException("topology loaded later (no Entra ID token yet)");
+            })
+            .build();
+
     private final ClusterTopology topology;
     private final ConnectionReauthenticator reauthenticator;
     private final AutoCloseable ownedRefresher;
 
-    public EntraClusterConnectionProvider(
+    /**
+     * @param firstToken null to load the topology now (throwing if no seed answers), else the refresher's first token,
+     *     on whose arrival the topology is loaded in the background (lazy start: nothing is contacted here)
+     */
+    public static EntraClusterConnectionProvider create(
             Set<HostAndPort> seeds,
             JedisClientConfig config,
             GenericObjectPoolConfig<Connection> poolConfig,
             Duration topologyRefreshPeriod,
             ConnectionReauthenticator reauthenticator,
-            AutoCloseable ownedRefresher) {
-        super(seeds, config, poolConfig);
+            AutoCloseable ownedRefresher,
+            CompletableFuture<?> firstToken) {
+        if (firstToken == null) {
+            return new EntraClusterConnectionProvider(
+                    seeds, config, config, poolConfig, topologyRefreshPeriod, reauthenticator, ownedRefresher, true);
+        }
+        EntraClusterConnectionProvider provider;
+        synchronized (INIT_NO_ERROR_LOCK) {
+            boolean set = System.getProperty(INIT_NO_ERROR) == null;
+            if (set) {
+                System.setProperty(INIT_NO_ERROR, "true");
+            }
+            try {
+                provider = new EntraClusterConnectionProvider(
+                        seeds,
+                        NO_DISCOVERY,
+                        config,
+                        poolConfig,
+                        topologyRefreshPeriod,
+                        reauthenticator,
+                        ownedRefresher,
+                        false);
+            } finally {
+                if (set) {
+                    System.clearProperty(INIT_NO_ERROR);
+                }
+            }
+        }
+        firstToken.thenRun(provider.topology::loadInBackground);
+        return provider;
+    }
+
+    private EntraClusterConnectionProvider(
+            Set<HostAndPort> seeds,
+            JedisClientConfig superclassConfig,
+            JedisClientConfig config,
+            GenericObjectPoolConfig<Connection> poolConfig,
+            Duration topologyRefreshPeriod,
+            ConnectionReauthenticator reauthenticator,
+            AutoCloseable ownedRefresher,
+            boolean loadNow) {
+        super(seeds, superclassConfig, poolConfig);
         super.close();
         this.reauthenticator = reauthenticator;
         this.ownedRefresher = ownedRefresher;
@@ -51,6 +113,9 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
                 seeds,
                 config.isReadOnlyForRedisClusterReplicas(),
                 topologyRefreshPeriod);
+        if (!loadNow) {
+            return;
+        }
         try {
             initializeSlots(seeds, config);
         } catch (RuntimeException e) {
@@ -157,8 +222,16 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
 
     @Override
     public Connection getConnection() {
+        List<ConnectionPool> primaries = topology.shuffledPrimaryPools();
+        if (primaries.isEmpty() && !topology.isLoaded()) {
+            renewSlotCache(); // a lazily built client's first command
+            if (!topology.isLoaded()) {
+                throw topology.notLoaded();
+            }
+            primaries = topology.shuffledPrimaryPools();
+        }
         JedisException suppressed = null;
-        for (ConnectionPool pool : topology.shuffledPrimaryPools()) {
+        for (ConnectionPool pool : primaries) {
             Connection connection = null;
             try {
                 connection = pool.getResource();
@@ -190,6 +263,9 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
             return pool.getResource();
         }
         renewSlotCache();
+        if (!topology.isLoaded()) {
+            throw topology.notLoaded(); // a lazily built client before its first token: the reason, not a retry
+        }
         pool = topology.primaryPool(slot);
         return pool != null ? pool.getResource() : getConnection();
     }
