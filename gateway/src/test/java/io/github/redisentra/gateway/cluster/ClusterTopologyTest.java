@@ -145,4 +145,19 @@ class ClusterTopologyTest {
         assertThat(l.events).containsExactly("open a 7001", "open b 7002", "open c 7003");
         assertThat(t.current().describe()).first().asString().startsWith("cccccccc replica of aaaaaaaa:");
     }
+
+    @Test
+    void eachListenersViewNamesItsNodeAndTheSeedsViewTheNodeTheSeedAnsweredAs() throws Exception {
+        Listeners l = new Listeners();
+        ClusterTopology t = topology(l, 7001, 7010);
+        try {
+            t.start(nodes(THREE)); // as detection read it from the seed: A is "myself"
+            assertThat(t.viewOf(C).self().id()).isEqualTo(C);
+            assertThat(t.viewOf(B).endpoints().forNodeId(A)).isEqualTo(new HostPort("gw.example", 7001));
+            assertThat(t.seedView().self().id()).isEqualTo(A);
+            assertThat(t.viewOf(D).self()).isNull();
+        } finally {
+            t.close();
+        }
+    }
 }
