@@ -128,7 +128,7 @@ class DeployFilesTest {
                 }
             }
         }
-        assertThat(checked).as("read-only gateway containers").hasSize(2);
+        assertThat(checked).as("read-only gateway containers").hasSize(3);
     }
 
     @Test
