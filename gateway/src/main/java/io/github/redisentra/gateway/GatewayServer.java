@@ -5,8 +5,11 @@ import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.session.ClientSession;
 import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionRegistry;
+import io.github.redisentra.gateway.upstream.ConnectRateLimiter;
+import io.github.redisentra.gateway.upstream.RateLimitedDialer;
 import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -56,6 +59,7 @@ public final class GatewayServer implements AutoCloseable {
     private final Class<? extends SocketChannel> socketChannelType;
     private Channel serverChannel;
     private volatile UpstreamConnector connector;
+    private final ConnectRateLimiter connectRate;
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -83,6 +87,7 @@ public final class GatewayServer implements AutoCloseable {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.events = events == null ? GatewayEvents.NONE : events;
         this.admission = new ClientAdmission(settings.connectionLimits(), this.events);
+        this.connectRate = new ConnectRateLimiter(settings.upstreamConnectRate(), System::nanoTime);
         IoHandlerFactory io;
         if (Epoll.isAvailable()) {
             io = EpollIoHandler.newFactory();
@@ -101,6 +106,8 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer start() throws InterruptedException {
         UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
         this.connector = connector;
+        // every upstream connect (sessions, their handovers, node dialers built from it) passes the one limiter
+        UpstreamDialer dialer = RateLimitedDialer.wrap(connector, connectRate);
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
@@ -128,7 +135,7 @@ public final class GatewayServer implements AutoCloseable {
                             return;
                         }
                         ClientSession session = new ClientSession(
-                                settings.session(), authenticator, connector, credentials, events, registry, access);
+                                settings.session(), authenticator, dialer, credentials, events, registry, access);
                         registry.attach(ch, session);
                         ch.pipeline()
                                 .addLast("session", session)
@@ -164,6 +171,14 @@ public final class GatewayServer implements AutoCloseable {
     public java.util.Map<String, Integer> upstreamConnectionsByNode() {
         UpstreamConnector c = connector;
         return c == null ? java.util.Map.of() : c.openConnectionsByNode();
+    }
+
+    /**
+     * The limiter every upstream connect of this gateway passes ({@code UPSTREAM_CONNECT_RATE}): wrap any further
+     * dialer with {@link RateLimitedDialer#wrap} and this limiter; its counters are the metrics.
+     */
+    public ConnectRateLimiter upstreamConnectRate() {
+        return connectRate;
     }
 
     /** Who is signed in on which connection, and closing a user's sessions (for user locks). */
