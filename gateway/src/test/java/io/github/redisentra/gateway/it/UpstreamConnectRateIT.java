@@ -42,16 +42,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A reconnect storm through the real gateway to a real redis-server: 5,000 clients connect at once and sign in
- * with one token while {@code UPSTREAM_CONNECT_RATE} is 1,000/s (burst 100) and the upstream connect timeout 2 s. The
+ * with one token while {@code UPSTREAM_CONNECT_RATE} is 200/s (burst 20) and the upstream connect timeout 2 s. The
+ * cap is set below what even a loaded 2-core machine delivers (about 500 sign-ins/s here; without the cap the window
+ * check below fails), so that it binds: some clients wait, those whose wait would pass the timeout are refused. The
  * cache must see new connections no faster than the cap (redis-server's own {@code total_connections_received},
  * sampled through the storm), and every client must end served ({@code PONG}) or refused with the defined error —
  * none hangs, none gets anything else — and the gateway must serve a new client afterwards.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class UpstreamConnectRateIT {
-    static final int CLIENTS = Integer.getInteger("storm.clients", 5_000);
-    static final int RATE = Integer.getInteger("storm.rate", 1_000);
-    static final int BURST = Integer.getInteger("storm.burst", 100);
+    static final int CLIENTS = 5_000;
+    static final int RATE = 200;
+    static final int BURST = 20;
     static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     static final String REFUSED =
             "-ERR upstream unavailable: cannot connect to the cache (upstream connection rate limit reached; retry)";
@@ -98,7 +100,18 @@ class UpstreamConnectRateIT {
     }
 
     /** One sample of the cache's accepted-connection counter. */
-    record Sample(long nanos, long connections) {}
+    /**
+     * One reading of the cache's accepted-connection counter, taken some time between {@code before} and
+     * {@code after} (the INFO round trip): a window between two readings is at most {@code after} of the later minus
+     * {@code before} of the earlier.
+     */
+    record Sample(long before, long after, long connections) {
+        static Sample of(RedisCli admin) {
+            long before = System.nanoTime();
+            long n = connectionsReceived(admin);
+            return new Sample(before, System.nanoTime(), n);
+        }
+    }
 
     static long connectionsReceived(RedisCli admin) {
         return admin.callString("INFO", "stats")
@@ -136,7 +149,7 @@ class UpstreamConnectRateIT {
         int refused = count(outcomes, "refused");
         Sample first = samples.get(0);
         Sample last = samples.get(samples.size() - 1);
-        double stormSeconds = (last.nanos() - first.nanos()) / 1e9;
+        double stormSeconds = (last.after() - first.before()) / 1e9;
         System.out.printf(
                 "storm: %d clients, %d served, %d refused in %.2f s; the cache saw %d new connections (%.0f/s);"
                         + " limiter immediate=%d delayed=%d refused=%d%n",
@@ -156,26 +169,27 @@ class UpstreamConnectRateIT {
         assertThat(served)
                 .as("the cap spreads the storm out, it does not stop it")
                 .isGreaterThanOrEqualTo(BURST + RATE);
-        // how many wait or are refused depends on how fast this (shared) machine lets the storm's AUTHs in;
-        // refusals are forced in the next test
+        assertThat(refused).as("5,000 at once cannot all fit in 2 s at 200/s").isPositive();
         assertThat(limiter.refused()).isEqualTo(refused);
+        assertThat(limiter.delayed()).isPositive();
         long upstreamOpened = limiter.immediate() + limiter.delayed() - upstreamBefore;
         assertThat(upstreamOpened).isEqualTo(served);
 
-        // The cache's own count: over every window of at least one second, no more new connections than the burst
-        // plus the rate times the window, allowing 0.3 s for the cache accepting a little behind the gateway's
-        // schedule.
+        // The cache's own count: over every window of at least two seconds, no more new connections than the burst
+        // plus the rate times the window, allowing 1 s for lateness: a slot's connect runs on the event loop's timer,
+        // and on this shared machine a busy loop runs a second's worth of due timers together now and then (0.5 s
+        // was exceeded by a few connections). Without the cap this fails by far: the storm signs in at ~500/s.
         assertThat(last.connections() - first.connections()).isGreaterThanOrEqualTo(served);
         for (int i = 0; i < samples.size(); i++) {
             for (int j = i + 1; j < samples.size(); j++) {
-                double seconds = (samples.get(j).nanos() - samples.get(i).nanos()) / 1e9;
-                if (seconds < 1.0) {
+                double seconds = (samples.get(j).after() - samples.get(i).before()) / 1e9;
+                if (seconds < 2.0) {
                     continue;
                 }
                 long opened = samples.get(j).connections() - samples.get(i).connections();
                 assertThat((double) opened)
                         .as("new upstream connections in %.2f s (samples %d..%d)", seconds, i, j)
-                        .isLessThanOrEqualTo(BURST + RATE * (seconds + 0.3));
+                        .isLessThanOrEqualTo(BURST + RATE * (seconds + 1.0));
             }
         }
         // no hang, no crash: the next client is served
@@ -229,7 +243,7 @@ class UpstreamConnectRateIT {
                         .channel(NioSocketChannel.class)
                         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 20_000)
                         .handler(new ChannelInboundHandlerAdapter()); // replaced per connection below
-                samples.add(new Sample(System.nanoTime(), connectionsReceived(admin)));
+                samples.add(Sample.of(admin));
                 for (int i = 0; i < clients; i++) {
                     StormClient client = new StormClient(auth, outcomes, done);
                     b.clone().handler(client).connect(gw.localAddress()).addListener(f -> {
@@ -240,12 +254,12 @@ class UpstreamConnectRateIT {
                 }
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
                 while (!done.await(100, TimeUnit.MILLISECONDS)) {
-                    samples.add(new Sample(System.nanoTime(), connectionsReceived(admin)));
+                    samples.add(Sample.of(admin));
                     assertThat(System.nanoTime() - deadline)
                             .as("storm still running after 40 s: %s", outcomes)
                             .isNegative();
                 }
-                samples.add(new Sample(System.nanoTime(), connectionsReceived(admin)));
+                samples.add(Sample.of(admin));
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
             }
