@@ -6,6 +6,8 @@ import io.github.redisentra.gateway.session.ClientSession;
 import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionRegistry;
 import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.ConnectRateLimiter;
+import io.github.redisentra.gateway.upstream.RateLimitedDialer;
 import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
@@ -68,6 +70,7 @@ public final class GatewayServer implements AutoCloseable {
     private final java.util.Map<String, UpstreamConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
     private static final AttributeKey<SessionSettings> SESSION_SETTINGS =
             AttributeKey.valueOf(GatewayServer.class, "sessionSettings");
+    private final ConnectRateLimiter connectRate;
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -96,6 +99,7 @@ public final class GatewayServer implements AutoCloseable {
         this.credentials = Objects.requireNonNull(credentials, "credentials");
         this.events = events == null ? GatewayEvents.NONE : events;
         this.admission = new ClientAdmission(settings.connectionLimits(), this.events);
+        this.connectRate = new ConnectRateLimiter(settings.upstreamConnectRate(), System::nanoTime);
         IoHandlerFactory io;
         if (Epoll.isAvailable()) {
             io = EpollIoHandler.newFactory();
@@ -173,7 +177,9 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private ServerBootstrap bootstrap(
-            UpstreamDialer dialer, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
+            UpstreamDialer unlimited, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
+        // every upstream connect of every listener (sessions and their handovers) passes the one limiter
+        UpstreamDialer dialer = RateLimitedDialer.wrap(unlimited, connectRate);
         return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelType)
@@ -230,6 +236,14 @@ public final class GatewayServer implements AutoCloseable {
         java.util.Map<String, Integer> m = new java.util.TreeMap<>();
         connectors.values().forEach(c -> c.openConnectionsByNode().forEach((k, v) -> m.merge(k, v, Integer::sum)));
         return m;
+    }
+
+    /**
+     * The limiter every upstream connect of this gateway passes ({@code UPSTREAM_CONNECT_RATE}): wrap any further
+     * dialer with {@link RateLimitedDialer#wrap} and this limiter; its counters are the metrics.
+     */
+    public ConnectRateLimiter upstreamConnectRate() {
+        return connectRate;
     }
 
     /** Who is signed in on which connection, and closing a user's sessions (for user locks). */

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway;
 
 import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.session.SessionSettings;
+import io.github.redisentra.gateway.upstream.UpstreamConnectRate;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -17,21 +18,35 @@ import java.util.Objects;
  * @param session per-session limits and timers
  * @param drainTimeout on shutdown, how long in-flight commands may take to be answered before connections close
  * @param connectionLimits how many connections are admitted ({@link ClientAdmission})
+ * @param upstreamConnectRate how fast upstream connections may be opened ({@link UpstreamConnectRate#UNLIMITED}
+ *     unless set: the {@code UPSTREAM_CONNECT_RATE} setting's default applies to the configured gateway)
  */
 public record GatewaySettings(
         InetSocketAddress listenAddress,
         ListenerTls listenerTls,
         SessionSettings session,
         Duration drainTimeout,
-        ConnectionLimits connectionLimits) {
+        ConnectionLimits connectionLimits,
+        UpstreamConnectRate upstreamConnectRate) {
 
     public GatewaySettings {
         Objects.requireNonNull(listenAddress, "listenAddress");
+        Objects.requireNonNull(upstreamConnectRate, "upstreamConnectRate");
         Objects.requireNonNull(session, "session");
         Objects.requireNonNull(connectionLimits, "connectionLimits");
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0, got " + drainTimeout);
         }
+    }
+
+    /** Without a cap on the upstream connect rate. */
+    public GatewaySettings(
+            InetSocketAddress listenAddress,
+            ListenerTls listenerTls,
+            SessionSettings session,
+            Duration drainTimeout,
+            ConnectionLimits connectionLimits) {
+        this(listenAddress, listenerTls, session, drainTimeout, connectionLimits, UpstreamConnectRate.UNLIMITED);
     }
 
     /** With the default {@link ConnectionLimits}. */
@@ -48,22 +63,27 @@ public record GatewaySettings(
 
     /** A fixed context ({@code null}: plaintext). */
     public GatewaySettings withListenerTls(SslContext tls) {
-        return new GatewaySettings(listenAddress, ListenerTls.fixed(tls), session, drainTimeout, connectionLimits);
+        return new GatewaySettings(
+                listenAddress, ListenerTls.fixed(tls), session, drainTimeout, connectionLimits, upstreamConnectRate);
     }
 
     public GatewaySettings withListenerTls(ListenerTls tls) {
-        return new GatewaySettings(listenAddress, tls, session, drainTimeout, connectionLimits);
+        return new GatewaySettings(listenAddress, tls, session, drainTimeout, connectionLimits, upstreamConnectRate);
     }
 
     public GatewaySettings withSession(SessionSettings s) {
-        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout, connectionLimits);
+        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout, connectionLimits, upstreamConnectRate);
     }
 
     public GatewaySettings withDrainTimeout(Duration d) {
-        return new GatewaySettings(listenAddress, listenerTls, session, d, connectionLimits);
+        return new GatewaySettings(listenAddress, listenerTls, session, d, connectionLimits, upstreamConnectRate);
     }
 
     public GatewaySettings withConnectionLimits(ConnectionLimits limits) {
-        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, limits);
+        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, limits, upstreamConnectRate);
+    }
+
+    public GatewaySettings withUpstreamConnectRate(UpstreamConnectRate rate) {
+        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, connectionLimits, rate);
     }
 }

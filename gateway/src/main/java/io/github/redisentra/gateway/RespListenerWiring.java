@@ -9,6 +9,7 @@ import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.tls.TrustMaterial;
+import io.github.redisentra.gateway.upstream.UpstreamConnectRate;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
@@ -71,6 +72,7 @@ final class RespListenerWiring {
         runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
         runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
+        runtime.metrics().addSection(() -> server.upstreamConnectRate().renderMetrics(GatewayMetrics.PREFIX));
         runtime.roleUpstreams().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
@@ -136,7 +138,9 @@ final class RespListenerWiring {
                 tls,
                 session,
                 config.lifecycle().drainTimeout(),
-                new ConnectionLimits(limits.maxClients(), limits.maxUnauthenticatedPerAddress()));
+                new ConnectionLimits(limits.maxClients(), limits.maxUnauthenticatedPerAddress()),
+                new UpstreamConnectRate(
+                        config.upstream().connectRate(), config.upstream().connectBurst()));
     }
 
     static UpstreamEndpoint endpoint(UpstreamSettings upstream) throws Exception {

@@ -56,8 +56,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code authenticate} is measured with as many calling threads as JMH is given ({@code -t}); the
  * authenticator runs the work on its own pool (max(2, cores) threads), so per-core throughput is the total
- * divided by the cores actually available. {@code signatureOnly} runs on the calling thread: with {@code -t 1} it
- * is one core's rate.
+ * divided by the cores actually available. {@code signatureOnly} (Nimbus parse + verify) and {@code rs256Only} (the
+ * JDK's RS256 verify alone: the floor) run on the calling thread: with {@code -t 1} they are one core's rate.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -79,6 +79,10 @@ public class JwtValidationBenchmark {
     private String oid;
     private JWSObject parsedOnce;
     private RSASSAVerifier verifier;
+    private java.security.Signature rs256;
+    private java.security.interfaces.RSAPublicKey publicKey;
+    private byte[] signingInput;
+    private byte[] signatureBytes;
     private final java.util.concurrent.atomic.AtomicLong validations = new java.util.concurrent.atomic.AtomicLong();
     private long cpuAtStart;
 
@@ -123,7 +127,11 @@ public class JwtValidationBenchmark {
         RSAKey key =
                 (RSAKey) JWKSet.parse(body).getKeyByKeyId(parsedOnce.getHeader().getKeyID());
         verifier = new RSASSAVerifier(key);
-        if (!signatureOnly()) {
+        publicKey = key.toRSAPublicKey();
+        rs256 = java.security.Signature.getInstance("SHA256withRSA");
+        signingInput = token.substring(0, token.lastIndexOf('.')).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        signatureBytes = java.util.Base64.getUrlDecoder().decode(token.substring(token.lastIndexOf('.') + 1));
+        if (!signatureOnly() || !rs256Only()) {
             throw new IllegalStateException("signature check failed");
         }
     }
@@ -184,6 +192,18 @@ public class JwtValidationBenchmark {
                 .authenticate(new AuthRequest(oid, token, CLIENT))
                 .toCompletableFuture()
                 .get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The floor of a fresh validation: the JDK's {@code SHA256withRSA} verify alone (the RSA public-key operation, a
+     * {@code BigInteger.modPow} with e = 65537, plus SHA-256 of the signing input), no parsing, on the calling thread.
+     */
+    @Benchmark
+    public boolean rs256Only() throws Exception {
+        validations.incrementAndGet();
+        rs256.initVerify(publicKey);
+        rs256.update(signingInput);
+        return rs256.verify(signatureBytes);
     }
 
     @Benchmark

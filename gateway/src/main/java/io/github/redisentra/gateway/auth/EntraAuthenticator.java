@@ -66,6 +66,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
 
     private final String tenantId;
     private final List<String> audiences;
+    private final boolean[] guidAudience; // per audience: compared ignoring case (a GUID) or exactly
     private final Duration skew;
     private volatile GroupPolicy policy;
     private final TenantKeys keys;
@@ -99,6 +100,10 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             int tokenCacheSize) {
         this.tenantId = tenantId.toLowerCase(Locale.ROOT);
         this.audiences = List.copyOf(audiences);
+        this.guidAudience = new boolean[this.audiences.size()];
+        for (int i = 0; i < guidAudience.length; i++) {
+            guidAudience[i] = isGuid(this.audiences.get(i));
+        }
         this.skew = skew;
         this.policy = policy;
         this.keys = keys;
@@ -185,6 +190,27 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             }
         }
         return new GroupPolicy(requiredGroupIds, ids, roleAppRoles);
+    }
+
+    /**
+     * Whether {@code s} is a GUID in its 8-4-4-4-12 hexadecimal form (what {@code GUID} matches), without a regular
+     * expression: it runs on every sign-in.
+     */
+    static boolean isGuid(String s) {
+        if (s.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
@@ -333,7 +359,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (oidClaim == null) {
                 throw new Refusal("malformed", "oid is missing");
             }
-            if (oid == null || !GUID.matcher(oid).matches()) {
+            if (oid == null || !isGuid(oid)) {
                 throw new Refusal("malformed", "oid is not a GUID string");
             }
             String user = request.username();
@@ -359,8 +385,9 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                 throw new Refusal("malformed", "aud is missing or not a string");
             }
             for (String v : values) {
-                for (String expected : audiences) {
-                    if (GUID.matcher(expected).matches() ? expected.equalsIgnoreCase(v) : expected.equals(v)) {
+                for (int i = 0; i < guidAudience.length; i++) {
+                    String expected = audiences.get(i);
+                    if (guidAudience[i] ? expected.equalsIgnoreCase(v) : expected.equals(v)) {
                         return;
                     }
                 }

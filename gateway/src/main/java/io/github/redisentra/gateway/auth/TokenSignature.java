@@ -2,11 +2,13 @@ package io.github.redisentra.gateway.auth;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.RSAKey;
-import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.NoSuchAlgorithmException;
+import java.security.Signature;
+import java.security.interfaces.RSAPublicKey;
 import java.text.ParseException;
 import java.util.Base64;
 import java.util.Collections;
@@ -22,10 +24,17 @@ import java.util.concurrent.atomic.LongAdder;
  * are refused), header ({@code alg} must be {@code RS256}; {@code crit} is refused; {@code jku}, {@code x5u},
  * {@code jwk}, {@code x5c} are ignored — keys come only from the tenant's {@code jwks_uri}), the RS256 signature with
  * the tenant key named by {@code kid}, and the payload as JSON. What the claims say is checked by the caller.
+ *
+ * <p>Cost (#19): one validation is one task on the caller's executor when the key is known (parse, signature,
+ * payload on the same thread; a hop only when an unknown {@code kid} needs a JWKS fetch); the header and payload are
+ * decoded once; the signature is checked with the JCA's {@code SHA256withRSA} (what Nimbus's {@code RSASSAVerifier}
+ * uses for RS256) on a per-thread {@link Signature} and a per-key {@link RSAPublicKey} converted once, the signature
+ * bytes decoded with {@link Base64} (public bytes: no need for Nimbus's constant-time codec), and the signing input
+ * taken from the token's bytes without building a string.
  */
 final class TokenSignature {
     static final int MAX_TOKEN_CHARS = 64 * 1024;
-    private static final int MAX_CACHED_VERIFIERS = 64;
+    private static final int MAX_CACHED_KEYS = 64;
 
     /**
      * A token whose signature verified with the tenant's key {@code key} (named {@code kid}): its claims, as the
@@ -39,11 +48,35 @@ final class TokenSignature {
     }
 
     /** A token split and its header read; the signature is not checked yet. */
-    private record Parsed(String[] parts, Map<String, Object> header, String kid) {}
+    private record Parsed(String token, int dot1, int dot2, Map<String, Object> header, String kid) {}
+
+    /** One {@code SHA256withRSA} verifier per thread (a {@link Signature} is not thread-safe; initialised per use). */
+    private static final ThreadLocal<Signature> RS256 = ThreadLocal.withInitial(() -> {
+        try {
+            return Signature.getInstance("SHA256withRSA");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA256withRSA is not available", e);
+        }
+    });
+
+    /** The base64url alphabet, by ASCII code (a table: the shape check reads every character of every token). */
+    private static final boolean[] BASE64URL = new boolean[128];
+
+    static {
+        for (char c = 'A'; c <= 'Z'; c++) {
+            BASE64URL[c] = true;
+            BASE64URL[Character.toLowerCase(c)] = true;
+        }
+        for (char c = '0'; c <= '9'; c++) {
+            BASE64URL[c] = true;
+        }
+        BASE64URL['-'] = true;
+        BASE64URL['_'] = true;
+    }
 
     private final TenantKeys keys;
     private final Executor executor;
-    private final Map<RSAKey, RSASSAVerifier> verifiers = new ConcurrentHashMap<>();
+    private final Map<RSAKey, RSAPublicKey> publicKeys = new ConcurrentHashMap<>();
     private final LongAdder signatureChecks = new LongAdder();
 
     /** @param executor runs the parsing and the signature check (CPU work) */
@@ -57,8 +90,22 @@ final class TokenSignature {
      * {@link TenantKeys}) and verifies the signature; fails with a {@link Refusal} (wrapped).
      */
     CompletableFuture<Verified> verify(String token) {
-        return CompletableFuture.supplyAsync(() -> parse(token), executor)
-                .thenCompose(p -> keys.find(p.kid()).thenApplyAsync(k -> verify(p, k), executor));
+        Parsed p;
+        try {
+            p = parse(token);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Optional<RSAKey>> key = keys.find(p.kid());
+        if (key.isDone() && !key.isCompletedExceptionally()) {
+            // the usual case: the key is known, so check here, on the calling thread (the executor's already)
+            try {
+                return CompletableFuture.completedFuture(verify(p, key.join()));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+        return key.thenApplyAsync(k -> verify(p, k), executor); // after a JWKS fetch: back on the executor
     }
 
     /** How many RS256 signature checks ran (whatever their result). */
@@ -79,8 +126,7 @@ final class TokenSignature {
         }
         int d1 = token.indexOf('.');
         int d2 = token.indexOf('.', d1 + 1);
-        String[] parts = {token.substring(0, d1), token.substring(d1 + 1, d2), token.substring(d2 + 1)};
-        Map<String, Object> header = json(parts[0], "header");
+        Map<String, Object> header = json(token, 0, d1, "header");
         Object alg = header.get("alg");
         if (!"RS256".equals(alg)) {
             throw new Refusal("alg_not_allowed", "alg " + Refusal.printable(alg) + " is not allowed (RS256 only)");
@@ -91,14 +137,14 @@ final class TokenSignature {
         if (header.containsKey("crit")) {
             throw new Refusal("unsupported_header", "crit header is not supported");
         }
-        if (parts[2].isEmpty()) {
+        if (d2 == token.length() - 1) {
             throw new Refusal("bad_signature", "signature missing");
         }
         Object kid = header.get("kid");
         if (!(kid instanceof String k) || k.isEmpty()) {
             throw new Refusal("unknown_kid", "token header has no kid");
         }
-        return new Parsed(parts, header, k);
+        return new Parsed(token, d1, d2, header, k);
     }
 
     private Verified verify(Parsed p, Optional<RSAKey> key) {
@@ -110,33 +156,43 @@ final class TokenSignature {
             throw new Refusal(
                     "unknown_kid", "kid " + Refusal.printable(kid) + " is not among the tenant's signing keys");
         }
-        String[] parts = p.parts();
+        String token = p.token();
         try {
-            JWSHeader jwsHeader = JWSHeader.parse(p.header(), new Base64URL(parts[0]));
-            byte[] signingInput = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
-            signatureChecks.increment();
-            if (!verifier(key.get()).verify(jwsHeader, signingInput, new Base64URL(parts[2]))) {
-                throw new Refusal("bad_signature", "signature does not verify with key " + kid);
-            }
+            JWSHeader.parse(p.header(), null); // every header Nimbus would refuse is still refused
         } catch (ParseException e) {
             throw new Refusal("malformed", "header is not a valid JWS header");
-        } catch (JOSEException e) {
+        }
+        boolean valid;
+        try {
+            byte[] signature = Base64.getUrlDecoder().decode(token.substring(p.dot2() + 1));
+            // the token is base64url and dots only (checked), so its chars are its ASCII bytes
+            byte[] ascii = token.getBytes(StandardCharsets.ISO_8859_1);
+            Signature rs256 = RS256.get();
+            rs256.initVerify(publicKey(key.get()));
+            rs256.update(ascii, 0, p.dot2());
+            signatureChecks.increment();
+            valid = rs256.verify(signature);
+        } catch (GeneralSecurityException | JOSEException | IllegalArgumentException e) {
             throw new Refusal("bad_signature", "signature could not be verified with key " + kid);
         }
-        return new Verified(kid, key.get(), Collections.unmodifiableMap(json(parts[1], "payload")));
+        if (!valid) {
+            throw new Refusal("bad_signature", "signature does not verify with key " + kid);
+        }
+        return new Verified(
+                kid, key.get(), Collections.unmodifiableMap(json(token, p.dot1() + 1, p.dot2(), "payload")));
     }
 
-    /** The verifier for a signing key; built once per key (building one converts the JWK to a public key). */
-    private RSASSAVerifier verifier(RSAKey key) throws JOSEException {
-        RSASSAVerifier v = verifiers.get(key);
-        if (v == null) {
-            if (verifiers.size() >= MAX_CACHED_VERIFIERS) {
-                verifiers.clear(); // keys rolled many times: start over rather than grow
+    /** The public key of a signing key; converted once per key (the JWK's modulus and exponent to a JCA key). */
+    private RSAPublicKey publicKey(RSAKey key) throws JOSEException {
+        RSAPublicKey k = publicKeys.get(key);
+        if (k == null) {
+            if (publicKeys.size() >= MAX_CACHED_KEYS) {
+                publicKeys.clear(); // keys rolled many times: start over rather than grow
             }
-            v = new RSASSAVerifier(key);
-            verifiers.put(key, v);
+            k = key.toRSAPublicKey();
+            publicKeys.put(key, k);
         }
-        return v;
+        return k;
     }
 
     private static int countDots(String s) {
@@ -164,11 +220,7 @@ final class TokenSignature {
                 }
                 segment++;
                 segmentLength = 0;
-            } else if ((c >= 'A' && c <= 'Z')
-                    || (c >= 'a' && c <= 'z')
-                    || (c >= '0' && c <= '9')
-                    || c == '_'
-                    || c == '-') {
+            } else if (c < 128 && BASE64URL[c]) {
                 segmentLength++;
             } else {
                 return false;
@@ -177,10 +229,11 @@ final class TokenSignature {
         return segment == 2;
     }
 
-    private static Map<String, Object> json(String segment, String what) {
+    private static Map<String, Object> json(String token, int from, int to, String what) {
         try {
             // java.util.Base64 (intrinsic-friendly) instead of Nimbus's constant-time codec: the header and payload
             // are not secret, and this runs on every AUTH. The caller checked the base64url alphabet.
+            byte[] segment = token.substring(from, to).getBytes(StandardCharsets.ISO_8859_1);
             String text = new String(Base64.getUrlDecoder().decode(segment), StandardCharsets.UTF_8);
             return JSONObjectUtils.parse(text);
         } catch (ParseException | RuntimeException e) {

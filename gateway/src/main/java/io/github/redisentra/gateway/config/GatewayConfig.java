@@ -88,8 +88,16 @@ public final class GatewayConfig {
         Path azureFederatedTokenFile = r.readableFile(AZURE_FEDERATED_TOKEN_FILE);
         UpstreamCredentialSource source = r.credentialSource();
         AwsIamUpstream awsIam = source == UpstreamCredentialSource.AWS_IAM ? r.awsIam(redisTls) : null;
+        int upstreamConnectRate = r.positiveInt(UPSTREAM_CONNECT_RATE, 0, 1_000_000);
+        int upstreamConnectBurst = r.positiveInt(UPSTREAM_CONNECT_BURST, 1, 1_000_000);
         this.upstream = new UpstreamSettings(
-                redisAddress, redisHostname, redisTls, Optional.ofNullable(redisCaFile), redisConnectTimeout);
+                redisAddress,
+                redisHostname,
+                redisTls,
+                Optional.ofNullable(redisCaFile),
+                redisConnectTimeout,
+                upstreamConnectRate,
+                upstreamConnectBurst);
         this.upstreamIdentity = new UpstreamIdentitySettings(
                 source,
                 Optional.ofNullable(awsIam),

@@ -208,6 +208,17 @@ public enum Setting {
             "Extra PEM CA certificates trusted for the upstream (in addition to the JVM's)",
             "/etc/gateway/redis-ca.pem"),
     REDIS_CONNECT_TIMEOUT("10s", "Upstream connect (and TLS handshake) timeout", "5s"),
+    UPSTREAM_CONNECT_RATE(
+            "2000",
+            "Most new upstream connections opened per second (caches rate-limit new connections; a reconnect storm"
+                    + " of clients is spread out instead of hammering the cache). Over it a connect waits for its slot;"
+                    + " a client whose wait would exceed REDIS_CONNECT_TIMEOUT gets `-ERR upstream unavailable: cannot"
+                    + " connect to the cache (upstream connection rate limit reached; retry)`. `0`: unlimited",
+            "1000"),
+    UPSTREAM_CONNECT_BURST(
+            "400",
+            "New upstream connections that may open at once, above UPSTREAM_CONNECT_RATE, after a quiet period",
+            "200"),
     REDIS_AAD_OBJECT_ID(
             null, "Upstream user name: object id of the gateway's identity; default: the `oid` of its token", "<guid>"),
     REDIS_TOKEN_SCOPE(

@@ -7,7 +7,22 @@ import java.util.Optional;
 /**
  * The upstream cache as an endpoint: {@code REDIS_HOSTPORT}, the host name for SNI and certificate verification
  * ({@code REDIS_HOSTNAME}, else the host of {@code REDIS_HOSTPORT}), {@code REDIS_TLS}, {@code REDIS_CA_FILE} and
- * {@code REDIS_CONNECT_TIMEOUT}. Who the gateway is towards it is {@link UpstreamIdentitySettings}.
+ * {@code REDIS_CONNECT_TIMEOUT}, and how fast new connections to it may be opened ({@code UPSTREAM_CONNECT_RATE}
+ * per second, {@code 0}: unlimited; {@code UPSTREAM_CONNECT_BURST} at once). Who the gateway is towards it is
+ * {@link UpstreamIdentitySettings}.
  */
 public record UpstreamSettings(
-        HostPort address, String hostname, boolean tls, Optional<Path> caFile, Duration connectTimeout) {}
+        HostPort address,
+        String hostname,
+        boolean tls,
+        Optional<Path> caFile,
+        Duration connectTimeout,
+        int connectRate,
+        int connectBurst) {
+
+    /** Without a cap on the connect rate. */
+    public UpstreamSettings(
+            HostPort address, String hostname, boolean tls, Optional<Path> caFile, Duration connectTimeout) {
+        this(address, hostname, tls, caFile, connectTimeout, 0, 1);
+    }
+}

@@ -221,6 +221,9 @@ public final class UpstreamLink {
 
     /** A connect failure's root cause in one line (for the client's error and logs). */
     public static String reason(Throwable t) {
+        if (t instanceof RateLimitedDialer.RateLimitExceeded) {
+            return t.getMessage(); // the gateway's own limit, said plainly
+        }
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

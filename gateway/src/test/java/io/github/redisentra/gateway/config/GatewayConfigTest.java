@@ -118,6 +118,20 @@ class GatewayConfigTest {
     }
 
     @Test
+    void upstreamConnectRateHasTheDocumentedDefaultsZeroIsUnlimitedAndNegativesAreRefused() throws Exception {
+        GatewayConfig c = GatewayConfig.from(minimal());
+        assertThat(c.upstream().connectRate()).isEqualTo(2000);
+        assertThat(c.upstream().connectBurst()).isEqualTo(400);
+        GatewayConfig set = GatewayConfig.from(with("UPSTREAM_CONNECT_RATE", "0", "UPSTREAM_CONNECT_BURST", "7"));
+        assertThat(set.upstream().connectRate()).isZero();
+        assertThat(set.upstream().connectBurst()).isEqualTo(7);
+        assertThat(problems(with("UPSTREAM_CONNECT_RATE", "-1")))
+                .containsExactly("UPSTREAM_CONNECT_RATE must be a whole number from 0 to 1000000, got \"-1\"");
+        assertThat(problems(with("UPSTREAM_CONNECT_BURST", "0")))
+                .containsExactly("UPSTREAM_CONNECT_BURST must be a whole number from 1 to 1000000, got \"0\"");
+    }
+
+    @Test
     void defaultListenAddressIsTheProxysPort6388() {
         assertThat(Setting.LISTEN_ADDR.defaultValue()).contains("0.0.0.0:6388");
     }
