@@ -24,6 +24,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import redis.clients.jedis.AbstractTransaction;
@@ -103,6 +104,8 @@ class JedisReauthenticationIT extends ReauthenticationITBase {
         assertThat(whoami(client)).isEqualTo(id.user.objectId());
     }
 
+    // A bounded load: alone on the machine (this module's "serial" surefire execution), not beside other test JVMs.
+    @Tag("serial")
     @Test
     void everyConnectionIsReauthenticatedBeforeItsTokenExpiresUnderLoad() throws Exception {
         // 12 s tokens: renewals at ~9 s and ~18 s; the load ends once the token the second one replaced has expired.
@@ -114,6 +117,8 @@ class JedisReauthenticationIT extends ReauthenticationITBase {
         runLoad(client, reauth, lifetime, duration);
     }
 
+    // A bounded load: alone on the machine (this module's "serial" surefire execution), not beside other test JVMs.
+    @Tag("serial")
     @Test
     void aRedisClientBuiltByTheUserWithItsOwnPoolAndClientConfigStaysAuthenticatedAcrossRenewals() throws Exception {
         Duration lifetime = Duration.ofSeconds(8);

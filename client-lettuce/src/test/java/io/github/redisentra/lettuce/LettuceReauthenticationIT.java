@@ -34,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -118,6 +119,8 @@ class LettuceReauthenticationIT extends ReauthenticationITBase {
      * has never been a token, so the first connection fails after the provider's {@code tokenWait}, not later and
      * not never, with a message saying what failed.
      */
+    // Its first token request must fail within a 2 s tokenWait: alone on the machine ("serial" execution).
+    @Tag("serial")
     @Test
     void aFirstConnectionWithTheIdentityProviderDownSinceStartFailsAfterTokenWaitNamingTheCause() throws Exception {
         io.github.redisentra.emulator.AppRegistration api =
@@ -206,6 +209,8 @@ class LettuceReauthenticationIT extends ReauthenticationITBase {
         await().atMost(Duration.ofSeconds(30)).until(() -> id.cache.connectionsCut() >= 1);
     }
 
+    // A bounded load: alone on the machine (this module's "serial" surefire execution), not beside other test JVMs.
+    @Tag("serial")
     @Test
     void everyConnectionIsReauthenticatedAcrossRenewalsUnderLoad() throws Exception {
         // 12 s tokens: renewals at ~9 s and ~18 s; the load ends once the token the second one replaced has expired.

@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,8 @@ import redis.clients.jedis.RedisClient;
  * the balancer), and each gateway's {@code /readyz} answers 503 before its listener stops accepting. Each roll is one
  * round; {@code -Dgateway.scale.rounds=N} repeats them (default 1).
  */
+// Three processes and health-check timing: alone on the machine (the gateway pom's "serial" execution).
+@Tag("serial")
 @Timeout(300)
 class HorizontalScaleIT {
     static final String GROUP = "dddddddd-0000-4000-8000-00000000000d";

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,6 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * descriptor table; the test is skipped (with the reason) when the soft limit cannot hold them. Count:
  * {@code -Dgateway.idle.sockets=N} (default 10000).
  */
+// 10,000 sockets and a resident-memory measurement: alone on the machine (the gateway pom's "serial" execution).
+@Tag("serial")
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class IdleSocketsIT {
     static final String GROUP = "aaaaaaaa-0000-4000-8000-0000000000c1";

@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -54,6 +55,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Runs {@code gateway.nodataloss.seconds} (default 10) seconds; e.g. {@code -Dgateway.nodataloss.seconds=300}.
  */
+// A bounded load: alone on the machine (the gateway pom's "serial" execution), not beside other test JVMs.
+@Tag("serial")
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 @ExtendWith(NettyLeakCheck.class)
 class NoDataLossIT {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Timeout;
  * must come back strictly consecutive (nothing lost, duplicated or reordered) and the final counters must equal the
  * acknowledged increments. Runs 30 s by default; {@code -Dgateway.soak.seconds=300} for the full 5 minutes.
  */
+// A bounded load: alone on the machine (the gateway pom's "serial" execution), not beside other test JVMs.
+@Tag("serial")
 class PipelineSoakIT {
     static final long SECONDS = Long.getLong("gateway.soak.seconds", 30);
     static final int CLIENTS = 3;

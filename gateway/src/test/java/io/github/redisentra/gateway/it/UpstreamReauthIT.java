@@ -185,10 +185,12 @@ class UpstreamReauthIT {
         lettuce.setOptions(
                 ClientOptions.builder().protocolVersion(ProtocolVersion.RESP2).build());
         ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (RawClient raw = new RawClient(port);
-                Jedis jedisSubscriber = new Jedis(new HostAndPort("127.0.0.1", port), cfg);
+        // The raw client connects last, right before its AUTH: the gateway's 10 s authentication deadline runs from
+        // its connect, and the clients above may take seconds to start on a busy machine.
+        try (Jedis jedisSubscriber = new Jedis(new HostAndPort("127.0.0.1", port), cfg);
                 Jedis publisher = new Jedis(new HostAndPort("127.0.0.1", port), cfg);
-                StatefulRedisPubSubConnection<String, String> ps = lettuce.connectPubSub()) {
+                StatefulRedisPubSubConnection<String, String> ps = lettuce.connectPubSub();
+                RawClient raw = new RawClient(port)) {
             raw.send("AUTH " + t + "\r\nSUBSCRIBE ho ho2\r\nPSUBSCRIBE h*\r\nSSUBSCRIBE sho\r\n");
             assertThat(raw.line()).isEqualTo("+OK");
             assertThat(frame(raw)).isEqualTo(List.of("subscribe", "ho", "1"));
