@@ -64,7 +64,7 @@ final class ConfigCheck {
             out.println("entra: off (LDAP-only gateway)");
         }
 
-        int up = checkUpstream("upstream", config.upstreamIdentity(), config.upstream(), waitMillis, out);
+        int up = checkUpstream("upstream", config.upstreamIdentity(), config.upstream(), waitMillis, out, config);
         if (up == FATAL) {
             return 1;
         }
@@ -81,7 +81,7 @@ final class ConfigCheck {
                     out.println(label + " credential: FAILED: " + message(e));
                     return 1;
                 }
-                int r = checkUpstream(label, derived.upstreamIdentity(), derived.upstream(), waitMillis, out);
+                int r = checkUpstream(label, derived.upstreamIdentity(), derived.upstream(), waitMillis, out, null);
                 if (r == FATAL) {
                     return 1;
                 }
@@ -144,7 +144,8 @@ final class ConfigCheck {
             UpstreamIdentitySettings identity,
             UpstreamSettings config,
             long waitMillis,
-            PrintStream out) {
+            PrintStream out,
+            GatewayConfig clusterCheck) {
         boolean probeOk = true;
         UpstreamIdentity upstream;
         try {
@@ -197,6 +198,9 @@ final class ConfigCheck {
             } catch (Exception e) {
                 probeOk = false;
                 out.println(label + ": FAILED: " + message(e));
+            }
+            if (probeOk && clusterCheck != null) {
+                probeOk = ClusterCheck.print(clusterCheck, upstream, c, out);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

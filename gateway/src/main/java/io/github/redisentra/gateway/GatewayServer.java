@@ -5,8 +5,10 @@ import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.session.ClientSession;
 import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionRegistry;
+import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
+import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -21,10 +23,14 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Objects;
@@ -56,6 +62,12 @@ public final class GatewayServer implements AutoCloseable {
     private final Class<? extends SocketChannel> socketChannelType;
     private Channel serverChannel;
     private volatile UpstreamConnector connector;
+    private volatile SessionSettings session;
+    private final ChannelGroup mainChannels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final java.util.Set<NodeListener> nodeListeners = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Map<String, UpstreamConnector> connectors = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final AttributeKey<SessionSettings> SESSION_SETTINGS =
+            AttributeKey.valueOf(GatewayServer.class, "sessionSettings");
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -78,6 +90,7 @@ public final class GatewayServer implements AutoCloseable {
             AccessControl access) {
         this.access = access;
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.session = settings.session();
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
         this.credentials = Objects.requireNonNull(credentials, "credentials");
@@ -99,10 +112,69 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Binds the listener; returns this. */
     public GatewayServer start() throws InterruptedException {
-        UpstreamConnector connector = new UpstreamConnector(endpoint, socketChannelType);
+        UpstreamConnector connector = connector(endpoint);
         this.connector = connector;
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
-        ServerBootstrap b = new ServerBootstrap()
+        serverChannel = bootstrap(connector, mainChannels, () -> session)
+                .bind(settings.listenAddress())
+                .sync()
+                .channel();
+        NativeSupport natives = NativeSupport.detect();
+        log.info(
+                "gateway listening on {} ({}), upstream {}, {}",
+                serverChannel.localAddress(),
+                settings.listenerTls() != null ? "TLS" : "plaintext",
+                endpoint,
+                natives.describe());
+        natives.problem().ifPresent(log::warn);
+        return this;
+    }
+
+    /**
+     * Binds one more listener whose sessions dial with {@code dialer} (a cluster node's endpoint) and run with
+     * {@code sessions}, with the same TLS, admission, authentication, roles, audit and drain as the main listener.
+     */
+    public NodeListener listen(InetSocketAddress address, UpstreamDialer dialer, SessionSettings sessions)
+            throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("the gateway is closing");
+        }
+        ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        Channel ch =
+                bootstrap(dialer, children, () -> sessions).bind(address).sync().channel();
+        NodeListener l = new NodeListener(ch, children);
+        nodeListeners.add(l);
+        return l;
+    }
+
+    /**
+     * Sessions accepted from now on get {@code session}; connections of the main listener opened with other settings
+     * are closed (clients reconnect), e.g. when cluster mode starts after the gateway did.
+     *
+     * @return how many connections were closed
+     */
+    public int replaceSessionSettings(SessionSettings session) {
+        this.session = Objects.requireNonNull(session, "session");
+        int closed = 0;
+        for (Channel ch : mainChannels) {
+            if (ch.attr(SESSION_SETTINGS).get() != session) {
+                ch.close();
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    /** An upstream connector (TLS, SNI, host-name check as {@code to} says), one per node address, counted per node. */
+    public UpstreamConnector connector(UpstreamEndpoint to) {
+        return connectors.computeIfAbsent(
+                to.host() + ":" + to.port() + "/" + to.verifyHostName(),
+                k -> new UpstreamConnector(to, socketChannelType));
+    }
+
+    private ServerBootstrap bootstrap(
+            UpstreamDialer dialer, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
+        return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelType)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -127,24 +199,17 @@ public final class GatewayServer implements AutoCloseable {
                             ch.pipeline().addLast("refusal", ClientAdmission.refusal(refusal));
                             return;
                         }
-                        ClientSession session = new ClientSession(
-                                settings.session(), authenticator, connector, credentials, events, registry, access);
-                        registry.attach(ch, session);
+                        SessionSettings s = sessions.get();
+                        ch.attr(SESSION_SETTINGS).set(s);
+                        children.add(ch);
+                        ClientSession clientSession =
+                                new ClientSession(s, authenticator, dialer, credentials, events, registry, access);
+                        registry.attach(ch, clientSession);
                         ch.pipeline()
-                                .addLast("session", session)
+                                .addLast("session", clientSession)
                                 .addLast("admission", admission.tracker(ch.remoteAddress()));
                     }
                 });
-        serverChannel = b.bind(settings.listenAddress()).sync().channel();
-        NativeSupport natives = NativeSupport.detect();
-        log.info(
-                "gateway listening on {} ({}), upstream {}, {}",
-                serverChannel.localAddress(),
-                settings.listenerTls() != null ? "TLS" : "plaintext",
-                endpoint,
-                natives.describe());
-        natives.problem().ifPresent(log::warn);
-        return this;
     }
 
     /** The bound address (the real port when configured with port 0). */
@@ -162,8 +227,9 @@ public final class GatewayServer implements AutoCloseable {
 
     /** Open upstream connections per node ({@code host:port}); empty before {@link #start()}. */
     public java.util.Map<String, Integer> upstreamConnectionsByNode() {
-        UpstreamConnector c = connector;
-        return c == null ? java.util.Map.of() : c.openConnectionsByNode();
+        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+        connectors.values().forEach(c -> c.openConnectionsByNode().forEach((k, v) -> m.merge(k, v, Integer::sum)));
+        return m;
     }
 
     /** Who is signed in on which connection, and closing a user's sessions (for user locks). */
@@ -195,6 +261,9 @@ public final class GatewayServer implements AutoCloseable {
         closed = true;
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
+        }
+        for (NodeListener l : nodeListeners) {
+            l.stopAccepting();
         }
         if (tokenSubscription != null) {
             try {

@@ -34,6 +34,14 @@ final class RespListenerWiring {
             ListenerTls tls = settings.listenerTls();
             runtime.metrics().addSection(() -> tls.renderMetrics(GatewayMetrics.PREFIX));
         }
+        ClusterWiring cluster = ClusterWiring.create(config, runtime.upstream());
+        io.github.redisentra.gateway.cluster.ClusterDetection detected = null;
+        try {
+            detected = cluster == null ? null : cluster.detectAtStart();
+        } catch (Exception e) {
+            cluster.close();
+            throw e;
+        }
         GatewayServer server = new GatewayServer(
                 settings,
                 runtime.clientAuthenticator(),
@@ -41,7 +49,25 @@ final class RespListenerWiring {
                 runtime.upstream(),
                 runtime.metrics(),
                 runtime.accessControl().orElse(null));
-        server.start();
+        try {
+            if (detected != null && detected.cluster()) {
+                cluster.serve(server, settings.session(), detected.nodes(), runtime.metrics());
+            }
+            server.start();
+        } catch (Exception e) {
+            if (cluster != null) {
+                cluster.close();
+            }
+            server.close();
+            throw e;
+        }
+        if (cluster != null && detected == null) {
+            cluster.detectInBackground(server, settings.session(), runtime.metrics());
+        } else if (cluster != null && !detected.cluster()) {
+            cluster.close();
+            cluster = null;
+        }
+        ClusterWiring clusterMode = cluster;
         runtime.metrics().unauthenticatedConnections(server::unauthenticatedCount);
         runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
@@ -54,6 +80,9 @@ final class RespListenerWiring {
 
             @Override
             public void drainAndClose(Duration timeout) {
+                if (clusterMode != null) {
+                    clusterMode.close();
+                }
                 server.close();
             }
 

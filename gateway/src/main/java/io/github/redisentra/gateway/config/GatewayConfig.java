@@ -15,7 +15,7 @@ import java.util.Set;
  * reported at once, each naming the setting and how to fix it), immutable afterwards. This constructor is the one
  * place settings are parsed; the result is a small settings record per area ({@link #listener()},
  * {@link #entra()}, {@link #upstream()}, {@link #upstreamIdentity()}, {@link #roles()}, {@link #limits()},
- * {@link #admin()}, {@link #lifecycle()}, {@link #log()}, {@link #ldap()}), and code takes the record of its area.
+ * {@link #admin()}, {@link #lifecycle()}, {@link #log()}, {@link #ldap()}, {@link #cluster()}), and code takes the record of its area.
  *
  * <p>Secrets ({@link Setting#isSecret()}) are only reachable through their records' accessors; {@link #toString()}
  * and {@link #summary()} redact them.
@@ -44,6 +44,7 @@ public final class GatewayConfig {
     private final LogSettings log;
     private final LdapConfig ldap;
     private final AuditSettings audit;
+    private final ClusterSettings cluster;
 
     private GatewayConfig(SettingsReader r, FileCheck rolesFileCheck) {
         this.raw = r.values;
@@ -150,6 +151,7 @@ public final class GatewayConfig {
                 Optional.ofNullable(r.writableFile(USER_LOCKS_FILE)));
         this.ldap = LdapConfig.parse(r.values, r::problem).orElse(null);
         this.audit = AuditSettings.parse(r.values, r::problem);
+        this.cluster = ClusterSettings.parse(r.values, listenAddress, r::problem);
         this.listener = new ListenerSettings(
                 listenAddress,
                 Optional.ofNullable(listenTlsCertFile),
@@ -353,6 +355,11 @@ public final class GatewayConfig {
     /** The command audit and the upstream connection names. */
     public AuditSettings audit() {
         return audit;
+    }
+
+    /** OSS-clustered caches: whether and how the gateway serves one endpoint per cache node. */
+    public ClusterSettings cluster() {
+        return cluster;
     }
 
     /** Parses a duration as settings write it ({@code 30s}, {@code 5m}, {@code PT1M}); {@code null} when invalid. */

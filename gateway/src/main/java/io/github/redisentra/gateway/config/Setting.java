@@ -235,6 +235,38 @@ public enum Setting {
     REDIS_USERNAME(null, "Self-hosted Redis: ACL user name used with REDIS_PASSWORD; default: default", "gateway"),
     REDIS_PASSWORD(null, "Self-hosted Redis: static password instead of an Entra token (secret)", "<secret>"),
 
+    // Upstream: OSS-clustered caches (see "Clustered caches")
+    REDIS_CLUSTER(
+            "auto",
+            "`auto`: ask the cache at start (`INFO cluster`, then `CLUSTER NODES`): a cluster (Azure Managed Redis OSS"
+                    + " policy, ACR Premium clustered) is served with one gateway endpoint per cache node and every"
+                    + " reply naming a node rewritten; a cache that refuses `CLUSTER` (Enterprise policy) or is not"
+                    + " clustered stays one endpoint, as with `off`. `on`: start-up fails unless the cache is a"
+                    + " cluster. `off`: never ask",
+            "on"),
+    CLUSTER_LISTEN_PORTS(
+            null,
+            "Cluster mode: ports (`first-last`) for the node endpoints, one per cache node (masters and replicas), on"
+                    + " LISTEN_ADDR's address with its TLS; a node keeps its port while it stays in the cluster. Default:"
+                    + " the 32 ports after LISTEN_ADDR's (`6389-6420`); with LISTEN_ADDR port 0, free ports",
+            "7001-7032"),
+    CLUSTER_ANNOUNCE_HOST(
+            null,
+            "Cluster mode: the host name or IP address clients are given for the node endpoints (topology replies,"
+                    + " `-MOVED`, `-ASK`); must reach this gateway on the CLUSTER_LISTEN_PORTS and, with listener TLS,"
+                    + " be named by its certificate. Default: LISTEN_ADDR's host; required when that is 0.0.0.0 or ::",
+            "redis-gateway.apps.svc.cluster.local"),
+    CLUSTER_REFRESH_INTERVAL(
+            "5s",
+            "Cluster mode: how often the topology is read from the cache (`CLUSTER NODES`), besides at once when a"
+                    + " reply names a node the gateway does not know",
+            "10s"),
+    CLUSTER_NODE_GRACE(
+            "30s",
+            "Cluster mode: how long the endpoint of a node that left the topology keeps its open connections (it"
+                    + " stops accepting at once and is no longer advertised); then they are closed",
+            "2m"),
+
     // Upstream: Amazon ElastiCache / MemoryDB with IAM authentication (UPSTREAM_AUTH=aws-iam)
     UPSTREAM_AUTH(
             "entra",
