@@ -436,6 +436,12 @@ class ClusterGatewayIT {
         }
         assertThat(endpointOf(node)).isEqualTo(endpoint);
         assertThat(endpoints()).hasSize(AzureClusterStandIn.NODES);
+        java.util.regex.Matcher refreshes = java.util.regex.Pattern.compile("cluster_topology_refreshes_total (\\d+)")
+                .matcher(runtime.metrics().render());
+        assertThat(refreshes.find()).isTrue();
+        assertThat(Long.parseLong(refreshes.group(1)))
+                .as("topology reads so far")
+                .isPositive();
     }
 
     @Test

@@ -51,8 +51,7 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
         void retire(String nodeId, Duration grace);
     }
 
-    private final HostPort seed;
-    private final NodeConnector connector;
+    private final TopologyReader reader;
     private final NodeListeners listeners;
     private final ClusterSettings.PortRange ports;
     private final String announceHost;
@@ -72,8 +71,7 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
     private volatile String lastProblem;
 
     public ClusterTopology(HostPort seed, NodeConnector connector, NodeListeners listeners, ClusterSettings settings) {
-        this.seed = Objects.requireNonNull(seed, "seed");
-        this.connector = Objects.requireNonNull(connector, "connector");
+        this.reader = new TopologyReader(seed, connector);
         this.listeners = Objects.requireNonNull(listeners, "listeners");
         this.ports = settings.ports();
         this.announceHost = settings.announceHost()
@@ -132,23 +130,22 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
         }
         try {
             thread.execute(() -> {
-                List<Runnable> mine;
-                synchronized (waiting) {
-                    mine = new ArrayList<>(waiting);
-                    waiting.clear();
-                    queued = false;
-                }
+                List<Runnable> mine = takeWaiting();
                 readAndApply();
                 mine.forEach(ClusterTopology::runQuietly);
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            List<Runnable> mine;
-            synchronized (waiting) {
-                mine = new ArrayList<>(waiting);
-                waiting.clear();
-                queued = false;
-            }
-            mine.forEach(ClusterTopology::runQuietly); // closed: the answer is "failed"
+            takeWaiting().forEach(ClusterTopology::runQuietly); // closed: the answer is "failed"
+        }
+    }
+
+    /** The callers waiting for the next read (they share it). */
+    private List<Runnable> takeWaiting() {
+        synchronized (waiting) {
+            List<Runnable> mine = new ArrayList<>(waiting);
+            waiting.clear();
+            queued = false;
+            return mine;
         }
     }
 
@@ -186,33 +183,11 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
 
     /** {@code CLUSTER NODES} from the seed, else from each served node in turn. */
     List<ClusterNode> read() throws Exception {
-        List<HostPort> candidates = new ArrayList<>();
-        candidates.add(seed);
-        for (Topology.Served s : current.nodes()) {
-            if (!s.node().unusable()) {
-                candidates.add(new HostPort(s.node().host(), s.node().port()));
-            }
+        TopologyReader.Answer a = reader.read(current);
+        if (a.fromSeed()) {
+            noteSeed(a.nodes());
         }
-        Exception last = null;
-        for (HostPort node : candidates) {
-            try (RespConnection c = connector.open(node)) {
-                Object text = c.call("CLUSTER", "NODES");
-                if (!(text instanceof String s)) {
-                    throw new IllegalStateException(c.address() + " answered CLUSTER NODES with " + text);
-                }
-                List<ClusterNode> nodes = ClusterNodes.parse(s);
-                if (nodes.stream().noneMatch(n -> n.master() && !n.slots().isEmpty())) {
-                    throw new IllegalStateException(c.address() + " lists no master serving slots");
-                }
-                if (node == seed) {
-                    noteSeed(nodes);
-                }
-                return nodes;
-            } catch (Exception e) {
-                last = e;
-            }
-        }
-        throw last;
+        return a.nodes();
     }
 
     private void noteSeed(List<ClusterNode> fromSeed) {
@@ -221,39 +196,12 @@ public final class ClusterTopology implements ClusterView, AutoCloseable {
 
     /** The view of the sessions bridged to the node with id {@code nodeId} (a node endpoint's listener). */
     public ClusterView viewOf(String nodeId) {
-        return new NodeView(() -> nodeId);
+        return new ListenerView(this, () -> nodeId);
     }
 
     /** The view of the sessions of the main listener, bridged to {@code REDIS_HOSTPORT} (whichever node that is). */
     public ClusterView seedView() {
-        return new NodeView(() -> seedNodeId);
-    }
-
-    /** A listener's view: the shared topology, and the node its sessions are bridged to. */
-    private final class NodeView implements ClusterView {
-        private final java.util.function.Supplier<String> self;
-
-        NodeView(java.util.function.Supplier<String> self) {
-            this.self = self;
-        }
-
-        @Override
-        public NodeEndpoints endpoints() {
-            return current;
-        }
-
-        @Override
-        public void refresh(Runnable done) {
-            ClusterTopology.this.refresh(done);
-        }
-
-        /** The node this listener is bridged to, as last read, or {@code null}. */
-        @Override
-        public ClusterNode self() {
-            String id = self.get();
-            Topology.Served s = id == null ? null : current.node(id);
-            return s == null ? null : s.node();
-        }
+        return new ListenerView(this, () -> seedNodeId);
     }
 
     /** Makes {@code nodes} the topology: open new endpoints, publish, retire departed ones. Topology thread only. */
