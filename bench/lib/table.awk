@@ -9,7 +9,7 @@ function median(list,   n, a, i, j, t) {
     if (n % 2) return a[(n + 1) / 2] + 0
     return (a[n / 2] + a[n / 2 + 1]) / 2
 }
-function directOf(c) { return (c == "twemproxy" || c == "direct-plain") ? "direct-plain" : "direct-tls" }
+function directOf(c) { if (c ~ /^cluster-/) return "cluster-direct"; return (c == "twemproxy" || c == "direct-plain") ? "direct-plain" : "direct-tls" }
 function ratio(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "–" : sprintf("%.2f", a / b) }
 function verdict(ok) { return ok ? "met" : "**missed**" }
 
@@ -28,10 +28,12 @@ END {
         for (f = 1; f <= ncf; f++) for (t = 1; t <= nt; t++) {
             if (!(ts[t] in have)) continue
             line = "| " cfs[f] " | " ts[t] " |"
-            h = median(cpu[cfs[f] SUBSEP ts[t] SUBSEP "haproxy"])
+            h0 = median(cpu[cfs[f] SUBSEP ts[t] SUBSEP "haproxy"])
+            hc = median(cpu[cfs[f] SUBSEP ts[t] SUBSEP "cluster-direct"])
             for (i = 1; i <= nc; i++) {
                 k = cfs[f] SUBSEP ts[t] SUBSEP cs[i]
                 if (!(k in cpu)) { line = line " – |"; continue }
+                h = (cs[i] ~ /^cluster-/) ? hc : h0
                 v = median(cpu[k])
                 line = line sprintf(" %.2f (%s) |", v, ratio(v, h))
             }
