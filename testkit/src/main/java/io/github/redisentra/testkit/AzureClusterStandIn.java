@@ -336,8 +336,15 @@ public final class AzureClusterStandIn implements AutoCloseable {
      */
     public void failover(int replicaIndex) {
         Node replica = nodes.get(replicaIndex);
+        int formerMaster = masterIndexOf(replicaIndex);
         replica.server.cli().call("CLUSTER", "FAILOVER");
         waitUntil("node " + replicaIndex + " became master", () -> isMaster(replicaIndex));
+        // the former master learns of the promotion by gossip, a moment later (under load, after the promotion)
+        waitUntil("node " + formerMaster + " became a replica", () -> !isMaster(formerMaster));
+        waitUntil(
+                "every node sees node " + replicaIndex + " as master",
+                () -> nodes.stream()
+                        .allMatch(n -> masterFlagIn(n.server.cli().callString("CLUSTER", "NODES"), replica.id)));
         awaitHealthy();
         log.info("failover: node {} is master now", replicaIndex);
     }
@@ -430,6 +437,31 @@ public final class AzureClusterStandIn implements AutoCloseable {
             return -1;
         }
         return (int) view.lines().filter(l -> !l.isBlank()).count();
+    }
+
+    /** The index of the master that replica {@code replicaIndex} follows, from the replica's own view. */
+    private int masterIndexOf(int replicaIndex) {
+        Node replica = nodes.get(replicaIndex);
+        for (String line : replica.server.cli().callString("CLUSTER", "NODES").split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length > 3 && f[0].equals(replica.id)) {
+                if (!f[2].contains("slave")) {
+                    throw new IllegalStateException("node " + replicaIndex + " is not a replica");
+                }
+                return indexOf(f[3]);
+            }
+        }
+        throw new IllegalStateException("node " + replicaIndex + " is not in its own CLUSTER NODES");
+    }
+
+    private static boolean masterFlagIn(String clusterNodes, String id) {
+        for (String line : clusterNodes.split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length > 2 && f[0].equals(id)) {
+                return f[2].contains("master");
+            }
+        }
+        return false;
     }
 
     private int indexOf(String id) {
