@@ -135,7 +135,11 @@ final class ClientInput {
                 s.handle(cmd);
             }
         } finally {
-            s.writeForwarded(); // the run of forwarded commands is a view of the cumulation: written before it changes
+            // the run of forwarded commands is a view of the cumulation: written before it changes (as the cumulation
+            // itself when the run is all that is left of it)
+            if (s.writeForwarded(cumulation)) {
+                cumulation = null;
+            }
             if (cumulation != null) {
                 if (!cumulation.isReadable()) {
                     cumulation.release();

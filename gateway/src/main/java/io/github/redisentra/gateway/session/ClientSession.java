@@ -707,13 +707,25 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      * other upstream write (order), before the input buffer changes ({@link ClientInput}) and at flush.
      */
     void writeForwarded() {
+        writeForwarded(null);
+    }
+
+    /**
+     * Like {@link #writeForwarded()}; when the run is all that is left of {@code input} (the client's input buffer,
+     * read to its end), the buffer itself is written instead of a slice of it: returns {@code true}, the caller's
+     * reference was taken.
+     */
+    boolean writeForwarded(ByteBuf input) {
         ByteBuf in = run;
         if (in == null) {
-            return;
+            return false;
         }
         run = null;
-        upstream.write(in.retainedSlice(runStart, runEnd - runStart), upstream.voidPromise());
+        boolean whole = in == input && runEnd == in.writerIndex() && in.readerIndex() == runEnd;
+        ByteBuf bytes = whole ? in.readerIndex(runStart) : in.retainedSlice(runStart, runEnd - runStart);
+        upstream.write(bytes, upstream.voidPromise());
         upstreamNeedsFlush = true;
+        return whole;
     }
 
     /**
