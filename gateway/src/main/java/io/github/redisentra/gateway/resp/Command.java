@@ -9,9 +9,23 @@ import java.nio.charset.StandardCharsets;
  * without copies. The instance is reused by its framer: it is valid until the next call of
  * {@link RequestFramer#next}. The caller owns {@link #frame()} (one reference) and must either pass it on with
  * {@link #takeFrame()} (e.g. write it upstream) or {@link #release()} it.
+ *
+ * <p>A multibulk command is a view of the framer's input (issue #19: nothing is allocated per command): its frame,
+ * a retained slice of the input, is only made when {@link #frame()} or {@link #takeFrame()} asks for it. Until then
+ * {@link #viewOf()} names the input buffer and {@link #viewStart()}/{@link #viewEnd()} where the command lies in
+ * it, so that a caller can forward a run of consecutive commands as one slice; {@link #release()} then just forgets
+ * the view.
  */
 public final class Command {
+    /** The bytes the argument offsets point into: the framer's input (a view) or {@link #frame} (an owned frame). */
+    private ByteBuf bytes;
+    /** The frame owned by this command (one reference), or {@code null} while it is a view or after it was taken. */
     private ByteBuf frame;
+    /** Whether {@link #bytes} is the framer's input, not owned, and the frame not made yet. */
+    private boolean view;
+
+    private int start;
+    private int length;
     private int argc;
     private int[] offsets = new int[8];
     private int[] lengths = new int[8];
@@ -22,9 +36,29 @@ public final class Command {
 
     Command() {}
 
+    /** An owned frame (an inline command re-encoded), arguments at offsets inside {@code frame}. */
     void reset(ByteBuf frame, boolean inline) {
+        this.bytes = frame;
         this.frame = frame;
+        this.view = false;
+        this.start = frame.readerIndex();
+        this.length = frame.readableBytes();
         this.inline = inline;
+        clearArgs();
+    }
+
+    /** A view of {@code length} bytes of {@code in} from {@code start}; arguments at offsets inside {@code in}. */
+    void resetView(ByteBuf in, int start, int length) {
+        this.bytes = in;
+        this.frame = null;
+        this.view = true;
+        this.start = start;
+        this.length = length;
+        this.inline = false;
+        clearArgs();
+    }
+
+    private void clearArgs() {
         this.argc = 0;
         this.streaming = false;
         this.declaredArgc = -1;
@@ -93,20 +127,51 @@ public final class Command {
 
     /** The whole command encoded as a RESP multibulk array, ready to be forwarded byte for byte. */
     public ByteBuf frame() {
+        if (view) { // made on demand: a retained slice of the input
+            frame = bytes.retainedSlice(start, length);
+            view = false;
+        }
         return frame;
+    }
+
+    /** The length in bytes of the whole command ({@link #frame()}'s readable bytes), without making the frame. */
+    public int frameLength() {
+        return view ? length : frame == null ? 0 : frame.readableBytes();
+    }
+
+    /**
+     * The framer's input this command is a view of, while its frame was neither made nor released (its bytes are
+     * {@link #viewStart()} to {@link #viewEnd()} of it, not retained: valid until the input is next modified); else
+     * {@code null}.
+     */
+    public ByteBuf viewOf() {
+        return view ? bytes : null;
+    }
+
+    /** Where the command starts in {@link #viewOf()}. */
+    public int viewStart() {
+        return start;
+    }
+
+    /** Where the command ends (exclusive) in {@link #viewOf()}. */
+    public int viewEnd() {
+        return start + length;
     }
 
     /** Hands over ownership of the frame (the caller now releases it); the command is empty afterwards. */
     public ByteBuf takeFrame() {
-        ByteBuf f = frame;
+        ByteBuf f = frame();
         frame = null;
+        bytes = null;
         return f;
     }
 
-    /** Releases the frame if still owned. */
+    /** Releases the frame if still owned (a view is just forgotten). */
     public void release() {
         ReferenceCounted f = frame;
         frame = null;
+        view = false;
+        bytes = null;
         if (f != null) {
             f.release();
         }
@@ -121,13 +186,13 @@ public final class Command {
     /** A read-only view of argument {@code i} (not retained; valid while the frame is). */
     public ByteBuf arg(int i) {
         check(i);
-        return frame.slice(offsets[i], lengths[i]).asReadOnly();
+        return bytes.slice(offsets[i], lengths[i]).asReadOnly();
     }
 
     /** Argument {@code i} decoded as UTF-8 (copies; use for short arguments only). */
     public String argString(int i) {
         check(i);
-        return frame.toString(offsets[i], lengths[i], StandardCharsets.UTF_8);
+        return bytes.toString(offsets[i], lengths[i], StandardCharsets.UTF_8);
     }
 
     /** Whether argument {@code i} equals {@code upperAscii} ignoring ASCII case ({@code upperAscii} in upper case). */
@@ -137,7 +202,7 @@ public final class Command {
         }
         int off = offsets[i];
         for (int k = 0; k < lengths[i]; k++) {
-            int b = frame.getByte(off + k);
+            int b = bytes.getByte(off + k);
             if (b >= 'a' && b <= 'z') {
                 b -= 32;
             }

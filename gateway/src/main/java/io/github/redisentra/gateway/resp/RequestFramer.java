@@ -59,7 +59,8 @@ public final class RequestFramer {
 
     /**
      * Returns the next complete command, or {@code null} when more bytes are needed. The command's frame is a
-     * retained slice of {@code in} owned by the caller; {@code in}'s reader index moves past it.
+     * retained slice of {@code in} owned by the caller, made when asked for ({@link Command#viewOf()}); {@code in}'s
+     * reader index moves past it.
      *
      * @throws RespProtocolException on malformed input or a limit exceeded; the connection must then be closed
      *     after replying the exception's text
@@ -150,9 +151,8 @@ public final class RequestFramer {
                         throw new RespProtocolException(BULK_INVALID);
                     }
                     if (len >= STREAM_THRESHOLD && parsed >= 1 && streamGate != null && limits.authenticated()) {
-                        ByteBuf prefix = in.retainedSlice(start, cr + 2 - start);
-                        command.reset(prefix, false);
-                        reindex(prefix, parsed);
+                        command.resetView(in, start, cr + 2 - start);
+                        reindex(in, start, cr + 2, parsed);
                         command.head(expected, len);
                         if (streamGate.test(command)) {
                             command.streaming(true);
@@ -180,13 +180,12 @@ public final class RequestFramer {
                 bulkLen = -1;
                 parsed++;
             }
-            ByteBuf frame = in.retainedSlice(start, pos);
-            in.readerIndex(start + pos);
             int argc = expected;
+            command.resetView(in, start, pos);
+            reindex(in, start, start + pos, argc);
+            in.readerIndex(start + pos);
             expected = -1;
             pos = 0;
-            command.reset(frame, false);
-            reindex(frame, argc);
             return command;
         }
     }
@@ -256,14 +255,14 @@ public final class RequestFramer {
         return expected >= 0;
     }
 
-    private void reindex(ByteBuf frame, int args) {
-        // Walk the validated frame once more to record argument offsets: headers are short and bodies are
-        // skipped, so this is cheaper than keeping offsets valid across partial reads. Like the parser, a header
-        // ends at '\r' and the byte after it is skipped unchecked.
-        int p = frame.indexOf(0, frame.writerIndex(), (byte) '\r') + 2;
+    private void reindex(ByteBuf in, int start, int end, int args) {
+        // Walk the validated frame (start to end of in) once more to record argument offsets: headers are short and
+        // bodies are skipped, so this is cheaper than keeping offsets valid across partial reads. Like the parser, a
+        // header ends at '\r' and the byte after it is skipped unchecked.
+        int p = in.indexOf(start, end, (byte) '\r') + 2;
         for (int i = 0; i < args; i++) {
-            int cr = frame.indexOf(p, frame.writerIndex(), (byte) '\r');
-            int len = (int) parseRedisLong(frame, p + 1, cr);
+            int cr = in.indexOf(p, end, (byte) '\r');
+            int len = (int) parseRedisLong(in, p + 1, cr);
             command.addArg(cr + 2, len);
             p = cr + 2 + len + 2;
         }

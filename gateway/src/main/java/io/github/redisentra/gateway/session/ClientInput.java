@@ -135,6 +135,11 @@ final class ClientInput {
                 s.handle(cmd);
             }
         } finally {
+            // the run of forwarded commands is a view of the cumulation: written before it changes (as the cumulation
+            // itself when the run is all that is left of it)
+            if (s.writeForwarded(cumulation)) {
+                cumulation = null;
+            }
             if (cumulation != null) {
                 if (!cumulation.isReadable()) {
                     cumulation.release();
@@ -160,7 +165,7 @@ final class ClientInput {
             return false;
         }
         // an undecided command is buffered whole, within the limit of one argument
-        long bufferable = limits().maxBulkBytes() - (long) head.frame().readableBytes();
+        long bufferable = limits().maxBulkBytes() - (long) head.frameLength();
         CommandGate.Decision d = s.gate.decide(head, s.resp2Subscribed(), s.upstreamAuth.identity(), bufferable);
         if (d.kind() == CommandGate.Kind.SESSION
                 || d.kind() == CommandGate.Kind.UNDECIDED

@@ -124,6 +124,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean midReply;
     private boolean clientNeedsFlush;
     private boolean upstreamNeedsFlush;
+    /**
+     * The run of forwarded commands not written yet: bytes {@link #runStart} to {@link #runEnd} of the client's input
+     * buffer (not retained; written by {@link #writeForwarded} before that buffer changes), or {@code null}.
+     */
+    private ByteBuf run;
+
+    private int runStart;
+    private int runEnd;
+    /** A run is written once it is this long, so that the upstream's writability keeps up with a long pipeline. */
+    static final int RUN_LIMIT = 64 * 1024;
 
     public ClientSession(
             SessionSettings settings,
@@ -312,7 +322,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             afterForward();
             return;
         }
-        forwardUpstream(d, cmd.takeFrame());
+        forwardUpstream(d, cmd);
         ledger.add(entry);
         afterForward();
     }
@@ -664,6 +674,61 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     /**
+     * A buffered command with the gate's {@code FORWARD}: one still a view of the client's input (see {@link
+     * Command#viewOf()}) joins the run of forwarded commands directly before it in that input, written upstream as one
+     * slice by {@link #writeForwarded} (issue #19: no slice, no write per command); any other is written as its frame.
+     * {@code cmd} is released (or its frame taken) either way.
+     */
+    void forwardUpstream(CommandGate.Decision verdict, Command cmd) {
+        if (verdict != CommandGate.FORWARD) {
+            cmd.release();
+            throw new IllegalStateException("not forwarded by the gate: " + verdict.kind());
+        }
+        ByteBuf in = cmd.viewOf();
+        if (in == null) {
+            writeUpstream(cmd.takeFrame());
+            return;
+        }
+        if (in != run || cmd.viewStart() != runEnd) {
+            writeForwarded();
+            run = in;
+            runStart = cmd.viewStart();
+        }
+        runEnd = cmd.viewEnd();
+        cmd.release(); // forgets the view; the bytes stay in the input until written
+        if (runEnd - runStart >= RUN_LIMIT) {
+            writeForwarded(); // the upstream's writability (backpressure) sees them
+        }
+    }
+
+    /**
+     * Writes the pending run of forwarded commands (gate-decided {@code FORWARD}s only, see {@link
+     * #forwardUpstream(CommandGate.Decision, Command)}) as one retained slice of the client's input. Called before any
+     * other upstream write (order), before the input buffer changes ({@link ClientInput}) and at flush.
+     */
+    void writeForwarded() {
+        writeForwarded(null);
+    }
+
+    /**
+     * Like {@link #writeForwarded()}; when the run is all that is left of {@code input} (the client's input buffer,
+     * read to its end), the buffer itself is written instead of a slice of it: returns {@code true}, the caller's
+     * reference was taken.
+     */
+    boolean writeForwarded(ByteBuf input) {
+        ByteBuf in = run;
+        if (in == null) {
+            return false;
+        }
+        run = null;
+        boolean whole = in == input && runEnd == in.writerIndex() && in.readerIndex() == runEnd;
+        ByteBuf bytes = whole ? in.readerIndex(runStart) : in.retainedSlice(runStart, runEnd - runStart);
+        upstream.write(bytes, upstream.voidPromise());
+        upstreamNeedsFlush = true;
+        return whole;
+    }
+
+    /**
      * Writes a command the gateway made itself (never a client's bytes): the re-encoded {@code HELLO}, {@code RESET},
      * the MULTI abort's bare {@code AUTH} and {@code DISCARD}, the handover's {@code PING}; owed {@code entry}.
      */
@@ -674,11 +739,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Writes to the upstream connection: only for the three callers above and SessionUpstream.writeAuth. */
     void writeUpstream(ByteBuf frame) {
+        writeForwarded(); // the commands forwarded before this one go first
         upstream.write(frame, upstream.voidPromise());
         upstreamNeedsFlush = true;
     }
 
     void flush() {
+        if (upstream != null) {
+            writeForwarded();
+        }
         if (clientNeedsFlush) {
             clientNeedsFlush = false;
             client.flush();
@@ -707,6 +776,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         failed = true;
+        run = null; // never written: the upstream connection is closed
         ledger.clear(); // entries hold no buffers
         releaseHeld();
         link.abandon();
@@ -735,6 +805,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private void cleanup() {
         clientGone = true;
+        run = null; // a view of the input released below
         registry.remove(this);
         protocol.close();
         upstreamAuth.close();

@@ -122,6 +122,7 @@ final class SessionUpstream implements UpstreamLink.Host {
 
     @Override
     public void adopt(Channel next) {
+        s.writeForwarded(); // commands forwarded on the old connection stay on it
         Channel old = s.upstream;
         s.upstream = next;
         next.config().setAutoRead(s.client.isWritable());

@@ -9,7 +9,8 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 
 /**
  * Frames upstream replies and hands them to a {@link ReplySink}. Bytes of a large reply are offered to the sink
- * before the reply is complete so that a big value is streamed, not buffered.
+ * before the reply is complete so that a big value is streamed, not buffered. Runs of plain replies the sink claims
+ * are handed on as one slice, or as the read's buffer itself when the run ends it (issue #19).
  */
 public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     /** Replies larger than this are passed on in parts. */
@@ -50,6 +51,13 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                     runStart = passRun(runStart);
                     sink.onReply(cumulation.readRetainedSlice(len), push);
                     continue;
+                }
+                if (runStart >= 0 && !cumulation.isReadable()) {
+                    // the read ended with the run: the cumulation itself is handed on, not a slice of it
+                    ByteBuf whole = cumulation.readerIndex(runStart);
+                    cumulation = null;
+                    sink.onPassThrough(whole);
+                    break;
                 }
                 runStart = passRun(runStart);
                 int scanned = framer.scannedBytes();

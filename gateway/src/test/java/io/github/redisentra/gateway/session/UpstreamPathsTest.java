@@ -92,6 +92,8 @@ class UpstreamPathsTest {
                         "ClientSession.fail: client.writeAndFlush(",
                         "ClientSession.toClient: client.write(",
                         "ClientSession.writeUpstream: upstream.write(",
+                        // the run of commands forwarded by the gate, one slice of the client's input (#19)
+                        "ClientSession.writeForwarded: upstream.write(",
                         // the new connection of a RESP2 subscriber's handover: AUTH + resubscription, then PING
                         "Handover.begin: channel.writeAndFlush(",
                         "Handover.oldStreamEnded: channel.writeAndFlush(");
@@ -113,6 +115,19 @@ class UpstreamPathsTest {
                 .containsExactlyInAnyOrder(
                         "ClientInput.process: forwardUpstream(streamed,", "ClientSession.forward: forwardUpstream(d,");
         assertThat(callSites(Pattern.compile("\\bforwardUpstream\\("))).hasSize(2);
+    }
+
+    @Test
+    void theRunOfForwardedCommandsHoldsOnlyCommandsTheGateForwarded() throws IOException {
+        // writeForwarded writes the run; only forwardUpstream (which requires FORWARD) puts commands in it
+        assertThat(callSites(Pattern.compile("\\brun = [^;]*"), "session/ClientSession.java"))
+                .containsExactlyInAnyOrder(
+                        "ClientSession.forwardUpstream: run = in",
+                        "ClientSession.writeForwarded: run = null",
+                        "ClientSession.fail: run = null",
+                        "ClientSession.cleanup: run = null");
+        assertThat(callSites(Pattern.compile("\\brunEnd = [^;]*"), "session/ClientSession.java"))
+                .containsExactly("ClientSession.forwardUpstream: runEnd = cmd.viewEnd()");
     }
 
     @Test
