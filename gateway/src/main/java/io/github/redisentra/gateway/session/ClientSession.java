@@ -404,7 +404,22 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (cluster != null && (firstByte == '-' || held != null)) {
             return false;
         }
-        return claimPassThrough();
+        if (claimPassThrough()) {
+            return true;
+        }
+        // an audited command answered without an error (its result class known from the first byte, as
+        // Result.ofReply would read it): recorded now, its reply stays in the run instead of splitting it
+        if (firstByte != '-'
+                && firstByte != '!'
+                && !failed
+                && !midReply
+                && ledger.head() instanceof ReplyLedger.Audited a
+                && !resp2Subscribed()) {
+            ledger.next();
+            audit.repliedWithoutError(a);
+            return true;
+        }
+        return false;
     }
 
     @Override

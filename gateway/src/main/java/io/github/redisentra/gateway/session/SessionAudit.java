@@ -175,6 +175,14 @@ final class SessionAudit {
         }
     }
 
+    /**
+     * The reply for the head entry {@code a}, known not to be an error (its first byte), recorded without reading
+     * it: what {@link #replied} records for such a reply, so that the reply may stay in a pass-through run.
+     */
+    void repliedWithoutError(ReplyLedger.Audited a) {
+        audit.recordAdmitted(user, a.spec, a.keys, Result.OK, System.nanoTime() - a.startNanos);
+    }
+
     /** A command the gate refused with {@code d}, after sign-in (before it, nobody is there to audit). */
     void refused(Command cmd, CommandGate.Decision d) {
         if (!auditing || user == null || d.line() == null) {

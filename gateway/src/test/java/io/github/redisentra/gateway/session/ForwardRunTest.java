@@ -3,7 +3,11 @@ package io.github.redisentra.gateway.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redisentra.core.AccessToken;
+import io.github.redisentra.gateway.acl.CommandTable;
+import io.github.redisentra.gateway.audit.CommandAudit;
 import io.github.redisentra.gateway.auth.AuthDecision;
+import io.github.redisentra.gateway.config.AuditMode;
+import io.github.redisentra.gateway.config.UpstreamClientNameSource;
 import io.github.redisentra.gateway.upstream.ReplySink;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
@@ -15,7 +19,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.concurrent.Future;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -34,8 +40,14 @@ class ForwardRunTest {
     EmbeddedChannel client;
     EmbeddedChannel upstream;
 
+    SessionSettings settings = SessionSettings.DEFAULTS;
+
     @BeforeEach
     void start() {
+        open();
+    }
+
+    void open() {
         UpstreamDialer dialer = new UpstreamDialer() {
             @Override
             public Future<Channel> connect(EventLoop loop, ReplySink sink) {
@@ -65,7 +77,7 @@ class ForwardRunTest {
             }
         };
         ClientSession session = new ClientSession(
-                SessionSettings.DEFAULTS,
+                settings,
                 request -> CompletableFuture.completedFuture(new AuthDecision.Allowed(ClusterSessionTest.USER)),
                 dialer,
                 gateway,
@@ -180,6 +192,26 @@ class ForwardRunTest {
         assertThat(String.join("", writes)).isEqualTo(all.toString());
         for (String w : writes) {
             assertThat(w.length()).isLessThan(ClientSession.RUN_LIMIT + 2000);
+        }
+    }
+
+    @Test
+    void anAuditedCommandAnsweredWithoutAnErrorStaysInTheReplyRunAndIsRecorded() throws Exception {
+        close();
+        ByteArrayOutputStream lines = new ByteArrayOutputStream();
+        try (CommandAudit audit = CommandAudit.start(AuditMode.WRITES, CommandTable.builtIn(), 0, 1024, lines)) {
+            settings = SessionSettings.DEFAULTS.withAudit(audit, UpstreamClientNameSource.OFF);
+            open();
+            send(cmd("GET", "a") + cmd("SET", "k", "v") + cmd("GET", "b") + cmd("SET", "x", "y") + cmd("GET", "c"));
+            reply("$1\r\n1\r\n+OK\r\n$1\r\n2\r\n-ERR some error\r\n$1\r\n3\r\n");
+            // the audited SET answered +OK joins the run; the one answered with an error is read on its own
+            assertThat(clientWrites())
+                    .containsExactly("$1\r\n1\r\n+OK\r\n$1\r\n2\r\n", "-ERR some error\r\n", "$1\r\n3\r\n");
+            assertThat(audit.drain(Duration.ofSeconds(5))).isTrue();
+            String written = lines.toString(StandardCharsets.UTF_8);
+            assertThat(written.lines()).hasSize(2);
+            assertThat(written.lines().toList().get(0)).contains("\"set\"").contains("\"ok\"");
+            assertThat(written.lines().toList().get(1)).contains("\"set\"").contains("\"error\"");
         }
     }
 }
