@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ProtocolState}: {@code AUTH} / {@code HELLO} / {@code RESET}, the RESP version, the timers;
  *   <li>{@link PubSubState}: subscriptions, confirmation counting, out-of-band delivery checked against expiry;
  *   <li>{@link ReplyLedger}: what each upstream reply belongs to; replies and local answers leave in command order;
+ *   <li>{@link ForwardRun}: consecutive forwarded commands of one read, written upstream as one slice;
  *   <li>{@link UpstreamAuth} (the only writer of {@code AUTH} frames, re-AUTH, the expiry guard) and
  *       {@link UpstreamLink} (the RESP2 subscriber handover), reached through {@link SessionUpstream}.
  * </ul>
@@ -124,16 +125,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean midReply;
     private boolean clientNeedsFlush;
     private boolean upstreamNeedsFlush;
-    /**
-     * The run of forwarded commands not written yet: bytes {@link #runStart} to {@link #runEnd} of the client's input
-     * buffer (not retained; written by {@link #writeForwarded} before that buffer changes), or {@code null}.
-     */
-    private ByteBuf run;
-
-    private int runStart;
-    private int runEnd;
-    /** A run is written once it is this long, so that the upstream's writability keeps up with a long pipeline. */
-    static final int RUN_LIMIT = 64 * 1024;
+    /** The run of forwarded commands not written yet (filled only by {@link #forwardUpstream}). */
+    private final ForwardRun forwardRun = new ForwardRun();
 
     public ClientSession(
             SessionSettings settings,
@@ -699,19 +692,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             cmd.release();
             throw new IllegalStateException("not forwarded by the gate: " + verdict.kind());
         }
-        ByteBuf in = cmd.viewOf();
-        if (in == null) {
+        if (cmd.viewOf() == null) {
             writeUpstream(cmd.takeFrame());
             return;
         }
-        if (in != run || cmd.viewStart() != runEnd) {
+        if (!forwardRun.continuedBy(cmd)) {
             writeForwarded();
-            run = in;
-            runStart = cmd.viewStart();
         }
-        runEnd = cmd.viewEnd();
-        cmd.release(); // forgets the view; the bytes stay in the input until written
-        if (runEnd - runStart >= RUN_LIMIT) {
+        if (forwardRun.join(cmd)) {
             writeForwarded(); // the upstream's writability (backpressure) sees them
         }
     }
@@ -731,16 +719,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      * reference was taken.
      */
     boolean writeForwarded(ByteBuf input) {
-        ByteBuf in = run;
-        if (in == null) {
+        ByteBuf bytes = forwardRun.take(input);
+        if (bytes == null) {
             return false;
         }
-        run = null;
-        boolean whole = in == input && runEnd == in.writerIndex() && in.readerIndex() == runEnd;
-        ByteBuf bytes = whole ? in.readerIndex(runStart) : in.retainedSlice(runStart, runEnd - runStart);
         upstream.write(bytes, upstream.voidPromise());
         upstreamNeedsFlush = true;
-        return whole;
+        return bytes == input;
     }
 
     /**
@@ -791,7 +776,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         failed = true;
-        run = null; // never written: the upstream connection is closed
+        forwardRun.drop(); // never written: the upstream connection is closed
         ledger.clear(); // entries hold no buffers
         releaseHeld();
         link.abandon();
@@ -820,7 +805,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     private void cleanup() {
         clientGone = true;
-        run = null; // a view of the input released below
+        forwardRun.drop(); // a view of the input released below
         registry.remove(this);
         protocol.close();
         upstreamAuth.close();

@@ -191,7 +191,7 @@ class ForwardRunTest {
         assertThat(writes.size()).isGreaterThan(1);
         assertThat(String.join("", writes)).isEqualTo(all.toString());
         for (String w : writes) {
-            assertThat(w.length()).isLessThan(ClientSession.RUN_LIMIT + 2000);
+            assertThat(w.length()).isLessThan(ForwardRun.LIMIT + 2000);
         }
     }
 
