@@ -273,7 +273,7 @@ class ClusterSessionTest {
         client.freezeTime();
         send("GET a\r\nGET b\r\n");
         reply("-MOVED 42 10.0.0.7:8504\r\n$1\r\nb\r\n");
-        client.advanceTimeBy(ClientSession.REFRESH_WAIT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        client.advanceTimeBy(ClusterHold.REFRESH_WAIT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
         client.runScheduledPendingTasks();
         assertThat(received()).isEmpty();
         client.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);
