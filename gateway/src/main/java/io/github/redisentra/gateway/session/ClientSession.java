@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * <h2>Cluster mode</h2>
  * With {@link SessionSettings#cluster()} set the session is bridged to one node of an OSS-cluster cache (issue #18):
  * the gate refuses cluster administration; replies naming upstream addresses owe a {@link ReplyLedger.Rewritten}
- * entry and are rewritten, or held behind a redirect to an unknown node, by {@link ClusterHold}.
+ * entry ({@link ClusterEntries}) and are rewritten, or held behind a redirect to an unknown node, by
+ * {@link ClusterHold}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
