@@ -319,11 +319,7 @@ class JedisClusterIT extends ClusterITBase {
         int replica = cluster.replicaOf(oldMaster);
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, client::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
-        cluster.failover(replica);
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 500);
-        writer.close();
+        failoverWhileWriting(writer, replica, 200, 500, Duration.ofSeconds(30));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -350,11 +346,8 @@ class JedisClusterIT extends ClusterITBase {
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, client::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
-        cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 300);
-        writer.close();
+        failoverWhileWriting(
+                writer, replica, 100, 300, Duration.ofSeconds(30)); // the node on the new port then serves the slot
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();

@@ -233,11 +233,7 @@ class LettuceClusterIT extends ClusterITBase {
         int replica = cluster.replicaOf(oldMaster);
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, sync::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
-        cluster.failover(replica);
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 500);
-        writer.close();
+        failoverWhileWriting(writer, replica, 200, 500, Duration.ofSeconds(20));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();
@@ -274,11 +270,8 @@ class LettuceClusterIT extends ClusterITBase {
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, sync::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
-        cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 300);
-        writer.close();
+        failoverWhileWriting(
+                writer, replica, 100, 300, Duration.ofSeconds(20)); // the node on the new port then serves the slot
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();

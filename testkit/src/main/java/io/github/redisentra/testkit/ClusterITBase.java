@@ -194,6 +194,31 @@ public abstract class ClusterITBase {
     }
 
     /**
+     * A failover to {@code replica} under {@code writer}'s writes: once more than {@code before} writes are acknowledged
+     * (within 10 s), then until more than {@code after} further ones are (within {@code within}); then the writer is
+     * closed.
+     */
+    protected static void failoverWhileWriting(
+            AcknowledgedWriter writer, int replica, int before, int after, Duration within)
+            throws InterruptedException {
+        awaitAcknowledged(writer, before, Duration.ofSeconds(10));
+        cluster.failover(replica);
+        int atFailover = writer.acknowledgedCount();
+        awaitAcknowledged(writer, atFailover + after, within);
+        writer.close();
+    }
+
+    private static void awaitAcknowledged(AcknowledgedWriter writer, int count, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (writer.acknowledgedCount() <= count) {
+            assertTrue(
+                    System.nanoTime() < deadline, () -> "more than " + count + " acknowledged writes within " + within);
+            Thread.sleep(100); // as Awaitility polls
+        }
+    }
+
+    /**
      * The slot-migration drill: while slot {@code slot} migrates between two masters, keys written before stay readable
      * and new keys are written (to the target, after {@code -ASK}) through the client's {@code set} and {@code get};
      * after the migration and {@code refreshTopology} both are read back, and the target holds the new keys.
