@@ -80,6 +80,13 @@ final class CliHarness implements AutoCloseable {
         assertThat(r.exitCode()).as("%s", r).isZero();
     }
 
+    /** {@link #login} of {@code user} for the gateway's API, caching in {@code home}'s {@code cacheDirName}: that directory. */
+    Path signedIn(String cacheDirName, User user) {
+        Path cacheDir = home.resolve(cacheDirName);
+        login(cacheDir, user, api.defaultScope());
+        return cacheDir;
+    }
+
     Run run(String... args) {
         return run(env(), cli -> {}, args);
     }

@@ -11,13 +11,7 @@ import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
 import io.github.redisentra.testkit.RedisServer;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -38,10 +32,6 @@ import org.slf4j.LoggerFactory;
  * -Dredisentra.cli.longRun=true}: 20 s tokens for 130 s (issue #20's acceptance run).
  */
 class ConnectCacheIT {
-    static final boolean LONG_RUN = Boolean.getBoolean("redisentra.cli.longRun");
-    static final Duration TOKEN_LIFETIME = Duration.ofSeconds(LONG_RUN ? 20 : 12);
-    static final Duration RUN_FOR = Duration.ofSeconds(LONG_RUN ? 130 : 15);
-
     @TempDir
     static Path home;
 
@@ -54,7 +44,7 @@ class ConnectCacheIT {
     @BeforeAll
     static void start() throws Exception {
         h = new CliHarness(home, b -> {});
-        h.tenant.resourceTokenLifetime(SignInOptions.REDIS_SCOPE, TOKEN_LIFETIME);
+        h.tenant.resourceTokenLifetime(SignInOptions.REDIS_SCOPE, RenewalDrill.TOKEN_LIFETIME);
         h.emu.addTokenListener(new TokenEventListener() {
             @Override
             public void onIssued(IssuedToken token) {
@@ -123,32 +113,11 @@ class ConnectCacheIT {
             Process cli = new ProcessBuilder("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(tunnel.port()))
                     .redirectErrorStream(true)
                     .start();
-            Writer typed = new OutputStreamWriter(cli.getOutputStream(), StandardCharsets.UTF_8);
-            BufferedReader shown =
-                    new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(subscriber.call("SUBSCRIBE", "cache:ch")).isEqualTo(List.of("subscribe", "cache:ch", 1L));
-            long deadline = System.nanoTime() + RUN_FOR.toNanos();
-            int n = 0;
-            while (System.nanoTime() < deadline) {
-                n++;
-                assertThat(counter.call("INCR", "cache:counter")).isEqualTo((long) n);
-                // two receivers while a handover overlaps the old and the new upstream subscription
-                assertThat((Long) redis.cli().call("PUBLISH", "cache:ch", "m" + n))
-                        .isBetween(1L, 2L);
-                // every message exactly once, in order
-                assertThat(subscriber.readNext()).isEqualTo(List.of("message", "cache:ch", "m" + n));
-                typed.write("INCR cache:interactive\n");
-                typed.flush();
-                assertThat(shown.readLine()).isEqualTo(Integer.toString(n));
-                Thread.sleep(250);
-            }
-            assertThat(redis.cli().callString("GET", "cache:counter")).isEqualTo(Integer.toString(n));
+            int n = RenewalDrill.run(redis, counter, "cache:counter", subscriber, "cache", cli, RenewalDrill.RUN_FOR);
             assertThat(redis.cli().callString("GET", "cache:interactive")).isEqualTo(Integer.toString(n));
-            typed.close();
-            assertThat(cli.waitFor(10, TimeUnit.SECONDS)).isTrue();
         }
         // the run outlived the first token; the cache closes a connection whose token expired without a re-AUTH
-        assertThat(RUN_FOR).isGreaterThan(TOKEN_LIFETIME);
+        assertThat(RenewalDrill.RUN_FOR).isGreaterThan(RenewalDrill.TOKEN_LIFETIME);
         assertThat(cache.connectionsCut()).isZero();
         // the token of the start-up check and at least two renewals
         assertThat(redisTokens.get() - tokensBefore).isGreaterThanOrEqualTo(3);

@@ -6,13 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.emulator.AppRegistration;
 import io.github.redisentra.emulator.AppSpec;
-import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.session.GatewayEvents;
-import io.github.redisentra.testkit.AzureCacheStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
-import io.github.redisentra.testkit.RedisServer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -25,11 +22,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The command against real processes: redis-server (TLS), the gateway (in this JVM, TLS listener, its own Entra
@@ -37,20 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code redis-cli -a}, {@code connect} to the gateway and straight to the cache, and its refusals.
  */
 @Timeout(90)
-class ConnectIT {
-    @TempDir
-    static Path home;
-
-    static CliHarness h;
-    static RedisServer redis;
-    static AzureCacheStandIn cache;
-    static GatewayHarness g;
-    static GatewayServer gateway;
+class ConnectIT extends SignedInGatewayITBase {
     static final AtomicInteger gatewayAllowed = new AtomicInteger();
     static final AtomicInteger gatewayDenied = new AtomicInteger();
     static AppRegistration shortApi;
-    static Path aliceCache;
-    static Path eveCache;
 
     @BeforeAll
     static void start() throws Exception {
@@ -64,24 +49,11 @@ class ConnectIT {
                 (decision instanceof AuthDecision.Allowed ? gatewayAllowed : gatewayDenied).incrementAndGet();
             }
         };
-        g = new GatewayHarness(
-                h,
+        startGateway(
                 "cli-it",
                 List.of(h.api.clientId(), h.api.appIdUri(), shortApi.clientId(), shortApi.appIdUri()),
                 "0s",
                 counting);
-        redis = g.redis;
-        gateway = g.gateway;
-        cache = g.cacheFor(h, h.alice);
-        aliceCache = home.resolve("alice-cache");
-        eveCache = home.resolve("eve-cache");
-        h.login(aliceCache, h.alice, h.api.defaultScope());
-        h.login(eveCache, h.eve, h.api.defaultScope());
-    }
-
-    @AfterAll
-    static void stop() {
-        GatewayHarness.closeQuietly(cache, g, h);
     }
 
     static String gatewayAddress() {
@@ -137,6 +109,19 @@ class ConnectIT {
             throw new AssertionError("connect ended: " + run.get());
         }
         return new Running(listening.get(), run);
+    }
+
+    /** {@code connect} as alice to the gateway, for its API, trusting the server's CA; then {@code more} arguments. */
+    static Running connectToTheGateway(String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of(
+                "--gateway",
+                gatewayAddress(),
+                "--scope",
+                h.api.defaultScope(),
+                "--upstream-ca-file",
+                redis.caFile().toString()));
+        args.addAll(List.of(more));
+        return connect(aliceCache, args.toArray(String[]::new));
     }
 
     @Test
@@ -218,14 +203,7 @@ class ConnectIT {
     void connectToTheGatewayServesRedisCliAndAnswersAuthLocally() throws Exception {
         int allowedBefore = gatewayAllowed.get();
         int deniedBefore = gatewayDenied.get();
-        try (Running tunnel = connect(
-                aliceCache,
-                "--gateway",
-                gatewayAddress(),
-                "--scope",
-                h.api.defaultScope(),
-                "--upstream-ca-file",
-                redis.caFile().toString())) {
+        try (Running tunnel = connectToTheGateway()) {
             // "not-a-token" would be WRONGPASS at the gateway: it is answered here and never forwarded
             assertThat(redisCli(tunnel.port(), false, "--no-auth-warning", "-a", "not-a-token", "SET", "cli:t", "v"))
                     .isEqualTo("OK");
@@ -285,28 +263,7 @@ class ConnectIT {
                             "--no-auth-warning")
                     .redirectErrorStream(true)
                     .start();
-            java.io.Writer typed = new java.io.OutputStreamWriter(cli.getOutputStream(), StandardCharsets.UTF_8);
-            java.io.BufferedReader shown = new java.io.BufferedReader(
-                    new java.io.InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(subscriber.call("SUBSCRIBE", "cli:ch")).isEqualTo(List.of("subscribe", "cli:ch", 1L));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(13);
-            int n = 0;
-            while (System.nanoTime() < deadline) {
-                n++;
-                assertThat(counter.call("INCR", "cli:renewals")).isEqualTo((long) n);
-                // two receivers while a handover overlaps the old and new upstream subscription
-                assertThat((Long) redis.cli().call("PUBLISH", "cli:ch", "m" + n))
-                        .isBetween(1L, 2L);
-                // each message exactly once, in order (a duplicate or a loss fails the next comparison)
-                assertThat(subscriber.readNext()).isEqualTo(List.of("message", "cli:ch", "m" + n));
-                typed.write("INCR cli:interactive\n");
-                typed.flush();
-                assertThat(shown.readLine()).isEqualTo(Integer.toString(n));
-                Thread.sleep(250);
-            }
-            assertThat(redis.cli().callString("GET", "cli:renewals")).isEqualTo(Integer.toString(n));
-            typed.close();
-            assertThat(cli.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            RenewalDrill.run(redis, counter, "cli:renewals", subscriber, "cli", cli, Duration.ofSeconds(13));
         }
         // the first AUTH of the start-up check and of each of the three connections, then at least two re-AUTHs each
         assertThat(gatewayAllowed.get() - allowedBefore).isGreaterThanOrEqualTo(4 + 3 * 2);
@@ -314,16 +271,7 @@ class ConnectIT {
 
     @Test
     void aLocalPasswordIsEnforced() throws Exception {
-        try (Running tunnel = connect(
-                aliceCache,
-                "--gateway",
-                gatewayAddress(),
-                "--scope",
-                h.api.defaultScope(),
-                "--upstream-ca-file",
-                redis.caFile().toString(),
-                "--local-password",
-                "s3cret")) {
+        try (Running tunnel = connectToTheGateway("--local-password", "s3cret")) {
             try (RedisCli c = RedisCli.connect("127.0.0.1", tunnel.port())) {
                 assertThatThrownBy(() -> c.call("AUTH", "wrong"))
                         .isInstanceOf(RedisErrorReply.class)
@@ -418,14 +366,7 @@ class ConnectIT {
 
     @Test
     void aLocalClientWithoutAnyPasswordIsServed() throws Exception {
-        try (Running tunnel = connect(
-                aliceCache,
-                "--gateway",
-                gatewayAddress(),
-                "--scope",
-                h.api.defaultScope(),
-                "--upstream-ca-file",
-                redis.caFile().toString())) {
+        try (Running tunnel = connectToTheGateway()) {
             assertThat(redisCli(tunnel.port(), false, "SET", "cli:nopass", "1")).isEqualTo("OK");
             assertThat(redisCli(tunnel.port(), false, "-3", "GET", "cli:nopass"))
                     .isEqualTo("1"); // HELLO 3, no AUTH

@@ -16,7 +16,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,10 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
  * missing.
  */
 class ConnectPythonIT {
-    static final boolean LONG_RUN = Boolean.getBoolean("redisentra.cli.longRun");
-    static final Duration TOKEN_LIFETIME = Duration.ofSeconds(LONG_RUN ? 20 : 12);
-    static final Duration RUN_FOR = Duration.ofSeconds(LONG_RUN ? 130 : 15);
-
     @TempDir
     static Path home;
 
@@ -60,7 +55,7 @@ class ConnectPythonIT {
     static void start() throws Exception {
         h = new CliHarness(home, b -> {});
         shortApi = h.tenant.registerApp(
-                AppSpec.api("short-api").acceptedTokenVersion(2).tokenLifetime(TOKEN_LIFETIME));
+                AppSpec.api("short-api").acceptedTokenVersion(2).tokenLifetime(RenewalDrill.TOKEN_LIFETIME));
         g = new GatewayHarness(
                 h, "py-it", List.of(shortApi.clientId(), shortApi.appIdUri()), "0s", new GatewayEvents() {
                     @Override
@@ -118,7 +113,7 @@ class ConnectPythonIT {
                             python.get(),
                             script.toString(),
                             Integer.toString(port),
-                            Long.toString(RUN_FOR.toSeconds()),
+                            Long.toString(RenewalDrill.RUN_FOR.toSeconds()),
                             "py:counter",
                             "py:channel")
                     .redirectErrorStream(true)
@@ -165,7 +160,7 @@ class ConnectPythonIT {
         // the run outlived the first token (the gateway's clock skew is 0: no -NOAUTH means every connection was
         // re-authenticated); the start-up check plus three connections (redis-py's command and subscriber
         // connections, redis-cli) authenticated first and again at two renewals or more each
-        assertThat(RUN_FOR).isGreaterThan(TOKEN_LIFETIME);
+        assertThat(RenewalDrill.RUN_FOR).isGreaterThan(RenewalDrill.TOKEN_LIFETIME);
         assertThat(allowed.get() - allowedBefore).isGreaterThanOrEqualTo(1 + 3 * 3);
         assertThat(denied.get()).isEqualTo(deniedBefore);
     }

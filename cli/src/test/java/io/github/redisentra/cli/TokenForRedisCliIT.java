@@ -3,10 +3,7 @@ package io.github.redisentra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.redisentra.gateway.GatewayServer;
 import io.github.redisentra.gateway.session.GatewayEvents;
-import io.github.redisentra.testkit.AzureCacheStandIn;
-import io.github.redisentra.testkit.RedisServer;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,11 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code redis-entra token} as samples/README.md shows it replacing the former {@code redis-cli-token.sh}: the token
@@ -28,35 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
  * --username)"}; a user the cache does not know is refused.
  */
 @Timeout(60)
-class TokenForRedisCliIT {
-    @TempDir
-    static Path home;
-
-    static CliHarness h;
-    static RedisServer redis;
-    static AzureCacheStandIn cache;
-    static GatewayHarness g;
-    static GatewayServer gateway;
-    static Path aliceCache;
-    static Path eveCache;
+class TokenForRedisCliIT extends SignedInGatewayITBase {
 
     @BeforeAll
     static void start() throws Exception {
         h = new CliHarness(home, b -> {});
-        g = new GatewayHarness(
-                h, "token-it", List.of(h.api.clientId(), h.api.appIdUri()), null, new GatewayEvents() {});
-        redis = g.redis;
-        gateway = g.gateway;
-        cache = g.cacheFor(h, h.alice);
-        aliceCache = home.resolve("alice-cache");
-        eveCache = home.resolve("eve-cache");
-        h.login(aliceCache, h.alice, h.api.defaultScope());
-        h.login(eveCache, h.eve, h.api.defaultScope());
-    }
-
-    @AfterAll
-    static void stop() {
-        GatewayHarness.closeQuietly(cache, g, h);
+        startGateway("token-it", List.of(h.api.clientId(), h.api.appIdUri()), null, new GatewayEvents() {});
     }
 
     /** {@code $(redis-entra token args...)}: its standard output, one line. */

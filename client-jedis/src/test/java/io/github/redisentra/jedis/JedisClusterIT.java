@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -240,17 +239,10 @@ class JedisClusterIT extends ClusterITBase {
         long shardPublished = 0;
         long transactions = 0;
         int round = 0;
-        // The rounds span a token lifetime at least, even when the set-up above took longer on a busy machine.
-        Instant lifetimeOfRounds = Instant.now().plus(LIFETIME);
-        Instant roundsUntil = until.isAfter(lifetimeOfRounds) ? until : lifetimeOfRounds;
-        while (Instant.now().isBefore(roundsUntil) || renewals.get() - renewalsBefore < 3) {
-            assertThat(Instant.now()).isBefore(roundsUntil.plusSeconds(60));
+        Instant roundsUntil = roundsUntil(until);
+        while (anotherRound(roundsUntil, renewalsBefore)) {
             round++;
-            for (int i = 0; i < 64; i++) {
-                String key = keys[(round * 257 + i * 331) % keys.length];
-                assertThat(client.set(key, key + ":" + round)).isEqualTo("OK");
-                assertThat(client.get(key)).isEqualTo(key + ":" + round);
-            }
+            setAndGetRound(keys, round, client::set, client::get);
             try (ClusterPipeline pipeline = client.pipelined()) {
                 List<Response<Long>> incrs = new ArrayList<>();
                 for (int i = 0; i < 50; i++) {
@@ -274,22 +266,11 @@ class JedisClusterIT extends ClusterITBase {
             shardPublished += client.spublish("orders{a}", "s" + round) > 0 ? 1 : 0;
             Thread.sleep(100); // pacing: the test is about time passing across renewals
         }
-        long expectedMessages = published;
-        long expectedShard = shardPublished;
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(messages.get()).as("messages").isEqualTo(expectedMessages));
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() ->
-                        assertThat(shardMessages.get()).as("shard messages").isEqualTo(expectedShard));
-        assertThat(client.get("{tx}:a")).isEqualTo(String.valueOf(transactions));
-        for (String key : keys) {
-            assertThat(client.get(key)).startsWith(key);
-        }
+        awaitCount("messages", messages, published);
+        awaitCount("shard messages", shardMessages, shardPublished);
+        keysKept(keys, transactions, client::get);
 
-        Map<Integer, Long> authsByNode = new TreeMap<>();
-        for (AzureClusterStandIn.Node node : cluster.nodes()) {
-            authsByNode.put(node.index(), authCalls(node));
-        }
+        Map<Integer, Long> authsByNode = authCallsByNode();
         System.out.printf(
                 "Jedis cluster: %d renewals of %s tokens over %d rounds; AUTH calls per node %s; re-auth events per"
                         + " connection %s; %d transactions, %d/%d messages, %d/%d shard messages; %d open"
@@ -315,13 +296,7 @@ class JedisClusterIT extends ClusterITBase {
         assertThat(reauthFailures).isEmpty();
         assertThat(cluster.connectionsCut() - cutBefore).isZero();
         assertThat(EntraJedisCluster.connectionsOnExpiredTokens(client)).isZero();
-        for (int node = 0; node < cluster.nodes().size(); node++) {
-            if (cluster.isMaster(node)) {
-                assertThat(authsByNode.get(node))
-                        .as("re-AUTHs on master node %d", node)
-                        .isGreaterThanOrEqualTo(3);
-            }
-        }
+        assertEveryMasterReauthenticatedThrice(authsByNode);
         assertThat(published).isPositive();
         assertThat(shardPublished).isPositive();
     }
@@ -344,11 +319,7 @@ class JedisClusterIT extends ClusterITBase {
         int replica = cluster.replicaOf(oldMaster);
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, client::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
-        cluster.failover(replica);
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 500);
-        writer.close();
+        failoverWhileWriting(writer, replica, 200, 500, Duration.ofSeconds(30));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();
@@ -375,11 +346,8 @@ class JedisClusterIT extends ClusterITBase {
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, client::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
-        cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(30)).until(() -> writer.acknowledgedCount() > atFailover + 300);
-        writer.close();
+        failoverWhileWriting(
+                writer, replica, 100, 300, Duration.ofSeconds(30)); // the node on the new port then serves the slot
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshClusterTopology();

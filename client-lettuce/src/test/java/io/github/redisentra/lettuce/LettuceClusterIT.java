@@ -166,17 +166,10 @@ class LettuceClusterIT extends ClusterITBase {
         long shardPublished = 0;
         long transactions = 0;
         int round = 0;
-        // The rounds span a token lifetime at least, even when the set-up above took longer on a busy machine.
-        Instant lifetimeOfRounds = Instant.now().plus(LIFETIME);
-        Instant roundsUntil = until.isAfter(lifetimeOfRounds) ? until : lifetimeOfRounds;
-        while (Instant.now().isBefore(roundsUntil) || renewals.get() - renewalsBefore < 3) {
-            assertThat(Instant.now()).isBefore(roundsUntil.plusSeconds(60));
+        Instant roundsUntil = roundsUntil(until);
+        while (anotherRound(roundsUntil, renewalsBefore)) {
             round++;
-            for (int i = 0; i < 64; i++) {
-                String key = keys[(round * 257 + i * 331) % keys.length];
-                assertThat(sync.set(key, key + ":" + round)).isEqualTo("OK");
-                assertThat(sync.get(key)).isEqualTo(key + ":" + round);
-            }
+            setAndGetRound(keys, round, sync::set, sync::get);
             List<RedisFuture<Long>> pipeline = new ArrayList<>();
             for (int i = 0; i < 50; i++) {
                 pipeline.add(async.incr("pipe:" + i));
@@ -199,22 +192,11 @@ class LettuceClusterIT extends ClusterITBase {
             }
             Thread.sleep(100); // pacing the rounds: the test is about time passing across renewals
         }
-        long expectedMessages = published;
-        long expectedShard = shardPublished;
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() -> assertThat(messages.get()).as("messages").isEqualTo(expectedMessages));
-        await().atMost(Duration.ofSeconds(10))
-                .untilAsserted(() ->
-                        assertThat(shardMessages.get()).as("shard messages").isEqualTo(expectedShard));
-        assertThat(sync.get("{tx}:a")).isEqualTo(String.valueOf(transactions));
-        for (String key : keys) {
-            assertThat(sync.get(key)).startsWith(key);
-        }
+        awaitCount("messages", messages, published);
+        awaitCount("shard messages", shardMessages, shardPublished);
+        keysKept(keys, transactions, sync::get);
 
-        Map<Integer, Long> authsByNode = new java.util.TreeMap<>();
-        for (AzureClusterStandIn.Node node : cluster.nodes()) {
-            authsByNode.put(node.index(), authCalls(node));
-        }
+        Map<Integer, Long> authsByNode = authCallsByNode();
         System.out.printf(
                 "Lettuce cluster: %d renewals of %s tokens over %d rounds; AUTH calls per node %s; re-auth events per"
                         + " connection %s; %d transactions, %d/%d messages, %d/%d shard messages; %d connections cut%n",
@@ -234,13 +216,7 @@ class LettuceClusterIT extends ClusterITBase {
         assertThat(reauthFailures).isEmpty();
         // The decisive check: a connection that missed a renewal is closed by its node when its token expires.
         assertThat(cluster.connectionsCut() - cutBefore).isZero();
-        for (int master = 0; master < cluster.nodes().size(); master++) {
-            if (cluster.isMaster(master)) {
-                assertThat(authsByNode.get(master))
-                        .as("re-AUTHs on master node %d", master)
-                        .isGreaterThanOrEqualTo(3);
-            }
-        }
+        assertEveryMasterReauthenticatedThrice(authsByNode);
         assertThat(published).isPositive();
         assertThat(shardPublished).isPositive();
     }
@@ -257,11 +233,7 @@ class LettuceClusterIT extends ClusterITBase {
         int replica = cluster.replicaOf(oldMaster);
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> (i % 2 == 0 ? "{fo}:" : "spread:") + i, sync::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 200);
-        cluster.failover(replica);
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 500);
-        writer.close();
+        failoverWhileWriting(writer, replica, 200, 500, Duration.ofSeconds(20));
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();
@@ -298,11 +270,8 @@ class LettuceClusterIT extends ClusterITBase {
         int newPort = cluster.restartAnnouncingNewPort(replica); // as AMR moves a shard to another 85xx port
 
         AcknowledgedWriter writer = AcknowledgedWriter.start(i -> "{port}:" + i, sync::set);
-        await().atMost(Duration.ofSeconds(10)).until(() -> writer.acknowledgedCount() > 100);
-        cluster.failover(replica); // the node on the new port now serves the slot
-        int atFailover = writer.acknowledgedCount();
-        await().atMost(Duration.ofSeconds(20)).until(() -> writer.acknowledgedCount() > atFailover + 300);
-        writer.close();
+        failoverWhileWriting(
+                writer, replica, 100, 300, Duration.ofSeconds(20)); // the node on the new port then serves the slot
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
             client.refreshPartitions();

@@ -3,19 +3,13 @@ package io.github.redisentra.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.redisentra.testkit.AzureClusterStandIn;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
-import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
-import io.lettuce.core.protocol.ProtocolVersion;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -34,76 +28,31 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 @EnabledIfSystemProperty(named = "redisentra.cluster.faults", matches = "true")
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ClusterGatewayFaultsIT {
-    static ClusterTestBed bed;
-    static AzureClusterStandIn cluster;
-    static GatewayRuntime runtime;
-    static int seedPort;
+    static ClusterGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        bed = new ClusterTestBed();
-        cluster = AzureClusterStandIn.builder()
-                .objectId(bed.mi.objectId())
-                .watch(bed.emu)
-                .start();
-        runtime = bed.gateway(
-                bed.env(
-                        "REDIS_HOSTPORT",
-                        "127.0.0.1:" + cluster.seedPort(),
-                        "REDIS_HOSTNAME",
-                        cluster.cacheHostName(),
-                        "REDIS_CA_FILE",
-                        cluster.caFile().toString(),
-                        "REDIS_CLUSTER",
-                        "on"),
-                Duration.ofMinutes(10));
-        runtime.start(RespListenerWiring::start);
-        seedPort = runtime.listener().orElseThrow().localAddress().getPort();
+        gw = new ClusterGateway("on", Duration.ofMinutes(10));
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.listener().ifPresent(l -> l.drainAndClose(Duration.ZERO));
-            runtime.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (bed != null) {
-            bed.close();
+        if (gw != null) {
+            gw.close();
         }
     }
 
     static RedisClusterClient client() {
-        RedisClusterClient client = RedisClusterClient.create(RedisURI.builder()
-                .withHost("127.0.0.1")
-                .withPort(seedPort)
-                .withAuthentication("default", bed.userToken())
-                .withTimeout(Duration.ofSeconds(10))
-                .build());
-        client.setOptions(ClusterClientOptions.builder()
-                .protocolVersion(ProtocolVersion.RESP3)
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+        return gw.lettuceClient(
+                Duration.ofSeconds(10),
+                ClusterTopologyRefreshOptions.builder()
                         .enablePeriodicRefresh(Duration.ofSeconds(1))
                         .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
-        return client;
-    }
-
-    static Set<String> gatewayAddresses() {
-        Set<String> s = new HashSet<>();
-        ClusterTestBed.nodeEndpoints(runtime.metrics().render()).values().forEach(p -> s.add("127.0.0.1:" + p));
-        return s;
+                        .build());
     }
 
     static void onlyGatewayEndpoints(StatefulRedisClusterConnection<String, String> c) {
-        Set<String> seen = new HashSet<>();
-        for (RedisClusterNode node : c.getPartitions()) {
-            seen.add(node.getUri().getHost() + ":" + node.getUri().getPort());
-        }
-        assertThat(gatewayAddresses()).containsAll(seen);
+        assertThat(gw.gatewayAddresses()).containsAll(ClusterGateway.addresses(c));
     }
 
     /** Writes distinct keys until stopped; records each acknowledged one. */
@@ -138,16 +87,16 @@ class ClusterGatewayFaultsIT {
             AtomicLong errors = new AtomicLong();
             Thread w = writer(c.sync(), "fo:", acknowledged, stop, errors);
             Thread.sleep(1000); // writes flowing before the failover
-            int master = cluster.masterOf(0);
-            int replica = cluster.replicaOf(master);
-            cluster.failover(replica);
+            int master = gw.cluster.masterOf(0);
+            int replica = gw.cluster.replicaOf(master);
+            gw.cluster.failover(replica);
             Thread.sleep(3000); // writes flowing after it
             stop.set(true);
             w.join(30_000);
             for (Map.Entry<String, String> e : acknowledged.entrySet()) {
                 assertThat(c.sync().get(e.getKey())).as(e.getKey()).isEqualTo(e.getValue());
             }
-            assertThat(cluster.isMaster(replica)).isTrue();
+            assertThat(gw.cluster.isMaster(replica)).isTrue();
             onlyGatewayEndpoints(c);
             System.out.printf(
                     "failover through the gateway: %d acknowledged writes kept, %d unacknowledged%n",
@@ -161,10 +110,10 @@ class ClusterGatewayFaultsIT {
     void writesDuringASlotMigrationFollowAskThroughTheGateway() throws Exception {
         String tag = "{mig}";
         int slot = SlotHash.getSlot(tag);
-        int from = cluster.masterOf(slot);
+        int from = gw.cluster.masterOf(slot);
         int to = -1;
         for (int i = 0; i < AzureClusterStandIn.NODES; i++) {
-            if (i != from && cluster.isMaster(i)) {
+            if (i != from && gw.cluster.isMaster(i)) {
                 to = i;
                 break;
             }
@@ -175,17 +124,17 @@ class ClusterGatewayFaultsIT {
             for (int i = 0; i < 50; i++) {
                 sync.set(tag + "old" + i, "o" + i);
             }
-            cluster.beginMigration(slot, from, to);
+            gw.cluster.beginMigration(slot, from, to);
             for (int i = 0; i < 50; i++) {
                 // absent at the source: -ASK to the target, rewritten to the target's gateway endpoint
                 assertThat(sync.set(tag + "new" + i, "n" + i)).isEqualTo("OK");
             }
-            cluster.finishMigration(slot, from, to);
+            gw.cluster.finishMigration(slot, from, to);
             for (int i = 0; i < 50; i++) {
                 assertThat(sync.get(tag + "old" + i)).isEqualTo("o" + i);
                 assertThat(sync.get(tag + "new" + i)).isEqualTo("n" + i);
             }
-            assertThat(cluster.masterOf(slot)).isEqualTo(to);
+            assertThat(gw.cluster.masterOf(slot)).isEqualTo(to);
             onlyGatewayEndpoints(c);
         } finally {
             client.shutdown();

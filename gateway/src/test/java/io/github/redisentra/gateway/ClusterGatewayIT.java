@@ -8,10 +8,8 @@ import io.github.redisentra.testkit.AzureClusterStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.sync.RedisCommands;
-import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
@@ -20,7 +18,6 @@ import io.lettuce.core.cluster.api.async.RedisAdvancedClusterAsyncCommands;
 import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.cluster.pubsub.RedisClusterPubSubAdapter;
 import io.lettuce.core.cluster.pubsub.StatefulRedisClusterPubSubConnection;
-import io.lettuce.core.protocol.ProtocolVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -66,64 +63,28 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 class ClusterGatewayIT {
     static final Duration LIFETIME = Duration.ofSeconds(Long.getLong("redisentra.cluster.gatewayTokenSeconds", 20));
 
-    static ClusterTestBed bed;
-    static AzureClusterStandIn cluster;
-    static GatewayRuntime runtime;
-    static int seedPort;
-
-    static Map<String, String> env(String... kv) {
-        List<String> all = new ArrayList<>(List.of(
-                "REDIS_HOSTPORT",
-                "127.0.0.1:" + cluster.seedPort(),
-                "REDIS_HOSTNAME",
-                cluster.cacheHostName(),
-                "REDIS_CA_FILE",
-                cluster.caFile().toString(),
-                "REDIS_CLUSTER",
-                "auto"));
-        all.addAll(List.of(kv));
-        return bed.env(all.toArray(String[]::new));
-    }
+    static ClusterGateway gw;
 
     @BeforeAll
     static void start() throws Exception {
-        bed = new ClusterTestBed();
-        cluster = AzureClusterStandIn.builder()
-                .objectId(bed.mi.objectId())
-                .watch(bed.emu)
-                .start();
-        runtime = bed.gateway(env(), LIFETIME);
-        runtime.start(RespListenerWiring::start);
-        seedPort = runtime.listener().orElseThrow().localAddress().getPort();
+        gw = new ClusterGateway("auto", LIFETIME);
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.listener().ifPresent(l -> l.drainAndClose(Duration.ZERO));
-            runtime.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (bed != null) {
-            bed.close();
+        if (gw != null) {
+            gw.close();
         }
     }
 
     static RedisCli signedIn(int port) {
         RedisCli c = RedisCli.connect("127.0.0.1", port);
-        assertThat(c.callString("AUTH", bed.userToken())).isEqualTo("OK");
+        assertThat(c.callString("AUTH", gw.bed.userToken())).isEqualTo("OK");
         return c;
     }
 
-    /** Node endpoint port per node index, from /metrics. */
-    static Map<String, Integer> endpoints() {
-        return ClusterTestBed.nodeEndpoints(runtime.metrics().render());
-    }
-
     static int endpointOf(AzureClusterStandIn.Node node) {
-        Integer port = endpoints().get(Topology.shortId(node.id()));
+        Integer port = gw.endpoints().get(Topology.shortId(node.id()));
         assertThat(port).as("endpoint of %s", node).isNotNull();
         return port;
     }
@@ -131,24 +92,24 @@ class ClusterGatewayIT {
     @Test
     @Order(1)
     void everyNodeMastersAndReplicasHasAnEndpointBridgedToItAndTheSeedListenerToTheSeedNode() {
-        Map<String, Integer> endpoints = endpoints();
+        Map<String, Integer> endpoints = gw.endpoints();
         assertThat(endpoints).hasSize(AzureClusterStandIn.NODES);
-        assertThat(endpoints.values()).doesNotHaveDuplicates().doesNotContain(seedPort);
-        String metrics = runtime.metrics().render();
+        assertThat(endpoints.values()).doesNotHaveDuplicates().doesNotContain(gw.seedPort);
+        String metrics = gw.runtime.metrics().render();
         assertThat(metrics)
                 .contains(GatewayMetricsNames.CLUSTER_NODES + "{role=\"master\"} 3")
                 .contains(GatewayMetricsNames.CLUSTER_NODES + "{role=\"replica\"} 3");
-        for (AzureClusterStandIn.Node node : cluster.nodes()) {
+        for (AzureClusterStandIn.Node node : gw.cluster.nodes()) {
             try (RedisCli c = signedIn(endpointOf(node))) {
                 assertThat(c.callString("CLUSTER", "MYID"))
                         .as("endpoint of %s", node)
                         .isEqualTo(node.id());
-                assertThat(c.callString("ACL", "WHOAMI")).isEqualTo(bed.mi.objectId());
+                assertThat(c.callString("ACL", "WHOAMI")).isEqualTo(gw.bed.mi.objectId());
             }
         }
-        try (RedisCli c = signedIn(seedPort)) {
+        try (RedisCli c = signedIn(gw.seedPort)) {
             assertThat(c.callString("CLUSTER", "MYID"))
-                    .isEqualTo(cluster.node(0).id());
+                    .isEqualTo(gw.cluster.node(0).id());
         }
     }
 
@@ -156,17 +117,17 @@ class ClusterGatewayIT {
     @Order(2)
     void aMastersEndpointServesItsSlotsAndAReplicasEndpointReadsAfterReadonly() throws Exception {
         String key = "{user1000}.following"; // slot 3443 hashes to node 0's range 0-5460
-        int master = cluster.masterOf(3443);
-        int replica = cluster.replicaOf(master);
-        try (RedisCli m = signedIn(endpointOf(cluster.node(master)));
-                RedisCli r = signedIn(endpointOf(cluster.node(replica)))) {
+        int master = gw.cluster.masterOf(3443);
+        int replica = gw.cluster.replicaOf(master);
+        try (RedisCli m = signedIn(endpointOf(gw.cluster.node(master)));
+                RedisCli r = signedIn(endpointOf(gw.cluster.node(replica)))) {
             assertThat(m.callString("CLUSTER", "KEYSLOT", key)).isEqualTo("3443");
             assertThat(m.callString("SET", key, "v")).isEqualTo("OK");
             assertThat(m.call("WAIT", "1", "5000")).isEqualTo(1L);
             assertThat(r.callString("READONLY")).isEqualTo("OK");
             assertThat(r.callString("GET", key)).isEqualTo("v");
         }
-        String metrics = runtime.metrics().render();
+        String metrics = gw.runtime.metrics().render();
         assertThat(metrics)
                 .containsPattern("cluster_node_connections\\{node=\"[0-9a-f]{8}\",endpoint=\"127.0.0.1:\\d+\"} 0");
     }
@@ -174,15 +135,20 @@ class ClusterGatewayIT {
     @Test
     @Order(3)
     void checkConfigShowsTheTopology() throws Exception {
-        String token = bed.miToken(Duration.ofMinutes(5));
-        GatewayConfig config = GatewayConfig.from(env(
-                "LOCAL_REDIS_TOKEN", token, "REDIS_AAD_OBJECT_ID", bed.mi.objectId(), "LISTEN_ADDR", "127.0.0.1:7400"));
+        String token = gw.bed.miToken(Duration.ofMinutes(5));
+        GatewayConfig config = GatewayConfig.from(gw.env(
+                "LOCAL_REDIS_TOKEN",
+                token,
+                "REDIS_AAD_OBJECT_ID",
+                gw.bed.mi.objectId(),
+                "LISTEN_ADDR",
+                "127.0.0.1:7400"));
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         int status = ConfigCheck.run(config, new PrintStream(buf, true, StandardCharsets.UTF_8), Clock.systemUTC());
         String out = buf.toString(StandardCharsets.UTF_8);
         assertThat(status).as(out).isZero();
         assertThat(out).contains("is a cluster of 6 nodes (3 masters); node endpoints at 127.0.0.1 on ports 7401-7432");
-        for (AzureClusterStandIn.Node node : cluster.nodes()) {
+        for (AzureClusterStandIn.Node node : gw.cluster.nodes()) {
             assertThat(out)
                     .containsPattern(
                             Topology.shortId(node.id()) + " (master slots [0-9-]+|replica of [0-9a-f]{8}): 127.0.0.1:"
@@ -205,36 +171,19 @@ class ClusterGatewayIT {
         return keys;
     }
 
-    /** The gateway's node endpoints, as {@code host:port}: the only addresses a client may ever be given. */
-    static Set<String> gatewayAddresses() {
-        Set<String> s = new HashSet<>();
-        endpoints().values().forEach(p -> s.add("127.0.0.1:" + p));
-        return s;
-    }
-
     @Test
     @Order(4)
     void lettuceClusterClientThroughTheGateway() throws Exception {
-        RedisClusterClient client = RedisClusterClient.create(RedisURI.builder()
-                .withHost("127.0.0.1")
-                .withPort(seedPort)
-                .withAuthentication("default", bed.userToken())
-                .withTimeout(Duration.ofSeconds(60))
-                .build());
-        client.setOptions(ClusterClientOptions.builder()
-                .protocolVersion(ProtocolVersion.RESP3)
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+        RedisClusterClient client = gw.lettuceClient(
+                Duration.ofSeconds(60),
+                ClusterTopologyRefreshOptions.builder()
                         .enableAllAdaptiveRefreshTriggers()
-                        .build())
-                .build());
+                        .build());
         try (StatefulRedisClusterConnection<String, String> c = client.connect();
                 StatefulRedisClusterPubSubConnection<String, String> pubSub = client.connectPubSub()) {
             // the topology the client sees names gateway endpoints only, masters and replicas
-            Set<String> seen = new HashSet<>();
-            for (RedisClusterNode node : c.getPartitions()) {
-                seen.add(node.getUri().getHost() + ":" + node.getUri().getPort());
-            }
-            assertThat(seen).hasSize(AzureClusterStandIn.NODES).isEqualTo(gatewayAddresses());
+            Set<String> seen = ClusterGateway.addresses(c);
+            assertThat(seen).hasSize(AzureClusterStandIn.NODES).isEqualTo(gw.gatewayAddresses());
 
             // keys over all 16384 slots, pipelined in batches of 1024 (each command's wait stays bounded on a
             // loaded machine), read back in a spread sample (every write was acknowledged)
@@ -256,8 +205,8 @@ class ClusterGatewayIT {
             for (int i = 0; i < reads.size(); i++) {
                 assertThat(reads.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v:" + keys[i * 8]);
             }
-            for (AzureClusterStandIn.Node node : cluster.nodes()) {
-                if (cluster.isMaster(node.index())) {
+            for (AzureClusterStandIn.Node node : gw.cluster.nodes()) {
+                if (gw.cluster.isMaster(node.index())) {
                     assertThat((Long) node.server().cli().call("DBSIZE"))
                             .as("keys on %s", node)
                             .isGreaterThan(5000L);
@@ -312,7 +261,7 @@ class ClusterGatewayIT {
             c.getPartitions()
                     .forEach(n ->
                             seen.add(n.getUri().getHost() + ":" + n.getUri().getPort()));
-            assertThat(seen).isEqualTo(gatewayAddresses());
+            assertThat(seen).isEqualTo(gw.gatewayAddresses());
         } finally {
             client.shutdown();
         }
@@ -322,16 +271,16 @@ class ClusterGatewayIT {
     @Order(5)
     void jedisClusterClientThroughTheGateway() throws Exception {
         JedisClientConfig config = DefaultJedisClientConfig.builder()
-                .password(bed.userToken())
+                .password(gw.bed.userToken())
                 .protocol(RedisProtocol.RESP3)
                 .socketTimeoutMillis(20_000)
                 .build();
         try (redis.clients.jedis.RedisClusterClient client = redis.clients.jedis.RedisClusterClient.builder()
-                .nodes(Set.of(new HostAndPort("127.0.0.1", seedPort)))
+                .nodes(Set.of(new HostAndPort("127.0.0.1", gw.seedPort)))
                 .clientConfig(config)
                 .build()) {
             assertThat(client.getClusterNodes().keySet())
-                    .isSubsetOf(gatewayAddresses())
+                    .isSubsetOf(gw.gatewayAddresses())
                     .hasSizeGreaterThanOrEqualTo(3);
             String[] keys = keyPerSlot();
             try (ClusterPipeline pipeline = client.pipelined()) {
@@ -375,7 +324,7 @@ class ClusterGatewayIT {
                 shard.sunsubscribe();
                 subscribing.join(10_000);
             }
-            assertThat(client.getClusterNodes().keySet()).isSubsetOf(gatewayAddresses());
+            assertThat(client.getClusterNodes().keySet()).isSubsetOf(gw.gatewayAddresses());
         }
     }
 
@@ -383,10 +332,10 @@ class ClusterGatewayIT {
     @Order(6)
     void everyNodeEndpointStaysAuthenticatedAcrossThreeRenewalsOfShortUpstreamTokens() throws Exception {
         AtomicInteger renewals = new AtomicInteger();
-        long cutBefore = cluster.connectionsCut();
+        long cutBefore = gw.cluster.connectionsCut();
         List<RedisCli> clients = new ArrayList<>();
-        try (AutoCloseable sub = runtime.upstream().subscribe(t -> renewals.incrementAndGet())) {
-            for (AzureClusterStandIn.Node node : cluster.nodes()) {
+        try (AutoCloseable sub = gw.runtime.upstream().subscribe(t -> renewals.incrementAndGet())) {
+            for (AzureClusterStandIn.Node node : gw.cluster.nodes()) {
                 clients.add(signedIn(endpointOf(node)));
             }
             long opened = System.nanoTime();
@@ -406,26 +355,26 @@ class ClusterGatewayIT {
                 Thread.sleep(500); // one round of PINGs per half second while the tokens renew
             }
             for (RedisCli c : clients) {
-                assertThat(c.callString("ACL", "WHOAMI")).isEqualTo(bed.mi.objectId());
+                assertThat(c.callString("ACL", "WHOAMI")).isEqualTo(gw.bed.mi.objectId());
             }
             assertThat(pings).isGreaterThan(6);
         } finally {
             clients.forEach(RedisCli::close);
         }
-        assertThat(cluster.connectionsCut()).as("connections cut at expiry").isEqualTo(cutBefore);
+        assertThat(gw.cluster.connectionsCut()).as("connections cut at expiry").isEqualTo(cutBefore);
     }
 
     @Test
     @Order(7)
     void aNodeKeepsItsEndpointWhenItsAnnouncedPortChanges() throws Exception {
-        AzureClusterStandIn.Node node = cluster.node(cluster.replicaOf(cluster.masterOf(0)));
+        AzureClusterStandIn.Node node = gw.cluster.node(gw.cluster.replicaOf(gw.cluster.masterOf(0)));
         int endpoint = endpointOf(node);
-        int newPort = cluster.restartAnnouncingNewPort(node.index());
+        int newPort = gw.cluster.restartAnnouncingNewPort(node.index());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try (RedisCli c = signedIn(endpoint)) {
                 assertThat(c.callString("CLUSTER", "MYID")).isEqualTo(node.id());
-                if (runtime.metrics().render().contains("node=\"127.0.0.1:" + newPort + "\"} 1")) {
+                if (gw.runtime.metrics().render().contains("node=\"127.0.0.1:" + newPort + "\"} 1")) {
                     break; // this connection went to the node's new port
                 }
             }
@@ -435,9 +384,9 @@ class ClusterGatewayIT {
             Thread.sleep(200); // until the next topology refresh (every second here)
         }
         assertThat(endpointOf(node)).isEqualTo(endpoint);
-        assertThat(endpoints()).hasSize(AzureClusterStandIn.NODES);
+        assertThat(gw.endpoints()).hasSize(AzureClusterStandIn.NODES);
         java.util.regex.Matcher refreshes = java.util.regex.Pattern.compile("cluster_topology_refreshes_total (\\d+)")
-                .matcher(runtime.metrics().render());
+                .matcher(gw.runtime.metrics().render());
         assertThat(refreshes.find()).isTrue();
         assertThat(Long.parseLong(refreshes.group(1)))
                 .as("topology reads so far")
@@ -449,9 +398,9 @@ class ClusterGatewayIT {
     void autoWithoutAnAnswerAtStartServesOneEndpointThenTurnsToClusterMode() throws Exception {
         // the gateway's identity answers only after ClusterWiring.AUTO_WAIT: the cache cannot be asked at start
         GatewayRuntime late = GatewayRuntime.create(
-                GatewayConfig.from(env("AUTH_TIMEOUT", "2m")),
+                GatewayConfig.from(gw.env("AUTH_TIMEOUT", "2m")),
                 Clock.systemUTC(),
-                bed.identity(LIFETIME, ClusterWiring.AUTO_WAIT.plusSeconds(2)));
+                gw.bed.identity(LIFETIME, ClusterWiring.AUTO_WAIT.plusSeconds(2)));
         try {
             late.start(RespListenerWiring::start);
             int port = late.listener().orElseThrow().localAddress().getPort();
@@ -475,7 +424,7 @@ class ClusterGatewayIT {
                     ClusterTestBed.nodeEndpoints(late.metrics().render());
             try (RedisCli c = signedIn(port)) {
                 String nodes = c.callString("CLUSTER", "NODES");
-                for (AzureClusterStandIn.Node node : cluster.nodes()) {
+                for (AzureClusterStandIn.Node node : gw.cluster.nodes()) {
                     assertThat(nodes)
                             .contains(node.id() + " 127.0.0.1:" + lateEndpoints.get(Topology.shortId(node.id())) + "@")
                             .doesNotContain(":" + node.announcedPort() + "@");

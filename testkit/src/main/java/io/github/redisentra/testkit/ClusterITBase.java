@@ -2,13 +2,17 @@ package io.github.redisentra.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.core.RefreshPolicy;
 import io.github.redisentra.core.TokenRefresher;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -115,6 +119,103 @@ public abstract class ClusterITBase {
             }
         }
         return 0;
+    }
+
+    /**
+     * Until when the renewal drill's rounds run at least: {@code until}, or a token lifetime from now when the set-up
+     * took longer on a busy machine (the rounds span a token lifetime at least).
+     */
+    protected static Instant roundsUntil(Instant until) {
+        Instant lifetimeOfRounds = Instant.now().plus(LIFETIME);
+        return until.isAfter(lifetimeOfRounds) ? until : lifetimeOfRounds;
+    }
+
+    /**
+     * Whether the renewal drill runs another round: before {@code roundsUntil}, or while {@link #refresher} has made
+     * fewer than three tokens current since {@code renewalsBefore}; fails a minute past {@code roundsUntil}.
+     */
+    protected static boolean anotherRound(Instant roundsUntil, long renewalsBefore) {
+        if (!Instant.now().isBefore(roundsUntil) && renewals.get() - renewalsBefore >= 3) {
+            return false;
+        }
+        Instant now = Instant.now();
+        assertTrue(now.isBefore(roundsUntil.plusSeconds(60)), () -> now + " before " + roundsUntil.plusSeconds(60));
+        return true;
+    }
+
+    /** A round's 64 keys of {@code keys} (spread over the slots): each set to its round's value and read back. */
+    protected static void setAndGetRound(
+            String[] keys, int round, BiFunction<String, String, String> set, Function<String, String> get) {
+        for (int i = 0; i < 64; i++) {
+            String key = keys[(round * 257 + i * 331) % keys.length];
+            assertEquals("OK", set.apply(key, key + ":" + round));
+            assertEquals(key + ":" + round, get.apply(key));
+        }
+    }
+
+    /** Waits until {@code count} is {@code expected}, failing after 10 seconds ({@code what} names it). */
+    protected static void awaitCount(String what, AtomicLong count, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (count.get() != expected && System.nanoTime() < deadline) {
+            Thread.sleep(50); // until the last deliveries arrive
+        }
+        assertEquals(expected, count.get(), what);
+    }
+
+    /**
+     * After the renewal drill, read through the client's {@code get}: the transactions' counter {@code {tx}:a} is
+     * {@code transactions}, and every one of {@code keys} still holds a value of its own.
+     */
+    protected static void keysKept(String[] keys, long transactions, Function<String, String> get) {
+        assertEquals(String.valueOf(transactions), get.apply("{tx}:a"));
+        for (String key : keys) {
+            String value = get.apply(key);
+            assertTrue(value != null && value.startsWith(key), () -> key + " holds " + value);
+        }
+    }
+
+    /** {@link #authCalls} of every node, by node index. */
+    protected static Map<Integer, Long> authCallsByNode() {
+        Map<Integer, Long> authsByNode = new TreeMap<>();
+        for (AzureClusterStandIn.Node node : cluster.nodes()) {
+            authsByNode.put(node.index(), authCalls(node));
+        }
+        return authsByNode;
+    }
+
+    /** Every master of {@link #cluster} ran at least three {@code AUTH} commands, by {@code authsByNode}. */
+    protected static void assertEveryMasterReauthenticatedThrice(Map<Integer, Long> authsByNode) {
+        for (int node = 0; node < cluster.nodes().size(); node++) {
+            if (cluster.isMaster(node)) {
+                long auths = authsByNode.get(node);
+                assertTrue(auths >= 3, "re-AUTHs on master node " + node + ": " + auths);
+            }
+        }
+    }
+
+    /**
+     * A failover to {@code replica} under {@code writer}'s writes: once more than {@code before} writes are acknowledged
+     * (within 10 s), then until more than {@code after} further ones are (within {@code within}); then the writer is
+     * closed.
+     */
+    protected static void failoverWhileWriting(
+            AcknowledgedWriter writer, int replica, int before, int after, Duration within)
+            throws InterruptedException {
+        awaitAcknowledged(writer, before, Duration.ofSeconds(10));
+        cluster.failover(replica);
+        int atFailover = writer.acknowledgedCount();
+        awaitAcknowledged(writer, atFailover + after, within);
+        writer.close();
+    }
+
+    private static void awaitAcknowledged(AcknowledgedWriter writer, int count, Duration within)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (writer.acknowledgedCount() <= count) {
+            assertTrue(
+                    System.nanoTime() < deadline, () -> "more than " + count + " acknowledged writes within " + within);
+            Thread.sleep(100); // as Awaitility polls
+        }
     }
 
     /**

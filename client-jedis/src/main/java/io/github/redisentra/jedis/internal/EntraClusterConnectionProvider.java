@@ -46,8 +46,7 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
             .build();
 
     private final ClusterTopology topology;
-    private final ConnectionReauthenticator reauthenticator;
-    private final AutoCloseable ownedRefresher;
+    private final ClientReauthentication reauthentication;
 
     /**
      * @param firstToken null to load the topology now (throwing if no seed answers), else the refresher's first token,
@@ -102,8 +101,7 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
             boolean loadNow) {
         super(seeds, superclassConfig, poolConfig);
         super.close();
-        this.reauthenticator = reauthenticator;
-        this.ownedRefresher = ownedRefresher;
+        this.reauthentication = new ClientReauthentication(reauthenticator, ownedRefresher);
         this.topology = new ClusterTopology(
                 node -> new NodePool(
                         new ReauthenticatingConnectionFactory(node, config, reauthenticator),
@@ -148,26 +146,12 @@ public final class EntraClusterConnectionProvider extends ClusterConnectionProvi
 
     /** This client's re-authentication state (tests, diagnostics). */
     public ConnectionReauthenticator reauthenticator() {
-        return reauthenticator;
+        return reauthentication.reauthenticator();
     }
 
     @Override
     public void close() {
-        try {
-            reauthenticator.close();
-        } finally {
-            try {
-                topology.close();
-            } finally {
-                if (ownedRefresher != null) {
-                    try {
-                        ownedRefresher.close();
-                    } catch (Exception e) {
-                        // the refresher logs its own close problems
-                    }
-                }
-            }
-        }
+        reauthentication.close(topology::close);
     }
 
     @Override

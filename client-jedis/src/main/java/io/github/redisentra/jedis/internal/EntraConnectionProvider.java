@@ -10,8 +10,7 @@ import redis.clients.jedis.providers.PooledConnectionProvider;
  * it.
  */
 public final class EntraConnectionProvider extends PooledConnectionProvider {
-    private final ConnectionReauthenticator reauthenticator;
-    private final AutoCloseable ownedRefresher;
+    private final ClientReauthentication reauthentication;
 
     public EntraConnectionProvider(
             ReauthenticatingConnectionFactory factory,
@@ -19,32 +18,17 @@ public final class EntraConnectionProvider extends PooledConnectionProvider {
             ConnectionReauthenticator reauthenticator,
             AutoCloseable ownedRefresher) {
         super(factory, poolConfig);
-        this.reauthenticator = reauthenticator;
-        this.ownedRefresher = ownedRefresher;
+        this.reauthentication = new ClientReauthentication(reauthenticator, ownedRefresher);
         reauthenticator.attach(getPool());
     }
 
     /** This client's re-authentication state (tests, diagnostics). */
     public ConnectionReauthenticator reauthenticator() {
-        return reauthenticator;
+        return reauthentication.reauthenticator();
     }
 
     @Override
     public void close() {
-        try {
-            reauthenticator.close();
-        } finally {
-            try {
-                super.close();
-            } finally {
-                if (ownedRefresher != null) {
-                    try {
-                        ownedRefresher.close();
-                    } catch (Exception e) {
-                        // the refresher logs its own close problems
-                    }
-                }
-            }
-        }
+        reauthentication.close(super::close);
     }
 }

@@ -2,14 +2,9 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.acl.AccessControl;
-import io.github.redisentra.gateway.audit.UpstreamClientName;
 import io.github.redisentra.gateway.auth.Authenticator;
 import io.github.redisentra.gateway.auth.Principal;
-import io.github.redisentra.gateway.cluster.ClusterCommands;
-import io.github.redisentra.gateway.cluster.ClusterReplies;
-import io.github.redisentra.gateway.cluster.ClusterView;
 import io.github.redisentra.gateway.resp.Command;
-import io.github.redisentra.gateway.upstream.ReplySink;
 import io.github.redisentra.gateway.upstream.UpstreamAuth;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
@@ -21,9 +16,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +30,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link ProtocolState}: {@code AUTH} / {@code HELLO} / {@code RESET}, the RESP version, the timers;
  *   <li>{@link PubSubState}: subscriptions, confirmation counting, out-of-band delivery checked against expiry;
  *   <li>{@link ReplyLedger}: what each upstream reply belongs to; replies and local answers leave in command order;
+ *       {@link UpstreamReplies} carries out what its head entry says for each reply;
+ *   <li>{@link ForwardRun}: consecutive forwarded commands of one read, written upstream as one slice;
  *   <li>{@link UpstreamAuth} (the only writer of {@code AUTH} frames, re-AUTH, the expiry guard) and
  *       {@link UpstreamLink} (the RESP2 subscriber handover), reached through {@link SessionUpstream}.
  * </ul>
@@ -51,18 +45,15 @@ import org.slf4j.LoggerFactory;
  * <h2>Cluster mode</h2>
  * With {@link SessionSettings#cluster()} set the session is bridged to one node of an OSS-cluster cache (issue #18):
  * the gate refuses cluster administration; replies naming upstream addresses owe a {@link ReplyLedger.Rewritten}
- * entry and are rewritten to gateway endpoints ({@link ClusterReplies}); error replies are never claimed for the
- * pass-through so that a {@code -MOVED}/{@code -ASK} is rewritten too. A redirect to a node the map does not know
- * holds that reply and every later one (and local answers behind them) while {@link ClusterView#refresh} runs, then
- * rewrites it, or answers {@link ClusterReplies#TRYAGAIN} when the target is still unknown (or the refresh has not
- * reported back within {@link #REFRESH_WAIT}); order is kept and the upstream connection is not read meanwhile.
+ * entry ({@link ClusterEntries}) and are rewritten, or held behind a redirect to an unknown node, by
+ * {@link ClusterHold}.
  *
  * <h2>Not supported</h2>
  * {@code MONITOR} and {@code CLIENT REPLY} are refused (they break the one-reply-per-command accounting).
  * {@code RESET} is forwarded and followed by an injected AUTH; a cache that refuses RESET answers with its error
  * while the session is still reset locally.
  */
-public final class ClientSession extends ChannelInboundHandlerAdapter implements ReplySink {
+public final class ClientSession extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
     static final String NOAUTH = "-NOAUTH Authentication required.";
@@ -82,19 +73,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     final GatewayEvents events;
     private final SessionRegistry registry;
-    /** The cache's topology when this session is bridged to a node of an OSS-cluster cache, else {@code null}. */
-    private final ClusterView cluster;
-    /** Cluster mode, inside MULTI: the reply kind of each queued command (EXEC's result is rewritten by them). */
-    private List<ClusterReplies.Kind> queuedKinds;
-    /** Cluster mode: the reply held while the topology is refreshed, or {@code null}. */
-    private HeldRedirect pending;
-    /** Cluster mode: the upstream replies that arrived behind {@link #pending}, in order; {@code null} unless held. */
-    private ArrayDeque<Held> held;
-    /** Cluster mode: counts holds, so that a late refresh callback or timeout cannot release a later hold. */
-    private int holds;
-
-    /** How long a reply waits for a topology refresh that never reports back before the session moves on. */
-    static final java.time.Duration REFRESH_WAIT = java.time.Duration.ofSeconds(10);
+    /** Cluster mode (bridged to a node of an OSS-cluster cache): the entries of topology commands, else {@code null}. */
+    private final ClusterEntries clusterEntries;
+    /** Cluster mode: rewrites replies naming upstream addresses, holds them behind a redirect to an unknown node. */
+    final ClusterHold clusterHold;
+    /** Where upstream replies go: the head ledger entry decides. */
+    final UpstreamReplies replies;
 
     final ClientInput input;
     /** Opens the upstream connection; what UpstreamAuth and the handover may do on this session. */
@@ -120,20 +104,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     boolean closing;
     boolean draining;
     boolean failed;
-    private boolean clientGone;
-    private boolean midReply;
+    boolean clientGone;
     private boolean clientNeedsFlush;
     private boolean upstreamNeedsFlush;
-    /**
-     * The run of forwarded commands not written yet: bytes {@link #runStart} to {@link #runEnd} of the client's input
-     * buffer (not retained; written by {@link #writeForwarded} before that buffer changes), or {@code null}.
-     */
-    private ByteBuf run;
-
-    private int runStart;
-    private int runEnd;
-    /** A run is written once it is this long, so that the upstream's writability keeps up with a long pipeline. */
-    static final int RUN_LIMIT = 64 * 1024;
+    /** The run of forwarded commands not written yet (filled only by {@link #forwardUpstream}). */
+    private final ForwardRun forwardRun = new ForwardRun();
 
     public ClientSession(
             SessionSettings settings,
@@ -158,15 +133,17 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         this.settings = settings;
         this.authenticator = authenticator;
         this.upstreamSide = new SessionUpstream(this);
+        this.clusterHold = new ClusterHold(this, settings.cluster());
+        this.replies = new UpstreamReplies(this, settings.cluster() != null);
         this.upstreamAuth =
                 new UpstreamAuth(upstreamSide, credentials, settings.clock(), settings.upstreamReauthMargin());
-        this.link = new UpstreamLink(this, connector, upstreamSide, upstreamAuth);
+        this.link = new UpstreamLink(replies, connector, upstreamSide, upstreamAuth);
         this.gatewayCredentials = credentials;
         this.events = events;
         this.registry = registry;
         this.input = new ClientInput(this, registry);
-        this.cluster = settings.cluster();
-        this.gate = new CommandGate(access, credentials, settings.clock(), events, cluster != null);
+        this.clusterEntries = settings.cluster() == null ? null : new ClusterEntries();
+        this.gate = new CommandGate(access, credentials, settings.clock(), events, clusterEntries != null);
         this.audit = new SessionAudit(this, settings);
     }
 
@@ -216,7 +193,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         boolean writable = client.isWritable();
         if (upstream != null) {
-            upstream.config().setAutoRead(writable && held == null);
+            upstream.config().setAutoRead(writable && !clusterHold.holding());
         }
         if (writable) {
             input.process();
@@ -303,8 +280,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void forward(Command cmd, CommandGate.Decision d) {
         ReplyLedger.Owed entry = ReplyLedger.FORWARD;
         if (cmd.is("MULTI")) {
-            if (!inMulti && cluster != null) {
-                queuedKinds = new ArrayList<>();
+            if (!inMulti && clusterEntries != null) {
+                clusterEntries.multi();
             }
             inMulti = true;
         } else if (cmd.is("EXEC") || cmd.is("DISCARD")) {
@@ -315,8 +292,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             queued(cmd);
         }
         entry = audit.forwarded(cmd, entry);
-        if (cluster != null && !inMulti) {
-            entry = clusterEntry(cmd, entry);
+        if (clusterEntries != null && !inMulti) {
+            entry = clusterEntries.entry(cmd, entry);
         }
         if (audit.clientName(cmd, entry)) { // CLIENT SETNAME / GETNAME of a named upstream connection
             afterForward();
@@ -329,23 +306,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Cluster mode: a command queued inside MULTI (its result in EXEC's array is rewritten by its kind). */
     void queued(Command cmd) {
-        if (queuedKinds != null && inMulti) {
-            queuedKinds.add(ClusterCommands.replyKind(cmd));
+        if (clusterEntries != null && inMulti) {
+            clusterEntries.queued(cmd);
         }
-    }
-
-    /** Cluster mode: the entry of a command whose reply names upstream addresses, else {@code entry} unchanged. */
-    private ReplyLedger.Owed clusterEntry(Command cmd, ReplyLedger.Owed entry) {
-        ClusterReplies.Kind[] execKinds = null;
-        if (cmd.is("EXEC") || cmd.is("DISCARD")) {
-            execKinds = queuedKinds == null ? null : queuedKinds.toArray(new ClusterReplies.Kind[0]);
-            queuedKinds = null;
-        }
-        if (!(entry instanceof ReplyLedger.Forward forward)) {
-            return entry; // (un)subscribe: confirmations only
-        }
-        ClusterReplies.Kind kind = ClusterCommands.replyKind(cmd);
-        return kind == ClusterReplies.Kind.NONE ? entry : new ReplyLedger.Rewritten(kind, execKinds, forward);
     }
 
     void afterForward() {
@@ -370,268 +333,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         upstreamAuth.renewed(from, token);
     }
 
-    // ---------------------------------------------------------------- upstream replies
-
-    @Override
-    public boolean onReplyPart(ByteBuf part) {
-        if (failed || held != null || !ledger.headIsForward() || resp2Subscribed()) {
-            return false;
-        }
-        if (!midReply) {
-            audit.replied(ledger.head(), part);
-        }
-        midReply = true;
-        toClient(part);
-        return true;
-    }
-
-    /**
-     * A plain forwarded reply with nothing to inspect: account for it now, take its bytes in {@link #onPassThrough}
-     * together with the following ones (a pipeline's replies leave in one write).
-     */
-    @Override
-    public boolean claimPassThrough() {
-        if (failed || midReply || !ledger.headIsPlainForward() || resp2Subscribed()) {
-            return false;
-        }
-        ledger.next();
-        return true;
-    }
-
-    /** In cluster mode errors are never claimed (a {@code -MOVED} is rewritten), nor anything while replies are held. */
-    @Override
-    public boolean claimPassThrough(byte firstByte) {
-        if (cluster != null && (firstByte == '-' || held != null)) {
-            return false;
-        }
-        if (claimPassThrough()) {
-            return true;
-        }
-        // an audited command answered without an error (its result class known from the first byte, as
-        // Result.ofReply would read it): recorded now, its reply stays in the run instead of splitting it
-        if (firstByte != '-'
-                && firstByte != '!'
-                && !failed
-                && !midReply
-                && ledger.head() instanceof ReplyLedger.Audited a
-                && !resp2Subscribed()) {
-            ledger.next();
-            audit.repliedWithoutError(a);
-            return true;
-        }
-        return false;
-    }
-
-    @Override
-    public void onPassThrough(ByteBuf replies) {
-        if (failed) {
-            replies.release();
-            return;
-        }
-        if (held != null) { // claimed before the hold began, delivered after it: keeps its place
-            held.add(new Held(replies, false, true));
-            return;
-        }
-        toClient(replies);
-        flushLocals();
-    }
-
-    @Override
-    public void onReply(ByteBuf frame, boolean push) {
-        if (failed) {
-            frame.release();
-            return;
-        }
-        if (held != null) { // behind a redirect waiting for the topology: in order, after it
-            held.add(new Held(frame, push, false));
-            return;
-        }
-        if (midReply) {
-            midReply = false;
-            ledger.next();
-            toClient(frame);
-            flushLocals();
-            return;
-        }
-        if (pubSub.offer(frame, push, ledger.head(), protocol.version == 2)) {
-            return;
-        }
-        ReplyLedger.Owed entry = ledger.next();
-        if (entry == null || entry instanceof ReplyLedger.Local) {
-            frame.release();
-            log.warn("client {}: upstream sent a reply no command is waiting for", client.remoteAddress());
-            fail("-ERR gateway: upstream reply stream out of sync; reconnect");
-            return;
-        }
-        if (entry instanceof ReplyLedger.Injected injected) {
-            if (!upstreamAuth.acknowledged(injected.token(), frame)) {
-                return;
-            }
-        } else if (entry instanceof ReplyLedger.Replaced replaced) {
-            frame.release();
-            writeLine(replaced.line());
-        } else if (entry instanceof ReplyLedger.Hello hello) {
-            protocol.helloAnswered(frame, hello.protocol());
-            toClient(frame);
-        } else if (entry instanceof ReplyLedger.Named) {
-            UpstreamClientName.acknowledged(frame); // a refusal leaves the connection unnamed (logged once)
-            frame.release();
-        } else if (entry instanceof ReplyLedger.HandoverPing) {
-            frame.release();
-            link.oldPingAnswered();
-        } else if (entry instanceof ReplyLedger.Reset) {
-            protocol.resetAnswered();
-            toClient(frame);
-        } else if (entry instanceof ReplyLedger.Rewritten rewritten) {
-            audit.replied(rewritten.forward(), frame);
-            clusterReply(rewritten.kind(), rewritten.execKinds(), frame);
-        } else {
-            audit.replied(entry, frame);
-            if (cluster != null && ClusterReplies.mayBeRedirect(frame)) {
-                clusterReply(ClusterReplies.Kind.NONE, null, frame);
-            } else {
-                toClient(frame); // Forward, or a pub/sub command answered by an error
-            }
-        }
-        flushLocals();
-    }
-
-    // ---------------------------------------------------------------- cluster mode
-
-    /** A reply held while the topology is refreshed: rewritten once the refresh is done. */
-    private record HeldRedirect(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {}
-
-    /** An upstream reply (or a claimed run of them) that arrived while a reply was held. */
-    private record Held(ByteBuf bytes, boolean push, boolean passThrough) {}
-
-    /** Rewrites a reply naming upstream addresses, or holds it until the topology knows a redirect's target. */
-    private void clusterReply(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {
-        ClusterReplies rewriter = new ClusterReplies(cluster.endpoints(), cluster.self());
-        ByteBuf out;
-        try {
-            out = rewriter.rewrite(kind, execKinds, frame, false);
-        } catch (RuntimeException e) {
-            frame.release();
-            throw e;
-        }
-        if (out == null) {
-            hold(kind, execKinds, frame);
-            return;
-        }
-        if (out != frame) {
-            frame.release();
-        }
-        toClient(out);
-        if (rewriter.unknownSeen()) {
-            cluster.refresh(() -> {}); // a node the map lacks was left out: the next topology query finds it
-        }
-    }
-
-    private void hold(ClusterReplies.Kind kind, ClusterReplies.Kind[] execKinds, ByteBuf frame) {
-        pending = new HeldRedirect(kind, execKinds, frame);
-        held = new ArrayDeque<>();
-        if (upstream != null) {
-            upstream.config().setAutoRead(false);
-        }
-        log.debug("client {}: redirect to a node without a gateway endpoint, refreshing the topology", clientAddress());
-        int hold = ++holds;
-        if (client != null) { // bounded: a refresh that never reports back must not stall the session
-            client.eventLoop()
-                    .schedule(
-                            () -> refreshed(hold), REFRESH_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-        cluster.refresh(() -> executeOnLoop(() -> refreshed(hold)));
-    }
-
-    /** The topology refresh for hold number {@code hold} is done: deliver the reply and everything behind it. */
-    private void refreshed(int hold) {
-        HeldRedirect p = pending;
-        ArrayDeque<Held> queue = held;
-        if (p == null || hold != holds) {
-            return; // already delivered (the refresh reported back after the wait, or the other way round)
-        }
-        pending = null;
-        held = null;
-        if (failed || clientGone) {
-            p.frame().release();
-            releaseAll(queue);
-            return;
-        }
-        ClusterReplies rewriter = new ClusterReplies(cluster.endpoints(), cluster.self());
-        ByteBuf out = rewriter.rewrite(p.kind(), p.execKinds(), p.frame(), true);
-        if (out != p.frame()) {
-            p.frame().release();
-        }
-        toClient(out);
-        flushLocals();
-        while (!queue.isEmpty()) {
-            if (held != null) { // a later redirect is held in turn: what is left stays behind it
-                held.addAll(queue);
-                queue.clear();
-                break;
-            }
-            Held h = queue.poll();
-            if (h.passThrough()) {
-                toClient(h.bytes());
-                flushLocals();
-            } else {
-                onReply(h.bytes(), h.push());
-            }
-        }
-        if (held == null && upstream != null) {
-            upstream.config().setAutoRead(client.isWritable());
-        }
-        flush();
-    }
-
-    private void releaseHeld() {
-        if (pending != null) {
-            pending.frame().release();
-            pending = null;
-        }
-        if (held != null) {
-            releaseAll(held);
-            held = null;
-        }
-    }
-
-    private static void releaseAll(ArrayDeque<Held> queue) {
-        for (Held h; (h = queue.poll()) != null; ) {
-            h.bytes().release();
-        }
-    }
-
-    private Object clientAddress() {
-        return client == null ? "?" : client.remoteAddress();
-    }
-
-    @Override
-    public void onReadBatchComplete() {
-        flush();
-    }
-
-    @Override
-    public void onUpstreamLost(String reason, Throwable cause) {
-        if (failed || clientGone || (closing && ledger.isEmpty())) {
-            return;
-        }
-        events.upstreamFailed("lost");
-        log.warn("upstream lost for client {}: {}", client == null ? "?" : client.remoteAddress(), reason);
-        executeOnLoop(() -> fail("-ERR upstream unavailable: " + reason + "; reconnect"));
-    }
-
-    @Override
-    public void onUpstreamWritabilityChanged(boolean writable) {
-        updateAutoRead();
-        if (writable) {
-            input.process();
-        }
-    }
-
     // ---------------------------------------------------------------- output
 
     void local(String line, boolean closeAfter) {
-        if (ledger.isEmpty() && held == null) {
+        if (ledger.isEmpty() && !clusterHold.holding()) {
             writeLine(line);
             if (closeAfter) {
                 closeAfterFlush();
@@ -642,7 +347,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     void flushLocals() {
-        if (held != null) {
+        if (clusterHold.holding()) {
             return; // behind a held reply: written once it is delivered
         }
         ReplyLedger.Local l;
@@ -661,7 +366,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
     }
 
-    private void writeLine(String line) {
+    void writeLine(String line) {
         toClient(Unpooled.wrappedBuffer(ReplyLine.bytes(line)));
     }
 
@@ -699,19 +404,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             cmd.release();
             throw new IllegalStateException("not forwarded by the gate: " + verdict.kind());
         }
-        ByteBuf in = cmd.viewOf();
-        if (in == null) {
+        if (cmd.viewOf() == null) {
             writeUpstream(cmd.takeFrame());
             return;
         }
-        if (in != run || cmd.viewStart() != runEnd) {
+        if (!forwardRun.continuedBy(cmd)) {
             writeForwarded();
-            run = in;
-            runStart = cmd.viewStart();
         }
-        runEnd = cmd.viewEnd();
-        cmd.release(); // forgets the view; the bytes stay in the input until written
-        if (runEnd - runStart >= RUN_LIMIT) {
+        if (forwardRun.join(cmd)) {
             writeForwarded(); // the upstream's writability (backpressure) sees them
         }
     }
@@ -731,16 +431,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
      * reference was taken.
      */
     boolean writeForwarded(ByteBuf input) {
-        ByteBuf in = run;
-        if (in == null) {
+        ByteBuf bytes = forwardRun.take(input);
+        if (bytes == null) {
             return false;
         }
-        run = null;
-        boolean whole = in == input && runEnd == in.writerIndex() && in.readerIndex() == runEnd;
-        ByteBuf bytes = whole ? in.readerIndex(runStart) : in.retainedSlice(runStart, runEnd - runStart);
         upstream.write(bytes, upstream.voidPromise());
         upstreamNeedsFlush = true;
-        return whole;
+        return bytes == input;
     }
 
     /**
@@ -791,9 +488,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         failed = true;
-        run = null; // never written: the upstream connection is closed
+        forwardRun.drop(); // never written: the upstream connection is closed
         ledger.clear(); // entries hold no buffers
-        releaseHeld();
+        clusterHold.release();
         link.abandon();
         if (client.isActive()) {
             clientNeedsFlush = false;
@@ -813,19 +510,19 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         draining = true;
         paused = true;
         updateAutoRead();
-        if (ledger.isEmpty() && held == null) {
+        if (ledger.isEmpty() && !clusterHold.holding()) {
             closeAfterFlush();
         }
     }
 
     private void cleanup() {
         clientGone = true;
-        run = null; // a view of the input released below
+        forwardRun.drop(); // a view of the input released below
         registry.remove(this);
         protocol.close();
         upstreamAuth.close();
         ledger.clear(); // entries hold no buffers
-        releaseHeld();
+        clusterHold.release();
         link.abandon();
         input.release();
         if (upstream != null) {

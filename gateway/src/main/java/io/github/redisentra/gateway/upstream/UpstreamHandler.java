@@ -20,6 +20,14 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     private final ReplyFramer framer = new ReplyFramer();
     private ByteBuf cumulation;
     private boolean lost;
+    /** Inside {@link #channelRead}: a release asked for meanwhile is left to its end. */
+    private boolean reading;
+    /**
+     * The channel closed or this handler was removed. Netty's own transports report that in a later task, but an
+     * {@code EmbeddedChannel} (and any channel whose close runs its inactive event at once) does it inside a sink call
+     * that closes the connection (a session that fails): the read then stops, and its buffer is released at its end.
+     */
+    private boolean released;
 
     public UpstreamHandler(ReplySink sink) {
         this.sink = sink;
@@ -28,7 +36,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
-        if (lost) {
+        if (lost || released) {
             in.release();
             return;
         }
@@ -36,8 +44,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 cumulation == null ? in : ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, in);
         // Runs of plain replies the sink claimed are handed on as one slice (one write instead of one per reply).
         int runStart = -1;
+        reading = true;
         try {
-            for (; ; ) {
+            while (!released) {
                 int len = framer.next(cumulation);
                 if (len > 0) {
                     boolean push = framer.lastWasPush();
@@ -49,7 +58,9 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                         continue;
                     }
                     runStart = passRun(runStart);
-                    sink.onReply(cumulation.readRetainedSlice(len), push);
+                    if (!released) {
+                        sink.onReply(cumulation.readRetainedSlice(len), push);
+                    }
                     continue;
                 }
                 if (runStart >= 0 && !cumulation.isReadable()) {
@@ -61,7 +72,7 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
                 }
                 runStart = passRun(runStart);
                 int scanned = framer.scannedBytes();
-                if (scanned >= STREAM_THRESHOLD && framer.pendingTypeKnown() && !framer.pendingIsPush()) {
+                if (!released && scanned >= STREAM_THRESHOLD && framer.pendingTypeKnown() && !framer.pendingIsPush()) {
                     ByteBuf part = cumulation.retainedSlice(cumulation.readerIndex(), scanned);
                     if (sink.onReplyPart(part)) {
                         cumulation.skipBytes(scanned);
@@ -78,7 +89,10 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
             sink.onUpstreamLost("upstream protocol error: " + e.getMessage(), e);
             ctx.close();
         } finally {
-            if (cumulation != null) {
+            reading = false;
+            if (released) {
+                release();
+            } else if (cumulation != null) {
                 if (!cumulation.isReadable()) {
                     cumulation.release();
                     cumulation = null;
@@ -133,7 +147,8 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void release() {
-        if (cumulation != null) {
+        released = true;
+        if (!reading && cumulation != null) {
             cumulation.release();
             cumulation = null;
         }

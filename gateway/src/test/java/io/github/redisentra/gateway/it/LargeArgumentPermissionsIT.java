@@ -2,34 +2,15 @@ package io.github.redisentra.gateway.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.redisentra.emulator.AppRegistration;
-import io.github.redisentra.emulator.AppSpec;
-import io.github.redisentra.emulator.EntraEmulator;
-import io.github.redisentra.emulator.Tenant;
-import io.github.redisentra.emulator.TokenRequest;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
-import io.github.redisentra.gateway.GatewayServer;
-import io.github.redisentra.gateway.GatewaySettings;
-import io.github.redisentra.gateway.GatewaySetup;
-import io.github.redisentra.gateway.acl.AccessControl;
-import io.github.redisentra.gateway.auth.AuditLog;
-import io.github.redisentra.gateway.auth.EntraAuthenticator;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
-import io.github.redisentra.testkit.RedisServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -60,74 +41,40 @@ class LargeArgumentPermissionsIT {
     @TempDir
     static Path dir;
 
-    static EntraEmulator emu;
-    static Tenant tenant;
-    static AppRegistration api;
     static User reader;
     static User writer;
-    static RedisServer redis;
-    static EntraAuthenticator auth;
-    static GatewayServer gw;
+    static RolesGateway roles;
 
     @BeforeAll
     static void start() throws Exception {
-        emu = EntraEmulator.builder().build().start();
-        tenant = emu.createTenant("contoso");
-        api = tenant.registerApp(
-                AppSpec.api("gateway-api").acceptedTokenVersion(2).groupMembershipClaims(true));
-        reader = tenant.addUser(UserSpec.named("reader").groups(READERS));
-        writer = tenant.addUser(UserSpec.named("writer").groups(WRITERS));
-        redis = RedisServer.start();
-        redis.cli().call("SET", "secret:a", "the-secret");
-        redis.cli()
+        roles = new RolesGateway(
+                dir,
+                "roles:\n  readers:\n    match: {groups: [" + READERS + "]}\n    rules: " + READER_RULES
+                        + "\n  writers:\n    match: {groups: [" + WRITERS + "]}\n    rules: " + WRITER_RULES + "\n",
+                SessionSettings.DEFAULTS);
+        reader = roles.tenant.addUser(UserSpec.named("reader").groups(READERS));
+        writer = roles.tenant.addUser(UserSpec.named("writer").groups(WRITERS));
+        roles.redis.cli().call("SET", "secret:a", "the-secret");
+        roles.redis
+                .cli()
                 .call(
                         "FUNCTION",
                         "LOAD",
                         "#!lua name=sec\nredis.register_function('getsecret', function() return"
                                 + " redis.call('get', 'secret:a') end)");
-        Path roles = Files.writeString(
-                dir.resolve("roles.yaml"),
-                "roles:\n  readers:\n    match: {groups: [" + READERS + "]}\n    rules: " + READER_RULES
-                        + "\n  writers:\n    match: {groups: [" + WRITERS + "]}\n    rules: " + WRITER_RULES + "\n");
-        GatewayConfig config = GatewayConfig.from(Map.of(
-                "TENANT_ID", tenant.id(),
-                "EXPECTED_AUDIENCE", api.clientId(),
-                "ROLES_FILE", roles.toString(),
-                "REDIS_HOSTPORT", "127.0.0.1:" + redis.port(),
-                "REDIS_TLS", "false",
-                "LISTEN_ADDR", "127.0.0.1:0",
-                "AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString(),
-                "HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString()));
-        auth = GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
-        auth.start().get();
-        gw = new GatewayServer(
-                        GatewaySettings.loopback(0).withSession(SessionSettings.DEFAULTS),
-                        auth,
-                        UpstreamEndpoint.plaintext("127.0.0.1", redis.port()),
-                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
-                        null,
-                        new AccessControl(GatewaySetup.of(config).roles().orElseThrow()))
-                .start();
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gw, auth, redis, emu}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
+        if (roles != null) {
+            roles.close();
         }
     }
 
     static RawClient as(User u) throws Exception {
-        RawClient c = new RawClient(gw.localAddress().getPort());
+        RawClient c = new RawClient(roles.port());
         c.timeout(60_000);
-        String token = emu.mintAccessToken(TokenRequest.forUser(tenant, u, api).lifetime(Duration.ofMinutes(30)));
-        c.send("AUTH " + token + "\r\n");
+        c.send("AUTH " + roles.token(u) + "\r\n");
         assertThat(c.line()).isEqualTo("+OK");
         return c;
     }
@@ -165,7 +112,7 @@ class LargeArgumentPermissionsIT {
 
     /** The command's {@code INFO commandstats} counters (calls, rejected and failed calls), without timings. */
     static String commandstats(String command) {
-        String info = redis.cli().callString("INFO", "commandstats");
+        String info = roles.redis.cli().callString("INFO", "commandstats");
         return info.lines()
                 .filter(l -> l.startsWith("cmdstat_" + command + ":"))
                 .map(l -> Arrays.stream(l.split(","))
@@ -190,7 +137,7 @@ class LargeArgumentPermissionsIT {
         assertThat(commandstats(cmd.stat()))
                 .as("%s reached the cache", cmd.stat())
                 .isEqualTo(before);
-        assertThat(redis.cli().call("EXISTS", "secret:b")).isEqualTo(0L);
+        assertThat(roles.redis.cli().call("EXISTS", "secret:b")).isEqualTo(0L);
     }
 
     @ParameterizedTest(name = "{0} bytes")
@@ -231,8 +178,8 @@ class LargeArgumentPermissionsIT {
             assertThat(c.line()).isEqualTo(":0");
             assertThat(c.line()).isEqualTo("+PONG");
         }
-        assertThat(redis.cli().call("STRLEN", "app:big")).isEqualTo(size);
-        assertThat(redis.cli().call("STRLEN", "app:m1")).isEqualTo(size);
+        assertThat(roles.redis.cli().call("STRLEN", "app:big")).isEqualTo(size);
+        assertThat(roles.redis.cli().call("STRLEN", "app:m1")).isEqualTo(size);
     }
 
     @Test
@@ -248,14 +195,14 @@ class LargeArgumentPermissionsIT {
     /** What redis-server itself answers a user with {@code rules} (the gateway's ceiling) for {@code command}. */
     static String redisItself(String rules, String... command) {
         String[] setuser = ("ACL SETUSER twin reset on >twin-pass " + rules).split(" ");
-        redis.cli().call(setuser);
-        try (RedisCli c = redis.connect()) {
+        roles.redis.cli().call(setuser);
+        try (RedisCli c = roles.redis.connect()) {
             c.call("AUTH", "twin", "twin-pass");
             return String.valueOf(c.call(command));
         } catch (RedisErrorReply e) {
             return "-" + e.getMessage();
         } finally {
-            redis.cli().call("ACL", "DELUSER", "twin");
+            roles.redis.cli().call("ACL", "DELUSER", "twin");
         }
     }
 }

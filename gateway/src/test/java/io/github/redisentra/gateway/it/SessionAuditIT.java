@@ -3,38 +3,20 @@ package io.github.redisentra.gateway.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.github.redisentra.emulator.AppRegistration;
-import io.github.redisentra.emulator.AppSpec;
-import io.github.redisentra.emulator.EntraEmulator;
-import io.github.redisentra.emulator.Tenant;
-import io.github.redisentra.emulator.TokenRequest;
 import io.github.redisentra.emulator.User;
 import io.github.redisentra.emulator.UserSpec;
-import io.github.redisentra.gateway.GatewayServer;
-import io.github.redisentra.gateway.GatewaySettings;
-import io.github.redisentra.gateway.GatewaySetup;
-import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.audit.CommandAudit;
-import io.github.redisentra.gateway.auth.AuditLog;
-import io.github.redisentra.gateway.auth.EntraAuthenticator;
 import io.github.redisentra.gateway.config.AuditMode;
-import io.github.redisentra.gateway.config.GatewayConfig;
 import io.github.redisentra.gateway.config.UpstreamClientNameSource;
 import io.github.redisentra.gateway.session.SessionSettings;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
 import io.github.redisentra.testkit.RedisCli;
 import io.github.redisentra.testkit.RedisErrorReply;
-import io.github.redisentra.testkit.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,68 +38,34 @@ class SessionAuditIT {
     @TempDir
     static Path dir;
 
-    static EntraEmulator emu;
-    static Tenant tenant;
-    static AppRegistration api;
     static User writer;
-    static RedisServer redis;
-    static EntraAuthenticator auth;
-    static GatewayServer gw;
     static CommandAudit audit;
+    static RolesGateway roles;
     static final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
     @BeforeAll
     static void start() throws Exception {
-        emu = EntraEmulator.builder().build().start();
-        tenant = emu.createTenant("contoso");
-        api = tenant.registerApp(
-                AppSpec.api("gateway-api").acceptedTokenVersion(2).groupMembershipClaims(true));
-        writer = tenant.addUser(UserSpec.named("writer").groups(WRITERS));
-        redis = RedisServer.start();
-        Path roles = Files.writeString(
-                dir.resolve("roles.yaml"),
-                "roles:\n  writers:\n    match: {groups: [" + WRITERS + "]}\n    rules: +@all ~app:*\n");
-        GatewayConfig config = GatewayConfig.from(Map.of(
-                "TENANT_ID", tenant.id(),
-                "EXPECTED_AUDIENCE", api.clientId(),
-                "ROLES_FILE", roles.toString(),
-                "REDIS_HOSTPORT", "127.0.0.1:" + redis.port(),
-                "REDIS_TLS", "false",
-                "LISTEN_ADDR", "127.0.0.1:0",
-                "AZURE_AUTHORITY_HOST", emu.httpsBaseUrl().toString(),
-                "HTTPS_CA_FILE", emu.writeCaCertificate(dir.resolve("ca.pem")).toString()));
-        auth = GatewaySetup.of(config).entraAuthenticator(null, new AuditLog(), Clock.systemUTC());
-        auth.start().get();
         audit = CommandAudit.start(AuditMode.WRITES, CommandTable.builtIn(), 1000, 1024, out);
-        gw = new GatewayServer(
-                        GatewaySettings.loopback(0)
-                                .withSession(SessionSettings.DEFAULTS.withAudit(audit, UpstreamClientNameSource.OID)),
-                        auth,
-                        UpstreamEndpoint.plaintext("127.0.0.1", redis.port()),
-                        UpstreamCredentials.password(redis.adminUsername(), redis.adminPassword()),
-                        null,
-                        new AccessControl(GatewaySetup.of(config).roles().orElseThrow()))
-                .start();
+        roles = new RolesGateway(
+                dir,
+                "roles:\n  writers:\n    match: {groups: [" + WRITERS + "]}\n    rules: +@all ~app:*\n",
+                SessionSettings.DEFAULTS.withAudit(audit, UpstreamClientNameSource.OID));
+        writer = roles.tenant.addUser(UserSpec.named("writer").groups(WRITERS));
     }
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {gw, audit, auth, redis, emu}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // keep closing the rest
-            }
+        if (roles != null) {
+            roles.close();
+        }
+        if (audit != null) {
+            audit.close();
         }
     }
 
     static RedisCli signedIn() {
-        RedisCli c = RedisCli.connect("127.0.0.1", gw.localAddress().getPort());
-        String token =
-                emu.mintAccessToken(TokenRequest.forUser(tenant, writer, api).lifetime(Duration.ofMinutes(30)));
-        assertThat(c.callString("AUTH", token)).isEqualTo("OK");
+        RedisCli c = RedisCli.connect("127.0.0.1", roles.port());
+        assertThat(c.callString("AUTH", roles.token(writer))).isEqualTo("OK");
         return c;
     }
 
@@ -168,9 +116,7 @@ class SessionAuditIT {
 
             assertThat(c.callString("RESET")).isEqualTo("RESET");
             assertThat(nameOf(id)).isEmpty(); // the same upstream connection, signed out: unnamed
-            String token = emu.mintAccessToken(
-                    TokenRequest.forUser(tenant, writer, api).lifetime(Duration.ofMinutes(30)));
-            assertThat(c.callString("AUTH", token)).isEqualTo("OK");
+            assertThat(c.callString("AUTH", roles.token(writer))).isEqualTo("OK");
             assertThat(c.call("CLIENT", "GETNAME")).isNull();
             assertThat(nameOf(id)).isEqualTo("entra:" + oid);
         }
@@ -178,7 +124,8 @@ class SessionAuditIT {
 
     /** The id of redis-server's client named {@code name} (exactly one). */
     static String upstreamId(String name) {
-        List<String> ids = redis.cli()
+        List<String> ids = roles.redis
+                .cli()
                 .callString("CLIENT", "LIST")
                 .lines()
                 .filter(l -> l.contains(" name=" + name + " "))
@@ -190,7 +137,8 @@ class SessionAuditIT {
 
     /** The name of redis-server's client {@code id}. */
     static String nameOf(String id) {
-        return redis.cli()
+        return roles.redis
+                .cli()
                 .callString("CLIENT", "LIST", "ID", id)
                 .lines()
                 .map(l -> l.replaceAll(".* name=(\\S*) .*", "$1"))
@@ -200,7 +148,8 @@ class SessionAuditIT {
 
     /** The names of redis-server's clients other than the test's own connection. */
     static List<String> upstreamNames() {
-        return redis.cli()
+        return roles.redis
+                .cli()
                 .callString("CLIENT", "LIST")
                 .lines()
                 .filter(l -> !l.contains(" cmd=client|list "))

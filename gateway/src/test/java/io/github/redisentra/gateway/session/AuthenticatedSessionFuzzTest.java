@@ -4,29 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.acl.AccessControl;
 import io.github.redisentra.gateway.acl.Args;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.acl.Permissions;
 import io.github.redisentra.gateway.acl.RolePolicy;
-import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.resp.Command;
 import io.github.redisentra.gateway.resp.RequestFramer;
 import io.github.redisentra.gateway.resp.RequestLimits;
 import io.github.redisentra.gateway.resp.RespProtocolException;
-import io.github.redisentra.gateway.upstream.ReplySink;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamDialer;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
-import io.github.redisentra.gateway.upstream.UpstreamHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -37,10 +27,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,7 +53,6 @@ class AuthenticatedSessionFuzzTest {
             "fuzz-oid", "fuzz-tid", "fuzz", Instant.now().plusSeconds(86_400), Set.of("g-app", "g-pub"), Set.of());
     static final RolePolicy POLICY = policy();
     static final Permissions PERMS = AccessControl.permissionsFor(POLICY, USER);
-    static final AccessToken GATEWAY_TOKEN = AccessToken.opaque("gateway-secret", null, Instant.MAX);
     static final RequestLimits CACHE_LIMITS = new RequestLimits(1024 * 1024, Integer.MAX_VALUE, 64 * 1024, true);
 
     static final List<String> NAMES = names();
@@ -175,71 +161,20 @@ class AuthenticatedSessionFuzzTest {
      * returns their names.
      */
     static List<String> assertOnlyPermittedCommandsGoUpstream(byte[] input, int chunk) {
-        List<EmbeddedChannel> upstreams = new ArrayList<>();
-        UpstreamDialer dialer = new UpstreamDialer() {
-            @Override
-            public Future<Channel> connect(EventLoop loop, ReplySink sink) {
-                EmbeddedChannel u = new EmbeddedChannel(new UpstreamHandler(sink));
-                upstreams.add(u);
-                return loop.newSucceededFuture(u);
-            }
-
-            @Override
-            public UpstreamEndpoint endpoint() {
-                return UpstreamEndpoint.plaintext("127.0.0.1", 9);
-            }
-        };
-        UpstreamCredentials gatewayIdentity = new UpstreamCredentials() {
-            @Override
-            public String username(AccessToken token) {
-                return "gateway";
-            }
-
-            @Override
-            public Optional<AccessToken> current() {
-                return Optional.of(GATEWAY_TOKEN);
-            }
-
-            @Override
-            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
-                return () -> {};
-            }
-        };
-        ClientSession session = new ClientSession(
-                SessionSettings.DEFAULTS,
-                request -> CompletableFuture.completedFuture(new AuthDecision.Allowed(USER)),
-                dialer,
-                gatewayIdentity,
-                new GatewayEvents() {},
-                new SessionRegistry(),
-                new AccessControl(POLICY));
-        EmbeddedChannel client = new EmbeddedChannel(session);
+        EmbeddedSession session = new EmbeddedSession(SessionSettings.DEFAULTS, USER, new AccessControl(POLICY));
+        EmbeddedChannel client = session.client;
         ByteBuf sent = Unpooled.buffer();
         try {
             for (int from = 0; from < input.length && client.isActive(); from += chunk) {
-                client.writeInbound(Unpooled.copiedBuffer(input, from, Math.min(chunk, input.length - from)));
-                client.runPendingTasks();
-                drain(upstreams, sent);
+                session.send(Unpooled.copiedBuffer(input, from, Math.min(chunk, input.length - from)));
+                session.drainUpstreams(sent);
             }
             client.runPendingTasks();
-            drain(upstreams, sent);
+            session.drainUpstreams(sent);
             return check(sent);
         } finally {
-            client.finishAndReleaseAll();
-            for (EmbeddedChannel u : upstreams) {
-                u.finishAndReleaseAll();
-            }
+            session.close();
             sent.release();
-        }
-    }
-
-    private static void drain(List<EmbeddedChannel> upstreams, ByteBuf sent) {
-        for (EmbeddedChannel u : upstreams) {
-            for (Object o; (o = u.readOutbound()) != null; ) {
-                ByteBuf b = (ByteBuf) o;
-                sent.writeBytes(b);
-                b.release();
-            }
         }
     }
 
@@ -265,7 +200,7 @@ class AuthenticatedSessionFuzzTest {
                         boolean bare = c.argc() == 1;
                         boolean gateways = c.argc() == 3
                                 && c.argString(1).equals("gateway")
-                                && c.argString(2).equals(GATEWAY_TOKEN.secret());
+                                && c.argString(2).equals(EmbeddedSession.GATEWAY_TOKEN.secret());
                         assertThat(bare || gateways)
                                 .as("an AUTH upstream is the gateway's own")
                                 .isTrue();

@@ -2,34 +2,16 @@ package io.github.redisentra.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.redisentra.core.AccessToken;
-import io.github.redisentra.gateway.auth.AuthDecision;
-import io.github.redisentra.gateway.auth.Principal;
 import io.github.redisentra.gateway.cluster.ClusterNode;
 import io.github.redisentra.gateway.cluster.ClusterView;
 import io.github.redisentra.gateway.cluster.NodeEndpoints;
 import io.github.redisentra.gateway.config.HostPort;
-import io.github.redisentra.gateway.upstream.ReplySink;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamDialer;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
-import io.github.redisentra.gateway.upstream.UpstreamHandler;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.Future;
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,9 +24,6 @@ class ClusterSessionTest {
     static final String A = "a".repeat(40);
     static final String B = "b".repeat(40);
     static final String D = "d".repeat(40);
-    static final Principal USER =
-            new Principal("oid", "tid", "user", Instant.now().plusSeconds(86_400), Set.of(), Set.of());
-    static final AccessToken GATEWAY_TOKEN = AccessToken.opaque("gateway-secret", null, Instant.MAX);
 
     /** The topology: a map the test changes, refreshes it completes itself. */
     static final class FakeView implements ClusterView, NodeEndpoints {
@@ -85,16 +64,13 @@ class ClusterSessionTest {
     }
 
     final FakeView view = new FakeView();
-    final List<EmbeddedChannel> upstreams = new ArrayList<>();
+    EmbeddedSession session;
     EmbeddedChannel client;
 
     @AfterEach
     void close() {
-        if (client != null) {
-            client.finishAndReleaseAll();
-        }
-        for (EmbeddedChannel u : upstreams) {
-            u.finishAndReleaseAll();
+        if (session != null) {
+            session.close();
         }
     }
 
@@ -102,80 +78,26 @@ class ClusterSessionTest {
     void start(boolean cluster) {
         view.node(A, "10.0.0.5", 8501, 7001);
         view.node(B, "10.0.0.6", 8502, 7002);
-        UpstreamDialer dialer = new UpstreamDialer() {
-            @Override
-            public Future<Channel> connect(EventLoop loop, ReplySink sink) {
-                EmbeddedChannel u = new EmbeddedChannel(new UpstreamHandler(sink));
-                upstreams.add(u);
-                return loop.newSucceededFuture(u);
-            }
-
-            @Override
-            public UpstreamEndpoint endpoint() {
-                return UpstreamEndpoint.plaintext("10.0.0.5", 8501);
-            }
-        };
-        UpstreamCredentials gateway = new UpstreamCredentials() {
-            @Override
-            public String username(AccessToken token) {
-                return "gateway";
-            }
-
-            @Override
-            public Optional<AccessToken> current() {
-                return Optional.of(GATEWAY_TOKEN);
-            }
-
-            @Override
-            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
-                return () -> {};
-            }
-        };
-        SessionSettings settings = cluster ? SessionSettings.DEFAULTS.withCluster(view) : SessionSettings.DEFAULTS;
-        ClientSession session = new ClientSession(
-                settings,
-                request -> CompletableFuture.completedFuture(new AuthDecision.Allowed(USER)),
-                dialer,
-                gateway,
-                new GatewayEvents() {},
-                new SessionRegistry());
-        client = new EmbeddedChannel(session);
-        send("AUTH token\r\n");
-        assertThat(upstreamReceived()).contains("AUTH");
-        reply("+OK\r\n"); // the gateway's own AUTH
-        assertThat(received()).isEqualTo("+OK\r\n");
+        session = EmbeddedSession.signedIn(
+                cluster ? SessionSettings.DEFAULTS.withCluster(view) : SessionSettings.DEFAULTS);
+        client = session.client;
     }
 
     void send(String bytes) {
-        client.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
-        client.runPendingTasks();
+        session.send(bytes);
     }
 
     /** Replies as the cache. */
     void reply(String bytes) {
-        upstreams.get(0).writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
-        client.runPendingTasks();
+        session.reply(bytes);
     }
 
     String received() {
-        client.runPendingTasks();
-        StringBuilder b = new StringBuilder();
-        for (Object o; (o = client.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) o;
-            b.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return b.toString();
+        return String.join("", session.clientWrites());
     }
 
     String upstreamReceived() {
-        StringBuilder b = new StringBuilder();
-        for (Object o; (o = upstreams.get(0).readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) o;
-            b.append(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return b.toString();
+        return String.join("", session.upstreamWrites());
     }
 
     static String bulk(String s) {
@@ -273,7 +195,7 @@ class ClusterSessionTest {
         client.freezeTime();
         send("GET a\r\nGET b\r\n");
         reply("-MOVED 42 10.0.0.7:8504\r\n$1\r\nb\r\n");
-        client.advanceTimeBy(ClientSession.REFRESH_WAIT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
+        client.advanceTimeBy(ClusterHold.REFRESH_WAIT.toMillis() - 1, java.util.concurrent.TimeUnit.MILLISECONDS);
         client.runScheduledPendingTasks();
         assertThat(received()).isEmpty();
         client.advanceTimeBy(1, java.util.concurrent.TimeUnit.MILLISECONDS);

@@ -2,31 +2,14 @@ package io.github.redisentra.gateway.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.acl.CommandTable;
 import io.github.redisentra.gateway.audit.CommandAudit;
-import io.github.redisentra.gateway.auth.AuthDecision;
 import io.github.redisentra.gateway.config.AuditMode;
 import io.github.redisentra.gateway.config.UpstreamClientNameSource;
-import io.github.redisentra.gateway.upstream.ReplySink;
-import io.github.redisentra.gateway.upstream.UpstreamCredentials;
-import io.github.redisentra.gateway.upstream.UpstreamDialer;
-import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
-import io.github.redisentra.gateway.upstream.UpstreamHandler;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.EventLoop;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.util.concurrent.Future;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,8 +20,7 @@ import org.junit.jupiter.api.Test;
  * unchanged around refused, inline and gateway-made commands. A real {@link ClientSession} on embedded channels.
  */
 class ForwardRunTest {
-    EmbeddedChannel client;
-    EmbeddedChannel upstream;
+    EmbeddedSession session;
 
     SessionSettings settings = SessionSettings.DEFAULTS;
 
@@ -48,81 +30,28 @@ class ForwardRunTest {
     }
 
     void open() {
-        UpstreamDialer dialer = new UpstreamDialer() {
-            @Override
-            public Future<Channel> connect(EventLoop loop, ReplySink sink) {
-                upstream = new EmbeddedChannel(new UpstreamHandler(sink));
-                return loop.newSucceededFuture(upstream);
-            }
-
-            @Override
-            public UpstreamEndpoint endpoint() {
-                return UpstreamEndpoint.plaintext("10.0.0.5", 8501);
-            }
-        };
-        UpstreamCredentials gateway = new UpstreamCredentials() {
-            @Override
-            public String username(AccessToken token) {
-                return "gateway";
-            }
-
-            @Override
-            public Optional<AccessToken> current() {
-                return Optional.of(ClusterSessionTest.GATEWAY_TOKEN);
-            }
-
-            @Override
-            public AutoCloseable subscribe(Consumer<AccessToken> onRenewed) {
-                return () -> {};
-            }
-        };
-        ClientSession session = new ClientSession(
-                settings,
-                request -> CompletableFuture.completedFuture(new AuthDecision.Allowed(ClusterSessionTest.USER)),
-                dialer,
-                gateway,
-                new GatewayEvents() {},
-                new SessionRegistry());
-        client = new EmbeddedChannel(session);
-        send("AUTH token\r\n");
-        assertThat(String.join("", upstreamWrites())).contains("AUTH");
-        reply("+OK\r\n"); // the gateway's own AUTH
-        assertThat(String.join("", clientWrites())).isEqualTo("+OK\r\n");
+        session = EmbeddedSession.signedIn(settings);
     }
 
     @AfterEach
     void close() {
-        client.finishAndReleaseAll();
-        upstream.finishAndReleaseAll();
+        session.close();
     }
 
     void send(String bytes) {
-        client.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
-        client.runPendingTasks();
+        session.send(bytes);
     }
 
     void reply(String bytes) {
-        upstream.writeInbound(Unpooled.copiedBuffer(bytes, StandardCharsets.ISO_8859_1));
-        client.runPendingTasks();
-    }
-
-    static List<String> writes(EmbeddedChannel ch) {
-        List<String> out = new ArrayList<>();
-        for (Object o; (o = ch.readOutbound()) != null; ) {
-            ByteBuf buf = (ByteBuf) o;
-            out.add(buf.toString(StandardCharsets.ISO_8859_1));
-            buf.release();
-        }
-        return out;
+        session.reply(bytes);
     }
 
     List<String> upstreamWrites() {
-        return writes(upstream);
+        return session.upstreamWrites();
     }
 
     List<String> clientWrites() {
-        client.runPendingTasks();
-        return writes(client);
+        return session.clientWrites();
     }
 
     static String cmd(String... args) {
@@ -191,7 +120,7 @@ class ForwardRunTest {
         assertThat(writes.size()).isGreaterThan(1);
         assertThat(String.join("", writes)).isEqualTo(all.toString());
         for (String w : writes) {
-            assertThat(w.length()).isLessThan(ClientSession.RUN_LIMIT + 2000);
+            assertThat(w.length()).isLessThan(ForwardRun.LIMIT + 2000);
         }
     }
 

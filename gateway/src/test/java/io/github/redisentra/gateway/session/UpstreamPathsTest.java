@@ -123,15 +123,28 @@ class UpstreamPathsTest {
 
     @Test
     void theRunOfForwardedCommandsHoldsOnlyCommandsTheGateForwarded() throws IOException {
-        // writeForwarded writes the run; only forwardUpstream (which requires FORWARD) puts commands in it
-        assertThat(callSites(Pattern.compile("\\brun = [^;]*"), "session/ClientSession.java"))
+        // writeForwarded writes the run; only forwardUpstream (which requires FORWARD) puts commands in it: the
+        // session's one ForwardRun is private to it, and joined only there
+        assertThat(callSites(Pattern.compile("\\bnew ForwardRun\\(")))
+                .containsExactly("ClientSession.?: new ForwardRun(");
+        assertThat(callSites(
+                        Pattern.compile("\\bprivate final ForwardRun forwardRun\\b"), "session/ClientSession.java"))
+                .hasSize(1);
+        assertThat(callSites(
+                        Pattern.compile("\\bjoin\\([^)]*\\)"), "session/ClientSession.java", "session/ForwardRun.java"))
+                .containsExactly("ClientSession.forwardUpstream: join(cmd)");
+        assertThat(callSites(Pattern.compile("\\bforwardRun\\.\\w+\\(")))
                 .containsExactlyInAnyOrder(
-                        "ClientSession.forwardUpstream: run = in",
-                        "ClientSession.writeForwarded: run = null",
-                        "ClientSession.fail: run = null",
-                        "ClientSession.cleanup: run = null");
-        assertThat(callSites(Pattern.compile("\\brunEnd = [^;]*"), "session/ClientSession.java"))
-                .containsExactly("ClientSession.forwardUpstream: runEnd = cmd.viewEnd()");
+                        "ClientSession.forwardUpstream: forwardRun.continuedBy(",
+                        "ClientSession.forwardUpstream: forwardRun.join(",
+                        "ClientSession.writeForwarded: forwardRun.take(",
+                        "ClientSession.fail: forwardRun.drop(",
+                        "ClientSession.cleanup: forwardRun.drop(");
+        assertThat(callSites(Pattern.compile("\\brun = [^;]*"), "session/ForwardRun.java"))
+                .containsExactlyInAnyOrder(
+                        "ForwardRun.join: run = in", "ForwardRun.take: run = null", "ForwardRun.drop: run = null");
+        assertThat(callSites(Pattern.compile("\\brunEnd = [^;]*"), "session/ForwardRun.java"))
+                .containsExactly("ForwardRun.join: runEnd = cmd.viewEnd()");
     }
 
     @Test
