@@ -7,11 +7,13 @@ import io.github.redisentra.gateway.session.GatewayEvents;
 import io.github.redisentra.gateway.session.SessionRegistry;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.ConnectRateLimiter;
+import io.github.redisentra.gateway.upstream.PoolMetrics;
 import io.github.redisentra.gateway.upstream.RateLimitedDialer;
 import io.github.redisentra.gateway.upstream.UpstreamConnector;
 import io.github.redisentra.gateway.upstream.UpstreamCredentials;
 import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
+import io.github.redisentra.gateway.upstream.WarmPool;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -71,6 +73,11 @@ public final class GatewayServer implements AutoCloseable {
     private static final AttributeKey<SessionSettings> SESSION_SETTINGS =
             AttributeKey.valueOf(GatewayServer.class, "sessionSettings");
     private final ConnectRateLimiter connectRate;
+    /** The counters of every listener's warm pool ({@code UPSTREAM_POOL_SIZE}). */
+    private final PoolMetrics poolMetrics = new PoolMetrics();
+    /** The main listener's warm pool, or {@code null} (node listeners' pools close with their listener). */
+    private volatile WarmPool mainPool;
+
     private AutoCloseable tokenSubscription;
     private volatile boolean closed;
 
@@ -119,7 +126,9 @@ public final class GatewayServer implements AutoCloseable {
         UpstreamConnector connector = connector(endpoint);
         this.connector = connector;
         tokenSubscription = credentials.subscribe(token -> registry.upstreamTokenRenewed(credentials, token));
-        serverChannel = bootstrap(connector, mainChannels, () -> session)
+        WarmPool pool = pool(connector);
+        mainPool = pool;
+        serverChannel = bootstrap(pool != null ? pool : rateLimited(connector), mainChannels, () -> session)
                 .bind(settings.listenAddress())
                 .sync()
                 .channel();
@@ -144,9 +153,20 @@ public final class GatewayServer implements AutoCloseable {
             throw new IllegalStateException("the gateway is closing");
         }
         ChannelGroup children = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        Channel ch =
-                bootstrap(dialer, children, () -> sessions).bind(address).sync().channel();
-        NodeListener l = new NodeListener(ch, children);
+        WarmPool pool = pool(dialer);
+        Channel ch;
+        try {
+            ch = bootstrap(pool != null ? pool : rateLimited(dialer), children, () -> sessions)
+                    .bind(address)
+                    .sync()
+                    .channel();
+        } catch (InterruptedException | RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
+            throw e;
+        }
+        NodeListener l = new NodeListener(ch, children, pool);
         nodeListeners.add(l);
         return l;
     }
@@ -176,10 +196,29 @@ public final class GatewayServer implements AutoCloseable {
                 k -> new UpstreamConnector(to, socketChannelType));
     }
 
+    /** Every upstream connect of every listener (sessions, their handovers, warm pools) passes the one limiter. */
+    private UpstreamDialer rateLimited(UpstreamDialer unlimited) {
+        return RateLimitedDialer.wrap(unlimited, connectRate);
+    }
+
+    /** The warm pool in front of a listener's dialer, started, or {@code null} when UPSTREAM_POOL_SIZE is 0. */
+    private WarmPool pool(UpstreamDialer unlimited) {
+        if (!settings.upstreamPool().enabled()) {
+            return null;
+        }
+        return new WarmPool(
+                        rateLimited(unlimited),
+                        credentials,
+                        settings.upstreamPool(),
+                        session.upstreamReauthMargin(),
+                        session.clock(),
+                        poolMetrics,
+                        workers)
+                .start();
+    }
+
     private ServerBootstrap bootstrap(
-            UpstreamDialer unlimited, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
-        // every upstream connect of every listener (sessions and their handovers) passes the one limiter
-        UpstreamDialer dialer = RateLimitedDialer.wrap(unlimited, connectRate);
+            UpstreamDialer dialer, ChannelGroup children, java.util.function.Supplier<SessionSettings> sessions) {
         return new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannelType)
@@ -246,6 +285,11 @@ public final class GatewayServer implements AutoCloseable {
         return connectRate;
     }
 
+    /** The warm pools' counters ({@code UPSTREAM_POOL_SIZE}; all zero when it is 0). */
+    public PoolMetrics upstreamPool() {
+        return poolMetrics;
+    }
+
     /** Who is signed in on which connection, and closing a user's sessions (for user locks). */
     public io.github.redisentra.gateway.auth.SessionDirectory sessions() {
         return registry;
@@ -278,6 +322,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         for (NodeListener l : nodeListeners) {
             l.stopAccepting();
+        }
+        if (mainPool != null) {
+            mainPool.close(); // warm connections are closed before the loops stop
         }
         if (tokenSubscription != null) {
             try {

@@ -3,6 +3,7 @@ package io.github.redisentra.gateway;
 import io.github.redisentra.gateway.listener.ListenerTls;
 import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.upstream.UpstreamConnectRate;
+import io.github.redisentra.gateway.upstream.UpstreamPoolSettings;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.util.Objects;
  * @param connectionLimits how many connections are admitted ({@link ClientAdmission})
  * @param upstreamConnectRate how fast upstream connections may be opened ({@link UpstreamConnectRate#UNLIMITED}
  *     unless set: the {@code UPSTREAM_CONNECT_RATE} setting's default applies to the configured gateway)
+ * @param upstreamPool the warm pool of pre-authenticated upstream connections ({@link UpstreamPoolSettings#OFF}
+ *     unless set)
  */
 public record GatewaySettings(
         InetSocketAddress listenAddress,
@@ -27,9 +30,11 @@ public record GatewaySettings(
         SessionSettings session,
         Duration drainTimeout,
         ConnectionLimits connectionLimits,
-        UpstreamConnectRate upstreamConnectRate) {
+        UpstreamConnectRate upstreamConnectRate,
+        UpstreamPoolSettings upstreamPool) {
 
     public GatewaySettings {
+        Objects.requireNonNull(upstreamPool, "upstreamPool");
         Objects.requireNonNull(listenAddress, "listenAddress");
         Objects.requireNonNull(upstreamConnectRate, "upstreamConnectRate");
         Objects.requireNonNull(session, "session");
@@ -37,6 +42,24 @@ public record GatewaySettings(
         if (drainTimeout == null || drainTimeout.isNegative()) {
             throw new IllegalArgumentException("drainTimeout must be >= 0, got " + drainTimeout);
         }
+    }
+
+    /** Without a warm pool. */
+    public GatewaySettings(
+            InetSocketAddress listenAddress,
+            ListenerTls listenerTls,
+            SessionSettings session,
+            Duration drainTimeout,
+            ConnectionLimits connectionLimits,
+            UpstreamConnectRate upstreamConnectRate) {
+        this(
+                listenAddress,
+                listenerTls,
+                session,
+                drainTimeout,
+                connectionLimits,
+                upstreamConnectRate,
+                UpstreamPoolSettings.OFF);
     }
 
     /** Without a cap on the upstream connect rate. */
@@ -64,26 +87,42 @@ public record GatewaySettings(
     /** A fixed context ({@code null}: plaintext). */
     public GatewaySettings withListenerTls(SslContext tls) {
         return new GatewaySettings(
-                listenAddress, ListenerTls.fixed(tls), session, drainTimeout, connectionLimits, upstreamConnectRate);
+                listenAddress,
+                ListenerTls.fixed(tls),
+                session,
+                drainTimeout,
+                connectionLimits,
+                upstreamConnectRate,
+                upstreamPool);
     }
 
     public GatewaySettings withListenerTls(ListenerTls tls) {
-        return new GatewaySettings(listenAddress, tls, session, drainTimeout, connectionLimits, upstreamConnectRate);
+        return new GatewaySettings(
+                listenAddress, tls, session, drainTimeout, connectionLimits, upstreamConnectRate, upstreamPool);
     }
 
     public GatewaySettings withSession(SessionSettings s) {
-        return new GatewaySettings(listenAddress, listenerTls, s, drainTimeout, connectionLimits, upstreamConnectRate);
+        return new GatewaySettings(
+                listenAddress, listenerTls, s, drainTimeout, connectionLimits, upstreamConnectRate, upstreamPool);
     }
 
     public GatewaySettings withDrainTimeout(Duration d) {
-        return new GatewaySettings(listenAddress, listenerTls, session, d, connectionLimits, upstreamConnectRate);
+        return new GatewaySettings(
+                listenAddress, listenerTls, session, d, connectionLimits, upstreamConnectRate, upstreamPool);
     }
 
     public GatewaySettings withConnectionLimits(ConnectionLimits limits) {
-        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, limits, upstreamConnectRate);
+        return new GatewaySettings(
+                listenAddress, listenerTls, session, drainTimeout, limits, upstreamConnectRate, upstreamPool);
     }
 
     public GatewaySettings withUpstreamConnectRate(UpstreamConnectRate rate) {
-        return new GatewaySettings(listenAddress, listenerTls, session, drainTimeout, connectionLimits, rate);
+        return new GatewaySettings(
+                listenAddress, listenerTls, session, drainTimeout, connectionLimits, rate, upstreamPool);
+    }
+
+    public GatewaySettings withUpstreamPool(UpstreamPoolSettings pool) {
+        return new GatewaySettings(
+                listenAddress, listenerTls, session, drainTimeout, connectionLimits, upstreamConnectRate, pool);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.redisentra.gateway;
 
+import io.github.redisentra.gateway.upstream.WarmPool;
 import io.netty.channel.Channel;
 import io.netty.channel.group.ChannelGroup;
 import java.net.InetSocketAddress;
@@ -11,10 +12,13 @@ import java.net.InetSocketAddress;
 public final class NodeListener {
     private final Channel server;
     private final ChannelGroup connections;
+    /** Its warm pool ({@code UPSTREAM_POOL_SIZE}), or {@code null}. */
+    private final WarmPool pool;
 
-    NodeListener(Channel server, ChannelGroup connections) {
+    NodeListener(Channel server, ChannelGroup connections, WarmPool pool) {
         this.server = server;
         this.connections = connections;
+        this.pool = pool;
     }
 
     /** The bound port. */
@@ -32,9 +36,12 @@ public final class NodeListener {
         return server.isOpen();
     }
 
-    /** Closes the listening socket; open connections continue. */
+    /** Closes the listening socket and its warm pool; open connections continue. */
     public void stopAccepting() {
         server.close().syncUninterruptibly();
+        if (pool != null) {
+            pool.close();
+        }
     }
 
     /** Closes every connection still open here (clients reconnect through the current topology). */

@@ -11,6 +11,7 @@ import io.github.redisentra.gateway.session.SessionSettings;
 import io.github.redisentra.gateway.tls.TrustMaterial;
 import io.github.redisentra.gateway.upstream.UpstreamConnectRate;
 import io.github.redisentra.gateway.upstream.UpstreamEndpoint;
+import io.github.redisentra.gateway.upstream.UpstreamPoolSettings;
 import io.netty.handler.ssl.SslContext;
 import java.time.Clock;
 import java.time.Duration;
@@ -73,6 +74,9 @@ final class RespListenerWiring {
         runtime.lockout().sessions(server.sessions());
         runtime.metrics().addSection(() -> upstreamNodes(server.upstreamConnectionsByNode()));
         runtime.metrics().addSection(() -> server.upstreamConnectRate().renderMetrics(GatewayMetrics.PREFIX));
+        if (settings.upstreamPool().enabled()) {
+            runtime.metrics().addSection(() -> server.upstreamPool().render(GatewayMetrics.PREFIX));
+        }
         runtime.roleUpstreams().ifPresent(r -> r.addRenewalSink(server::upstreamTokenRenewed));
         return new GatewayRuntime.RespListener() {
             @Override
@@ -140,7 +144,9 @@ final class RespListenerWiring {
                 config.lifecycle().drainTimeout(),
                 new ConnectionLimits(limits.maxClients(), limits.maxUnauthenticatedPerAddress()),
                 new UpstreamConnectRate(
-                        config.upstream().connectRate(), config.upstream().connectBurst()));
+                        config.upstream().connectRate(), config.upstream().connectBurst()),
+                new UpstreamPoolSettings(
+                        config.upstream().poolSize(), config.upstream().poolMaxIdle()));
     }
 
     static UpstreamEndpoint endpoint(UpstreamSettings upstream) throws Exception {

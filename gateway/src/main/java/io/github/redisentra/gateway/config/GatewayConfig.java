@@ -90,6 +90,8 @@ public final class GatewayConfig {
         AwsIamUpstream awsIam = source == UpstreamCredentialSource.AWS_IAM ? r.awsIam(redisTls) : null;
         int upstreamConnectRate = r.positiveInt(UPSTREAM_CONNECT_RATE, 0, 1_000_000);
         int upstreamConnectBurst = r.positiveInt(UPSTREAM_CONNECT_BURST, 1, 1_000_000);
+        int upstreamPoolSize = r.positiveInt(UPSTREAM_POOL_SIZE, 0, 10_000);
+        Duration upstreamPoolMaxIdle = r.duration(UPSTREAM_POOL_MAX_IDLE, true);
         this.upstream = new UpstreamSettings(
                 redisAddress,
                 redisHostname,
@@ -97,7 +99,9 @@ public final class GatewayConfig {
                 Optional.ofNullable(redisCaFile),
                 redisConnectTimeout,
                 upstreamConnectRate,
-                upstreamConnectBurst);
+                upstreamConnectBurst,
+                upstreamPoolSize,
+                upstreamPoolMaxIdle);
         this.upstreamIdentity = new UpstreamIdentitySettings(
                 source,
                 Optional.ofNullable(awsIam),

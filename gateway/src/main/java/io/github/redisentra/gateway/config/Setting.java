@@ -219,6 +219,19 @@ public enum Setting {
             "400",
             "New upstream connections that may open at once, above UPSTREAM_CONNECT_RATE, after a quiet period",
             "200"),
+    UPSTREAM_POOL_SIZE(
+            "0",
+            "Warm upstream connections kept per cache endpoint (per node in cluster mode), spread over the event"
+                    + " loops: already connected and authenticated as the gateway's identity, so a new client session"
+                    + " does not wait for an upstream TLS handshake and AUTH. Opened under UPSTREAM_CONNECT_RATE,"
+                    + " replaced at each token renewal; sessions whose roles name another upstream identity dial as"
+                    + " before. `0`: off",
+            "8"),
+    UPSTREAM_POOL_MAX_IDLE(
+            "5m",
+            "A warm upstream connection (UPSTREAM_POOL_SIZE) not taken within this long is closed and replaced, so"
+                    + " the cache's idle timeout never cuts one a client takes. `0`: no limit",
+            "2m"),
     REDIS_AAD_OBJECT_ID(
             null, "Upstream user name: object id of the gateway's identity; default: the `oid` of its token", "<guid>"),
     REDIS_TOKEN_SCOPE(

@@ -2,6 +2,7 @@ package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.core.AccessToken;
 import io.github.redisentra.gateway.upstream.UpstreamAuth;
+import io.github.redisentra.gateway.upstream.UpstreamDialer;
 import io.github.redisentra.gateway.upstream.UpstreamLink;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -30,11 +31,19 @@ final class SessionUpstream implements UpstreamLink.Host {
         this.s = session;
     }
 
-    /** Opens the upstream connection, authenticates it as the chosen identity, then runs {@code onReady}. */
+    /**
+     * Opens the upstream connection, authenticates it as the chosen identity, then runs {@code onReady}: a warm one
+     * of the pool ({@code UPSTREAM_POOL_SIZE}, already authenticated) when there is one, else a new one.
+     */
     void connect(Runnable onReady) {
         AccessToken token = s.upstreamAuth.usableToken();
         if (token == null) {
             s.fail("-ERR upstream unavailable: the gateway has no valid upstream credential yet; retry later");
+            return;
+        }
+        UpstreamDialer.Warm warm = s.link.takeWarm(s.upstreamAuth.identity());
+        if (warm != null) {
+            ready(warm.channel(), onReady, () -> s.upstreamAuth.adopted(warm.token(), warm.acknowledgedAt()));
             return;
         }
         s.link.connect().addListener(f -> {
@@ -54,15 +63,20 @@ final class SessionUpstream implements UpstreamLink.Host {
                 ch.close();
                 return;
             }
-            s.upstream = ch;
-            s.link.adopt();
-            s.upstream.config().setAutoRead(s.client.isWritable());
-            s.events.upstreamConnected();
-            s.upstreamAuth.connected(token);
-            s.audit.upstreamAuthenticated();
-            onReady.run();
-            s.resume();
+            ready(ch, onReady, () -> s.upstreamAuth.connected(token));
         });
+    }
+
+    /** {@code ch} is the session's upstream connection: authenticated by {@code authenticate}, then input resumes. */
+    private void ready(Channel ch, Runnable onReady, Runnable authenticate) {
+        s.upstream = ch;
+        s.link.adopt();
+        s.upstream.config().setAutoRead(s.client.isWritable());
+        s.events.upstreamConnected();
+        authenticate.run();
+        s.audit.upstreamAuthenticated();
+        onReady.run();
+        s.resume();
     }
 
     @Override

@@ -140,6 +140,20 @@ public final class UpstreamAuth {
     }
 
     /**
+     * Takes over a warm connection ({@link WarmPool}) on which the cache acknowledged {@code AUTH} with
+     * {@code acknowledged} at {@code acknowledgedAt}: guarded from that acknowledgement, as if this class had sent it,
+     * so re-AUTH at renewals and the guard run as on a dialled connection. A token renewed since (the pool hands out
+     * none, but a renewal may race the take) is sent at once.
+     */
+    public void adopted(AccessToken acknowledged, Instant acknowledgedAt) {
+        armGuard(acknowledged, acknowledgedAt);
+        AccessToken newest = identity.current().orElse(acknowledged);
+        if (newest.expiresAt().isAfter(acknowledged.expiresAt())) {
+            send(newest);
+        }
+    }
+
+    /**
      * After a {@code RESET} went upstream (it de-authenticates the connection too): makes the connection the
      * identity's again at once, dropping any deferred renewal; fails the session when there is no token.
      */
@@ -273,6 +287,14 @@ public final class UpstreamAuth {
      * one write on its new connection and checks the reply itself ({@link #isOk}).
      */
     public void writeAuthFrame(ByteBuf out, AccessToken token) {
+        writeAuthFrame(out, identity, token);
+    }
+
+    /**
+     * Writes {@code AUTH <user> <token>} of {@code identity} into {@code out}: also for a {@link WarmPool}'s
+     * connections, authenticated before any session takes one.
+     */
+    public static void writeAuthFrame(ByteBuf out, UpstreamCredentials identity, AccessToken token) {
         byte[] user = identity.username(token).getBytes(StandardCharsets.UTF_8);
         byte[] secret = token.secret().getBytes(StandardCharsets.UTF_8);
         header(out, 3);
@@ -296,9 +318,13 @@ public final class UpstreamAuth {
     }
 
     private void armGuard(AccessToken acknowledged) {
+        armGuard(acknowledged, Instant.ofEpochMilli(clock.millis()));
+    }
+
+    private void armGuard(AccessToken acknowledged, Instant acknowledgedAt) {
         // Until when the cache keeps this connection without another AUTH: the token's expiry (Azure), or a
         // connection limit counted from this AUTH (AWS IAM: 12 hours); the credentials say which.
-        Instant until = identity.authenticatedUntil(acknowledged, Instant.ofEpochMilli(clock.millis()));
+        Instant until = identity.authenticatedUntil(acknowledged, acknowledgedAt);
         validUntil = until;
         close();
         if (until.equals(Instant.MAX)) {

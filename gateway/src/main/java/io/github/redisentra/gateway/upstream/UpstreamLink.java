@@ -71,7 +71,20 @@ public final class UpstreamLink {
         return dialer.connect(host.eventLoop(), dialing);
     }
 
-    /** The connection {@link #connect} opened is the session's now: its events reach the session. */
+    /**
+     * A warm connection already authenticated as {@code identity} ({@link UpstreamDialer#takeWarm}), routed like one
+     * {@link #connect} opened ({@link #adopt} it); {@code null} when there is none (then {@link #connect}).
+     */
+    public UpstreamDialer.Warm takeWarm(UpstreamCredentials identity) {
+        Route route = new Route();
+        UpstreamDialer.Warm warm = dialer.takeWarm(host.eventLoop(), identity, route);
+        if (warm != null) {
+            dialing = route;
+        }
+        return warm;
+    }
+
+    /** The connection {@link #connect} or {@link #takeWarm} opened is the session's now: its events reach it. */
     public void adopt() {
         current = dialing;
         dialing = null;

@@ -86,7 +86,8 @@ class UpstreamPathsTest {
                         "upstream/UpstreamLink.java",
                         "upstream/Handover.java",
                         "upstream/UpstreamHandler.java",
-                        "upstream/UpstreamConnector.java"))
+                        "upstream/UpstreamConnector.java",
+                        "upstream/WarmPool.java"))
                 .containsExactlyInAnyOrder(
                         "ClientSession.closeAfterFlush: client.writeAndFlush(",
                         "ClientSession.fail: client.writeAndFlush(",
@@ -96,7 +97,10 @@ class UpstreamPathsTest {
                         "ClientSession.writeForwarded: upstream.write(",
                         // the new connection of a RESP2 subscriber's handover: AUTH + resubscription, then PING
                         "Handover.begin: channel.writeAndFlush(",
-                        "Handover.oldStreamEnded: channel.writeAndFlush(");
+                        "Handover.oldStreamEnded: channel.writeAndFlush(",
+                        // a warm connection of the pool (UPSTREAM_POOL_SIZE, #19): only its AUTH, before any session
+                        // takes it
+                        "WarmPool.fill: channel.writeAndFlush(");
     }
 
     @Test
@@ -167,6 +171,9 @@ class UpstreamPathsTest {
                         // resubscription, but the frame is UpstreamAuth's
                         "Handover.resubscription: writeAuthFrame(",
                         "UpstreamAuth.send: writeAuth(",
-                        "UpstreamAuth.send: writeAuthFrame(");
+                        "UpstreamAuth.send: writeAuthFrame(",
+                        "UpstreamAuth.writeAuthFrame: writeAuthFrame(",
+                        // a warm connection's AUTH (UPSTREAM_POOL_SIZE, #19), UpstreamAuth's frame for the identity
+                        "WarmPool.fill: writeAuthFrame(");
     }
 }

@@ -214,6 +214,49 @@ class UpstreamAuthTest {
     }
 
     @Test
+    void aWarmConnectionIsGuardedFromItsPoolsAcknowledgementAndItsNextAuthIsARenewal() {
+        // a cache that keeps a connection 30 s after each AUTH, less than the margin: the guard counts from the
+        // pool's acknowledgement, not from the take
+        AccessToken t1 = token("t1", Duration.ofHours(1));
+        UpstreamAuth shortLived = auth(identity("gw", t1).withConnectionLimit(Duration.ofSeconds(30)));
+        shortLived.adopted(t1, NOW);
+        loop.runScheduledPendingTasks();
+        assertThat(host.failure).startsWith("-ERR gateway: the upstream connection could not be re-authenticated");
+        assertThat(host.written)
+                .as("nothing to send: the pool's AUTH was with the current token")
+                .isEmpty();
+    }
+
+    @Test
+    void aWarmConnectionTakenWithTheCurrentTokenSendsNothingAndRenewalsReauthenticateIt() {
+        AccessToken t1 = token("t1", Duration.ofHours(1));
+        UpstreamCredentials gw = identity("gw", t1);
+        UpstreamAuth auth = auth(gw);
+
+        auth.adopted(t1, NOW.minusSeconds(10));
+        loop.runScheduledPendingTasks();
+        assertThat(host.written).isEmpty();
+        assertThat(host.failure).isNull();
+
+        AccessToken t2 = token("t2", Duration.ofHours(2));
+        auth.renewed(gw, t2);
+        auth.acknowledged(t2, line("+OK"));
+        assertThat(host.owed).containsExactly(t2);
+        assertThat(host.reauthenticated).containsExactly(true);
+    }
+
+    @Test
+    void aWarmConnectionTakenWhileARenewalRacedTheTakeIsReauthenticatedAtOnce() {
+        AccessToken t1 = token("t1", Duration.ofHours(1));
+        AccessToken t2 = token("t2", Duration.ofHours(2));
+        UpstreamAuth auth = auth(identity("gw", t2));
+
+        auth.adopted(t1, NOW);
+
+        assertThat(host.owed).containsExactly(t2);
+    }
+
+    @Test
     void aPasswordNeverExpiresSoNoGuardIsArmed() {
         UpstreamCredentials pw = UpstreamCredentials.password("app", "secret");
         UpstreamAuth auth = auth(pw);
