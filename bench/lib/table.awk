@@ -19,6 +19,8 @@ NR == 1 { next }
 mode == "" && $1 == "matrix" { k = $2 SUBSEP $3 SUBSEP $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8; have[$3] = 1 }
 mode == "cpu" && $1 == "cpu" { k = $2 SUBSEP $3 SUBSEP $4; cpu[k] = cpu[k] " " $6; have[$3] = 1 }
 mode == "conn" && $1 == "conn" { k = $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8 }
+mode == "conn" && $1 == "conncpu" { k = $4; cpu[k] = cpu[k] " " $6; ucpu[k] = ucpu[k] " " $7 }
+mode == "resume" && $1 == "resume" { k = $4; rps[k] = rps[k] " " $6; res[k] = res[k] " " $7; cpu[k] = cpu[k] " " $8 }
 
 END {
     if (mode == "cpu") {
@@ -42,21 +44,36 @@ END {
         exit
     }
     if (mode == "conn") {
-        print "| contender | new connections/s | ÷ direct-tls | ÷ HAProxy | p50 ms | p99 ms |"
-        print "|---|---|---|---|---|---|"
-        d = median(rps["direct-tls"]); h = median(rps["haproxy"])
+        print "| contender | new connections/s | ÷ direct-tls | ÷ HAProxy | p50 ms | p99 ms | CPU µs/conn: serving process (÷ HAProxy) | CPU µs/conn: TLS redis-server |"
+        print "|---|---|---|---|---|---|---|---|"
+        d = median(rps["direct-tls"]); h = median(rps["haproxy"]); hc = median(cpu["haproxy"])
         for (i = 1; i <= nc; i++) {
             c = cs[i]; if (!(c in rps)) continue
             r = median(rps[c])
-            printf "| %s | %.0f | %s | %s | %.3f | %.3f |\n", c, r, ratio(r, d), ratio(r, h), median(p50[c]), median(p99[c])
+            v = (c in cpu) ? sprintf("%.0f (%s)", median(cpu[c]), ratio(median(cpu[c]), hc)) : "–"
+            u = (c in ucpu) ? sprintf("%.0f", median(ucpu[c])) : "–"
+            printf "| %s | %.0f | %s | %s | %.3f | %.3f | %s | %s |\n", c, r, ratio(r, d), ratio(r, h), median(p50[c]), median(p99[c]), v, u
         }
         print ""
-        print "Targets: ≥ 1,000 new authenticated connections/s and ≥ 0.8 × the direct TLS rate."
+        print "Targets: ≥ 2,000 new authenticated connections/s on the plaintext listener (gateway); the TLS listener ≥ 0.8 × the direct TLS rate with a client that resumes (table below when measured)."
         for (i = 1; i <= nc; i++) {
             c = cs[i]; if (c !~ /^gateway/ || !(c in rps)) continue
             r = median(rps[c])
-            printf "- %s: %.0f/s (%s), %s × direct TLS (%s)\n", c, r, verdict(r >= 1000), ratio(r, d), verdict(d > 0 && r / d >= 0.8)
+            printf "- %s: %.0f/s (%s), %s × direct TLS\n", c, r, c == "gateway-tls" ? "TLS listener, every handshake a full one" : verdict(r >= 2000), ratio(r, d)
         }
+        exit
+    }
+    if (mode == "resume") {
+        print "| contender | new connections/s | ÷ direct-tls | resumed handshakes | CPU µs/conn: serving process |"
+        print "|---|---|---|---|---|"
+        d = median(rps["direct-tls"])
+        for (i = 1; i <= nc; i++) {
+            c = cs[i]; if (!(c in rps)) continue
+            r = median(rps[c])
+            printf "| %s | %.0f | %s | %.1f %% | %.0f |\n", c, r, ratio(r, d), median(res[c]), median(cpu[c])
+        }
+        r = median(rps["gateway-tls"])
+        if (r != "" && d != "") printf "\nTarget: gateway-tls ≥ 0.8 × direct TLS with this client: %s (%s)\n", ratio(r, d), verdict(r / d >= 0.8)
         exit
     }
     # throughput table

@@ -257,7 +257,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         Check check = new Check(request);
         CompletableFuture<AuthDecision> decision;
         try {
-            decision = CompletableFuture.supplyAsync(() -> validated.get(check.token, signatures::verify), executor)
+            decision = CompletableFuture.supplyAsync(
+                            () -> validated.get(check.hashed(), check.token, signatures::verify), executor)
                     .thenCompose(v -> v)
                     .thenApply(check::claims) // on the thread that verified, or this one on a hit
                     .thenCompose(check::authorize);
@@ -285,6 +286,9 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         final GroupPolicy policy = EntraAuthenticator.this.policy; // one policy per decision, even across a reload
         final AuthRequest request;
         final String token;
+        /** The token's SHA-256, computed once on the authenticator's thread (cache key and audit fingerprint). */
+        ValidatedTokens.Key key;
+
         Map<String, Object> claims;
         String oid;
         String tid;
@@ -295,6 +299,11 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         Check(AuthRequest request) {
             this.request = request;
             this.token = request.password() == null ? "" : request.password();
+        }
+
+        ValidatedTokens.Key hashed() {
+            key = ValidatedTokens.keyOf(token);
+            return key;
         }
 
         /** The claims of a token whose signature verified (now or earlier: the cache), checked for this request. */
@@ -471,7 +480,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
                     groups,
                     roles,
                     verified ? exp : null,
-                    token.isEmpty() ? null : AccessToken.fingerprintOf(token)));
+                    token.isEmpty() ? null : key != null ? key.fingerprint() : AccessToken.fingerprintOf(token)));
         }
     }
 

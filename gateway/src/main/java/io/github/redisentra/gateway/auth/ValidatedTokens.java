@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Optional;
@@ -43,7 +44,12 @@ final class ValidatedTokens {
     });
 
     /** SHA-256 of a token, as four longs (value equality, no array). */
-    private record Key(long a, long b, long c, long d) {}
+    record Key(long a, long b, long c, long d) {
+        /** The token's fingerprint for logs: its SHA-256's first six bytes in hex, as {@code AccessToken}'s. */
+        String fingerprint() {
+            return HexFormat.of().toHexDigits(a).substring(0, 12);
+        }
+    }
 
     /** One token's check: in flight, or done with a deadline. */
     private static final class Slot {
@@ -80,11 +86,16 @@ final class ValidatedTokens {
      */
     CompletableFuture<TokenSignature.Verified> get(
             String token, Function<String, CompletableFuture<TokenSignature.Verified>> verify) {
+        return get(keyOf(token), token, verify);
+    }
+
+    /** {@link #get(String, Function)} with the token's {@link #keyOf} already computed (hashed once per sign-in). */
+    CompletableFuture<TokenSignature.Verified> get(
+            Key key, String token, Function<String, CompletableFuture<TokenSignature.Verified>> verify) {
         if (maxEntries == 0 || token.length() > TokenSignature.MAX_TOKEN_CHARS) {
             misses.increment();
             return verify.apply(token);
         }
-        Key key = keyOf(token);
         while (true) {
             Slot slot = slots.get(key);
             if (slot != null) {
@@ -174,7 +185,8 @@ final class ValidatedTokens {
         }
     }
 
-    private static Key keyOf(String token) {
+    /** The token's SHA-256 (one per sign-in: the cache key and, by {@link Key#fingerprint}, the audit's). */
+    static Key keyOf(String token) {
         MessageDigest d = SHA256.get();
         ByteBuffer h = ByteBuffer.wrap(d.digest(token.getBytes(StandardCharsets.UTF_8)));
         return new Key(h.getLong(), h.getLong(), h.getLong(), h.getLong());

@@ -297,6 +297,7 @@ final class ProtocolState {
         s.audit.signedIn(p);
         s.ctx.fireUserEventTriggered(SessionEvent.AUTHENTICATED);
         cancel(authDeadline);
+        authDeadline = null; // a signed-in idle connection does not keep the cancelled task and its lambda
         armClientExpiry();
     }
 

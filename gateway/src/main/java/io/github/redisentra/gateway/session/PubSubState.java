@@ -16,29 +16,36 @@ final class PubSubState {
     private final ClientSession s;
     private final PubSubReply reply = new PubSubReply();
 
-    @SuppressWarnings("unchecked")
-    private final Set<String>[] subscriptions = new Set[3];
+    /**
+     * Per family, the subscriptions; {@code null} until the session's first subscription (most sessions never
+     * subscribe, and an idle connection should not carry three empty sets).
+     */
+    private Set<String>[] subscriptions;
 
     PubSubState(ClientSession session) {
         this.s = session;
-        for (int i = 0; i < 3; i++) {
-            subscriptions[i] = new HashSet<>();
-        }
     }
 
     boolean subscribed() {
-        return !subscriptions[0].isEmpty() || !subscriptions[1].isEmpty() || !subscriptions[2].isEmpty();
+        Set<String>[] sets = subscriptions;
+        return sets != null && (!sets[0].isEmpty() || !sets[1].isEmpty() || !sets[2].isEmpty());
     }
 
-    /** The subscriptions of one family: 0 channels, 1 patterns, 2 shard channels. */
+    /** The subscriptions of one family: 0 channels, 1 patterns, 2 shard channels (read-only for callers). */
     Set<String> subscriptions(int family) {
-        return subscriptions[family];
+        return subscriptions == null ? Set.of() : subscriptions[family];
     }
 
     void clear() {
-        for (Set<String> set : subscriptions) {
-            set.clear();
+        subscriptions = null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Set<String> mutable(int family) {
+        if (subscriptions == null) {
+            subscriptions = new Set[] {new HashSet<>(), new HashSet<>(), new HashSet<>()};
         }
+        return subscriptions[family];
     }
 
     /**
@@ -56,7 +63,7 @@ final class PubSubState {
         if ((kind == PubSubReply.SUBSCRIBED || kind == PubSubReply.UNSUBSCRIBED)
                 && head instanceof ReplyLedger.PubSub ps
                 && ps.family == reply.family) {
-            Set<String> set = subscriptions[reply.family];
+            Set<String> set = mutable(reply.family);
             boolean last = ps.confirmed(set.size());
             if (reply.channel != null) {
                 if (kind == PubSubReply.SUBSCRIBED) {

@@ -22,8 +22,31 @@ public final class SessionRegistry implements SessionDirectory {
     private final AtomicLong largestInputBacklog = new AtomicLong();
     private final Map<SocketAddress, Attached> byClient = new ConcurrentHashMap<>();
 
-    /** A client connection's session and every user admitted on it. */
-    private record Attached(ClientSession session, Set<String> users) {}
+    /**
+     * A client connection's session and every user admitted on it: an immutable set replaced on each new user (one
+     * user for nearly every connection), not a concurrent set per connection.
+     */
+    private static final class Attached {
+        final ClientSession session;
+        private volatile Set<String> users = Set.of();
+
+        Attached(ClientSession session) {
+            this.session = session;
+        }
+
+        synchronized void add(String user) {
+            Set<String> now = users;
+            if (!now.contains(user)) {
+                String[] next = now.toArray(new String[now.size() + 1]);
+                next[now.size()] = user;
+                users = Set.of(next);
+            }
+        }
+
+        boolean has(String user) {
+            return users.contains(user);
+        }
+    }
 
     /**
      * The server accepted {@code client} and gave it {@code session}: from now until the connection closes,
@@ -34,7 +57,7 @@ public final class SessionRegistry implements SessionDirectory {
         if (address == null) {
             return;
         }
-        Attached a = new Attached(session, ConcurrentHashMap.newKeySet());
+        Attached a = new Attached(session);
         byClient.put(address, a);
         client.closeFuture().addListener(f -> byClient.remove(address, a));
     }
@@ -43,7 +66,7 @@ public final class SessionRegistry implements SessionDirectory {
     public void admitted(SocketAddress client, String user) {
         Attached a = client == null || user == null ? null : byClient.get(client);
         if (a != null) {
-            a.users().add(UserLocks.normalize(user));
+            a.add(UserLocks.normalize(user));
         }
     }
 
@@ -52,8 +75,8 @@ public final class SessionRegistry implements SessionDirectory {
         String u = UserLocks.normalize(user);
         int n = 0;
         for (Attached a : byClient.values()) {
-            if (a.users().contains(u)) {
-                ClientSession s = a.session();
+            if (a.has(u)) {
+                ClientSession s = a.session;
                 s.executeOnLoop(() -> s.fail(errorLine));
                 n++;
             }

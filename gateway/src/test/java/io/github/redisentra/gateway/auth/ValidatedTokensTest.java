@@ -200,4 +200,13 @@ class ValidatedTokensTest {
             return this;
         }
     }
+
+    /** The cache key's fingerprint is the audit's token fingerprint: one SHA-256 per sign-in serves both. */
+    @Test
+    void keyFingerprintIsTheTokensFingerprint() {
+        for (String token : List.of("", "a", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", "x".repeat(5000))) {
+            assertThat(ValidatedTokens.keyOf(token).fingerprint())
+                    .isEqualTo(io.github.redisentra.core.AccessToken.fingerprintOf(token));
+        }
+    }
 }

@@ -45,6 +45,16 @@ class TrustMaterialTest {
         assertThat(withCa.nettyClient().isClient()).isTrue();
     }
 
+    /** Each upstream OpenSSL engine holds a native buffer of this size for as long as its connection is open. */
+    @Test
+    void upstreamEnginesQueueLittleOutsideWrap() throws Exception {
+        io.netty.handler.ssl.SslContext client =
+                TrustMaterial.load(Optional.empty()).nettyClient();
+        if (client instanceof io.netty.handler.ssl.ReferenceCountedOpenSslContext openSsl) {
+            assertThat(openSsl.getBioNonApplicationBufferSize()).isEqualTo(TlsContexts.UPSTREAM_NON_APPLICATION_BUFFER);
+        }
+    }
+
     @Test
     void badCaFilesKeepTheirMessages() throws Exception {
         Path empty = Files.writeString(dir.resolve("empty.pem"), "");
