@@ -332,7 +332,8 @@ public final class AclSelector {
         if ((specFlags & (CommandTable.INSERT | CommandTable.DELETE | CommandTable.UPDATE)) != 0) {
             need |= WRITE;
         }
-        for (KeyPattern p : keys) {
+        for (int k = 0; k < keys.size(); k++) { // indexed: no iterator per key check (issue #19)
+            KeyPattern p = keys.get(k);
             if ((p.perms() & need) != need) {
                 continue;
             }
@@ -349,7 +350,8 @@ public final class AclSelector {
         if (allChannels) {
             return true;
         }
-        for (byte[] p : channels) {
+        for (int k = 0; k < channels.size(); k++) {
+            byte[] p = channels.get(k);
             if (isPattern
                     ? Arrays.equals(p, 0, p.length, channel, 0, len)
                     : Glob.match(p, 0, p.length, channel, 0, len)) {

@@ -127,7 +127,8 @@ public final class CommandTable {
 
         /** Whether any key spec names real keys (Redis's {@code doesCommandHaveKeys} for built-in commands). */
         boolean hasKeys() {
-            for (KeySpec k : keySpecs) {
+            for (int i = 0; i < keySpecs.size(); i++) { // indexed: no iterator per command (issue #19)
+                KeySpec k = keySpecs.get(i);
                 if ((k.flags() & NOT_KEY) == 0) {
                     return true;
                 }

@@ -63,7 +63,8 @@ final class Keys {
     /** The keys the ACL checks, with their flags, into {@code out} (cleared first); returns {@code out}. */
     static Refs keys(Spec cmd, Args a, Refs out) {
         boolean hasVarFlags = false;
-        for (KeySpec k : cmd.keySpecs) {
+        for (int i = 0; i < cmd.keySpecs.size(); i++) { // indexed loops: no iterator per command (issue #19)
+            KeySpec k = cmd.keySpecs.get(i);
             hasVarFlags |= (k.flags() & CommandTable.VARIABLE_FLAGS) != 0;
         }
         if (cmd.hasKeys() && !hasVarFlags) {
@@ -78,7 +79,8 @@ final class Keys {
     /** Redis's {@code getKeysUsingKeySpecs} into {@code out}; {@code false} when a spec is invalid or incomplete. */
     static boolean bySpecs(Spec cmd, Args a, Refs out) {
         int argc = a.count();
-        for (KeySpec spec : cmd.keySpecs) {
+        for (int s = 0; s < cmd.keySpecs.size(); s++) {
+            KeySpec spec = cmd.keySpecs.get(s);
             if ((spec.flags() & CommandTable.NOT_KEY) != 0) {
                 continue;
             }

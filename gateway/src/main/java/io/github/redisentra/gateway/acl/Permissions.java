@@ -88,7 +88,7 @@ public final class Permissions {
     private static final Keys.Refs NO_KEYS = new Keys.Refs();
 
     private final CommandTable table;
-    private final List<AclSelector> selectors;
+    private final AclSelector[] selectors; // an array: no iterator per check (issue #19)
     private final boolean sharedIdentityRule;
 
     public Permissions(CommandTable table, List<AclSelector> selectors) {
@@ -98,7 +98,7 @@ public final class Permissions {
     /** @param sharedIdentityRule whether {@link #SHARED_IDENTITY} needs explicit grants (off: Redis's rules only) */
     Permissions(CommandTable table, List<AclSelector> selectors, boolean sharedIdentityRule) {
         this.table = table;
-        this.selectors = List.copyOf(selectors);
+        this.selectors = List.copyOf(selectors).toArray(new AclSelector[0]);
         this.sharedIdentityRule = sharedIdentityRule;
     }
 
