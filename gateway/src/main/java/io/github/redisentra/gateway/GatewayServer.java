@@ -34,6 +34,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.NettyRuntime;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -118,7 +119,18 @@ public final class GatewayServer implements AutoCloseable {
             socketChannelType = NioSocketChannel.class;
         }
         boss = new MultiThreadIoEventLoopGroup(1, io);
-        workers = new MultiThreadIoEventLoopGroup(0, io);
+        workers = new MultiThreadIoEventLoopGroup(workerThreads(), io);
+    }
+
+    /**
+     * Event-loop threads: one per core (issue #19), not Netty's default of two. A client and its upstream connection
+     * share one loop and nothing blocks on it, so a second thread per core only adds context switches: with 2 per
+     * core the gateway switched twice as often per request as HAProxy, with 1 as often (bench/README.md, branch
+     * p16). Netty's {@code -Dio.netty.eventLoopThreads=N} still sets the count.
+     */
+    static int workerThreads() {
+        int n = Integer.getInteger("io.netty.eventLoopThreads", 0);
+        return n > 0 ? n : NettyRuntime.availableProcessors();
     }
 
     /** Binds the listener; returns this. */

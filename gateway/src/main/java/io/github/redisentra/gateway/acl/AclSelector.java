@@ -271,28 +271,43 @@ public final class AclSelector {
         return explicit.get(c.id);
     }
 
-    /** Redis's {@code ACLSelectorCheckCmd}: the command bit (or first argument), then keys, then channels. */
-    int check(Spec cmd, Args a, Keys.Ref[] keyRefs, int[] errPos) {
+    /**
+     * Redis's {@code ACLSelectorCheckCmd}: the command bit (or first argument), then keys, then channels. Returns
+     * the result code in the low 32 bits and, for a refused key or channel, its argument position in the high 32
+     * ({@link #code}, {@link #position}).
+     */
+    long check(Spec cmd, Args a, Keys.Refs keyRefs) {
         if (!commandAllowed(cmd, a)) {
             return DENIED_CMD;
         }
-        if (!allKeys && keyRefs.length > 0) {
-            for (Keys.Ref k : keyRefs) {
-                if (!keyAllowed(a.bytes(k.pos()), k.flags())) {
-                    errPos[0] = k.pos();
-                    return DENIED_KEY;
+        if (!allKeys) {
+            for (int k = 0; k < keyRefs.size(); k++) {
+                int pos = keyRefs.pos(k);
+                if (!keyAllowed(a.peek(pos), a.length(pos), keyRefs.flags(k))) {
+                    return ((long) pos << 32) | DENIED_KEY;
                 }
             }
         }
         if (!allChannels && Keys.hasChannels(cmd)) {
-            for (Keys.Ref ch : Keys.channels(cmd, a)) {
-                if (!channelAllowed(a.bytes(ch.pos()), (ch.flags() & Keys.CHANNEL_PATTERN) != 0)) {
-                    errPos[0] = ch.pos();
-                    return DENIED_CHANNEL;
+            Keys.Refs channels = Keys.channels(cmd, a, Keys.scratchChannels(a));
+            for (int k = 0; k < channels.size(); k++) {
+                int pos = channels.pos(k);
+                if (!channelAllowed(a.peek(pos), a.length(pos), (channels.flags(k) & Keys.CHANNEL_PATTERN) != 0)) {
+                    return ((long) pos << 32) | DENIED_CHANNEL;
                 }
             }
         }
         return OK;
+    }
+
+    /** The result code of a {@link #check} result. */
+    static int code(long checkResult) {
+        return (int) checkResult;
+    }
+
+    /** The argument position of a {@link #check} result (0 when none). */
+    static int position(long checkResult) {
+        return (int) (checkResult >>> 32);
     }
 
     /** The command part of {@link #check}: its bit, or a granted first argument. */
@@ -305,8 +320,8 @@ public final class AclSelector {
         return first != null && a.count() > idx && first.contains(a.lower(idx));
     }
 
-    /** Redis's {@code ACLSelectorCheckKey}. */
-    boolean keyAllowed(byte[] key, int specFlags) {
+    /** Redis's {@code ACLSelectorCheckKey}, for the first {@code len} bytes of {@code key}. */
+    boolean keyAllowed(byte[] key, int len, int specFlags) {
         if (allKeys) {
             return true;
         }
@@ -317,11 +332,13 @@ public final class AclSelector {
         if ((specFlags & (CommandTable.INSERT | CommandTable.DELETE | CommandTable.UPDATE)) != 0) {
             need |= WRITE;
         }
-        for (KeyPattern p : keys) {
+        for (int k = 0; k < keys.size(); k++) { // indexed: no iterator per key check (issue #19)
+            KeyPattern p = keys.get(k);
             if ((p.perms() & need) != need) {
                 continue;
             }
-            if (Glob.match(p.pattern(), key)) {
+            byte[] pattern = p.pattern();
+            if (Glob.match(pattern, 0, pattern.length, key, 0, len)) {
                 return true;
             }
         }
@@ -329,12 +346,15 @@ public final class AclSelector {
     }
 
     /** Redis's {@code ACLCheckChannelAgainstList}: patterns are compared literally, channels by glob. */
-    boolean channelAllowed(byte[] channel, boolean isPattern) {
+    boolean channelAllowed(byte[] channel, int len, boolean isPattern) {
         if (allChannels) {
             return true;
         }
-        for (byte[] p : channels) {
-            if (isPattern ? Arrays.equals(p, channel) : Glob.match(p, channel)) {
+        for (int k = 0; k < channels.size(); k++) {
+            byte[] p = channels.get(k);
+            if (isPattern
+                    ? Arrays.equals(p, 0, p.length, channel, 0, len)
+                    : Glob.match(p, 0, p.length, channel, 0, len)) {
                 return true;
             }
         }

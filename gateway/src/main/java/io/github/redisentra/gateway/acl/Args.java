@@ -1,7 +1,6 @@
 package io.github.redisentra.gateway.acl;
 
 import io.github.redisentra.gateway.resp.Command;
-import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -20,6 +19,28 @@ public interface Args {
      * @throws NotYetRead when argument {@code i} has not been read yet
      */
     byte[] bytes(int i);
+
+    /**
+     * The length of argument {@code i}.
+     *
+     * @throws NotYetRead when argument {@code i} has not been read yet
+     */
+    default int length(int i) {
+        return bytes(i).length;
+    }
+
+    /** Byte {@code k} of argument {@code i} (for table lookups without a copy). */
+    default byte byteAt(int i, int k) {
+        return bytes(i)[k];
+    }
+
+    /**
+     * Argument {@code i}'s bytes in an array whose first {@link #length(int)} bytes they are: the argument's own
+     * array, or a buffer the view reuses (valid until the next {@code peek} on this view; never kept).
+     */
+    default byte[] peek(int i) {
+        return bytes(i);
+    }
 
     /** Thrown when a check needs an argument that has not arrived yet; carries no stack trace (it is control flow). */
     final class NotYetRead extends RuntimeException {
@@ -78,32 +99,9 @@ public interface Args {
     /**
      * A view of a framed client command (valid while the command's frame is). For the head of a streamed command
      * ({@link Command#declaredArgc()} above {@link Command#argc()}) the arguments after the head are not read yet.
+     * A session reuses one {@link CommandArgs} instead.
      */
     static Args of(Command cmd) {
-        return new Args() {
-            @Override
-            public int count() {
-                return cmd.declaredArgc();
-            }
-
-            @Override
-            public byte[] bytes(int i) {
-                if (i >= cmd.argc()) {
-                    throw NotYetRead.INSTANCE;
-                }
-                ByteBuf b = cmd.arg(i);
-                byte[] out = new byte[b.readableBytes()];
-                b.getBytes(b.readerIndex(), out);
-                return out;
-            }
-
-            @Override
-            public boolean is(int i, String upper) {
-                if (i >= cmd.argc()) {
-                    throw NotYetRead.INSTANCE;
-                }
-                return cmd.argIs(i, upper);
-            }
-        };
+        return new CommandArgs().of(cmd);
     }
 }

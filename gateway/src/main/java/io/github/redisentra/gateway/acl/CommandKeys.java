@@ -19,7 +19,7 @@ public final class CommandKeys {
             return -1;
         }
         try {
-            return Keys.keys(spec, Args.of(cmd)).length;
+            return Keys.keys(spec, Args.of(cmd), new Keys.Refs()).size();
         } catch (Args.NotYetRead e) {
             return -1;
         }

@@ -70,6 +70,7 @@ public final class CommandTable {
         final long categories;
         final List<KeySpec> keySpecs;
         final Map<String, Spec> subcommands;
+        final NameIndex subIndex;
         Spec parent;
 
         Spec(
@@ -87,6 +88,12 @@ public final class CommandTable {
             this.categories = categories;
             this.keySpecs = keySpecs;
             this.subcommands = subcommands;
+            this.subIndex = subcommands == null ? null : new NameIndex(subcommands);
+        }
+
+        /** The subcommand named by argument {@code i} of {@code a} (any case), or {@code null}. */
+        Spec subcommand(Args a, int i) {
+            return subIndex == null ? null : subIndex.get(a, i);
         }
 
         public int id() {
@@ -120,7 +127,8 @@ public final class CommandTable {
 
         /** Whether any key spec names real keys (Redis's {@code doesCommandHaveKeys} for built-in commands). */
         boolean hasKeys() {
-            for (KeySpec k : keySpecs) {
+            for (int i = 0; i < keySpecs.size(); i++) { // indexed: no iterator per command (issue #19)
+                KeySpec k = keySpecs.get(i);
                 if ((k.flags() & NOT_KEY) == 0) {
                     return true;
                 }
@@ -136,12 +144,14 @@ public final class CommandTable {
 
     private final String version;
     private final Map<String, Spec> commands;
+    private final NameIndex index;
     private final List<Spec> all;
     private final Map<String, Long> categoryBits;
 
     private CommandTable(String version, Map<String, Spec> commands, List<Spec> all, Map<String, Long> categoryBits) {
         this.version = version;
         this.commands = commands;
+        this.index = new NameIndex(commands);
         this.all = all;
         this.categoryBits = categoryBits;
     }
@@ -311,6 +321,11 @@ public final class CommandTable {
     /** A top-level command by lower-case name, or {@code null}. */
     public Spec command(String lowerName) {
         return commands.get(lowerName);
+    }
+
+    /** The top-level command named by argument {@code i} of {@code a} (any case), or {@code null}. */
+    Spec command(Args a, int i) {
+        return index.get(a, i);
     }
 
     /** {@code name} or {@code name|sub} (any case), or {@code null}. */

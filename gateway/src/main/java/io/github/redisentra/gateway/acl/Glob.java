@@ -16,18 +16,23 @@ public final class Glob {
     }
 
     public static boolean match(byte[] pattern, int pOff, int pLen, byte[] string, int sOff, int sLen) {
-        boolean[] skipLonger = new boolean[1];
-        return match(pattern, pOff, pLen, string, sOff, sLen, skipLonger, 0);
+        return match(pattern, pOff, pLen, string, sOff, sLen, 0) == MATCH;
     }
+
+    /**
+     * Results of the recursive match. Redis's {@code skipLongerMatches} flag is set only right before a '*' gives up
+     * and then makes every caller give up at once, so it travels up as a result of its own (no shared flag object:
+     * no allocation per match, issue #19).
+     */
+    private static final int NO_MATCH = 0, MATCH = 1, SKIP_LONGER = -1;
 
     private static int at(byte[] a, int i, int end) {
         return i < end ? a[i] : 0; // Redis strings are NUL-terminated
     }
 
-    private static boolean match(
-            byte[] pat, int p, int pLen, byte[] str, int s, int sLen, boolean[] skipLonger, int nesting) {
+    private static int match(byte[] pat, int p, int pLen, byte[] str, int s, int sLen, int nesting) {
         if (nesting > MAX_NESTING) {
-            return false;
+            return NO_MATCH;
         }
         final int pEnd = p + pLen;
         while (pLen > 0 && sLen > 0) {
@@ -38,20 +43,17 @@ public final class Glob {
                         pLen--;
                     }
                     if (pLen == 1) {
-                        return true;
+                        return MATCH;
                     }
                     while (sLen > 0) {
-                        if (match(pat, p + 1, pLen - 1, str, s, sLen, skipLonger, nesting + 1)) {
-                            return true;
-                        }
-                        if (skipLonger[0]) {
-                            return false;
+                        int r = match(pat, p + 1, pLen - 1, str, s, sLen, nesting + 1);
+                        if (r != NO_MATCH) {
+                            return r; // a match, or a '*' further on that gave up: give up too
                         }
                         s++;
                         sLen--;
                     }
-                    skipLonger[0] = true;
-                    return false;
+                    return SKIP_LONGER;
                 }
                 case '?' -> {
                     s++;
@@ -104,7 +106,7 @@ public final class Glob {
                         matched = !matched;
                     }
                     if (!matched) {
-                        return false;
+                        return NO_MATCH;
                     }
                     s++;
                     sLen--;
@@ -115,7 +117,7 @@ public final class Glob {
                         pLen--;
                     }
                     if (at(pat, p, pEnd) != str[s]) {
-                        return false;
+                        return NO_MATCH;
                     }
                     s++;
                     sLen--;
@@ -131,6 +133,6 @@ public final class Glob {
                 break;
             }
         }
-        return pLen == 0 && sLen == 0;
+        return pLen == 0 && sLen == 0 ? MATCH : NO_MATCH;
     }
 }

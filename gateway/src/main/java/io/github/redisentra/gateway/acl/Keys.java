@@ -9,36 +9,78 @@ import java.nio.charset.StandardCharsets;
  * with its {@code getkeys_proc} fallbacks, {@code getChannelsFromCommand}).
  */
 final class Keys {
-    /** A key or channel: argument position and flags (key spec flags, or channel flags). */
-    record Ref(int pos, int flags) {}
+    /**
+     * The keys or channels found for one command: argument positions and flags (key spec flags, or channel flags).
+     * Reused from command to command by one session's {@link CommandArgs} (issue #19: no allocation per check).
+     */
+    static final class Refs {
+        private int[] pos = new int[8];
+        private int[] flags = new int[8];
+        private int n;
+
+        int size() {
+            return n;
+        }
+
+        int pos(int k) {
+            return pos[k];
+        }
+
+        int flags(int k) {
+            return flags[k];
+        }
+
+        Refs clear() {
+            n = 0;
+            return this;
+        }
+
+        void add(int p, int f) {
+            if (n == pos.length) {
+                pos = java.util.Arrays.copyOf(pos, n * 2);
+                flags = java.util.Arrays.copyOf(flags, n * 2);
+            }
+            pos[n] = p;
+            flags[n] = f;
+            n++;
+        }
+    }
 
     static final int CHANNEL_PATTERN = 1, CHANNEL_PUBLISH = 1 << 1, CHANNEL_SUBSCRIBE = 1 << 2;
 
-    static final Ref[] NONE = new Ref[0];
-
     private Keys() {}
 
-    /** The keys the ACL checks, with their flags. */
-    static Ref[] keys(Spec cmd, Args a) {
+    /** A list for a command's keys: the reused one of a session's {@link CommandArgs}, else a new one. */
+    static Refs scratchKeys(Args a) {
+        return a instanceof CommandArgs c ? c.keys() : new Refs();
+    }
+
+    /** A list for a command's channels: the reused one of a session's {@link CommandArgs}, else a new one. */
+    static Refs scratchChannels(Args a) {
+        return a instanceof CommandArgs c ? c.channels() : new Refs();
+    }
+
+    /** The keys the ACL checks, with their flags, into {@code out} (cleared first); returns {@code out}. */
+    static Refs keys(Spec cmd, Args a, Refs out) {
         boolean hasVarFlags = false;
-        for (KeySpec k : cmd.keySpecs) {
+        for (int i = 0; i < cmd.keySpecs.size(); i++) { // indexed loops: no iterator per command (issue #19)
+            KeySpec k = cmd.keySpecs.get(i);
             hasVarFlags |= (k.flags() & CommandTable.VARIABLE_FLAGS) != 0;
         }
         if (cmd.hasKeys() && !hasVarFlags) {
-            Ref[] r = bySpecs(cmd, a);
-            if (r != null) {
-                return r;
+            if (bySpecs(cmd, a, out.clear())) {
+                return out;
             }
         }
-        return byProc(cmd, a);
+        byProc(cmd, a, out.clear());
+        return out;
     }
 
-    /** Redis's {@code getKeysUsingKeySpecs}; {@code null} when a spec is invalid or incomplete. */
-    static Ref[] bySpecs(Spec cmd, Args a) {
+    /** Redis's {@code getKeysUsingKeySpecs} into {@code out}; {@code false} when a spec is invalid or incomplete. */
+    static boolean bySpecs(Spec cmd, Args a, Refs out) {
         int argc = a.count();
-        Ref[] out = NONE;
-        int n = 0;
-        for (KeySpec spec : cmd.keySpecs) {
+        for (int s = 0; s < cmd.keySpecs.size(); s++) {
+            KeySpec spec = cmd.keySpecs.get(s);
             if ((spec.flags() & CommandTable.NOT_KEY) != 0) {
                 continue;
             }
@@ -62,7 +104,7 @@ final class Keys {
                     continue;
                 }
             } else {
-                return null;
+                return false;
             }
             int last;
             int step;
@@ -78,47 +120,45 @@ final class Keys {
             } else if (spec.findType().equals("keynum")) {
                 step = spec.keyStep();
                 if (first + spec.keyNumIdx() >= argc) {
-                    return null;
+                    return false;
                 }
                 long numKeys = parseLong(a.bytes(first + spec.keyNumIdx()));
                 if (numKeys == Long.MIN_VALUE || numKeys < 0 || numKeys > Integer.MAX_VALUE) {
-                    return null;
+                    return false;
                 }
                 first += spec.firstKey();
                 last = first + (int) numKeys - 1;
             } else {
-                return null;
+                return false;
             }
             if (last >= argc || last < first || first >= argc) {
-                return null;
+                return false;
             }
             if (step <= 0) {
-                return null;
+                return false;
             }
             for (int i = first; i <= last; i += step) {
-                if (n == out.length) {
-                    out = java.util.Arrays.copyOf(out, Math.max(4, n * 2));
-                }
-                out[n++] = new Ref(i, spec.flags());
+                out.add(i, spec.flags());
             }
             if ((spec.flags() & CommandTable.INCOMPLETE) != 0) {
-                return null;
+                return false;
             }
         }
-        return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+        return true;
     }
 
     /** The {@code getkeys_proc} of the built-in commands whose specs are incomplete or have variable flags. */
-    private static Ref[] byProc(Spec cmd, Args a) {
+    private static void byProc(Spec cmd, Args a, Refs out) {
         int argc = a.count();
         switch (cmd.fullName) {
             case "set" -> {
                 for (int i = 3; i < argc; i++) {
                     if (a.is(i, "GET")) {
-                        return new Ref[] {new Ref(1, CommandTable.RW | CommandTable.ACCESS | CommandTable.UPDATE)};
+                        out.add(1, CommandTable.RW | CommandTable.ACCESS | CommandTable.UPDATE);
+                        return;
                     }
                 }
-                return new Ref[] {new Ref(1, CommandTable.OW | CommandTable.UPDATE)};
+                out.add(1, CommandTable.OW | CommandTable.UPDATE);
             }
             case "bitfield" -> {
                 boolean readonly = true;
@@ -136,21 +176,19 @@ final class Keys {
                         break;
                     }
                 }
-                return new Ref[] {
-                    new Ref(
-                            1,
-                            readonly
-                                    ? CommandTable.RO | CommandTable.ACCESS
-                                    : CommandTable.RW | CommandTable.ACCESS | CommandTable.UPDATE)
-                };
+                out.add(
+                        1,
+                        readonly
+                                ? CommandTable.RO | CommandTable.ACCESS
+                                : CommandTable.RW | CommandTable.ACCESS | CommandTable.UPDATE);
             }
             case "sort", "sort_ro" -> {
                 if (argc < 2) {
-                    return NONE;
+                    return;
                 }
-                Ref sortKey = new Ref(1, CommandTable.RO | CommandTable.ACCESS);
+                out.add(1, CommandTable.RO | CommandTable.ACCESS);
                 if (cmd.fullName.equals("sort_ro")) {
-                    return new Ref[] {sortKey};
+                    return;
                 }
                 int store = -1;
                 for (int i = 2; i < argc; i++) {
@@ -162,9 +200,9 @@ final class Keys {
                         store = i + 1;
                     }
                 }
-                return store < 0
-                        ? new Ref[] {sortKey}
-                        : new Ref[] {sortKey, new Ref(store, CommandTable.OW | CommandTable.UPDATE)};
+                if (store >= 0) {
+                    out.add(store, CommandTable.OW | CommandTable.UPDATE);
+                }
             }
             case "migrate" -> {
                 int first = 3;
@@ -172,8 +210,8 @@ final class Keys {
                 if (argc > 6) {
                     for (int i = 6; i < argc; i++) {
                         if (a.is(i, "KEYS")) {
-                            if (a.bytes(3).length > 0) {
-                                return NONE;
+                            if (a.length(3) > 0) {
+                                return;
                             }
                             first = i + 1;
                             num = argc - first;
@@ -186,24 +224,22 @@ final class Keys {
                     }
                 }
                 if (first + num > argc) {
-                    return NONE;
+                    return;
                 }
-                Ref[] out = new Ref[num];
                 for (int i = 0; i < num; i++) {
-                    out[i] = new Ref(first + i, CommandTable.RW | CommandTable.ACCESS | CommandTable.DELETE);
+                    out.add(first + i, CommandTable.RW | CommandTable.ACCESS | CommandTable.DELETE);
                 }
-                return out;
             }
             default -> {
                 // Other commands: a spec that cannot parse the arguments means a syntax error upstream (Redis's
                 // own getkeys procedures return no keys in that case too).
-                return NONE;
             }
         }
     }
 
     /** Redis's {@code getChannelsFromCommand} for the commands whose channels the ACL checks. */
-    static Ref[] channels(Spec cmd, Args a) {
+    static Refs channels(Spec cmd, Args a, Refs out) {
+        out.clear();
         int argc = a.count();
         int flags;
         int from;
@@ -225,15 +261,14 @@ final class Keys {
                 to = argc - 1;
             }
             default -> {
-                return NONE;
+                return out;
             }
         }
         if (to < from) {
-            return NONE;
+            return out;
         }
-        Ref[] out = new Ref[to - from + 1];
         for (int i = from; i <= to; i++) {
-            out[i - from] = new Ref(i, flags);
+            out.add(i, flags);
         }
         return out;
     }

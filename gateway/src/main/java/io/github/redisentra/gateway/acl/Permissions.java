@@ -84,9 +84,11 @@ public final class Permissions {
 
     static final int DENIED_SORT_BY = 8, DENIED_SORT_GET = 9, UNDECIDED = 16;
     private static final Verdict OK = new Verdict(AclSelector.OK, null, 0);
+    /** No keys (never added to: shared). */
+    private static final Keys.Refs NO_KEYS = new Keys.Refs();
 
     private final CommandTable table;
-    private final List<AclSelector> selectors;
+    private final AclSelector[] selectors; // an array: no iterator per check (issue #19)
     private final boolean sharedIdentityRule;
 
     public Permissions(CommandTable table, List<AclSelector> selectors) {
@@ -96,7 +98,7 @@ public final class Permissions {
     /** @param sharedIdentityRule whether {@link #SHARED_IDENTITY} needs explicit grants (off: Redis's rules only) */
     Permissions(CommandTable table, List<AclSelector> selectors, boolean sharedIdentityRule) {
         this.table = table;
-        this.selectors = List.copyOf(selectors);
+        this.selectors = List.copyOf(selectors).toArray(new AclSelector[0]);
         this.sharedIdentityRule = sharedIdentityRule;
     }
 
@@ -113,39 +115,39 @@ public final class Permissions {
     public Verdict check(Args a) {
         Spec cmd;
         try {
-            String name = a.lower(0);
-            cmd = table.command(name);
+            // by the name's bytes: no String per command (issue #19); Strings only for a refusal's text
+            cmd = table.command(a, 0);
             if (cmd != null && cmd.subcommands != null && a.count() >= 2) {
-                String subName = a.lower(1);
-                Spec sub = cmd.subcommands.get(subName);
+                Spec sub = cmd.subcommand(a, 1);
                 if (sub == null) {
-                    return unknown(name + "|" + subName);
+                    return unknown(a.lower(0) + "|" + a.lower(1));
                 }
                 cmd = sub;
             }
             if (cmd == null) {
-                return unknown(name);
+                return unknown(a.lower(0));
             }
         } catch (Args.NotYetRead e) {
             return new Verdict(UNDECIDED, a.lower(0), 0);
         }
         boolean shared = sharedIdentityRule && sharedIdentity(cmd, a);
-        Keys.Ref[] keys = null;
+        Keys.Refs keys = null;
         int relevant = AclSelector.DENIED_CMD;
         int lastPos = 0;
-        int[] pos = new int[1];
         boolean undecided = false;
         for (AclSelector s : selectors) {
             int r;
-            pos[0] = 0;
+            int pos = 0;
             try {
                 if (!s.commandAllowed(cmd, a)) {
                     r = AclSelector.DENIED_CMD; // as Redis: the command first, keys only for an allowed command
                 } else {
                     if (keys == null && !s.allKeys() && cmd.hasKeys()) {
-                        keys = Keys.keys(cmd, a);
+                        keys = Keys.keys(cmd, a, Keys.scratchKeys(a));
                     }
-                    r = s.check(cmd, a, keys == null ? Keys.NONE : keys, pos);
+                    long result = s.check(cmd, a, keys == null ? NO_KEYS : keys);
+                    r = AclSelector.code(result);
+                    pos = AclSelector.position(result);
                     if (r == AclSelector.OK && shared && !explicit(s, cmd)) {
                         r = AclSelector.DENIED_CMD;
                     }
@@ -161,9 +163,9 @@ public final class Permissions {
                 undecided = true; // another selector may still allow it from what was read
                 continue;
             }
-            if (r > relevant || (r == relevant && pos[0] > lastPos)) {
+            if (r > relevant || (r == relevant && pos > lastPos)) {
                 relevant = r;
-                lastPos = pos[0];
+                lastPos = pos;
             }
         }
         return new Verdict(undecided ? UNDECIDED : relevant, cmd.fullName, lastPos);
@@ -255,8 +257,7 @@ public final class Permissions {
     /** Redis's {@code ACLUserCheckCmdWithUnrestrictedKeyAccess} for read access. */
     private boolean anyUnrestrictedRead(Spec cmd, Args a) {
         for (AclSelector s : selectors) {
-            int[] pos = new int[1];
-            if (s.check(cmd, a, Keys.NONE, pos) == AclSelector.OK && s.unrestrictedRead()) {
+            if (AclSelector.code(s.check(cmd, a, NO_KEYS)) == AclSelector.OK && s.unrestrictedRead()) {
                 return true;
             }
         }

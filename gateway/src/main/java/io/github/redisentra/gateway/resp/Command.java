@@ -183,6 +183,21 @@ public final class Command {
         return lengths[i];
     }
 
+    /** Byte {@code k} of argument {@code i}. */
+    public byte argByte(int i, int k) {
+        check(i);
+        if (k < 0 || k >= lengths[i]) {
+            throw new IndexOutOfBoundsException(k);
+        }
+        return bytes.getByte(offsets[i] + k);
+    }
+
+    /** Copies argument {@code i} into the start of {@code dst} (at least {@link #argLength} long). */
+    public void argBytes(int i, byte[] dst) {
+        check(i);
+        bytes.getBytes(offsets[i], dst, 0, lengths[i]);
+    }
+
     /** A read-only view of argument {@code i} (not retained; valid while the frame is). */
     public ByteBuf arg(int i) {
         check(i);

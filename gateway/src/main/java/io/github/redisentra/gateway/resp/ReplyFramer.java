@@ -31,14 +31,21 @@ public final class ReplyFramer {
     private boolean typeKnown;
     private boolean push;
     private boolean lastWasPush;
+    private final ByteReader bytes = new ByteReader();
 
     /**
      * Scans {@code in} from its reader index. Returns the length of the next complete reply frame (the caller
      * reads it), or {@code -1} when the frame is incomplete. Does not move the reader index.
      */
     public int next(ByteBuf in) throws ReplyProtocolException {
-        final int start = in.readerIndex();
-        final int end = in.writerIndex();
+        bytes.reset(in);
+        return scan(in);
+    }
+
+    private int scan(ByteBuf buf) throws ReplyProtocolException {
+        final ByteReader in = bytes;
+        final int start = buf.readerIndex();
+        final int end = buf.writerIndex();
         for (; ; ) {
             if (bulkRemaining >= 0) {
                 int avail = end - (start + pos);
@@ -65,11 +72,11 @@ public final class ReplyFramer {
             if (lf < 0) {
                 return -1;
             }
-            if (lf == p || in.getByte(lf - 1) != '\r') {
+            if (lf == p || in.get(lf - 1) != '\r') {
                 throw new ReplyProtocolException("reply line not terminated by CRLF");
             }
             int lineEnd = lf - 1;
-            byte type = in.getByte(p);
+            byte type = in.get(p);
             pos = lf + 1 - start;
             if (streamedString) {
                 if (type != ';') {
@@ -97,7 +104,7 @@ public final class ReplyFramer {
                     }
                 }
                 case '$', '!', '=' -> {
-                    if (type == '$' && lineEnd - p == 2 && in.getByte(p + 1) == '?') {
+                    if (type == '$' && lineEnd - p == 2 && in.get(p + 1) == '?') {
                         streamedString = true;
                         continue;
                     }
@@ -111,7 +118,7 @@ public final class ReplyFramer {
                     }
                 }
                 case '*', '~', '>', '%', '|' -> {
-                    boolean streamed = lineEnd - p == 2 && in.getByte(p + 1) == '?';
+                    boolean streamed = lineEnd - p == 2 && in.get(p + 1) == '?';
                     long n = streamed ? STREAMED : parseLength(in, p + 1, lineEnd);
                     if (!streamed && (type == '%' || type == '|')) {
                         n *= 2;
@@ -211,18 +218,18 @@ public final class ReplyFramer {
         return (int) n;
     }
 
-    private static long parseLength(ByteBuf in, int from, int to) throws ReplyProtocolException {
+    private static long parseLength(ByteReader in, int from, int to) throws ReplyProtocolException {
         if (from >= to) {
             throw new ReplyProtocolException("empty length in reply");
         }
-        boolean negative = in.getByte(from) == '-';
+        boolean negative = in.get(from) == '-';
         int p = negative ? from + 1 : from;
         if (p >= to || to - p > 18) {
             throw new ReplyProtocolException("bad length in reply");
         }
         long v = 0;
         for (; p < to; p++) {
-            byte b = in.getByte(p);
+            byte b = in.get(p);
             if (b < '0' || b > '9') {
                 throw new ReplyProtocolException("bad length in reply");
             }

@@ -49,6 +49,7 @@ public final class RequestFramer {
     public static final int STREAM_THRESHOLD = 64 * 1024;
 
     private final Command command = new Command();
+    private final ByteReader bytes = new ByteReader();
     private int expected = -1;
     private int parsed;
     private int pos;
@@ -87,6 +88,8 @@ public final class RequestFramer {
         if (streaming) {
             throw new IllegalStateException("a streamed command is in progress: call nextPart");
         }
+        final ByteReader bytes = this.bytes;
+        bytes.reset(in);
         for (; ; ) {
             int start = in.readerIndex();
             int end = in.writerIndex();
@@ -94,7 +97,7 @@ public final class RequestFramer {
                 if (start == end) {
                     return null;
                 }
-                if (in.getByte(start) != '*') {
+                if (bytes.get(start) != '*') {
                     Command inline = inline(in, limits);
                     if (inline == this.command) {
                         return inline;
@@ -104,14 +107,14 @@ public final class RequestFramer {
                     }
                     continue; // an empty line was skipped
                 }
-                int cr = in.indexOf(start, end, (byte) '\r');
+                int cr = bytes.indexOf(start, end, (byte) '\r');
                 if (cr < 0 || cr + 1 >= end) {
                     if (end - start > limits.maxInlineBytes()) {
                         throw new RespProtocolException("ERR Protocol error: too big mbulk count string");
                     }
                     return null;
                 }
-                long n = parseRedisLong(in, start + 1, cr);
+                long n = parseRedisLong(bytes, start + 1, cr);
                 if (n == BAD_NUMBER || n > Integer.MAX_VALUE) {
                     throw new RespProtocolException(MULTIBULK_INVALID);
                 }
@@ -134,19 +137,19 @@ public final class RequestFramer {
                     if (p >= end) {
                         return null;
                     }
-                    byte b = in.getByte(p);
+                    byte b = bytes.get(p);
                     if (b != '$') {
                         throw new RespProtocolException(
                                 "ERR Protocol error: expected '$', got '" + (char) (b & 0xff) + "'");
                     }
-                    int cr = in.indexOf(p, end, (byte) '\r');
+                    int cr = bytes.indexOf(p, end, (byte) '\r');
                     if (cr < 0 || cr + 1 >= end) {
                         if (end - p > limits.maxInlineBytes()) {
                             throw new RespProtocolException("ERR Protocol error: too big bulk count string");
                         }
                         return null;
                     }
-                    long len = parseRedisLong(in, p + 1, cr);
+                    long len = parseRedisLong(bytes, p + 1, cr);
                     if (len == BAD_NUMBER || len < 0 || len > REDIS_MAX_BULK) {
                         throw new RespProtocolException(BULK_INVALID);
                     }
@@ -204,6 +207,8 @@ public final class RequestFramer {
      * @throws RespProtocolException on a malformed header; the command is then cut and the connection must close
      */
     public ByteBuf nextPart(ByteBuf in, RequestLimits limits) throws RespProtocolException {
+        final ByteReader bytes = this.bytes;
+        bytes.reset(in);
         int start = in.readerIndex();
         int end = in.writerIndex();
         int p = start;
@@ -217,12 +222,12 @@ public final class RequestFramer {
             if (streamArgsLeft == 0) {
                 break;
             }
-            if (in.getByte(p) != '$') {
+            if (bytes.get(p) != '$') {
                 streaming = false;
                 throw new RespProtocolException(
-                        "ERR Protocol error: expected '$', got '" + (char) (in.getByte(p) & 0xff) + "'");
+                        "ERR Protocol error: expected '$', got '" + (char) (bytes.get(p) & 0xff) + "'");
             }
-            int cr = in.indexOf(p, end, (byte) '\r');
+            int cr = bytes.indexOf(p, end, (byte) '\r');
             if (cr < 0 || cr + 1 >= end) {
                 if (end - p > limits.maxInlineBytes()) {
                     streaming = false;
@@ -230,7 +235,7 @@ public final class RequestFramer {
                 }
                 break;
             }
-            long len = parseRedisLong(in, p + 1, cr);
+            long len = parseRedisLong(bytes, p + 1, cr);
             if (len == BAD_NUMBER || len < 0 || len > REDIS_MAX_BULK) {
                 streaming = false;
                 throw new RespProtocolException(BULK_INVALID);
@@ -259,10 +264,10 @@ public final class RequestFramer {
         // Walk the validated frame (start to end of in) once more to record argument offsets: headers are short and
         // bodies are skipped, so this is cheaper than keeping offsets valid across partial reads. Like the parser, a
         // header ends at '\r' and the byte after it is skipped unchecked.
-        int p = in.indexOf(start, end, (byte) '\r') + 2;
+        int p = bytes.indexOf(start, end, (byte) '\r') + 2;
         for (int i = 0; i < args; i++) {
-            int cr = in.indexOf(p, end, (byte) '\r');
-            int len = (int) parseRedisLong(in, p + 1, cr);
+            int cr = bytes.indexOf(p, end, (byte) '\r');
+            int len = (int) parseRedisLong(bytes, p + 1, cr);
             command.addArg(cr + 2, len);
             p = cr + 2 + len + 2;
         }
@@ -402,34 +407,36 @@ public final class RequestFramer {
     }
 
     /** Redis's string2ll: optional '-', no '+', no leading zeros, no spaces; {@link #BAD_NUMBER} when invalid. */
-    static long parseRedisLong(ByteBuf in, int from, int to) {
+    private static long parseRedisLong(ByteReader in, int from, int to) {
         int len = to - from;
         if (len <= 0 || len > 20) {
             return BAD_NUMBER;
         }
         int p = from;
         boolean negative = false;
-        if (len == 1 && in.getByte(p) == '0') {
+        if (len == 1 && in.get(p) == '0') {
             return 0;
         }
-        if (in.getByte(p) == '-') {
+        if (in.get(p) == '-') {
             negative = true;
             p++;
             if (p == to) {
                 return BAD_NUMBER;
             }
         }
-        byte first = in.getByte(p);
+        byte first = in.get(p);
         if (first < '1' || first > '9') {
             return BAD_NUMBER;
         }
         long v = 0;
+        // Up to 18 digits cannot overflow a long: the overflow test (a division) is needed only for 19 and 20.
+        boolean mayOverflow = to - p > 18;
         for (; p < to; p++) {
-            byte b = in.getByte(p);
+            byte b = in.get(p);
             if (b < '0' || b > '9') {
                 return BAD_NUMBER;
             }
-            if (v > (Long.MAX_VALUE - (b - '0')) / 10) {
+            if (mayOverflow && v > (Long.MAX_VALUE - (b - '0')) / 10) {
                 return BAD_NUMBER;
             }
             v = v * 10 + (b - '0');

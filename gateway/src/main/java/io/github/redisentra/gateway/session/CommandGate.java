@@ -1,7 +1,7 @@
 package io.github.redisentra.gateway.session;
 
 import io.github.redisentra.gateway.acl.AccessControl;
-import io.github.redisentra.gateway.acl.Args;
+import io.github.redisentra.gateway.acl.CommandArgs;
 import io.github.redisentra.gateway.acl.Permissions;
 import io.github.redisentra.gateway.acl.RolePolicy;
 import io.github.redisentra.gateway.auth.Principal;
@@ -53,6 +53,8 @@ final class CommandGate {
     private final GatewayEvents events;
     /** Whether the session is bridged to a node of an OSS-cluster cache (cluster administration is refused). */
     private final boolean cluster;
+    /** The session's one view of its commands for the permission check, reused (no allocation per command). */
+    private final CommandArgs args = new CommandArgs();
 
     private SocketAddress client;
 
@@ -178,7 +180,7 @@ final class CommandGate {
             policy = current;
             permissions = AccessControl.permissionsFor(current, principal);
         }
-        Permissions.Verdict v = permissions.check(Args.of(cmd));
+        Permissions.Verdict v = permissions.check(args.of(cmd));
         if (v.allowed()) {
             return FORWARD;
         }
