@@ -106,7 +106,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.audiences = List.copyOf(audiences);
         this.guidAudience = new boolean[this.audiences.size()];
         for (int i = 0; i < guidAudience.length; i++) {
-            guidAudience[i] = isGuid(this.audiences.get(i));
+            guidAudience[i] = TokenClaims.isGuid(this.audiences.get(i));
         }
         this.skew = skew;
         this.policy = policy;
@@ -196,27 +196,6 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         return new GroupPolicy(requiredGroupIds, ids, roleAppRoles);
     }
 
-    /**
-     * Whether {@code s} is a GUID in its 8-4-4-4-12 hexadecimal form (what {@code GUID} matches), without a regular
-     * expression: it runs on every sign-in.
-     */
-    static boolean isGuid(String s) {
-        if (s.length() != 36) {
-            return false;
-        }
-        for (int i = 0; i < 36; i++) {
-            char c = s.charAt(i);
-            if (i == 8 || i == 13 || i == 18 || i == 23) {
-                if (c != '-') {
-                    return false;
-                }
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
     public CompletableFuture<Void> start() {
         return keys.start();
@@ -261,9 +240,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         Check check = new Check(request);
         CompletableFuture<AuthDecision> decision;
         try {
-            // A token already verified (cache hit) is decided here, on the caller's thread (an event loop): its
-            // claims and the policy are checked in memory, nothing blocks, and the decision costs no hand-off to
-            // the pool and back (#19). Hashing an oversized token stays off the caller's thread.
+            // A cache hit is decided here, on the caller's thread (an event loop): claims and policy are checked in
+            // memory, nothing blocks, no hand-off to the pool and back (#19). Oversized tokens are hashed there.
             TokenSignature.Verified hit =
                     check.token.length() <= INLINE_MAX_CHARS ? validated.cached(check.hashed()) : null;
             if (hit != null && !check.needsGraph(hit.claims())) {
@@ -398,7 +376,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (oidClaim == null) {
                 throw new Refusal("malformed", "oid is missing");
             }
-            if (oid == null || !isGuid(oid)) {
+            if (oid == null || !TokenClaims.isGuid(oid)) {
                 throw new Refusal("malformed", "oid is not a GUID string");
             }
             String user = request.username();
