@@ -37,7 +37,9 @@ import java.util.regex.Pattern;
  * already verified is taken from {@link ValidatedTokens} (by its SHA-256) while its key is still published and it has
  * not expired, and only its claims and the policy are checked again.
  *
- * <p>All work runs on this authenticator's own threads; the returned stage never completes exceptionally.
+ * <p>A signature check (and a Microsoft Graph lookup) runs on this authenticator's own threads; a token found in the
+ * cache with no Graph lookup to make is decided on the caller's thread, without blocking (#19). The returned stage
+ * never completes exceptionally.
  */
 public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     /** The reason codes this authenticator reports in {@link AuthDecision.Denied#reason()}. */
@@ -63,6 +65,8 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
     private static final Pattern GUID =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Duration MAX_IAT_AGE = Duration.ofDays(1);
+    /** Tokens up to this length are hashed on the caller's thread to look for a cache hit (Entra's are ~1-3 KB). */
+    private static final int INLINE_MAX_CHARS = 16 * 1024;
 
     private final String tenantId;
     private final List<String> audiences;
@@ -102,7 +106,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         this.audiences = List.copyOf(audiences);
         this.guidAudience = new boolean[this.audiences.size()];
         for (int i = 0; i < guidAudience.length; i++) {
-            guidAudience[i] = isGuid(this.audiences.get(i));
+            guidAudience[i] = TokenClaims.isGuid(this.audiences.get(i));
         }
         this.skew = skew;
         this.policy = policy;
@@ -192,27 +196,6 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         return new GroupPolicy(requiredGroupIds, ids, roleAppRoles);
     }
 
-    /**
-     * Whether {@code s} is a GUID in its 8-4-4-4-12 hexadecimal form (what {@code GUID} matches), without a regular
-     * expression: it runs on every sign-in.
-     */
-    static boolean isGuid(String s) {
-        if (s.length() != 36) {
-            return false;
-        }
-        for (int i = 0; i < 36; i++) {
-            char c = s.charAt(i);
-            if (i == 8 || i == 13 || i == 18 || i == 23) {
-                if (c != '-') {
-                    return false;
-                }
-            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Loads metadata and keys (completing when loaded or failed) and keeps refreshing them in the background. */
     public CompletableFuture<Void> start() {
         return keys.start();
@@ -257,11 +240,22 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         Check check = new Check(request);
         CompletableFuture<AuthDecision> decision;
         try {
-            decision = CompletableFuture.supplyAsync(
-                            () -> validated.get(check.hashed(), check.token, signatures::verify), executor)
-                    .thenCompose(v -> v)
-                    .thenApply(check::claims) // on the thread that verified, or this one on a hit
-                    .thenCompose(check::authorize);
+            // A cache hit is decided here, on the caller's thread (an event loop): claims and policy are checked in
+            // memory, nothing blocks, no hand-off to the pool and back (#19). Oversized tokens are hashed there.
+            TokenSignature.Verified hit =
+                    check.token.length() <= INLINE_MAX_CHARS ? validated.cached(check.hashed()) : null;
+            if (hit != null && !check.needsGraph(hit.claims())) {
+                decision = check.decide(CompletableFuture.completedFuture(hit)); // runs now, on this thread
+            } else if (hit != null) { // group overage: Microsoft Graph is asked from the pool, never from here
+                decision = CompletableFuture.supplyAsync(
+                                () -> check.decide(CompletableFuture.completedFuture(hit)), executor)
+                        .thenCompose(d -> d);
+            } else { // the signature check, then the claims and the policy, on the pool (or the JWKS fetch's thread)
+                decision = CompletableFuture.supplyAsync(
+                                () -> check.decide(validated.get(check.hashed(), check.token, signatures::verify)),
+                                executor)
+                        .thenCompose(d -> d);
+            }
         } catch (RuntimeException e) { // executor rejected (shutting down)
             decision = CompletableFuture.failedFuture(e);
         }
@@ -286,7 +280,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         final GroupPolicy policy = EntraAuthenticator.this.policy; // one policy per decision, even across a reload
         final AuthRequest request;
         final String token;
-        /** The token's SHA-256, computed once on the authenticator's thread (cache key and audit fingerprint). */
+        /** The token's SHA-256, computed once per sign-in (cache key and audit fingerprint). */
         ValidatedTokens.Key key;
 
         Map<String, Object> claims;
@@ -302,8 +296,22 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         }
 
         ValidatedTokens.Key hashed() {
-            key = ValidatedTokens.keyOf(token);
+            if (key == null) {
+                key = ValidatedTokens.keyOf(token);
+            }
             return key;
+        }
+
+        /** The claims of the verified token checked, then the policy applied (on the thread that completes it). */
+        CompletableFuture<AuthDecision> decide(CompletableFuture<TokenSignature.Verified> verified) {
+            return verified.thenApply(this::claims).thenCompose(this::authorize);
+        }
+
+        /** Whether authorizing the token needs Microsoft Graph (group overage and a policy that needs groups). */
+        boolean needsGraph(Map<String, Object> tokenClaims) {
+            return !tokenClaims.containsKey("groups")
+                    && TokenClaims.isGroupOverage(tokenClaims)
+                    && policy.needsGroups();
         }
 
         /** The claims of a token whose signature verified (now or earlier: the cache), checked for this request. */
@@ -368,7 +376,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
             if (oidClaim == null) {
                 throw new Refusal("malformed", "oid is missing");
             }
-            if (oid == null || !isGuid(oid)) {
+            if (oid == null || !TokenClaims.isGuid(oid)) {
                 throw new Refusal("malformed", "oid is not a GUID string");
             }
             String user = request.username();
@@ -408,8 +416,7 @@ public final class EntraAuthenticator implements Authenticator, AutoCloseable {
         CompletableFuture<AuthDecision> authorize(Check self) {
             Set<String> roles = TokenClaims.stringArray(claims, "roles");
             Set<String> groups = TokenClaims.stringArray(claims, "groups");
-            boolean overage = !claims.containsKey("groups") && TokenClaims.isGroupOverage(claims);
-            if (overage && policy.needsGroups()) {
+            if (needsGraph(claims)) {
                 if (graph == null) {
                     throw new Refusal(
                             "overage_unresolved",

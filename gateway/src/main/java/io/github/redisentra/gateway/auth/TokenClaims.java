@@ -72,4 +72,25 @@ final class TokenClaims {
         return (names instanceof Map<?, ?> m && m.containsKey("groups"))
                 || Boolean.TRUE.equals(claims.get("hasgroups"));
     }
+
+    /**
+     * Whether {@code s} is a GUID in its 8-4-4-4-12 hexadecimal form (what the {@code GUID} patterns match),
+     * without a regular expression: it runs on every sign-in.
+     */
+    static boolean isGuid(String s) {
+        if (s.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = s.charAt(i);
+            if (i == 8 || i == 13 || i == 18 || i == 23) {
+                if (c != '-') {
+                    return false;
+                }
+            } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -137,6 +137,22 @@ final class ValidatedTokens {
         }
     }
 
+    /**
+     * The verified token when the cache holds a completed, usable entry for it (counted as a hit), else {@code null}
+     * (nothing counted: the caller then goes through {@link #get}). Never blocks nor verifies anything.
+     */
+    TokenSignature.Verified cached(Key key) {
+        if (maxEntries == 0) {
+            return null;
+        }
+        Slot slot = slots.get(key);
+        if (slot == null || !slot.verified.isDone() || !usable(slot)) {
+            return null;
+        }
+        hits.increment();
+        return slot.verified.join();
+    }
+
     /** Lookups answered from the cache (no signature check). */
     long hits() {
         return hits.sum();

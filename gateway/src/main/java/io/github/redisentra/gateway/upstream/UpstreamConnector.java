@@ -16,8 +16,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.SSLParameters;
 
 /**
  * Opens upstream connections on a given event loop (the client channel's, so a session never crosses threads),
@@ -71,11 +69,7 @@ public final class UpstreamConnector implements UpstreamDialer {
                         if (endpoint.tls()) {
                             SslHandler ssl = endpoint.sslContext()
                                     .newHandler(ch.alloc(), endpoint.verifyHostName(), endpoint.port());
-                            SSLEngine engine = ssl.engine();
-                            SSLParameters params = engine.getSSLParameters();
-                            // Verify the certificate against the cache's name, not only against the trust roots.
-                            params.setEndpointIdentificationAlgorithm("HTTPS");
-                            engine.setSSLParameters(params);
+                            // The context verifies the certificate against this host name (TlsContexts).
                             ssl.setHandshakeTimeoutMillis(
                                     endpoint.connectTimeout().toMillis());
                             ch.pipeline().addLast("tls", ssl);

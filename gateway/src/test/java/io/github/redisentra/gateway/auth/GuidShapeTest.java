@@ -30,7 +30,7 @@ class GuidShapeTest {
             "ffffffff-ffff-ffff-ffff-fffffffffff\u0660"
         };
         for (String s : samples) {
-            assertThat(EntraAuthenticator.isGuid(s))
+            assertThat(TokenClaims.isGuid(s))
                     .as("'%s'", s)
                     .isEqualTo(REFERENCE.matcher(s).matches());
         }
