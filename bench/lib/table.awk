@@ -18,6 +18,9 @@ BEGIN { FS = "\t"; nc = split(contenders, cs, ","); ncf = split(configs, cfs, ",
 NR == 1 { next }
 mode == "" && $1 == "matrix" { k = $2 SUBSEP $3 SUBSEP $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8; have[$3] = 1 }
 mode == "cpu" && $1 == "cpu" { k = $2 SUBSEP $3 SUBSEP $4; cpu[k] = cpu[k] " " $6; have[$3] = 1 }
+mode == "jvm" && ($1 == "cpu" || $1 == "jitcpu" || $1 == "gccpu" || $1 == "cpunojit") {
+    k = $2 SUBSEP $3 SUBSEP $4; v[$1, k] = v[$1, k] " " $6; have[$3] = 1
+    if ($1 == "jitcpu") byround[k] = byround[k] (byround[k] == "" ? "" : ", ") sprintf("%.2f", $6) }
 mode == "conn" && $1 == "conn" { k = $4; rps[k] = rps[k] " " $6; p50[k] = p50[k] " " $7; p99[k] = p99[k] " " $8 }
 mode == "conn" && $1 == "conncpu" { k = $4; cpu[k] = cpu[k] " " $6; ucpu[k] = ucpu[k] " " $7 }
 mode == "resume" && $1 == "resume" { k = $4; rps[k] = rps[k] " " $6; res[k] = res[k] " " $7; cpu[k] = cpu[k] " " $8 }
@@ -40,6 +43,22 @@ END {
                 line = line sprintf(" %.2f (%s) |", v, ratio(v, h))
             }
             print line
+        }
+        exit
+    }
+    if (mode == "jvm") { # Java contenders: the process's CPU per request, its JIT compiler and GC threads' part
+        print "| config | test | contender | whole process | JIT compiler threads | JIT by round | GC threads | without JIT (÷ HAProxy) |"
+        print "|---|---|---|---|---|---|---|---|"
+        for (f = 1; f <= ncf; f++) for (t = 1; t <= nt; t++) {
+            if (!(ts[t] in have)) continue
+            h = median(v["cpu", cfs[f] SUBSEP ts[t] SUBSEP "haproxy"])
+            for (i = 1; i <= nc; i++) {
+                k = cfs[f] SUBSEP ts[t] SUBSEP cs[i]
+                if (!(("jitcpu", k) in v)) continue
+                w = median(v["cpunojit", k])
+                printf "| %s | %s | %s | %.2f | %.2f | %s | %.2f | %.2f (%s) |\n", cfs[f], ts[t], cs[i], median(v["cpu", k]),
+                    median(v["jitcpu", k]), byround[k], median(v["gccpu", k]), w, ratio(w, h)
+            }
         }
         exit
     }

@@ -24,6 +24,8 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) {
+        // Before any Netty class is loaded; only here, not in run(): the in-process tests keep their own level.
+        NettyDefaults.applyLeakDetectionDefault(System.getProperties());
         int status = run(args, GatewayConfig.environment(), System.out, System.err, RespListenerWiring::start);
         AsyncLogAppender.drainAll(LOG_DRAIN);
         System.exit(status);
