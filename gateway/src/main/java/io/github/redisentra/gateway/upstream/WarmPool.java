@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
 public final class WarmPool implements UpstreamDialer, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
 
+    /** How long a refill waits after a session took a warm connection (see {@link Shelf#fillSoon}). */
+    static final long REFILL_DELAY_MS = 20;
+
     private final UpstreamDialer inner;
     private final UpstreamCredentials identity;
     private final UpstreamPoolSettings settings;
@@ -160,6 +163,7 @@ public final class WarmPool implements UpstreamDialer, AutoCloseable {
         int filling;
         int failures;
         ScheduledFuture<?> retry;
+        ScheduledFuture<?> refill;
         ScheduledFuture<?> sweeper;
 
         Shelf(EventLoop loop, int target) {
@@ -188,14 +192,14 @@ public final class WarmPool implements UpstreamDialer, AutoCloseable {
                     // from now on the channel's replies are the session's, framed afresh
                     c.channel.pipeline().replace("replies", "replies", new UpstreamHandler(sink));
                     metrics.hit();
-                    fill();
+                    fillSoon();
                     return new Warm(c.channel, c.token, c.acknowledgedAt);
                 } else {
                     retire(c, v.label());
                 }
             }
             metrics.miss();
-            fill();
+            fillSoon();
             return null;
         }
 
@@ -316,6 +320,23 @@ public final class WarmPool implements UpstreamDialer, AutoCloseable {
             retryLater(PoolRules.retryAfter(failures));
         }
 
+        /**
+         * Fills after {@link #REFILL_DELAY_MS}: called when a session takes (or misses), whose first exchange is in
+         * flight on this loop; a replacement's TLS handshake started at once would run on the loop in its middle.
+         */
+        private void fillSoon() {
+            if (closed || refill != null) {
+                return;
+            }
+            refill = loop.schedule(
+                    () -> {
+                        refill = null;
+                        fill();
+                    },
+                    REFILL_DELAY_MS,
+                    TimeUnit.MILLISECONDS);
+        }
+
         private void retryLater(Duration after) {
             if (closed || retry != null) {
                 return;
@@ -336,6 +357,10 @@ public final class WarmPool implements UpstreamDialer, AutoCloseable {
             if (retry != null) {
                 retry.cancel(false);
                 retry = null;
+            }
+            if (refill != null) {
+                refill.cancel(false);
+                refill = null;
             }
             Conn c;
             while ((c = ready.poll()) != null) {
