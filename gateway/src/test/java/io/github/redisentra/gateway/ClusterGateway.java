@@ -32,6 +32,15 @@ final class ClusterGateway implements AutoCloseable {
      * @param tokenLifetime the lifetime of the gateway's upstream tokens (renewed at half of it)
      */
     ClusterGateway(String clusterMode, Duration tokenLifetime) throws Exception {
+        this(clusterMode, tokenLifetime, new String[0]);
+    }
+
+    /**
+     * @param clusterMode the gateway's {@code REDIS_CLUSTER}
+     * @param tokenLifetime the lifetime of the gateway's upstream tokens (renewed at half of it)
+     * @param settings further gateway settings, {@code KEY, value, ...}
+     */
+    ClusterGateway(String clusterMode, Duration tokenLifetime, String... settings) throws Exception {
         this.clusterMode = clusterMode;
         bed = new ClusterTestBed();
         try {
@@ -39,7 +48,7 @@ final class ClusterGateway implements AutoCloseable {
                     .objectId(bed.mi.objectId())
                     .watch(bed.emu)
                     .start();
-            runtime = bed.gateway(env(), tokenLifetime);
+            runtime = bed.gateway(env(settings), tokenLifetime);
             runtime.start(RespListenerWiring::start);
             seedPort = runtime.listener().orElseThrow().localAddress().getPort();
         } catch (Exception | Error e) {

@@ -9,8 +9,6 @@ import io.github.redisentra.testkit.AzureClusterStandIn;
 import io.github.redisentra.testkit.RedisCli;
 import io.netty.util.NettyRuntime;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -29,43 +27,23 @@ class ClusterPoolIT {
     /** One per event loop and listener (Netty's default: two loops per CPU). */
     static final int SIZE = 2 * NettyRuntime.availableProcessors();
 
+    static ClusterGateway gw;
     static ClusterTestBed bed;
     static AzureClusterStandIn cluster;
     static GatewayRuntime runtime;
 
     @BeforeAll
     static void start() throws Exception {
-        bed = new ClusterTestBed();
-        cluster = AzureClusterStandIn.builder()
-                .objectId(bed.mi.objectId())
-                .watch(bed.emu)
-                .start();
-        List<String> env = new ArrayList<>(List.of(
-                "REDIS_HOSTPORT",
-                "127.0.0.1:" + cluster.seedPort(),
-                "REDIS_HOSTNAME",
-                cluster.cacheHostName(),
-                "REDIS_CA_FILE",
-                cluster.caFile().toString(),
-                "REDIS_CLUSTER",
-                "on",
-                "UPSTREAM_POOL_SIZE",
-                Integer.toString(SIZE)));
-        runtime = bed.gateway(bed.env(env.toArray(String[]::new)), Duration.ofMinutes(5));
-        runtime.start(RespListenerWiring::start);
+        gw = new ClusterGateway("on", Duration.ofMinutes(5), "UPSTREAM_POOL_SIZE", Integer.toString(SIZE));
+        bed = gw.bed;
+        cluster = gw.cluster;
+        runtime = gw.runtime;
     }
 
     @AfterAll
     static void stop() {
-        if (runtime != null) {
-            runtime.listener().ifPresent(l -> l.drainAndClose(Duration.ZERO));
-            runtime.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        if (bed != null) {
-            bed.close();
+        if (gw != null) {
+            gw.close();
         }
     }
 
