@@ -10,6 +10,7 @@ import io.netty.util.internal.PlatformDependent;
  * buffer is live; within the call nothing can release it (one event-loop thread), and every caller reads only
  * between the buffer's reader and writer index, which it has already bounded. Direct buffers are read through their
  * memory address, heap buffers through their array; any other buffer (composite) through its checked accessors.
+ * The tests run with assertions on, so every framing test and fuzz input also checks the bounds the callers keep.
  */
 final class ByteReader {
     private ByteBuf buf;
@@ -38,6 +39,7 @@ final class ByteReader {
 
     /** The byte at absolute {@code index}, which the caller keeps within the buffer's readable bytes. */
     byte get(int index) {
+        assert index >= 0 && index < buf.writerIndex() : "read at " + index + " past " + buf;
         if (address != 0) {
             return PlatformDependent.getByte(address + index);
         }
@@ -49,6 +51,7 @@ final class ByteReader {
 
     /** The first index of {@code value} in {@code [from, to)}, or -1 ({@code to} at most the writer index). */
     int indexOf(int from, int to, byte value) {
+        assert from >= 0 && to <= buf.writerIndex() : "scan of [" + from + ", " + to + ") past " + buf;
         if (address != 0) {
             for (int i = from; i < to; i++) {
                 if (PlatformDependent.getByte(address + i) == value) {
